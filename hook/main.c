@@ -1,0 +1,865 @@
+/* cgbind's executable: argument parsing, the order of the steps, and the exit
+ * status. Everything else is in the library under src/. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+
+#include "config.h"
+
+#include "cgbind/apply.h"
+#include "cgbind/fsutil.h"
+#include "cgbind/image.h"
+#include "cgbind/locate.h"
+#include "cgbind/log.h"
+#include "cgbind/plan.h"
+#include "cgbind/sandbox.h"
+#include "cgbind/save.h"
+#include "cgbind/show.h"
+#include "cgbind/state.h"
+
+static const char usage_text[] =
+        "Usage:\n"
+        "  cgbind save    [--pid PID] [-o FILE|-]\n"
+        "  cgbind restore [--image FILE] [--mode MODE] [--dry-run] [--top-level]\n"
+        "                 [--skip-missing] [--no-move-init] [--log FILE] [--syslog]\n"
+        "                 [--debug] [--no-sandbox] [--max-image-size BYTES]\n"
+        "  cgbind show    [--json] FILE\n"
+        "  cgbind --help | --version\n"
+        "\n"
+        "save records the sub-cgroups of a container and their limits; the OCI state\n"
+        "(`runc state ID`) is read on stdin unless --pid is given.\n"
+        "restore is the OCI hook (prestart, createRuntime or poststart): it reads the\n"
+        "state on stdin and restores the image beneath the container's cgroups.\n"
+        "Modes: soft (default), full, strict, props, none, ignore.\n"
+        "The image can also come from the annotation io.cgbind.image, the mode from\n"
+        "io.cgbind.mode; the flags win.\n"
+        "\n"
+        "Exit status: 0 done, 1 failed and rolled back, 2 bad usage or input,\n"
+        "3 precondition failed, 4 failed and the rollback left something behind.\n";
+
+static int exit_status(int r, const struct cgbind_error *err)
+{
+        if (r >= 0)
+                return CGBIND_OK;
+        return err->status != CGBIND_OK ? (int)err->status : CGBIND_FAILED;
+}
+
+static int fail(struct cgbind_log *log, struct cgbind_error *err, int r)
+{
+        if (err->status == CGBIND_OK)
+                cgbind_error_set(err, CGBIND_FAILED, -r, "%s", strerror(-r));
+        log_msg(log, LOG_LEVEL_ERROR, "%s", err->msg);
+        return exit_status(r, err);
+}
+
+/* Descriptors a runtime leaks into a hook are closed before anything else:
+ * the hook never passes them on, but it must not write through them either. */
+static void process_hygiene(void)
+{
+        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
+                long max = sysconf(_SC_OPEN_MAX);
+                for (long fd = 3; fd < (max > 0 ? max : 1024); fd++)
+                        close((int)fd);
+        }
+        /* no core dumps and no ptrace by other users of this root process */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static int read_stdin_state(struct cgbind_state *state, struct cgbind_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = read_full_fd(STDIN_FILENO, CGBIND_MAX_STATE_SIZE, &buf, &len);
+        if (r == -EFBIG)
+                return cgbind_error_set(err, CGBIND_INVALID, EFBIG,
+                                        "state (stdin): larger than %d bytes",
+                                        CGBIND_MAX_STATE_SIZE);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -r, "state (stdin): %s",
+                                        strerror(-r));
+        return cgbind_state_parse(buf, len, state, err);
+}
+
+/* The per-process files, read through one /proc/<pid> directory fd so that
+ * a pid reused half-way cannot mix two processes' answers. */
+struct proc_view {
+        int dirfd;
+        char *mountinfo;
+        size_t mountinfo_len;
+        char *cgroup;
+        size_t cgroup_len;
+        bool pivoted;
+        bool same_mntns;
+};
+
+static void proc_view_free(struct proc_view *v)
+{
+        safe_close(v->dirfd);
+        free(v->mountinfo);
+        free(v->cgroup);
+}
+
+static int read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+static int proc_view_open(pid_t pid, struct proc_view *v, struct cgbind_error *err)
+{
+        char path[64];
+        struct stat a, b;
+
+        snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+        v->dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (v->dirfd < 0 || kill(pid, 0) < 0)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, ESRCH,
+                                        "process (pid %d): not running", (int)pid);
+        int r = read_at(v->dirfd, "mountinfo", 64 * 1024 * 1024, &v->mountinfo,
+                        &v->mountinfo_len);
+        if (r >= 0)
+                r = read_at(v->dirfd, "cgroup", 1024 * 1024, &v->cgroup, &v->cgroup_len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
+                                        "process (pid %d): cannot read its cgroups: %s",
+                                        (int)pid, strerror(-r));
+        if (fstatat(v->dirfd, "root", &a, 0) < 0 || stat("/", &b) < 0)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, errno,
+                                        "process (pid %d): cannot see its root: %s", (int)pid,
+                                        strerror(errno));
+        v->pivoted = a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+        if (fstatat(v->dirfd, "ns/mnt", &a, 0) == 0 && stat("/proc/self/ns/mnt", &b) == 0)
+                v->same_mntns = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        return 0;
+}
+
+static int read_config(const struct cgbind_state *st, struct cgbind_config *cfg,
+                       struct cgbind_error *err)
+{
+        _cleanup_close_ int bfd = open(st->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char esc[300];
+        cgbind_escape(st->bundle, strlen(st->bundle), esc, sizeof(esc));
+        if (bfd < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, errno, "state (bundle %s): %s", esc,
+                                        strerror(errno));
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = read_at(bfd, "config.json", CGBIND_MAX_CONFIG_SIZE, &buf, &len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -r,
+                                        "bundle config (%s/config.json): %s", esc, strerror(-r));
+        return cgbind_config_parse(buf, len, cfg, err);
+}
+
+static int container_rootfs(const struct cgbind_state *st, const struct cgbind_config *cfg,
+                            char **ret, struct cgbind_error *err)
+{
+        const char *root = cfg->root_path ? cfg->root_path : "rootfs";
+        struct strbuf sb = { 0 };
+        int r = 0;
+        if (root[0] != '/')
+                r = strbuf_appendf(&sb, "%s/", st->bundle);
+        if (r >= 0)
+                r = strbuf_append(&sb, root, strlen(root));
+        if (r < 0) {
+                strbuf_free(&sb);
+                return r;
+        }
+        /* runc resolves the rootfs path the same way before mounting on it */
+        char *real = realpath(sb.buf, NULL);
+        if (!real) {
+                char esc[300];
+                cgbind_escape(sb.buf, sb.len, esc, sizeof(esc));
+                r = cgbind_error_set(err, CGBIND_INVALID, errno, "bundle config (root.path %s): %s",
+                                     esc, strerror(errno));
+                strbuf_free(&sb);
+                return r;
+        }
+        strbuf_free(&sb);
+        *ret = real;
+        return 0;
+}
+
+static int locate_container(pid_t pid, const char *rootfs, const struct proc_view *pv,
+                            struct located *loc, struct cgbind_error *err)
+{
+        _cleanup_free_ char *host_mi = NULL;
+        size_t host_len;
+        int r = read_full_file("/proc/self/mountinfo", 64 * 1024 * 1024, &host_mi, &host_len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
+                                        "mountinfo (/proc/self/mountinfo): %s", strerror(-r));
+        struct locate_input in = {
+                .rootfs = pv->pivoted ? NULL : rootfs,
+                .pivoted = pv->pivoted,
+                .container_mountinfo = pv->mountinfo,
+                .container_mountinfo_len = pv->mountinfo_len,
+                .proc_cgroup = pv->cgroup,
+                .proc_cgroup_len = pv->cgroup_len,
+                .host_mountinfo = host_mi,
+                .host_mountinfo_len = host_len,
+        };
+        (void)pid;
+        r = locate_resolve(&in, loc, err);
+        if (r < 0)
+                return r;
+        return locate_open(loc);
+}
+
+/* ---- save ---- */
+
+static void save_warn(const char *msg, void *userdata)
+{
+        log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
+}
+
+static int write_atomically(const char *path, const char *buf, size_t len,
+                            struct cgbind_error *err)
+{
+        char esc[300];
+        cgbind_escape(path, strlen(path), esc, sizeof(esc));
+        if (streq(path, "-")) {
+                for (size_t off = 0; off < len;) {
+                        ssize_t k = write(STDOUT_FILENO, buf + off, len - off);
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                return cgbind_error_set(err, CGBIND_FAILED, errno,
+                                                        "output (stdout): %s", strerror(errno));
+                        off += (size_t)k;
+                }
+                return 0;
+        }
+        /* temp file beside the target, fsync, rename: a reader sees the old
+         * image or the new one, never half of one */
+        _cleanup_free_ char *tmp = malloc(strlen(path) + 16);
+        if (!tmp)
+                return -ENOMEM;
+        sprintf(tmp, "%s.tmpXXXXXX", path);
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, errno, "output (%s): %s", esc,
+                                        strerror(errno));
+        int r = 0;
+        for (size_t off = 0; off < len && r == 0;) {
+                ssize_t k = write(fd, buf + off, len - off);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        r = k < 0 ? -errno : -EIO;
+                else
+                        off += (size_t)k;
+        }
+        if (r == 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        safe_close(fd);
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "output (%s): %s", esc,
+                                        strerror(-r));
+        }
+        /* make the rename itself durable */
+        _cleanup_free_ char *dir = strdup(path);
+        if (dir) {
+                char *slash = strrchr(dir, '/');
+                if (slash)
+                        *(slash == dir ? slash + 1 : slash) = '\0';
+                _cleanup_close_ int dfd =
+                        open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0)
+                        fsync(dfd);
+        }
+        return 0;
+}
+
+static int parse_pid_arg(const char *s, pid_t *ret)
+{
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (errno || *end || end == s || v <= 1 || v > INT_MAX)
+                return -EINVAL;
+        *ret = (pid_t)v;
+        return 0;
+}
+
+static int cmd_save(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "pid", required_argument, NULL, 'p' },
+                { "output", required_argument, NULL, 'o' },
+                { "log", required_argument, NULL, 'l' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct cgbind_error err = { 0 };
+        struct cgbind_log log;
+        const char *output = "-";
+        pid_t pid = 0;
+        int c, r;
+
+        log_init(&log, "save");
+        while ((c = getopt_long(argc, argv, "+p:o:h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'p':
+                        if (parse_pid_arg(optarg, &pid) < 0) {
+                                cgbind_error_set(&err, CGBIND_INVALID, EINVAL,
+                                                 "--pid (%s): not a process id", optarg);
+                                return fail(&log, &err, -EINVAL);
+                        }
+                        break;
+                case 'o':
+                        output = optarg;
+                        break;
+                case 'l':
+                        if ((r = log_open_file(&log, optarg)) < 0) {
+                                cgbind_error_set(&err, CGBIND_INVALID, -r, "--log (%s): %s",
+                                                 optarg, strerror(-r));
+                                return fail(&log, &err, r);
+                        }
+                        break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return 0;
+                default:
+                        cgbind_error_set(&err, CGBIND_INVALID, EINVAL,
+                                         "usage: see cgbind --help");
+                        return fail(&log, &err, -EINVAL);
+                }
+        }
+        if (optind != argc) {
+                cgbind_error_set(&err, CGBIND_INVALID, EINVAL, "usage (%s): unexpected argument",
+                                 argv[optind]);
+                return fail(&log, &err, -EINVAL);
+        }
+
+        struct cgbind_state st = { 0 };
+        struct cgbind_config cfg = { 0 };
+        struct proc_view pv = { .dirfd = -1 };
+        struct located loc = { 0 };
+        struct cgbind_image img = { 0 };
+        struct strbuf out = { 0 };
+        _cleanup_free_ char *rootfs = NULL;
+
+        if (pid == 0) {
+                r = read_stdin_state(&st, &err);
+                if (r < 0)
+                        goto out;
+                log_set_container(&log, st.id);
+                pid = st.pid;
+        }
+        r = proc_view_open(pid, &pv, &err);
+        if (r < 0)
+                goto out;
+        if (!pv.pivoted) {
+                if (!st.bundle) {
+                        r = cgbind_error_set(&err, CGBIND_PRECONDITION, EINVAL,
+                                             "process (pid %d): not in a container yet; pass the "
+                                             "OCI state on stdin instead of --pid",
+                                             (int)pid);
+                        goto out;
+                }
+                r = read_config(&st, &cfg, &err);
+                if (r >= 0)
+                        r = container_rootfs(&st, &cfg, &rootfs, &err);
+                if (r < 0)
+                        goto out;
+        }
+        r = locate_container(pid, rootfs, &pv, &loc, &err);
+        if (r < 0)
+                goto out;
+        r = save_image(&loc, st.id, &img, save_warn, &log, &err);
+        if (r < 0)
+                goto out;
+        if (img.n_hierarchies == 0) {
+                r = cgbind_error_set(&err, CGBIND_PRECONDITION, ENOENT,
+                                     "locate (pid %d): no cgroup of the container can be used",
+                                     (int)pid);
+                goto out;
+        }
+        r = image_write_json(&img, &out);
+        if (r >= 0)
+                r = write_atomically(output, out.buf, out.len, &err);
+        if (r >= 0)
+                log_msg(&log, LOG_LEVEL_INFO, "saved %zu sub-cgroups in %zu hierarchies",
+                        img.n_nodes, img.n_hierarchies);
+out:
+        strbuf_free(&out);
+        image_free(&img);
+        located_free(&loc);
+        proc_view_free(&pv);
+        cgbind_config_free(&cfg);
+        cgbind_state_free(&st);
+        int status = r < 0 ? fail(&log, &err, r) : 0;
+        log_close(&log);
+        return status;
+}
+
+/* ---- restore ---- */
+
+struct restore_opts {
+        const char *image;
+        const char *mode;
+        const char *log_file;
+        bool dry_run;
+        bool top_level;
+        bool skip_missing;
+        bool move_init;
+        bool sandbox;
+        bool debug;
+        bool syslog;
+        size_t max_image;
+};
+
+static int read_image_file(const char *path, size_t max, char **ret, size_t *ret_len,
+                           struct cgbind_error *err)
+{
+        char esc[300];
+        cgbind_escape(path, strlen(path), esc, sizeof(esc));
+        /* O_NONBLOCK: a FIFO must not hang the hook; it is refused below */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, errno, "image (%s): %s", esc,
+                                        strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, errno, "image (%s): %s", esc,
+                                        strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                        "image (%s): not a regular file", esc);
+        if ((uint64_t)st.st_size > max)
+                return cgbind_error_set(err, CGBIND_INVALID, EFBIG,
+                                        "image (%s): larger than the limit of %zu bytes", esc,
+                                        max);
+        int r = read_full_fd(fd, max, ret, ret_len);
+        if (r == -EFBIG)
+                return cgbind_error_set(err, CGBIND_INVALID, EFBIG,
+                                        "image (%s): larger than the limit of %zu bytes", esc,
+                                        max);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -r, "image (%s): %s", esc,
+                                        strerror(-r));
+        return 0;
+}
+
+struct lock_entry {
+        int fd;
+        unsigned major, minor;
+};
+
+static int cmp_lock(const void *a, const void *b)
+{
+        const struct lock_entry *x = a, *y = b;
+        if (x->major != y->major)
+                return x->major < y->major ? -1 : 1;
+        return x->minor < y->minor ? -1 : x->minor > y->minor;
+}
+
+static void debug_op(const struct plan *plan, const struct plan_op *op, void *userdata)
+{
+        struct cgbind_log *log = userdata;
+        if (log->level < LOG_LEVEL_DEBUG)
+                return;
+        struct strbuf sb = { 0 };
+        if (plan_format_op(plan, op, &sb) >= 0 && sb.buf) {
+                sb.buf[sb.len - 1] = '\0';
+                log_msg(log, LOG_LEVEL_DEBUG, "%s", sb.buf);
+        }
+        strbuf_free(&sb);
+}
+
+static int parse_restore_args(int argc, char **argv, struct restore_opts *o,
+                              struct cgbind_error *err)
+{
+        static const struct option longopts[] = {
+                { "image", required_argument, NULL, 'i' },
+                { "mode", required_argument, NULL, 'm' },
+                { "dry-run", no_argument, NULL, 'n' },
+                { "top-level", no_argument, NULL, 't' },
+                { "skip-missing", no_argument, NULL, 's' },
+                { "no-move-init", no_argument, NULL, 'I' },
+                { "log", required_argument, NULL, 'l' },
+                { "syslog", no_argument, NULL, 'S' },
+                { "debug", no_argument, NULL, 'd' },
+                { "no-sandbox", no_argument, NULL, 'N' },
+                { "max-image-size", required_argument, NULL, 'M' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "+i:m:nh", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'i':
+                        o->image = optarg;
+                        break;
+                case 'm':
+                        o->mode = optarg; /* a later --mode overrides an earlier one */
+                        break;
+                case 'n':
+                        o->dry_run = true;
+                        break;
+                case 't':
+                        o->top_level = true;
+                        break;
+                case 's':
+                        o->skip_missing = true;
+                        break;
+                case 'I':
+                        o->move_init = false;
+                        break;
+                case 'l':
+                        o->log_file = optarg;
+                        break;
+                case 'S':
+                        o->syslog = true;
+                        break;
+                case 'd':
+                        o->debug = true;
+                        break;
+                case 'N':
+                        o->sandbox = false;
+                        break;
+                case 'M': {
+                        char *end;
+                        errno = 0;
+                        unsigned long long v = strtoull(optarg, &end, 10);
+                        if (errno || *end || end == optarg || v == 0 || v > (1ULL << 32))
+                                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                                        "--max-image-size (%s): not a size "
+                                                        "between 1 and 4 GiB",
+                                                        optarg);
+                        o->max_image = (size_t)v;
+                        break;
+                }
+                case 'h':
+                        fputs(usage_text, stdout);
+                        exit(0);
+                default:
+                        return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                                "usage: see cgbind --help");
+                }
+        }
+        if (optind != argc)
+                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                        "usage (%s): unexpected argument", argv[optind]);
+        return 0;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+        struct restore_opts o = { .move_init = true, .sandbox = true,
+                                  .max_image = CGBIND_DEFAULT_MAX_IMAGE };
+        struct cgbind_error err = { 0 };
+        struct cgbind_log log;
+        struct cgbind_state st = { 0 };
+        struct cgbind_config cfg = { 0 };
+        struct proc_view pv = { .dirfd = -1 };
+        struct located loc = { 0 };
+        struct cgbind_image img = { 0 };
+        struct plan plan = { 0 };
+        struct observed_node *observed = NULL;
+        struct lock_entry *locks = NULL;
+        size_t n_locks = 0;
+        _cleanup_free_ char *rootfs = NULL, *image_buf = NULL;
+        _cleanup_free_ struct located_hierarchy **used = NULL;
+        size_t image_len = 0;
+        enum restore_mode mode = MODE_SOFT;
+        int r;
+
+        log_init(&log, "restore");
+        r = parse_restore_args(argc, argv, &o, &err);
+        if (r < 0)
+                goto out;
+        if (o.debug)
+                log.level = LOG_LEVEL_DEBUG;
+        if (o.log_file && (r = log_open_file(&log, o.log_file)) < 0) {
+                char esc[300];
+                cgbind_escape(o.log_file, strlen(o.log_file), esc, sizeof(esc));
+                r = cgbind_error_set(&err, CGBIND_INVALID, -r, "--log (%s): %s", esc,
+                                     strerror(-r));
+                goto out;
+        }
+        if (o.syslog) {
+                /* connect now: the sandbox allows no new sockets but local ones */
+                openlog("cgbind", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+                log.use_syslog = true;
+        }
+
+        r = read_stdin_state(&st, &err);
+        if (r < 0)
+                goto out;
+        log_set_container(&log, st.id);
+        r = read_config(&st, &cfg, &err);
+        if (r < 0)
+                goto out;
+
+        const char *mode_str = o.mode ? o.mode : cgbind_annotation(&st, &cfg, "io.cgbind.mode");
+        if (mode_str && restore_mode_from_string(mode_str, &mode) < 0) {
+                char esc[100];
+                cgbind_escape(mode_str, strlen(mode_str), esc, sizeof(esc));
+                r = cgbind_error_set(&err, CGBIND_INVALID, EINVAL,
+                                     "mode (%s): not one of soft, full, strict, props, none, "
+                                     "ignore",
+                                     esc);
+                goto out;
+        }
+        if (mode == MODE_IGNORE) {
+                log_msg(&log, LOG_LEVEL_INFO, "mode ignore: nothing to do");
+                r = 0;
+                goto out;
+        }
+        const char *image_path = o.image ? o.image : cgbind_annotation(&st, &cfg, "io.cgbind.image");
+        if (!image_path || !*image_path) {
+                r = cgbind_error_set(&err, CGBIND_INVALID, EINVAL,
+                                     "image (none): give --image FILE or the annotation "
+                                     "io.cgbind.image");
+                goto out;
+        }
+        r = read_image_file(image_path, o.max_image, &image_buf, &image_len, &err);
+        if (r < 0)
+                goto out;
+
+        r = proc_view_open(st.pid, &pv, &err);
+        if (r < 0)
+                goto out;
+        if (pv.same_mntns) {
+                r = cgbind_error_set(&err, CGBIND_PRECONDITION, EINVAL,
+                                     "stage (createContainer or startContainer): the hook runs in "
+                                     "the container's mount namespace; use prestart, "
+                                     "createRuntime or poststart");
+                goto out;
+        }
+        if (!pv.pivoted && (r = container_rootfs(&st, &cfg, &rootfs, &err)) < 0)
+                goto out;
+        r = locate_container(st.pid, rootfs, &pv, &loc, &err);
+        if (r < 0)
+                goto out;
+
+        if (o.sandbox && (r = sandbox_enter(&err)) < 0)
+                goto out;
+
+        r = image_parse(image_buf, image_len, &img, &err);
+        if (r < 0)
+                goto out;
+
+        /* every hierarchy of the image must be there, before any change */
+        used = calloc(img.n_hierarchies ? img.n_hierarchies : 1, sizeof(*used));
+        observed = calloc(img.n_hierarchies ? img.n_hierarchies : 1, sizeof(*observed));
+        locks = calloc(img.n_hierarchies ? img.n_hierarchies : 1, sizeof(*locks));
+        if (!used || !observed || !locks) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < img.n_hierarchies; i++) {
+                const struct image_hierarchy *ih = &img.hierarchies[i];
+                struct located_hierarchy *lh = locate_find(&loc, ih->version, ih->controllers);
+                const char *why = !lh ? "not bound into the container" :
+                                  lh->refused                 ? lh->refused :
+                                  lh->dirfd < 0               ? "not open" :
+                                                                NULL;
+                if (why) {
+                        if (o.skip_missing) {
+                                log_msg(&log, LOG_LEVEL_WARNING,
+                                        "hierarchy (%s): %s; skipped (--skip-missing)",
+                                        image_hierarchy_label(ih), why);
+                                continue;
+                        }
+                        r = cgbind_error_set(&err, CGBIND_PRECONDITION, ENOENT,
+                                             "hierarchy (%s): %s", image_hierarchy_label(ih),
+                                             why);
+                        goto out;
+                }
+                used[i] = lh;
+        }
+
+        /* two hooks for one container serialise on its top-level cgroups,
+         * always locked in the same order */
+        for (size_t i = 0; i < img.n_hierarchies; i++) {
+                if (!used[i])
+                        continue;
+                int fd = open_beneath(used[i]->dirfd, "", O_RDONLY | O_DIRECTORY);
+                if (fd < 0) {
+                        r = cgbind_error_set(&err, CGBIND_PRECONDITION, -fd, "lock (%s): %s",
+                                             used[i]->host_path, strerror(-fd));
+                        goto out;
+                }
+                locks[n_locks++] = (struct lock_entry){ fd, used[i]->major, used[i]->minor };
+        }
+        qsort(locks, n_locks, sizeof(*locks), cmp_lock);
+        for (size_t i = 0; i < n_locks; i++)
+                if (flock(locks[i].fd, LOCK_EX) < 0) {
+                        r = cgbind_error_set(&err, CGBIND_FAILED, errno, "lock: %s",
+                                             strerror(errno));
+                        goto out;
+                }
+
+        struct plan_options popts = { .mode = mode, .top_level = o.top_level,
+                                      .move_init = o.move_init, .pid = st.pid };
+        for (size_t i = 0; i < img.n_hierarchies; i++) {
+                if (!used[i])
+                        continue;
+                const struct image_hierarchy *ih = &img.hierarchies[i];
+                r = apply_observe(used[i]->dirfd, &ih->root, &observed[i], &err);
+                if (r < 0)
+                        goto out;
+                struct plan_hierarchy_input in = {
+                        .image = ih,
+                        .observed = &observed[i],
+                        .init_in_top = used[i]->init_rel && used[i]->init_rel[0] == '\0',
+                        .label = image_hierarchy_label(ih),
+                };
+                r = plan_hierarchy(&plan, i, &in, &popts, &err);
+                if (r < 0)
+                        goto out;
+        }
+
+        int top_fds[64];
+        const char *host_paths[64];
+        for (size_t i = 0; i < img.n_hierarchies && i < 64; i++) {
+                top_fds[i] = used[i] ? used[i]->dirfd : -1;
+                host_paths[i] = used[i] ? used[i]->host_path : "?";
+        }
+        if (o.dry_run) {
+                struct strbuf sb = { 0 };
+                r = strbuf_appendf(&sb, "# mode %s%s\n", restore_mode_to_string(mode),
+                                   o.top_level ? ", top-level" : "");
+                for (size_t i = 0; r >= 0 && i < img.n_hierarchies; i++)
+                        if (used[i])
+                                r = strbuf_appendf(&sb, "hierarchy %s: %s\n",
+                                                   image_hierarchy_label(&img.hierarchies[i]),
+                                                   used[i]->host_path);
+                size_t last_hier = (size_t)-1;
+                for (size_t i = 0; r >= 0 && i < plan.n_ops; i++) {
+                        size_t h = plan.dirs[plan.ops[i].dir].hier;
+                        if (h != last_hier)
+                                r = strbuf_appendf(&sb, "[%s]\n",
+                                                   image_hierarchy_label(&img.hierarchies[h]));
+                        last_hier = h;
+                        if (r >= 0)
+                                r = strbuf_append(&sb, "  ", 2);
+                        if (r >= 0)
+                                r = plan_format_op(&plan, &plan.ops[i], &sb);
+                }
+                if (r >= 0 && sb.len && fwrite(sb.buf, 1, sb.len, stdout) != sb.len)
+                        r = -EIO;
+                strbuf_free(&sb);
+                goto out;
+        }
+        struct apply_hooks hooks = { .before = debug_op, .userdata = &log };
+        r = apply_plan(&plan, top_fds, host_paths, &hooks, &err);
+        if (r >= 0) {
+                size_t mk = 0, wr = 0;
+                for (size_t i = 0; i < plan.n_ops; i++)
+                        plan.ops[i].kind == OP_MKDIR ? mk++ : wr++;
+                log_msg(&log, LOG_LEVEL_INFO, "restored with mode %s: %zu cgroups created, %zu "
+                        "writes",
+                        restore_mode_to_string(mode), mk, wr);
+        }
+out:
+        for (size_t i = 0; i < n_locks; i++)
+                safe_close(locks[i].fd);
+        free(locks);
+        for (size_t i = 0; observed && i < img.n_hierarchies; i++)
+                observed_free(&observed[i], &img.hierarchies[i].root);
+        free(observed);
+        plan_free(&plan);
+        image_free(&img);
+        located_free(&loc);
+        proc_view_free(&pv);
+        cgbind_config_free(&cfg);
+        cgbind_state_free(&st);
+        int status = r < 0 ? fail(&log, &err, r) : 0;
+        log_close(&log);
+        return status;
+}
+
+/* ---- show ---- */
+
+static int cmd_show(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct cgbind_error err = { 0 };
+        struct cgbind_log log;
+        bool json = false;
+        int c;
+
+        log_init(&log, "show");
+        while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'j':
+                        json = true;
+                        break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return 0;
+                default:
+                        cgbind_error_set(&err, CGBIND_INVALID, EINVAL, "usage: see cgbind --help");
+                        return fail(&log, &err, -EINVAL);
+                }
+        }
+        if (argc - optind != 1) {
+                cgbind_error_set(&err, CGBIND_INVALID, EINVAL, "usage: cgbind show [--json] FILE");
+                return fail(&log, &err, -EINVAL);
+        }
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        struct cgbind_image img = { 0 };
+        struct strbuf out = { 0 };
+        int r = read_image_file(argv[optind], CGBIND_DEFAULT_MAX_IMAGE, &buf, &len, &err);
+        if (r >= 0)
+                r = image_parse(buf, len, &img, &err);
+        if (r >= 0)
+                r = json ? image_write_json(&img, &out) : show_image(&img, &out);
+        if (r >= 0 && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
+                r = -EIO;
+        strbuf_free(&out);
+        image_free(&img);
+        return r < 0 ? fail(&log, &err, r) : 0;
+}
+
+int main(int argc, char **argv)
+{
+        process_hygiene();
+        if (argc < 2) {
+                fputs(usage_text, stderr);
+                return CGBIND_INVALID;
+        }
+        const char *cmd = argv[1];
+        if (streq(cmd, "--help") || streq(cmd, "-h") || streq(cmd, "help")) {
+                fputs(usage_text, stdout);
+                return 0;
+        }
+        if (streq(cmd, "--version")) {
+                printf("cgbind %s\n", CGBIND_VERSION);
+                return 0;
+        }
+        /* getopt_long starts at argv[1]: hand it the sub-command's arguments */
+        if (streq(cmd, "save"))
+                return cmd_save(argc - 1, argv + 1);
+        if (streq(cmd, "restore"))
+                return cmd_restore(argc - 1, argv + 1);
+        if (streq(cmd, "show"))
+                return cmd_show(argc - 1, argv + 1);
+        char esc[100];
+        cgbind_escape(cmd, strlen(cmd), esc, sizeof(esc));
+        fprintf(stderr, "cgbind: usage (%s): unknown command; see cgbind --help\n", esc);
+        return CGBIND_INVALID;
+}

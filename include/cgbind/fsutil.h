@@ -1,0 +1,41 @@
+/* File-system helpers: bounded reads, openat2 beneath a directory, and the
+ * checks that a descriptor really is on a cgroup filesystem. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cgbind/util.h"
+
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* Reads all of fd, at most max bytes; -EFBIG when there is more. The buffer
+ * is NUL-terminated (not counted in *ret_len). */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* Opens and reads a file (a path, not beneath anything: /proc, the bundle). */
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Reads a cgroup interface file relative to dirfd, without the trailing newline. */
+int cg_read_at(int dirfd, const char *name, char **ret);
+
+/* Writes one value to a cgroup interface file relative to dirfd; a multi-line
+ * value is written one line per write(2), as the kernel parses one rule per write. */
+int cg_write_at(int dirfd, const char *name, const char *value, bool multiline);
+
+/* Opens path beneath dirfd: openat2(RESOLVE_BENEATH|NO_SYMLINKS|NO_MAGICLINKS|NO_XDEV),
+ * or a component-by-component walk with O_NOFOLLOW where openat2 is missing.
+ * flags as for openat; O_CLOEXEC|O_NOFOLLOW are always added. */
+int open_beneath(int dirfd, const char *path, int flags);
+
+/* Forces the fallback walk (tests, and kernels or seccomp profiles without openat2). */
+void fsutil_disable_openat2(bool disable);
+
+/* 0 when fd is on a cgroup (v1) or cgroup2 filesystem, storing which in *ret_v2. */
+int fd_cgroup_kind(int fd, bool *ret_v2);

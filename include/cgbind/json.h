@@ -1,0 +1,60 @@
+/* A strict JSON document tree built with yajl's event parser.
+ *
+ * yajl_tree keeps duplicate keys silently, cannot see "\u0000" inside a
+ * string, and frees nested values recursively with no depth bound: the state
+ * and the image may come from an untrusted container, so this tree refuses
+ * all three and caps depth, node count and string length while parsing. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgbind/util.h"
+
+enum json_type {
+        JSON_NULL,
+        JSON_BOOL,
+        JSON_INTEGER,
+        JSON_DOUBLE,
+        JSON_STRING,
+        JSON_ARRAY,
+        JSON_OBJECT,
+        JSON_TYPE_MAX,
+};
+
+struct json {
+        enum json_type type;
+        bool boolean;
+        int64_t integer;
+        double dbl;
+        char *string; /* JSON_STRING: NUL-terminated, never contains NUL */
+        size_t len;
+        /* JSON_ARRAY and JSON_OBJECT */
+        struct json **items;
+        char **keys; /* JSON_OBJECT only */
+        size_t n_items;
+        size_t cap_items;
+        struct json *parent;
+};
+
+struct json_limits {
+        size_t max_depth;
+        size_t max_nodes;
+        size_t max_string; /* bytes of one string or key */
+};
+
+/* Parses exactly one JSON document from buf. On error returns -EINVAL (or
+ * -ENOMEM), leaves *ret untouched and describes the problem in err. */
+int json_parse(const char *buf, size_t len, const struct json_limits *limits, struct json **ret,
+               struct cgbind_error *err, const char *what);
+
+void json_free(struct json *j);
+static inline void json_freep(struct json **j)
+{
+        json_free(*j);
+}
+
+/* Object member by key, or NULL. */
+const struct json *json_get(const struct json *obj, const char *key);
+const char *json_type_name(enum json_type t);

@@ -1,0 +1,32 @@
+/* Where cgbind's messages go: stderr always (runc and crun copy a hook's
+ * stderr into their own error), a --log FILE, and syslog (podman and CRI-O
+ * often drop a hook's stderr). Every message names the command and the container. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cgbind/util.h"
+
+enum log_level {
+        LOG_LEVEL_ERROR,
+        LOG_LEVEL_WARNING,
+        LOG_LEVEL_INFO,
+        LOG_LEVEL_DEBUG,
+        LOG_LEVEL_MAX,
+};
+
+struct cgbind_log {
+        const char *command;  /* "restore" */
+        char *container_id;   /* escaped; NULL until known */
+        int file_fd;          /* --log FILE, or -1 */
+        bool use_syslog;
+        enum log_level level; /* what reaches the file and syslog */
+};
+
+void log_init(struct cgbind_log *log, const char *command);
+/* Opens FILE for appending (O_APPEND|O_CLOEXEC|O_NOFOLLOW, 0640). */
+int log_open_file(struct cgbind_log *log, const char *path);
+void log_set_container(struct cgbind_log *log, const char *id);
+void log_close(struct cgbind_log *log);
+
+void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...) _printf_(3, 4);

@@ -1,0 +1,197 @@
+/* Bounded reads, confined opens and cgroup interface file access. */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+
+#include "cgbind/fsutil.h"
+
+static bool openat2_disabled;
+
+void fsutil_disable_openat2(bool disable)
+{
+        openat2_disabled = disable;
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                if (len == cap) {
+                        if (cap > max) {
+                                free(buf);
+                                return -EFBIG;
+                        }
+                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        if (cap <= len)
+                                cap = len + 1;
+                        char *n = realloc(buf, cap + 1);
+                        if (!n) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = n;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = errno;
+                        free(buf);
+                        return -e;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t)k;
+                if (len > max) {
+                        free(buf);
+                        return -EFBIG;
+                }
+        }
+        buf[len] = '\0';
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+int cg_read_at(int dirfd, const char *name, char **ret)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        char *buf;
+        size_t len;
+        int r = read_full_fd(fd, 1024 * 1024, &buf, &len);
+        if (r < 0)
+                return r;
+        while (len > 0 && buf[len - 1] == '\n')
+                buf[--len] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+        /* An empty value still needs a write: "" clears a cpuset list. */
+        ssize_t k = write(fd, n ? s : "\n", n ? n : 1);
+        if (k < 0)
+                return -errno;
+        if ((size_t)k != (n ? n : 1))
+                return -EIO;
+        return 0;
+}
+
+int cg_write_at(int dirfd, const char *name, const char *value, bool multiline)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (!multiline)
+                return write_all(fd, value, strlen(value));
+        if (*value == '\0')
+                return 0;
+        for (const char *p = value; *p;) {
+                size_t l = strcspn(p, "\n");
+                int r = write_all(fd, p, l);
+                if (r < 0)
+                        return r;
+                p += l;
+                if (*p == '\n')
+                        p++;
+        }
+        return 0;
+}
+
+/* The fallback walk: one component at a time, never following a symlink,
+ * never leaving the file system of dirfd, refusing "." and "..". */
+static int walk_beneath(int dirfd, const char *path, int flags)
+{
+        struct stat root_st;
+        if (fstat(dirfd, &root_st) < 0)
+                return -errno;
+        _cleanup_close_ int cur = -1;
+        int at = dirfd;
+        const char *p = path;
+        while (*p == '/')
+                p++;
+        if (!*p) {
+                int fd = openat(dirfd, ".", flags | O_CLOEXEC);
+                return fd < 0 ? -errno : fd;
+        }
+        while (*p) {
+                size_t l = strcspn(p, "/");
+                char name[256];
+                if (l >= sizeof(name))
+                        return -ENAMETOOLONG;
+                memcpy(name, p, l);
+                name[l] = '\0';
+                p += l;
+                while (*p == '/')
+                        p++;
+                if (streq(name, ".") || streq(name, ".."))
+                        return -EXDEV;
+                bool last = *p == '\0';
+                int fl = last ? flags : (O_PATH | O_DIRECTORY);
+                int next = openat(at, name, fl | O_CLOEXEC | O_NOFOLLOW);
+                if (next < 0)
+                        return -errno;
+                struct stat st;
+                if (fstat(next, &st) < 0 || st.st_dev != root_st.st_dev) {
+                        safe_close(next);
+                        return -EXDEV;
+                }
+                safe_close(cur);
+                cur = next;
+                at = cur;
+        }
+        return TAKE_FD(cur);
+}
+
+int open_beneath(int dirfd, const char *path, int flags)
+{
+        if (!openat2_disabled) {
+                struct open_how how = {
+                        .flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW),
+                        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+                                   RESOLVE_NO_XDEV,
+                };
+                if (!*path)
+                        path = ".";
+                long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+                if (fd >= 0)
+                        return (int)fd;
+                /* ENOSYS: an old kernel; EPERM: a seccomp profile that blocks it */
+                if (errno != ENOSYS && errno != EPERM)
+                        return -errno;
+        }
+        return walk_beneath(dirfd, path, flags);
+}
+
+int fd_cgroup_kind(int fd, bool *ret_v2)
+{
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) < 0)
+                return -errno;
+        if ((unsigned long)sfs.f_type == CGROUP_SUPER_MAGIC) {
+                *ret_v2 = false;
+                return 0;
+        }
+        if ((unsigned long)sfs.f_type == CGROUP2_SUPER_MAGIC) {
+                *ret_v2 = true;
+                return 0;
+        }
+        return -EMEDIUMTYPE;
+}

@@ -1,0 +1,373 @@
+/* Locating the container's cgroups and mapping them to host directories.
+ *
+ * The container's own mounts say which cgroups were bound into it, but they
+ * may be spoofed; /proc/<pid>/cgroup read from the host is the authority on
+ * which cgroup is the container's, and the hook's own mount table (matched by
+ * device number) is the only way in: writes never go through container mounts. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "cgbind/fsutil.h"
+#include "cgbind/locate.h"
+#include "cgbind/mountinfo.h"
+
+static void hierarchy_free(struct located_hierarchy *h)
+{
+        free(h->controllers);
+        free(h->cgroup_path);
+        free(h->init_rel);
+        free(h->host_mountpoint);
+        free(h->host_rel);
+        free(h->host_path);
+        free(h->container_path);
+        free(h->refused);
+        safe_close(h->dirfd);
+}
+
+void located_free(struct located *loc)
+{
+        for (size_t i = 0; i < loc->n; i++)
+                hierarchy_free(&loc->h[i]);
+        free(loc->h);
+        loc->h = NULL;
+        loc->n = 0;
+}
+
+static bool is_cgroup_fs(const struct mountinfo_entry *e, bool *ret_v2)
+{
+        if (streq(e->fstype, "cgroup")) {
+                *ret_v2 = false;
+                return true;
+        }
+        if (streq(e->fstype, "cgroup2")) {
+                *ret_v2 = true;
+                return true;
+        }
+        return false;
+}
+
+static char *mount_controllers(const struct mountinfo_entry *e, bool v2)
+{
+        return v2 ? strdup("") : cgroup_v1_controllers_from_opts(e->super_opts);
+}
+
+static const struct proc_cgroup_entry *find_proc_entry(const struct proc_cgroup *pc, bool v2,
+                                                       const char *controllers)
+{
+        for (size_t i = 0; i < pc->n; i++) {
+                const struct proc_cgroup_entry *e = &pc->entries[i];
+                if (v2 ? e->hierarchy_id == 0 && e->controllers[0] == '\0'
+                       : e->hierarchy_id != 0 && streq(e->controllers, controllers))
+                        return e;
+        }
+        return NULL;
+}
+
+/* The path of child below parent ("" when equal); parent must be an ancestor. */
+static const char *rel_below(const char *child, const char *parent)
+{
+        if (streq(parent, "/"))
+                return child + 1;
+        const char *r = child + strlen(parent);
+        return *r == '/' ? r + 1 : r;
+}
+
+static bool has_dotdot(const char *p)
+{
+        for (const char *s = p; (s = strstr(s, "..")); s += 2)
+                if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+                        return true;
+        return false;
+}
+
+/* Marks a hierarchy unusable; names in the reason come from mount tables
+ * that a container can influence, so the whole reason is escaped. */
+static int refuse(struct located_hierarchy *h, const char *fmt, ...) _printf_(2, 3);
+static int refuse(struct located_hierarchy *h, const char *fmt, ...)
+{
+        char raw[512], esc[600];
+        va_list ap;
+        if (h->refused)
+                return 0;
+        va_start(ap, fmt);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
+        va_end(ap);
+        cgbind_escape(raw, strlen(raw), esc, sizeof(esc));
+        h->refused = strdup(esc);
+        return h->refused ? 0 : -ENOMEM;
+}
+
+/* Maps the top-level cgroup to a directory under one of the hook's own
+ * mounts of the same hierarchy (same device number and fs type). */
+static int map_to_host(struct located_hierarchy *h, const struct mountinfo *host, bool v2,
+                       const char *rootfs)
+{
+        const struct mountinfo_entry *best = NULL;
+        for (size_t i = 0; i < host->n; i++) {
+                const struct mountinfo_entry *e = &host->entries[i];
+                bool ev2;
+                if (!is_cgroup_fs(e, &ev2) || ev2 != v2)
+                        continue;
+                if (e->major != h->major || e->minor != h->minor)
+                        continue;
+                if (!path_is_beneath(h->cgroup_path, e->root))
+                        continue;
+                if (rootfs && path_is_beneath(e->mountpoint, rootfs))
+                        continue;
+                /* a read-write mount, and then the one closest to the cgroup */
+                bool rw = startswith(e->mount_opts, "rw");
+                bool best_rw = best && startswith(best->mount_opts, "rw");
+                if (!best || (rw && !best_rw) ||
+                    (rw == best_rw && strlen(e->root) > strlen(best->root)))
+                        best = e;
+        }
+        if (!best)
+                return refuse(h, "not mounted in the hook's mount namespace (%s)",
+                              h->controllers[0] ? h->controllers : "cgroup2");
+        h->host_mountpoint = strdup(best->mountpoint);
+        h->host_rel = strdup(rel_below(h->cgroup_path, best->root));
+        if (!h->host_mountpoint || !h->host_rel)
+                return -ENOMEM;
+        struct strbuf sb = { 0 };
+        int r = strbuf_append(&sb, best->mountpoint, strlen(best->mountpoint));
+        if (r >= 0 && h->host_rel[0]) {
+                if (!streq(best->mountpoint, "/"))
+                        r = strbuf_append(&sb, "/", 1);
+                if (r >= 0)
+                        r = strbuf_append(&sb, h->host_rel, strlen(h->host_rel));
+        }
+        if (r < 0) {
+                strbuf_free(&sb);
+                return r;
+        }
+        h->host_path = sb.buf;
+        return 0;
+}
+
+static struct located_hierarchy *add_hierarchy(struct located *loc, size_t *cap)
+{
+        if (loc->n == *cap) {
+                *cap = *cap ? *cap * 2 : 16;
+                struct located_hierarchy *n = realloc(loc->h, *cap * sizeof(*n));
+                if (!n)
+                        return NULL;
+                loc->h = n;
+        }
+        struct located_hierarchy *h = &loc->h[loc->n++];
+        *h = (struct located_hierarchy){ .dirfd = -1 };
+        return h;
+}
+
+/* Checks the top-level chosen for a hierarchy against /proc/<pid>/cgroup. */
+static int check_top(struct located_hierarchy *h, const char *pid_path, bool pivoted)
+{
+        if (has_dotdot(pid_path) || has_dotdot(h->cgroup_path))
+                return refuse(h, "the container's cgroup %s is outside the hook's cgroup namespace",
+                              pid_path);
+        if (streq(h->cgroup_path, "/"))
+                return refuse(h, "the container's cgroup would be the hierarchy's root / "
+                                 "(the host's own)");
+        if (!path_is_beneath(pid_path, h->cgroup_path))
+                return refuse(h, "mount root %s is not the container's cgroup",
+                              h->cgroup_path);
+        /* Before pivot_root the workload has not run: its init is still where
+         * the runtime put it, so the top-level is exactly its cgroup. Later it
+         * may have moved itself into a sub-cgroup (systemd's init.scope). */
+        if (!pivoted && !streq(pid_path, h->cgroup_path))
+                return refuse(h, "mount root %s is not the cgroup of the container's process",
+                              h->cgroup_path);
+        h->init_rel = strdup(rel_below(pid_path, h->cgroup_path));
+        return h->init_rel ? 0 : -ENOMEM;
+}
+
+static int resolve_from_mounts(const struct locate_input *in, const struct mountinfo *cmi,
+                               const struct proc_cgroup *pc, const struct mountinfo *host,
+                               struct located *loc, size_t *cap)
+{
+        int r;
+        for (size_t i = 0; i < cmi->n; i++) {
+                const struct mountinfo_entry *e = &cmi->entries[i];
+                bool v2;
+                if (!is_cgroup_fs(e, &v2))
+                        continue;
+                if (!in->pivoted && !(in->rootfs && path_is_beneath(e->mountpoint, in->rootfs) &&
+                                      !streq(e->mountpoint, in->rootfs)))
+                        continue; /* the host's own cgroup mounts, seen before pivot_root */
+                _cleanup_free_ char *ctl = mount_controllers(e, v2);
+                if (!ctl)
+                        return -ENOMEM;
+
+                /* one entry per hierarchy: a second mount of it must agree */
+                struct located_hierarchy *h = NULL;
+                for (size_t k = 0; k < loc->n; k++)
+                        if (loc->h[k].major == e->major && loc->h[k].minor == e->minor)
+                                h = &loc->h[k];
+                if (h) {
+                        if (!streq(h->cgroup_path, e->root))
+                                r = refuse(h, "mounted twice in the container with different "
+                                              "roots (%s)",
+                                           e->root);
+                        else
+                                r = 0;
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                h = add_hierarchy(loc, cap);
+                if (!h)
+                        return -ENOMEM;
+                h->version = v2 ? CG_V2 : CG_V1;
+                h->controllers = TAKE_PTR(ctl);
+                h->major = e->major;
+                h->minor = e->minor;
+                h->cgroup_path = strdup(e->root);
+                h->container_path = strdup(in->pivoted ? e->mountpoint
+                                                       : e->mountpoint + strlen(in->rootfs));
+                if (!h->cgroup_path || !h->container_path)
+                        return -ENOMEM;
+                const struct proc_cgroup_entry *pe = find_proc_entry(pc, v2, h->controllers);
+                if (!pe) {
+                        r = refuse(h, "the container's process is in no cgroup of hierarchy %s",
+                                   v2 ? "cgroup2" : h->controllers);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (h->controllers[0] == '\0' && !v2)
+                        r = refuse(h, "a cgroup v1 mount with no controller %s", e->mountpoint);
+                else
+                        r = check_top(h, pe->path, in->pivoted);
+                if (r >= 0 && !h->refused)
+                        r = map_to_host(h, host, v2, in->pivoted ? NULL : in->rootfs);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int resolve_from_proc(const struct locate_input *in, const struct proc_cgroup *pc,
+                             const struct mountinfo *host, struct located *loc, size_t *cap)
+{
+        for (size_t i = 0; i < pc->n; i++) {
+                const struct proc_cgroup_entry *pe = &pc->entries[i];
+                bool v2 = pe->hierarchy_id == 0;
+                /* the device number comes from the hook's own mount of this hierarchy */
+                const struct mountinfo_entry *m = NULL;
+                for (size_t k = 0; k < host->n && !m; k++) {
+                        const struct mountinfo_entry *e = &host->entries[k];
+                        bool ev2;
+                        if (!is_cgroup_fs(e, &ev2) || ev2 != v2)
+                                continue;
+                        if (in->rootfs && path_is_beneath(e->mountpoint, in->rootfs))
+                                continue;
+                        _cleanup_free_ char *ctl = mount_controllers(e, ev2);
+                        if (!ctl)
+                                return -ENOMEM;
+                        if (streq(ctl, pe->controllers))
+                                m = e;
+                }
+                if (!m)
+                        continue; /* a hierarchy the hook cannot see: nothing to restore into */
+                struct located_hierarchy *h = add_hierarchy(loc, cap);
+                if (!h)
+                        return -ENOMEM;
+                h->version = v2 ? CG_V2 : CG_V1;
+                h->controllers = strdup(pe->controllers);
+                h->cgroup_path = strdup(pe->path);
+                h->major = m->major;
+                h->minor = m->minor;
+                if (!h->controllers || !h->cgroup_path)
+                        return -ENOMEM;
+                /* without a mount to say where the top-level is, the pid's own cgroup is */
+                int r = check_top(h, pe->path, false);
+                if (r >= 0 && !h->refused)
+                        r = map_to_host(h, host, v2, in->rootfs);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int locate_resolve(const struct locate_input *in, struct located *ret, struct cgbind_error *err)
+{
+        struct mountinfo cmi = { 0 }, host = { 0 };
+        struct proc_cgroup pc = { 0 };
+        struct located loc = { 0 };
+        size_t cap = 0;
+        int r;
+
+        if (!in->pivoted && !in->rootfs)
+                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                        "locate: the container's rootfs is unknown");
+        r = mountinfo_parse(in->container_mountinfo, in->container_mountinfo_len, &cmi, err);
+        if (r >= 0)
+                r = mountinfo_parse(in->host_mountinfo, in->host_mountinfo_len, &host, err);
+        if (r >= 0)
+                r = proc_cgroup_parse(in->proc_cgroup, in->proc_cgroup_len, &pc, err);
+        if (r >= 0)
+                r = resolve_from_mounts(in, &cmi, &pc, &host, &loc, &cap);
+        if (r >= 0 && loc.n == 0)
+                r = resolve_from_proc(in, &pc, &host, &loc, &cap);
+        else
+                loc.from_mounts = true;
+        mountinfo_free(&cmi);
+        mountinfo_free(&host);
+        proc_cgroup_free(&pc);
+        if (r < 0) {
+                located_free(&loc);
+                if (r == -ENOMEM)
+                        return cgbind_error_set(err, CGBIND_FAILED, ENOMEM, "locate: out of memory");
+                return r;
+        }
+        *ret = loc;
+        return 0;
+}
+
+int locate_open(struct located *loc)
+{
+        for (size_t i = 0; i < loc->n; i++) {
+                struct located_hierarchy *h = &loc->h[i];
+                if (h->refused || h->dirfd >= 0)
+                        continue;
+                _cleanup_close_ int mfd =
+                        open(h->host_mountpoint, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                bool v2;
+                int r;
+                if (mfd < 0) {
+                        r = refuse(h, "cannot open the hook's mount %s", h->host_mountpoint);
+                        goto check;
+                }
+                int fd = open_beneath(mfd, h->host_rel, O_PATH | O_DIRECTORY);
+                if (fd < 0) {
+                        r = refuse(h, "cannot open %s beneath the hook's mount", h->host_path);
+                        goto check;
+                }
+                struct stat st;
+                if (fd_cgroup_kind(fd, &v2) < 0 || v2 != (h->version == CG_V2) ||
+                    fstat(fd, &st) < 0 || major(st.st_dev) != h->major ||
+                    minor(st.st_dev) != h->minor) {
+                        safe_close(fd);
+                        r = refuse(h, "%s is not the cgroup filesystem the mount table names",
+                                   h->host_path);
+                        goto check;
+                }
+                h->dirfd = fd;
+                continue;
+check:
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+struct located_hierarchy *locate_find(struct located *loc, enum cg_version v,
+                                      const char *controllers)
+{
+        for (size_t i = 0; i < loc->n; i++)
+                if (loc->h[i].version == v &&
+                    (v == CG_V2 || streq(loc->h[i].controllers, controllers)))
+                        return &loc->h[i];
+        return NULL;
+}

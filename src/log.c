@@ -1,0 +1,104 @@
+/* Messages to stderr, a log file and syslog. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "cgbind/log.h"
+
+void log_init(struct cgbind_log *log, const char *command)
+{
+        *log = (struct cgbind_log){ .command = command, .file_fd = -1, .level = LOG_LEVEL_INFO };
+}
+
+int log_open_file(struct cgbind_log *log, const char *path)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+                      0640);
+        if (fd < 0)
+                return -errno;
+        safe_close(log->file_fd);
+        log->file_fd = fd;
+        return 0;
+}
+
+void log_set_container(struct cgbind_log *log, const char *id)
+{
+        char esc[200];
+        cgbind_escape(id, strlen(id), esc, sizeof(esc));
+        free(log->container_id);
+        log->container_id = strdup(esc);
+}
+
+void log_close(struct cgbind_log *log)
+{
+        log->file_fd = safe_close(log->file_fd);
+        free(log->container_id);
+        log->container_id = NULL;
+        if (log->use_syslog)
+                closelog();
+}
+
+static const char *const level_names[LOG_LEVEL_MAX] = {
+        [LOG_LEVEL_ERROR] = "error",
+        [LOG_LEVEL_WARNING] = "warning",
+        [LOG_LEVEL_INFO] = "info",
+        [LOG_LEVEL_DEBUG] = "debug",
+};
+
+/* A lost log line must not change the outcome of the hook. */
+static void write_line(int fd, char *line, int n)
+{
+        if (n <= 0)
+                return;
+        size_t len = (size_t)n < 2400 ? (size_t)n : 2399;
+        if (len == 2399)
+                line[len - 1] = '\n';
+        ssize_t k = write(fd, line, len);
+        (void)k;
+}
+
+void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...)
+{
+        char text[2048], line[2400];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        /* one line, whatever the text held */
+        for (char *p = text; *p; p++)
+                if (*p == '\n' || *p == '\r')
+                        *p = ' ';
+
+        /* stderr: DESIGN's "cgbind: <command>: <what> (<name>): <reason>";
+         * info goes only to the file and syslog, debug also to stderr */
+        bool to_stderr = level <= LOG_LEVEL_WARNING ||
+                         (level == LOG_LEVEL_DEBUG && log->level >= LOG_LEVEL_DEBUG);
+        if (to_stderr) {
+                int n = snprintf(line, sizeof(line), "cgbind: %s: %s%s\n", log->command,
+                                 level == LOG_LEVEL_WARNING ? "warning: " : "", text);
+                write_line(STDERR_FILENO, line, n);
+        }
+        if (level > log->level)
+                return;
+        const char *ctr = log->container_id ? log->container_id : "-";
+        if (log->file_fd >= 0) {
+                char ts[40];
+                struct timespec now;
+                struct tm tm;
+                clock_gettime(CLOCK_REALTIME, &now);
+                gmtime_r(&now.tv_sec, &tm);
+                strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+                int n = snprintf(line, sizeof(line), "%s.%03ldZ cgbind[%d] %s container=%s %s: %s\n",
+                                 ts, now.tv_nsec / 1000000, (int)getpid(), level_names[level], ctr,
+                                 log->command, text);
+                write_line(log->file_fd, line, n);
+        }
+        if (log->use_syslog) {
+                static const int prio[LOG_LEVEL_MAX] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+                                                         LOG_DEBUG };
+                syslog(prio[level], "container=%s %s: %s", ctr, log->command, text);
+        }
+}

@@ -1,0 +1,209 @@
+#!/bin/sh
+# Guest side of test/vm/run.sh. run.sh copies this file into the per-run I/O
+# share; the initramfs /init runs it as PID 1 (busybox sh):
+#
+#   stage1 (still in the initramfs): mount the host root read-only over 9p,
+#          put a tmpfs overlay on top, switch_root into it.
+#   stage2 (PID 1 in the new root): /proc, /sys, /dev..., the cgroup layout,
+#          then run the command, return its status, power off.
+#
+# Only busybox applets are used here (never the host's tools), so the set-up
+# does not depend on what is installed on the host.
+set -u
+
+IO=/io
+[ "${1:-}" = stage2 ] && IO=/run/cgbind-vm/io
+# vm.conf (written by run.sh): LAYOUT KREL MODDIR CWD VERBOSE ROOT_SIZE TERM_NAME
+. "$IO/vm.conf"
+
+log() {
+	echo "[$(cut -d' ' -f1 /proc/uptime 2>/dev/null)] $*" >>"$IO/guest.log"
+	[ "$VERBOSE" = 1 ] && echo "cgbind-vm: $*" >/dev/console
+	return 0
+}
+fail() {
+	log "FATAL: $*"
+	echo "cgbind-vm guest: FATAL: $*" >/dev/console
+	sync
+	poweroff -f
+	sleep 10
+}
+
+stage1() {
+	log "stage1: initramfs up"
+	mkdir -p /lower /rw /newroot
+	# cache=loose: the host root is read-only for the guest and is not
+	# expected to change during a run, so let the guest cache pages and
+	# metadata (execs of bash/runc/bats over 9p are much faster this way).
+	mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=262144,cache=loose hostroot /lower ||
+		fail "cannot mount the hostroot 9p share"
+	mount -t tmpfs -o "mode=0755,size=$ROOT_SIZE" rootrw /rw || fail "tmpfs for the overlay"
+	mkdir -p /rw/upper /rw/work
+	mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot ||
+		fail "cannot mount the overlay root"
+
+	# /run: fresh tmpfs; it also carries the I/O share and busybox across
+	# switch_root (the initramfs is emptied by switch_root).
+	mount -t tmpfs -o mode=0755,nosuid,nodev,size=20% tmpfs /newroot/run
+	mkdir -p /newroot/run/cgbind-vm/io /newroot/run/cgbind-vm/bin
+	# The applet links are made in stage2: --install -s links to the path
+	# of the running busybox, which must be this copy.
+	cp /bin/busybox /newroot/run/cgbind-vm/bin/busybox
+
+	# The guest kernel's modules, from the extracted package in the host's
+	# cache (visible through the 9p root), at the path modprobe expects.
+	# /lib may be a symlink to usr/lib (merged /usr): mkdir -p follows it.
+	if [ -d "/lower$MODDIR" ]; then
+		mkdir -p "/newroot/lib/modules/$KREL"
+		mount -o bind "/lower$MODDIR" "/newroot/lib/modules/$KREL" ||
+			log "warning: cannot bind $MODDIR"
+	else
+		log "warning: $MODDIR not visible in the guest"
+	fi
+
+	mount -o move "$IO" /newroot/run/cgbind-vm/io || fail "cannot move the I/O share"
+	for d in dev proc sys; do
+		mount -o move "/$d" "/newroot/$d"
+	done
+	log "stage1: switch_root"
+	exec switch_root /newroot /run/cgbind-vm/bin/busybox sh /run/cgbind-vm/io/guest-init.sh stage2
+}
+
+# Mount the v1 hierarchy $1 (comma-separated controllers, as systemd names
+# them) if its controllers exist; co-mounted ones get symlinks per controller.
+mount_v1() {
+	want=$1
+	have=
+	for c in $(echo "$want" | tr , ' '); do
+		if grep -q "^$c[[:space:]].*[[:space:]]1\$" /proc/cgroups; then
+			have="${have:+$have,}$c"
+		fi
+	done
+	[ -n "$have" ] || return 0
+	mkdir -p "/sys/fs/cgroup/$have"
+	mount -t cgroup -o "nosuid,nodev,noexec,$have" cgroup "/sys/fs/cgroup/$have" ||
+		{ log "warning: cannot mount v1 $have"; return 0; }
+	case "$have" in
+	*,*) for c in $(echo "$have" | tr , ' '); do ln -s "$have" "/sys/fs/cgroup/$c"; done ;;
+	esac
+}
+
+# Mount an empty tmpfs on $1 (/tmp or /var/tmp). If the caller's cwd is
+# below it (a checkout in /tmp/x, say), keep the host's top-level dir
+# containing it (/tmp/x, writable through the overlay) visible at its path.
+fresh_tmp() {
+	keep=
+	case "$CWD/" in
+	"$1"/?*)
+		keep=${CWD#"$1"/}
+		keep=${keep%%/*}
+		mkdir -p /run/cgbind-vm/keep
+		mount -o bind "$1/$keep" /run/cgbind-vm/keep || keep=
+		;;
+	esac
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$1"
+	if [ -n "$keep" ]; then
+		mkdir -p "$1/$keep"
+		mount -o move /run/cgbind-vm/keep "$1/$keep"
+		log "kept the host's $1/$keep visible over the fresh $1"
+	fi
+}
+
+setup_cgroups() {
+	case "$LAYOUT" in
+	v2)
+		# Like systemd on a unified host.
+		mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
+			fail "cannot mount cgroup2"
+		for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+			echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+				log "warning: cannot enable controller $c"
+		done
+		# PID 1 (and so the command) leaves the root cgroup, as with
+		# systemd, so tests can create sibling cgroups and delegate freely.
+		mkdir /sys/fs/cgroup/init.scope
+		echo $$ >/sys/fs/cgroup/init.scope/cgroup.procs
+		;;
+	v1)
+		# Like systemd's legacy layout (systemd.unified_cgroup_hierarchy=0
+		# without the hybrid "unified" mount).
+		mount -t tmpfs -o nosuid,nodev,noexec,mode=0755,size=4m tmpfs /sys/fs/cgroup
+		for h in cpu,cpuacct cpuset memory devices freezer net_cls,net_prio blkio \
+			perf_event hugetlb pids rdma misc; do
+			mount_v1 "$h"
+		done
+		mkdir -p /sys/fs/cgroup/systemd
+		mount -t cgroup -o nosuid,nodev,noexec,none,name=systemd cgroup /sys/fs/cgroup/systemd ||
+			fail "cannot mount the name=systemd hierarchy"
+		mkdir /sys/fs/cgroup/systemd/init.scope
+		echo $$ >/sys/fs/cgroup/systemd/init.scope/cgroup.procs
+		# systemd leaves the tmpfs read-only.
+		mount -o remount,ro /sys/fs/cgroup
+		;;
+	*) fail "unknown layout $LAYOUT" ;;
+	esac
+}
+
+stage2() {
+	/run/cgbind-vm/bin/busybox --install -s /run/cgbind-vm/bin
+	export PATH=/run/cgbind-vm/bin
+	log "stage2: in the new root"
+	# devtmpfs, proc and sysfs were moved here from the initramfs.
+	mkdir -p /dev/pts /dev/shm /dev/mqueue /dev/hugepages
+	mount -t devpts -o nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /dev/shm
+	mount -t mqueue -o nosuid,nodev,noexec mqueue /dev/mqueue
+	mount -t hugetlbfs -o nosuid,nodev hugetlbfs /dev/hugepages 2>/dev/null || true
+	ln -sf /proc/self/fd /dev/fd
+	ln -sf /proc/self/fd/0 /dev/stdin
+	ln -sf /proc/self/fd/1 /dev/stdout
+	ln -sf /proc/self/fd/2 /dev/stderr
+	ln -sf /proc/kcore /dev/core
+	# Fresh, empty temp dirs (the host's show through the overlay otherwise).
+	fresh_tmp /tmp
+	fresh_tmp /var/tmp
+	# /var/lib, /etc, /root ... are writable through the overlay.
+	mkdir -p /run/lock /run/user
+	chmod 1777 /run/lock
+	mount -t securityfs securityfs /sys/kernel/security 2>/dev/null || true
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null || true
+
+	hostname "cgbind-vm-$LAYOUT"
+	ip link set lo up || log "warning: cannot bring up lo"
+	setup_cgroups
+	log "cgroups ($LAYOUT): $(ls /sys/fs/cgroup | tr '\n' ' ')"
+
+	# Keep the kernel from scribbling over the console while the command
+	# runs unless asked to (everything is in dmesg.log afterwards).
+	[ "$VERBOSE" = 1 ] || dmesg -n 1
+
+	mkdir -p "$IO/out"
+	log "running the command"
+	# The command's output goes to a file in the share that run.sh streams
+	# live; not through a pipe, so stray background processes holding the
+	# output open cannot stall the shutdown. env -i: only a sane, fixed
+	# environment (cmd.sh adds the caller's --env settings).
+	env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root USER=root LOGNAME=root SHELL=/bin/sh LANG=C.UTF-8 \
+		TERM="${TERM_NAME:-dumb}" \
+		CGBIND_VM=1 CGBIND_VM_LAYOUT="$LAYOUT" CGBIND_VM_OUT="$IO/out" \
+		/bin/sh "$IO/cmd.sh" </dev/null >>"$IO/output.log" 2>&1
+	rc=$?
+	log "command exited with $rc"
+
+	dmesg >"$IO/dmesg.log" 2>/dev/null
+	echo "$rc" >"$IO/rc.tmp" && mv "$IO/rc.tmp" "$IO/rc"
+	sync
+	poweroff -f
+	sleep 10
+}
+
+case "${1:-}" in
+stage1) stage1 ;;
+stage2) stage2 ;;
+*) echo "usage: guest-init.sh stage1|stage2" >&2 ;;
+esac
+# Reaching here means something went badly wrong; PID 1 exiting panics the
+# kernel, which (panic=-1, qemu -no-reboot) ends the VM.
+fail "guest-init.sh fell through"

@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# Provision everything test/vm/run.sh needs: host packages, a Debian kernel
+# (extracted into a cache dir, NOT installed into the host's /boot) and a
+# busybox initramfs. Idempotent: a second run only checks and exits.
+#
+# Usage: test/vm/setup.sh [--force]
+#
+# Environment:
+#   CGBIND_VM_CACHE       cache dir (default /var/cache/cgbind-vm)
+#   CGBIND_VM_KERNEL_PKG  kernel package to use (default: whatever
+#                         linux-image-amd64 depends on, e.g. linux-image-6.1.0-56-amd64)
+#
+# Needs root when something has to be installed. Runs `apt-get update` by
+# itself (at most once) when a package or the kernel cannot be resolved.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${CGBIND_VM_CACHE:-/var/cache/cgbind-vm}
+FORCE=0
+case "${1:-}" in
+--force) FORCE=1 ;;
+"") ;;
+-h | --help)
+	sed -n '2,15p' "$0"
+	exit 0
+	;;
+*)
+	echo "setup.sh: unknown argument: $1" >&2
+	exit 2
+	;;
+esac
+
+export DEBIAN_FRONTEND=noninteractive
+log() { echo "cgbind-vm setup: $*" >&2; }
+die() {
+	echo "cgbind-vm setup: error: $*" >&2
+	exit 1
+}
+
+# Bump when the initramfs layout produced below changes, to force a rebuild.
+INITRAMFS_FORMAT=1
+# Bump when vm.env or the kernel post-processing changes.
+SETUP_FORMAT=2
+# Modules the initramfs loads (dependencies are added from modules.dep).
+# virtio_pci: the PCI transport for the 9p devices; 9pnet_virtio + 9p: the
+# shares; overlay: writable tmpfs layer over the read-only host root;
+# virtio_rng: entropy early on (Go programs such as runc read getrandom).
+INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_rng"
+
+APT_UPDATED=0
+apt_update() {
+	[ "$APT_UPDATED" = 1 ] && return 0
+	[ "$(id -u)" = 0 ] || die "need root to run apt-get update"
+	log "apt-get update"
+	apt-get update -q >&2 || die "apt-get update failed"
+	APT_UPDATED=1
+}
+
+pkg_installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
+}
+
+# ---------------------------------------------------------------- packages
+# qemu-system-x86: the emulator (TCG, no KVM needed); busybox-static: the
+# initramfs userland and the guest's PID 1; cpio: to pack the initramfs;
+# kmod: depmod for the extracted kernel, and modprobe inside the guest
+# (whose root is the host root); xz-utils/zstd would only be needed for
+# compressed modules, handled below on demand.
+need=()
+for p in qemu-system-x86 busybox-static cpio kmod; do
+	pkg_installed "$p" || need+=("$p")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "missing packages (${need[*]}) and not root"
+	log "installing ${need[*]}"
+	# Try with the current lists first; a fresh machine has none, so update
+	# and retry once on failure.
+	if ! apt-get install -y -q --no-install-recommends "${need[@]}" >&2; then
+		apt_update
+		apt-get install -y -q --no-install-recommends "${need[@]}" >&2
+	fi
+fi
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+
+# ------------------------------------------------------------------ kernel
+resolve_kernel_pkg() {
+	if [ -n "${CGBIND_VM_KERNEL_PKG:-}" ]; then
+		echo "$CGBIND_VM_KERNEL_PKG"
+		return
+	fi
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+pkg_version() {
+	apt-cache show --no-all-versions "$1" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }'
+}
+
+# apt-cache takes ~1 s here; remember its answer for as long as the apt
+# lists (and the requested package) stay the same.
+apt_sig=$({
+	echo "${CGBIND_VM_KERNEL_PKG:-}"
+	ls -l --full-time /var/lib/apt/lists/ 2>/dev/null
+} | sha256sum | awk '{ print $1 }')
+kpkg=
+kver=
+if [ "$FORCE" = 0 ] && [ -f "$CACHE/apt.sig" ]; then
+	read -r sig kpkg kver <"$CACHE/apt.sig" || true
+	[ "$sig" = "$apt_sig" ] || { kpkg= kver=; }
+fi
+if [ -z "$kpkg" ] || [ -z "$kver" ]; then
+	kpkg=$(resolve_kernel_pkg)
+	[ -n "$kpkg" ] && kver=$(pkg_version "$kpkg")
+	[ -n "$kpkg" ] && [ -n "$kver" ] && echo "$apt_sig $kpkg $kver" >"$CACHE/apt.sig"
+fi
+if [ -z "$kpkg" ] || [ -z "$kver" ]; then
+	if [ -f "$CACHE/kernel.stamp" ] && [ "$FORCE" = 0 ]; then
+		# No usable apt lists (e.g. cleaned), but a kernel is cached: use
+		# it rather than hitting the network on every run.
+		read -r kpkg kver <"$CACHE/kernel.stamp"
+		log "apt cannot resolve the kernel package; using cached $kpkg $kver"
+	else
+		apt_update
+		kpkg=$(resolve_kernel_pkg)
+		[ -n "$kpkg" ] || die "cannot resolve the kernel package behind linux-image-amd64"
+		kver=$(pkg_version "$kpkg")
+		[ -n "$kver" ] || die "no installable version of $kpkg"
+	fi
+fi
+
+# Compressed module support (Debian 6.1 ships plain .ko, later kernels
+# .ko.xz / .ko.zst): only install the tool when it is actually needed.
+decompressor_for() {
+	case "$1" in
+	*.ko.xz) echo "xz-utils xz" ;;
+	*.ko.zst) echo "zstd zstd" ;;
+	*.ko.gz) echo "gzip gzip" ;;
+	*) echo "" ;;
+	esac
+}
+
+# Everything below is checked under a shared lock (cheap, lets parallel
+# run.sh invocations proceed) and rebuilt under an exclusive one.
+up_to_date() {
+	local key
+	[ "$FORCE" = 0 ] || return 1
+	[ -f "$CACHE/kernel.stamp" ] && [ "$(cat "$CACHE/kernel.stamp")" = "$kpkg $kver" ] || return 1
+	[ -f "$CACHE/vm.env" ] && grep -qx "SETUP_FORMAT=$SETUP_FORMAT" "$CACHE/vm.env" || return 1
+	key=$(initramfs_key) || return 1
+	[ -f "$CACHE/initramfs.stamp" ] && [ "$(cat "$CACHE/initramfs.stamp")" = "$key" ] || return 1
+	[ -f "$CACHE/initramfs.cpio.gz" ]
+}
+
+# The initramfs depends on: its /init, the busybox binary, the kernel and
+# the module set, and the format version above.
+initramfs_key() {
+	{
+		echo "format $INITRAMFS_FORMAT"
+		echo "modules $INITRAMFS_MODULES"
+		echo "kernel $kpkg $kver"
+		sha256sum "$HERE/initramfs-init.sh" /bin/busybox | awk '{ print $1 }'
+	} | sha256sum | awk '{ print $1 }'
+}
+
+flock -s 9
+if up_to_date; then
+	exit 0
+fi
+flock -u 9
+flock -x 9
+FORCE_KERNEL=$FORCE
+
+# (Re)extract the kernel when the package version changed.
+if [ "$FORCE_KERNEL" = 1 ] || ! [ -f "$CACHE/kernel.stamp" ] ||
+	[ "$(cat "$CACHE/kernel.stamp")" != "$kpkg $kver" ]; then
+	log "fetching $kpkg $kver"
+	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
+	# apt-get download drops privileges to _apt when it can write the
+	# target dir; give it the dir to avoid the "unsandboxed" warning.
+	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
+	if ! (cd "$dl" && apt-get download -q "$kpkg=$kver" >&2); then
+		# Stale lists may point to a version the mirror no longer has.
+		apt_update
+		kver=$(pkg_version "$kpkg")
+		(cd "$dl" && apt-get download -q "$kpkg=$kver" >&2) || die "cannot download $kpkg"
+	fi
+	rm -rf "$CACHE/kernel.new"
+	mkdir -p "$CACHE/kernel.new"
+	dpkg-deb -x "$dl"/*.deb "$CACHE/kernel.new"
+	rm -rf "$dl"
+	krel=$(ls "$CACHE/kernel.new/lib/modules")
+	[ -n "$krel" ] && [ "$(echo "$krel" | wc -l)" = 1 ] || die "unexpected module dirs in $kpkg: $krel"
+	[ -f "$CACHE/kernel.new/boot/vmlinuz-$krel" ] || die "no vmlinuz-$krel in $kpkg"
+	# The package ships no modules.dep (its postinst runs depmod).
+	depmod -b "$CACHE/kernel.new" "$krel"
+	rm -rf "$CACHE/kernel"
+	mv "$CACHE/kernel.new" "$CACHE/kernel"
+	echo "$kpkg $kver" >"$CACHE/kernel.stamp"
+	rm -f "$CACHE/initramfs.stamp"
+fi
+
+krel=$(ls "$CACHE/kernel/lib/modules")
+moddir=$CACHE/kernel/lib/modules/$krel
+
+# Under TCG, SeaBIOS plus the bzImage decompressing itself cost ~3.5 s per
+# boot. qemu can instead load the uncompressed ELF vmlinux directly through
+# the PVH entry point (CONFIG_PVH): unpack it once here. The bzImage setup
+# header says where the compressed payload is: setup_sects at 0x1f1,
+# payload_offset/payload_length at 0x248/0x24c (relative to the start of the
+# protected-mode code, (setup_sects + 1) * 512).
+u8() { od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' '; }
+u32() { od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '; }
+extract_vmlinux() {
+	local bz=$1 out=$2 ss base off len magic tool pkg
+	ss=$(u8 "$bz" $((0x1f1)))
+	[ "$ss" -ne 0 ] || ss=4
+	base=$(((ss + 1) * 512))
+	off=$(u32 "$bz" $((0x248)))
+	len=$(u32 "$bz" $((0x24c)))
+	magic=$(od -An -tx1 -j $((base + off)) -N 4 "$bz" | tr -d ' ')
+	case "$magic" in
+	fd377a58) pkg=xz-utils tool="xz -dc --single-stream" ;;
+	1f8b*) pkg=gzip tool="gzip -dc" ;;
+	28b52ffd) pkg=zstd tool="zstd -dc" ;;
+	*) return 1 ;;
+	esac
+	if ! command -v "${tool%% *}" >/dev/null; then
+		apt-get install -y -q --no-install-recommends "$pkg" >&2 ||
+			{ apt_update && apt-get install -y -q --no-install-recommends "$pkg" >&2; } || return 1
+	fi
+	# The payload ends with a 4-byte size trailer: decoders must ignore it.
+	tail -c +$((base + off + 1)) "$bz" | head -c "$len" | $tool >"$out.new" 2>/dev/null || true
+	[ "$(od -An -tx1 -N 4 "$out.new" | tr -d ' ')" = 7f454c46 ] || return 1
+	mv "$out.new" "$out"
+}
+vmlinux=$CACHE/kernel/boot/vmlinux-$krel
+boot_kernel=$CACHE/kernel/boot/vmlinuz-$krel
+if grep -q '^CONFIG_PVH=y' "$CACHE/kernel/boot/config-$krel" 2>/dev/null; then
+	if [ -f "$vmlinux" ] || extract_vmlinux "$boot_kernel" "$vmlinux"; then
+		boot_kernel=$vmlinux
+	else
+		rm -f "$vmlinux.new"
+		log "warning: cannot unpack vmlinux; booting the bzImage (slower)"
+	fi
+fi
+
+# Build the initramfs when any input changed.
+key=$(initramfs_key)
+if ! [ -f "$CACHE/initramfs.stamp" ] || [ "$(cat "$CACHE/initramfs.stamp")" != "$key" ] ||
+	! [ -f "$CACHE/initramfs.cpio.gz" ]; then
+	log "building initramfs for $krel"
+	stage=$(mktemp -d "$CACHE/initramfs.XXXXXX")
+	mkdir -p "$stage"/{bin,dev,proc,sys,modules}
+	cp /bin/busybox "$stage/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -s busybox "$stage/bin/$a"
+	done
+	install -m 0755 "$HERE/initramfs-init.sh" "$stage/init"
+	# Resolve load order with modprobe against the extracted tree; it prints
+	# "insmod /path" lines, dependencies first. Keep the first occurrence.
+	: >"$stage/modules.list"
+	for m in $INITRAMFS_MODULES; do
+		modprobe -d "$CACHE/kernel" -S "$krel" --show-depends "$m" |
+			awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		name=$(basename "$ko")
+		read -r dpkg dtool <<<"$(decompressor_for "$ko")"
+		if [ -n "$dtool" ]; then
+			if ! command -v "$dtool" >/dev/null; then
+				[ "$(id -u)" = 0 ] || die "need $dpkg to unpack $name"
+				apt-get install -y -q --no-install-recommends "$dpkg" >&2 ||
+					{ apt_update && apt-get install -y -q --no-install-recommends "$dpkg" >&2; }
+			fi
+			name=${name%.*}
+			"$dtool" -dc "$ko" >"$stage/modules/$name"
+		else
+			cp "$ko" "$stage/modules/$name"
+		fi
+		echo "$name" >>"$stage/modules.list"
+	done
+	[ -s "$stage/modules.list" ] || die "no modules resolved"
+	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc --reproducible -R 0:0 | gzip -n -1) >"$CACHE/initramfs.cpio.gz.new"
+	mv "$CACHE/initramfs.cpio.gz.new" "$CACHE/initramfs.cpio.gz"
+	rm -rf "$stage"
+	echo "$key" >"$CACHE/initramfs.stamp"
+fi
+
+# What run.sh reads. The guest bind-mounts MODDIR (seen through the 9p host
+# root) onto /lib/modules/$KREL so modprobe works after switch_root.
+cat >"$CACHE/vm.env.new" <<EOF
+KREL=$krel
+SETUP_FORMAT=$SETUP_FORMAT
+KERNEL=$boot_kernel
+INITRD=$CACHE/initramfs.cpio.gz
+MODDIR=$moddir
+EOF
+mv "$CACHE/vm.env.new" "$CACHE/vm.env"
+log "ready: kernel $krel ($kpkg $kver) in $CACHE"
