@@ -171,7 +171,11 @@ stage2() {
 	hostname "cgbind-vm-$LAYOUT"
 	ip link set lo up || log "warning: cannot bring up lo"
 	setup_cgroups
-	log "cgroups ($LAYOUT): $(ls /sys/fs/cgroup | tr '\n' ' ')"
+	if [ "$LAYOUT" = v2 ]; then
+		log "cgroup2 controllers enabled: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+	else
+		log "cgroup v1 hierarchies: $(ls /sys/fs/cgroup | tr '\n' ' ')"
+	fi
 
 	# Keep the kernel from scribbling over the console while the command
 	# runs unless asked to (everything is in dmesg.log afterwards).

@@ -179,7 +179,9 @@ qemu=(
 	-device virtio-rng-pci
 )
 
-"${qemu[@]}" </dev/null >"$io/qemu.log" 2>&1 &
+# timeout(1) is only a backstop in case this script dies without killing
+# qemu; the loop below enforces --timeout.
+timeout -k 10 $((tmo + 60)) "${qemu[@]}" </dev/null >"$io/qemu.log" 2>&1 &
 qpid=$!
 # Stream CMD's output; tail exits on its own once qemu is gone.
 tail -n +1 -s 0.2 --pid="$qpid" -f "$io/output.log" &
@@ -212,9 +214,12 @@ if [ -s "$io/qemu.log" ]; then
 	sed 's/^/cgbind-vm: qemu: /' "$io/qemu.log" >&2
 fi
 # Kernel trouble is worth seeing even when the command passed.
-if grep -Eq 'Oops|BUG:|WARNING:|Kernel panic|blocked for more than|Call Trace' "$io/console.log" "$io/dmesg.log" 2>/dev/null; then
+trouble='Oops|BUG:|WARNING:|Kernel panic|blocked for more than'
+klogs=("$io/console.log")
+[ -f "$io/dmesg.log" ] && klogs+=("$io/dmesg.log")
+if grep -Eq "$trouble" "${klogs[@]}"; then
 	echo "cgbind-vm: warning: the guest kernel logged problems (see console.log/dmesg.log):" >&2
-	grep -Eh 'Oops|BUG:|WARNING:|Kernel panic|blocked for more than' "$io/console.log" "$io/dmesg.log" 2>/dev/null | head -20 | sed 's/^/cgbind-vm:   /' >&2
+	{ grep -Eh "$trouble" "${klogs[@]}" || true; } | sort -u | head -n 20 | sed 's/^/cgbind-vm:   /' >&2
 	keep=1
 fi
 

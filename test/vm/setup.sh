@@ -99,9 +99,11 @@ pkg_version() {
 
 # apt-cache takes ~1 s here; remember its answer for as long as the apt
 # lists (and the requested package) stay the same.
+LISTS=/var/lib/apt/lists/
+eval "$(apt-config shell LISTS Dir::State::Lists/d 2>/dev/null)" || true
 apt_sig=$({
 	echo "${CGBIND_VM_KERNEL_PKG:-}"
-	ls -l --full-time /var/lib/apt/lists/ 2>/dev/null
+	ls -l --full-time "$LISTS" 2>/dev/null
 } | sha256sum | awk '{ print $1 }')
 kpkg=
 kver=
