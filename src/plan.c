@@ -436,7 +436,8 @@ static int emit_init_move(struct walk *w, size_t top_dir)
 int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_input *in,
                    const struct plan_options *opts, struct cgbind_error *err)
 {
-        struct walk w = { .plan = plan, .hier = hier, .in = in, .opts = opts, .err = err };
+        struct walk w = { .plan = plan, .hier = hier, .in = in, .opts = opts, .err = err,
+                          .path = "/" };
         const struct cg_node *root = &in->image->root;
         size_t top;
         int r;

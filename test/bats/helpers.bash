@@ -208,7 +208,7 @@ cg_tree_dump() {
     (cd "$top" && find . -type d | sort | while read -r d; do
         echo "dir $d"
         for f in "$@"; do
-            [ -r "$d/$f" ] && echo "$d $f $(tr '\n' '|' <"$d/$f")"
+            if [ -r "$d/$f" ]; then echo "$d $f $(tr '\n' '|' <"$d/$f")"; fi
         done
     done)
 }
@@ -237,7 +237,7 @@ host_roots_dump() {
         echo "== $r"
         (cd "$r" && find . -maxdepth 1 -type d | sort)
         for f in $CONFIG_FILES; do
-            [ -r "$r/$f" ] && echo "$f $(tr '\n' '|' <"$r/$f")"
+            if [ -r "$r/$f" ]; then echo "$f $(tr '\n' '|' <"$r/$f")"; fi
         done
     done
 }

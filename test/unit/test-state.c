@@ -1,6 +1,287 @@
+/* The OCI state a runtime hands a hook on stdin, and the bundle's config.json:
+ * runc's and crun's real documents, and every way an input must be refused. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cgbind/state.h"
+
 #include "tap.h"
+
+#define RUNC_STATE                                                                                 \
+        "{\"ociVersion\":\"1.0.2-dev\",\"id\":\"probe1\",\"status\":\"creating\",\"pid\":8262,"    \
+        "\"bundle\":\"/var/tmp/probe\"}"
+
+/* crun hands its hooks "created", the rootfs as "root", and the annotations. */
+#define CRUN_STATE                                                                                 \
+        "{\"ociVersion\":\"1.0.0\",\"id\":\"web-1\",\"pid\":31337,"                                \
+        "\"root\":\"/var/lib/containers/storage/overlay/abc/merged\","                             \
+        "\"bundle\":\"/run/containers/storage/overlay-containers/abc/userdata\","                  \
+        "\"status\":\"created\",\"annotations\":{\"io.cgbind.mode\":\"strict\","                   \
+        "\"io.container.manager\":\"libpod\"}}"
+
+static int parse(const char *s, size_t len, struct cgbind_state *st, struct cgbind_error *err)
+{
+        *err = (struct cgbind_error){ 0 };
+        return cgbind_state_parse(s, len, st, err);
+}
+
+static void test_runc(void)
+{
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
+        int r = parse(RUNC_STATE, strlen(RUNC_STATE), &st, &err);
+        is_int(r, 0, "runc prestart state parses (%s)", err.msg);
+        is_str(st.id, "probe1", "runc: id");
+        is_str(st.status, "creating", "runc: status");
+        is_int(st.pid, 8262, "runc: pid");
+        is_str(st.bundle, "/var/tmp/probe", "runc: bundle");
+        is_int(st.n_annotations, 0, "runc: no annotations");
+        is_int(err.status, CGBIND_OK, "runc: no error set");
+        cgbind_state_free(&st);
+        ok(st.id == NULL && st.bundle == NULL, "cgbind_state_free clears the struct");
+        cgbind_state_free(&st); /* twice is harmless */
+
+        /* the same document with a trailing newline, as `runc state` prints it */
+        const char *nl = RUNC_STATE "\n";
+        r = parse(nl, strlen(nl), &st, &err);
+        is_int(r, 0, "trailing newline is whitespace, not garbage");
+        cgbind_state_free(&st);
+}
+
+static void test_crun(void)
+{
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
+        int r = parse(CRUN_STATE, strlen(CRUN_STATE), &st, &err);
+        is_int(r, 0, "crun state (created, root, annotations) parses (%s)", err.msg);
+        is_str(st.id, "web-1", "crun: id");
+        is_str(st.status, "created", "crun: status");
+        is_int(st.pid, 31337, "crun: pid");
+        is_str(st.bundle, "/run/containers/storage/overlay-containers/abc/userdata",
+               "crun: bundle");
+        is_int(st.n_annotations, 2, "crun: two annotations");
+        is_str(cgbind_annotation(&st, NULL, "io.cgbind.mode"), "strict",
+               "crun: annotation io.cgbind.mode");
+        is_str(cgbind_annotation(&st, NULL, "io.container.manager"), "libpod",
+               "crun: annotation io.container.manager");
+        ok(cgbind_annotation(&st, NULL, "io.cgbind.image") == NULL,
+           "crun: absent annotation is NULL");
+        cgbind_state_free(&st);
+
+        /* status is optional, and null annotations are no annotations */
+        const char *min = "{\"id\":\"a\",\"pid\":2,\"bundle\":\"/b\",\"annotations\":null}";
+        r = parse(min, strlen(min), &st, &err);
+        is_int(r, 0, "minimal state (pid 2, no status, annotations null) parses (%s)", err.msg);
+        ok(st.status == NULL, "minimal: status NULL");
+        is_int(st.pid, 2, "minimal: pid 2 is the lowest accepted");
+        cgbind_state_free(&st);
+}
+
+/* Refused with CGBIND_INVALID, the message naming the problem, and the
+ * output parameter untouched (STYLE: ret_* untouched on failure). */
+static void refused_len(const char *what, const char *s, size_t len, const char *needle)
+{
+        struct cgbind_state st = { .id = (char *)"sentinel", .pid = 77 };
+        struct cgbind_error err = { 0 };
+        int r = parse(s, len, &st, &err);
+        ok(r < 0, "%s: refused", what);
+        is_int(err.status, CGBIND_INVALID, "%s: status CGBIND_INVALID", what);
+        ok(has_str(err.msg, needle), "%s: message mentions \"%s\" (%s)", what, needle, err.msg);
+        ok(st.pid == 77 && st.id && streq(st.id, "sentinel"), "%s: output untouched", what);
+        if (r >= 0 && st.id && !streq(st.id, "sentinel"))
+                cgbind_state_free(&st);
+}
+
+static void refused(const char *what, const char *s, const char *needle)
+{
+        refused_len(what, s, strlen(s), needle);
+}
+
+/* A state whose pid member is the given JSON text. */
+static void refused_pid(const char *pid_json, const char *needle)
+{
+        char buf[256];
+        snprintf(buf, sizeof(buf), "{\"id\":\"a\",\"pid\":%s,\"bundle\":\"/b\"}", pid_json);
+        char what[64];
+        snprintf(what, sizeof(what), "pid %s", pid_json);
+        refused(what, buf, needle);
+}
+
+static void test_refusals(void)
+{
+        refused_len("empty input", "", 0, "empty");
+        refused("not JSON", "this is not json", "JSON");
+        refused("JSON but not an object", "[1,2,3]", "object");
+        refused("pid missing", "{\"id\":\"a\",\"bundle\":\"/b\"}", "pid");
+        refused_pid("0", "pid");
+        refused_pid("1", "pid");
+        refused_pid("-1", "pid");
+        refused_pid("\"123\"", "pid");
+        refused_pid("1.5", "pid");
+        refused_pid("1e3", "pid");
+        refused_pid("99999999999", "pid");
+        refused_pid("2147483648", "pid");
+        refused_pid("null", "pid");
+        /* beyond int64: yajl itself refuses it */
+        refused_pid("123456789012345678901234567890", "overflow");
+        refused("id missing", "{\"pid\":5,\"bundle\":\"/b\"}", "id");
+        refused("id empty", "{\"id\":\"\",\"pid\":5,\"bundle\":\"/b\"}", "id");
+        refused("id not a string", "{\"id\":5,\"pid\":5,\"bundle\":\"/b\"}", "id");
+        refused("bundle missing", "{\"id\":\"a\",\"pid\":5}", "bundle");
+        refused("bundle relative", "{\"id\":\"a\",\"pid\":5,\"bundle\":\"var/tmp/probe\"}",
+                "bundle");
+        refused("bundle empty", "{\"id\":\"a\",\"pid\":5,\"bundle\":\"\"}", "bundle");
+        refused("duplicate key", "{\"pid\":5,\"pid\":6,\"id\":\"a\",\"bundle\":\"/b\"}",
+                "duplicate");
+        refused("duplicate key in annotations",
+                "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
+                "duplicate");
+        refused("\\u0000 in a string", "{\"pid\":5,\"id\":\"a\\u0000b\",\"bundle\":\"/b\"}",
+                "u0000");
+        refused("\\u0000 in a key", "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"x\\u0000\":1}",
+                "u0000");
+        refused("invalid UTF-8 in a string",
+                "{\"pid\":5,\"id\":\"probe\xff\xfe\",\"bundle\":\"/b\"}", "UTF8");
+        refused("trailing garbage", RUNC_STATE "x", "garbage");
+        refused("two documents", RUNC_STATE RUNC_STATE, "garbage");
+        refused("truncated document", "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\"", "JSON");
+        refused("annotations not an object",
+                "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"annotations\":[\"k\"]}",
+                "annotations");
+        refused("annotation value not a string",
+                "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"annotations\":{\"io.cgbind.mode\":1}}",
+                "io.cgbind.mode");
+}
+
+/* A document padded with spaces to exactly len bytes. */
+static char *padded_state(size_t len)
+{
+        char *buf = malloc(len + 1);
+        if (!buf)
+                abort();
+        memset(buf, ' ', len);
+        memcpy(buf, RUNC_STATE, strlen(RUNC_STATE));
+        buf[len] = '\0';
+        return buf;
+}
+
+static void test_size_cap(void)
+{
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
+        char *buf = padded_state(CGBIND_MAX_STATE_SIZE);
+        int r = parse(buf, CGBIND_MAX_STATE_SIZE, &st, &err);
+        is_int(r, 0, "a state of exactly 1 MiB is accepted (%s)", err.msg);
+        cgbind_state_free(&st);
+        free(buf);
+
+        buf = padded_state(CGBIND_MAX_STATE_SIZE + 1);
+        refused_len("a state of 1 MiB + 1 byte", buf, CGBIND_MAX_STATE_SIZE + 1, "larger");
+        free(buf);
+}
+
+/* {"id":..,"x":[[[...]]]} nested depth arrays deep */
+static char *nested(size_t depth)
+{
+        const char *head = "{\"id\":\"a\",\"pid\":5,\"bundle\":\"/b\",\"x\":";
+        size_t hl = strlen(head), len = hl + 2 * depth + 1;
+        char *buf = malloc(len + 1);
+        if (!buf)
+                abort();
+        memcpy(buf, head, hl);
+        memset(buf + hl, '[', depth);
+        memset(buf + hl + depth, ']', depth);
+        buf[len - 1] = '}';
+        buf[len] = '\0';
+        return buf;
+}
+
+static void test_depth(void)
+{
+        char *buf = nested(100);
+        refused("nesting 100 levels deep", buf, "deeper");
+        free(buf);
+        /* far deeper than any stack-recursive parser or destructor would survive */
+        buf = nested(200000);
+        refused("nesting 200000 levels deep", buf, "deeper");
+        free(buf);
+        /* an unknown member of modest depth is fine: ignored as the spec asks */
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
+        buf = nested(8);
+        is_int(parse(buf, strlen(buf), &st, &err), 0, "an unknown member 8 levels deep is ignored");
+        cgbind_state_free(&st);
+        free(buf);
+}
+
+static void test_config(void)
+{
+        struct cgbind_config c = { 0 };
+        struct cgbind_error err = { 0 };
+        const char *cfg = "{\"ociVersion\":\"1.0.2-dev\",\"root\":{\"path\":\"rootfs\",\"readonly\":"
+                          "true},\"process\":{\"args\":[\"sh\"]},\"annotations\":{"
+                          "\"io.cgbind.image\":\"/var/lib/cgbind/web.json\","
+                          "\"io.cgbind.mode\":\"full\"}}";
+        int r = cgbind_config_parse(cfg, strlen(cfg), &c, &err);
+        is_int(r, 0, "config with root.path and annotations parses (%s)", err.msg);
+        is_str(c.root_path, "rootfs", "config: root.path");
+        is_int(c.n_annotations, 2, "config: two annotations");
+
+        struct cgbind_state st = { 0 };
+        r = parse(CRUN_STATE, strlen(CRUN_STATE), &st, &err);
+        is_int(r, 0, "state with io.cgbind.mode parses");
+        is_str(cgbind_annotation(&st, &c, "io.cgbind.mode"), "strict",
+               "the state's annotation wins over the config's");
+        is_str(cgbind_annotation(&st, &c, "io.cgbind.image"), "/var/lib/cgbind/web.json",
+               "an annotation only in the config is found there");
+        is_str(cgbind_annotation(NULL, &c, "io.cgbind.mode"), "full",
+               "without a state, the config's annotation");
+        is_str(cgbind_annotation(&st, NULL, "io.cgbind.mode"), "strict",
+               "without a config, the state's annotation");
+        ok(cgbind_annotation(&st, &c, "io.cgbind.nothing") == NULL, "absent in both: NULL");
+        ok(cgbind_annotation(NULL, NULL, "io.cgbind.mode") == NULL, "no state, no config: NULL");
+        cgbind_state_free(&st);
+        cgbind_config_free(&c);
+
+        const char *abs = "{\"root\":{\"path\":\"/srv/rootfs\"}}";
+        r = cgbind_config_parse(abs, strlen(abs), &c, &err);
+        is_int(r, 0, "config with an absolute root.path parses");
+        is_str(c.root_path, "/srv/rootfs", "config: absolute root.path kept as written");
+        is_int(c.n_annotations, 0, "config: no annotations");
+        cgbind_config_free(&c);
+
+        const char *noroot = "{\"ociVersion\":\"1.0.2\",\"process\":{}}";
+        r = cgbind_config_parse(noroot, strlen(noroot), &c, &err);
+        is_int(r, 0, "config without root parses");
+        ok(c.root_path == NULL, "config without root: root_path NULL (the caller's default)");
+        cgbind_config_free(&c);
+
+        const char *bad[][2] = {
+                { "{\"root\":{\"path\":\"\"}}", "root.path" },
+                { "{\"root\":{\"path\":5}}", "root.path" },
+                { "{\"annotations\":{\"a\":true}}", "annotation" },
+                { "{\"annotations\":\"a\"}", "annotations" },
+                { "{\"root\":{},\"root\":{}}", "duplicate" },
+                { "[]", "not an object" },
+                { "", "empty" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                struct cgbind_config bc = { .root_path = (char *)"sentinel" };
+                err = (struct cgbind_error){ 0 };
+                r = cgbind_config_parse(bad[i][0], strlen(bad[i][0]), &bc, &err);
+                ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, bad[i][1]) &&
+                           bc.root_path && streq(bc.root_path, "sentinel"),
+                   "config %s refused, output untouched (%s)", bad[i][0], err.msg);
+        }
+}
+
 int main(void)
 {
-        ok(1, "placeholder");
+        test_runc();
+        test_crun();
+        test_refusals();
+        test_size_cap();
+        test_depth();
+        test_config();
         return tap_done();
 }

@@ -12,7 +12,9 @@
 #   --env NAME=VALUE   set a variable for CMD (repeatable; CMD otherwise gets
 #                      only PATH, HOME=/root, USER, LANG, TERM and CGBIND_VM_*)
 #   --out DIR          copy what CMD wrote to $CGBIND_VM_OUT into DIR
-#   --keep             keep the host-side I/O dir (always kept on failure)
+#   --keep             keep the host-side I/O dir with the logs (it is kept
+#                      anyway when the VM failed, timed out or the guest
+#                      kernel logged an oops/warning)
 #   --verbose          show guest kernel and set-up messages on stderr
 #
 # The guest's root is the host's root (read-only 9p) under a tmpfs overlay:
@@ -34,7 +36,8 @@ CACHE=${CGBIND_VM_CACHE:-/var/cache/cgbind-vm}
 export CGBIND_VM_CACHE=$CACHE
 
 usage() {
-	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2
+	# The header comment above, without the leading "# ".
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
 	exit 2
 }
 die() {
@@ -104,8 +107,15 @@ io=$(mktemp -d "$tmpbase/cgbind-vm.XXXXXX")
 chmod 0755 "$io"
 qpid=
 tailpid=
+# Stop qemu: $qpid is the timeout(1) wrapper, qemu.pid qemu itself.
+kill_qemu() {
+	local sig=$1 p
+	for p in "$qpid" "$(cat "$io/qemu.pid" 2>/dev/null || true)"; do
+		[ -n "$p" ] && kill "-$sig" "$p" 2>/dev/null || true
+	done
+}
 cleanup() {
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null || true
+	[ -n "$qpid" ] && kill_qemu TERM
 	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null || true
 	# Keep the I/O dir (logs) when asked or when the VM itself failed.
 	if [ "$keep" = 1 ] || [ -z "${cmd_rc_ok:-}" ]; then
@@ -149,17 +159,21 @@ cp "$HERE/guest-init.sh" "$io/guest-init.sh"
 : >"$io/console.log"
 : >"$io/guest.log"
 
-# Kernel command line. v2: no v1 controllers at all. v1: make sure every
-# controller stays available to v1 (memory accounting incl. swap, i.e.
-# memory.memsw.*). mitigations=off: speculative-execution workarounds only
-# cost time under emulation. panic=-1 + -no-reboot: a guest panic ends qemu.
+# Kernel command line. No systemd runs in the guest; the systemd.* switches
+# only tell anything that reads /proc/cmdline which layout this is.
+# v2: cgroup_no_v1=all, so no controller can be bound to a v1 hierarchy.
+# v1: Debian's 6.1 enables the memory controller by default (the
+# cgroup_enable=memory switch some distributions need is unknown to it);
+# swapaccount=1 keeps swap accounting, i.e. memory.memsw.*, on.
+# mitigations=off: speculative-execution workarounds only cost time under
+# emulation. panic=-1 + qemu -no-reboot: a guest panic ends qemu at once.
 append="console=ttyS0 panic=-1 quiet mitigations=off rdinit=/init"
 case "$layout" in
 v2) append="$append systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all" ;;
-v1) append="$append systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1 cgroup_enable=memory swapaccount=1" ;;
+v1) append="$append systemd.unified_cgroup_hierarchy=0 swapaccount=1" ;;
 esac
 [ "$verbose" = 1 ] && append=${append/ quiet/}
-append="$append ${CGBIND_VM_APPEND:-}"
+[ -n "${CGBIND_VM_APPEND:-}" ] && append="$append $CGBIND_VM_APPEND"
 
 accel=${CGBIND_VM_ACCEL:-tcg}
 qemu=(
@@ -177,6 +191,7 @@ qemu=(
 	# The per-run I/O dir: command in, status and logs out.
 	-virtfs "local,path=$io,mount_tag=cgbindio,security_model=none"
 	-device virtio-rng-pci
+	-pidfile "$io/qemu.pid"
 )
 
 # timeout(1) is only a backstop in case this script dies without killing
@@ -190,15 +205,15 @@ if [ "$verbose" = 1 ]; then
 	tail -n +1 -s 0.2 --pid="$qpid" -f "$io/console.log" >&2 &
 fi
 
-# Timeout: poll rather than timeout(1) so the qemu pid stays ours.
+# Enforce --timeout.
 timed_out=0
 deadline=$(($(date +%s) + tmo))
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		timed_out=1
-		kill "$qpid" 2>/dev/null || true
+		kill_qemu TERM
 		sleep 2
-		kill -9 "$qpid" 2>/dev/null || true
+		kill_qemu KILL
 		break
 	fi
 	sleep 0.2
@@ -241,6 +256,7 @@ if ! [ -f "$io/rc" ]; then
 	exit 125
 fi
 rc=$(cat "$io/rc")
+case "$rc" in '' | *[!0-9]*) die "bad status '$rc' from the guest" ;; esac
 if [ -n "$outdir" ]; then
 	mkdir -p "$outdir"
 	cp -a "$io/out/." "$outdir/"
