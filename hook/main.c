@@ -469,13 +469,20 @@ static int cmp_lock(const void *a, const void *b)
         return x->minor < y->minor ? -1 : x->minor > y->minor;
 }
 
+struct debug_ctx {
+        struct cgbind_log *log;
+        const char *const *host_paths;
+};
+
 static void debug_op(const struct plan *plan, const struct plan_op *op, void *userdata)
 {
-        struct cgbind_log *log = userdata;
+        struct debug_ctx *ctx = userdata;
+        struct cgbind_log *log = ctx->log;
         if (log->level < LOG_LEVEL_DEBUG)
                 return;
         struct strbuf sb = { 0 };
-        if (plan_format_op(plan, op, &sb) >= 0 && sb.buf) {
+        const char *base = ctx->host_paths[plan->dirs[op->dir].hier];
+        if (plan_format_op(plan, op, base, &sb) >= 0 && sb.buf) {
                 sb.buf[sb.len - 1] = '\0';
                 log_msg(log, LOG_LEVEL_DEBUG, "%s", sb.buf);
         }
@@ -638,9 +645,10 @@ static int cmd_restore(int argc, char **argv)
                 goto out;
         if (pv.same_mntns) {
                 r = cgbind_error_set(&err, CGBIND_PRECONDITION, EINVAL,
-                                     "stage (createContainer or startContainer): the hook runs in "
-                                     "the container's mount namespace; use prestart, "
-                                     "createRuntime or poststart");
+                                     "process (pid %d): shares the hook's mount namespace: not "
+                                     "a container, or the hook runs at createContainer or "
+                                     "startContainer (use prestart, createRuntime or poststart)",
+                                     (int)st.pid);
                 goto out;
         }
         if (!pv.pivoted && (r = container_rootfs(&st, &cfg, &rootfs, &err)) < 0)
@@ -752,14 +760,15 @@ static int cmd_restore(int argc, char **argv)
                         if (r >= 0)
                                 r = strbuf_append(&sb, "  ", 2);
                         if (r >= 0)
-                                r = plan_format_op(&plan, &plan.ops[i], &sb);
+                                r = plan_format_op(&plan, &plan.ops[i], NULL, &sb);
                 }
                 if (r >= 0 && sb.len && fwrite(sb.buf, 1, sb.len, stdout) != sb.len)
                         r = -EIO;
                 strbuf_free(&sb);
                 goto out;
         }
-        struct apply_hooks hooks = { .before = debug_op, .userdata = &log };
+        struct debug_ctx dctx = { &log, host_paths };
+        struct apply_hooks hooks = { .before = debug_op, .userdata = &dctx };
         r = apply_plan(&plan, top_fds, host_paths, &hooks, &err);
         if (r >= 0) {
                 size_t mk = 0, wr = 0;

@@ -475,17 +475,24 @@ out:
         return r;
 }
 
-int plan_format_op(const struct plan *plan, const struct plan_op *op, struct strbuf *out)
+int plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
+                   struct strbuf *out)
 {
         const struct plan_dir *d = &plan->dirs[op->dir];
-        const char *rel = d->rel[0] ? d->rel : ".";
-        char esc_rel[1024], esc_val[1024], esc_name[300];
+        char rel[1100], esc_val[1024], esc_name[300];
+        /* relative to the top-level ("app/web"), or below base when given */
+        if (base)
+                snprintf(rel, sizeof(rel), "%s%s%s", base, d->rel[0] ? "/" : "", d->rel);
+        else
+                snprintf(rel, sizeof(rel), "%s", d->rel[0] ? d->rel : ".");
+        char esc_rel[1200];
         cgbind_escape(rel, strlen(rel), esc_rel, sizeof(esc_rel));
+        bool at_top = !base && !d->rel[0];
         switch (op->kind) {
         case OP_MKDIR:
                 cgbind_escape(op->name, strlen(op->name), esc_name, sizeof(esc_name));
-                return strbuf_appendf(out, "mkdir %s%s%s\n", d->rel[0] ? esc_rel : "",
-                                      d->rel[0] ? "/" : "", esc_name);
+                return strbuf_appendf(out, "mkdir %s%s%s\n", at_top ? "" : esc_rel,
+                                      at_top ? "" : "/", esc_name);
         case OP_WRITE:
                 cgbind_escape(op->value, strlen(op->value), esc_val, sizeof(esc_val));
                 return strbuf_appendf(out, "write %s/%s = \"%s\"\n", esc_rel, op->name, esc_val);

@@ -89,5 +89,7 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
 
 void plan_free(struct plan *plan);
 
-/* One line per operation, for --dry-run and the debug log. */
-int plan_format_op(const struct plan *plan, const struct plan_op *op, struct strbuf *out);
+/* One line per operation, for --dry-run (base NULL: paths relative to the
+ * top-level) and the debug log (base: the hierarchy's host path). */
+int plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
+                   struct strbuf *out);
