@@ -264,7 +264,8 @@ char *cgroup_v1_controllers_from_opts(const char *super_opts)
         /* mount options that are not controllers */
         static const char *const skip[] = {
                 "rw", "ro", "noprefix", "clone_children", "xattr", "cpuset_v2_mode", "none",
-                "all", "favordynmods", "nofavordynmods", "sync", "async",
+                "all", "favordynmods", "nofavordynmods", "sync", "async", "nosuid", "nodev",
+                "noexec", "relatime", "noatime", "nodiratime", "strictatime",
         };
         struct strbuf sb = { 0 };
         _cleanup_free_ char *copy = strdup(super_opts);
@@ -296,9 +297,9 @@ char *cgroup_v1_controllers_from_opts(const char *super_opts)
 bool path_is_beneath(const char *path, const char *prefix)
 {
         size_t n = strlen(prefix);
-        if (streq(prefix, "/"))
-                return path[0] == '/';
-        while (n > 1 && prefix[n - 1] == '/')
+        while (n > 0 && prefix[n - 1] == '/')
                 n--;
+        if (n == 0) /* "/" or "//": the root holds every absolute path */
+                return path[0] == '/';
         return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }

@@ -31,7 +31,7 @@ static const struct prop_def props[] = {
         { "memory.limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
         { "memory.memsw.limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
         { "memory.soft_limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
-        { "memory.swappiness", CG_V1, "memory", GRAM_INT, 0, 200, ORDER_NORMAL, PROP_RESOURCE, NULL },
+        { "memory.swappiness", CG_V1, "memory", GRAM_INT, 0, 200, ORDER_NORMAL, PROP_RESOURCE, "60" },
         /* v1 pids */
         { "pids.max", CG_V1, "pids", GRAM_INT, 0, INT32_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
         /* v1 blkio */

@@ -1,0 +1,133 @@
+#!/bin/bash
+# cgbind's test command (README.md): installs the Debian packages it needs,
+# builds, and runs every suite for real: the C unit tests, the bats suites on
+# this host's cgroups with runc, and the same suites inside a cgroup v2 VM and
+# a cgroup v1 VM. Its last line is "N passed, N failed".
+#
+#   sudo test/run.sh              everything
+#   sudo test/run.sh --host-only  unit tests and the host suites, no VM
+#
+# Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
+# layouts, default "v2 v1").
+set -uo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+cd "$SRC"
+BUILD=${CGBIND_BUILD:-build}
+LAYOUTS=${CGBIND_LAYOUTS:-v2 v1}
+[ "${1:-}" = --host-only ] && LAYOUTS=
+RESULTS=$(mktemp -d /var/tmp/cgbind-results.XXXXXX)
+export CGBIND_TEST_STRICT=1
+
+say() { printf '\n=== %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+    echo "test/run.sh: needs root (real cgroups, real runc)" >&2
+    exit 2
+fi
+
+# --- packages -------------------------------------------------------------
+PKGS="gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev runc busybox-static bats jq inotify-tools"
+missing=
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    say "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq $missing >/dev/null || {
+        echo "test/run.sh: apt-get install failed" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    }
+fi
+if [ -n "$LAYOUTS" ]; then
+    say "preparing the test VM"
+    if ! test/vm/setup.sh; then
+        echo "test/run.sh: VM set-up failed" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+fi
+
+# --- build ----------------------------------------------------------------
+say "building in $BUILD"
+if [ ! -f "$BUILD/build.ninja" ]; then
+    meson setup "$BUILD" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+ninja -C "$BUILD" >/dev/null || { ninja -C "$BUILD"; echo "0 passed, 1 failed"; exit 1; }
+export CGBIND_BIN=$SRC/$BUILD/cgbind
+
+# --- counting -------------------------------------------------------------
+# TAP: "ok" lines pass; "not ok" lines fail; a skip fails too (strict: the
+# runner only starts a suite on the layouts it is written for).
+PASSED=0
+FAILED=0
+count_tap() { # label file
+    local p f s
+    p=$(grep -cE '^ok [0-9]+' "$2" | head -1)
+    s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$2" | head -1)
+    f=$(grep -cE '^not ok [0-9]+' "$2" | head -1)
+    p=$((p - s))
+    f=$((f + s))
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    printf '%-28s %4d passed, %d failed%s\n' "$1" "$p" "$f" "$([ "$s" -gt 0 ] && echo " ($s skipped)")" \
+        | tee -a "$RESULTS/summary"
+    grep -E '^not ok|^ok .*# skip' "$2" | sed 's/^/    /'
+}
+
+# Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2").
+suites_for() {
+    grep -l "^# cgbind-layouts:.*\b$1\b" test/bats/*.bats | sort
+}
+
+host_layout() {
+    if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        echo v2
+    elif [ -d /sys/fs/cgroup/unified ]; then
+        echo hybrid
+    else
+        echo v1
+    fi
+}
+
+# --- unit tests -----------------------------------------------------------
+say "unit tests"
+: >"$RESULTS/unit.tap"
+for t in "$BUILD"/test/unit/test-*; do
+    [ -f "$t" ] && [ -x "$t" ] || continue
+    CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >>"$RESULTS/unit.tap" 2>&1 || true
+done
+count_tap "unit" "$RESULTS/unit.tap"
+
+# --- host suites ----------------------------------------------------------
+HL=$(host_layout)
+say "bats on this host ($HL)"
+start=$(date +%s)
+# shellcheck disable=SC2046
+bats --tap $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1
+count_tap "bats host ($HL)" "$RESULTS/host.tap"
+echo "    $(($(date +%s) - start)) s"
+
+# --- VM suites ------------------------------------------------------------
+for layout in $LAYOUTS; do
+    say "bats in a cgroup $layout VM"
+    start=$(date +%s)
+    # shellcheck disable=SC2046
+    test/vm/run.sh --layout "$layout" -- \
+        env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" bats --tap $(suites_for "$layout") \
+        >"$RESULTS/vm-$layout.tap" 2>&1
+    rc=$?
+    count_tap "bats VM ($layout)" "$RESULTS/vm-$layout.tap"
+    if ! grep -qE '^1\.\.[0-9]+' "$RESULTS/vm-$layout.tap"; then
+        echo "    the VM run did not report (exit $rc):"
+        tail -20 "$RESULTS/vm-$layout.tap" | sed 's/^/    /'
+        FAILED=$((FAILED + 1))
+    fi
+    echo "    $(($(date +%s) - start)) s"
+done
+
+say "results in $RESULTS"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
