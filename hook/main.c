@@ -18,6 +18,7 @@
 #include "cgbind/image.h"
 #include "cgbind/locate.h"
 #include "cgbind/log.h"
+#include "cgbind/match.h"
 #include "cgbind/plan.h"
 #include "cgbind/sandbox.h"
 #include "cgbind/save.h"
@@ -566,6 +567,11 @@ static int parse_restore_args(int argc, char **argv, struct restore_opts *o,
         return 0;
 }
 
+static void match_warn(const char *msg, void *userdata)
+{
+        log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
+}
+
 static int cmd_restore(int argc, char **argv)
 {
         struct restore_opts o = { .move_init = true, .sandbox = true,
@@ -582,7 +588,7 @@ static int cmd_restore(int argc, char **argv)
         struct lock_entry *locks = NULL;
         size_t n_locks = 0;
         _cleanup_free_ char *rootfs = NULL, *image_buf = NULL;
-        _cleanup_free_ struct located_hierarchy **used = NULL;
+        struct match match = { 0 };
         size_t image_len = 0;
         enum restore_mode mode = MODE_SOFT;
         int r;
@@ -665,47 +671,27 @@ static int cmd_restore(int argc, char **argv)
                 goto out;
 
         /* every hierarchy of the image must be there, before any change */
-        used = calloc(img.n_hierarchies ? img.n_hierarchies : 1, sizeof(*used));
-        observed = calloc(img.n_hierarchies ? img.n_hierarchies : 1, sizeof(*observed));
-        locks = calloc(img.n_hierarchies ? img.n_hierarchies : 1, sizeof(*locks));
-        if (!used || !observed || !locks) {
+        r = match_image(&img, &loc, o.skip_missing, match_warn, &log, &match, &err);
+        if (r < 0)
+                goto out;
+        observed = calloc(match.n ? match.n : 1, sizeof(*observed));
+        locks = calloc(match.n ? match.n : 1, sizeof(*locks));
+        if (!observed || !locks) {
                 r = -ENOMEM;
                 goto out;
-        }
-        for (size_t i = 0; i < img.n_hierarchies; i++) {
-                const struct image_hierarchy *ih = &img.hierarchies[i];
-                struct located_hierarchy *lh = locate_find(&loc, ih->version, ih->controllers);
-                const char *why = !lh ? "not bound into the container" :
-                                  lh->refused                 ? lh->refused :
-                                  lh->dirfd < 0               ? "not open" :
-                                                                NULL;
-                if (why) {
-                        if (o.skip_missing) {
-                                log_msg(&log, LOG_LEVEL_WARNING,
-                                        "hierarchy (%s): %s; skipped (--skip-missing)",
-                                        image_hierarchy_label(ih), why);
-                                continue;
-                        }
-                        r = cgbind_error_set(&err, CGBIND_PRECONDITION, ENOENT,
-                                             "hierarchy (%s): %s", image_hierarchy_label(ih),
-                                             why);
-                        goto out;
-                }
-                used[i] = lh;
         }
 
         /* two hooks for one container serialise on its top-level cgroups,
          * always locked in the same order */
-        for (size_t i = 0; i < img.n_hierarchies; i++) {
-                if (!used[i])
-                        continue;
-                int fd = open_beneath(used[i]->dirfd, "", O_RDONLY | O_DIRECTORY);
+        for (size_t i = 0; i < match.n; i++) {
+                struct located_hierarchy *lh = match.targets[i].located;
+                int fd = open_beneath(lh->dirfd, "", O_RDONLY | O_DIRECTORY);
                 if (fd < 0) {
                         r = cgbind_error_set(&err, CGBIND_PRECONDITION, -fd, "lock (%s): %s",
-                                             used[i]->host_path, strerror(-fd));
+                                             lh->host_path, strerror(-fd));
                         goto out;
                 }
-                locks[n_locks++] = (struct lock_entry){ fd, used[i]->major, used[i]->minor };
+                locks[n_locks++] = (struct lock_entry){ fd, lh->major, lh->minor };
         }
         qsort(locks, n_locks, sizeof(*locks), cmp_lock);
         for (size_t i = 0; i < n_locks; i++)
@@ -717,18 +703,16 @@ static int cmd_restore(int argc, char **argv)
 
         struct plan_options popts = { .mode = mode, .top_level = o.top_level,
                                       .move_init = o.move_init, .pid = st.pid };
-        for (size_t i = 0; i < img.n_hierarchies; i++) {
-                if (!used[i])
-                        continue;
-                const struct image_hierarchy *ih = &img.hierarchies[i];
-                r = apply_observe(used[i]->dirfd, &ih->root, &observed[i], &err);
+        for (size_t i = 0; i < match.n; i++) {
+                const struct match_target *t = &match.targets[i];
+                r = apply_observe(t->located->dirfd, &t->image->root, &observed[i], &err);
                 if (r < 0)
                         goto out;
                 struct plan_hierarchy_input in = {
-                        .image = ih,
+                        .image = t->image,
                         .observed = &observed[i],
-                        .init_in_top = used[i]->init_rel && used[i]->init_rel[0] == '\0',
-                        .label = image_hierarchy_label(ih),
+                        .init_in_top = t->located->init_rel && t->located->init_rel[0] == '\0',
+                        .label = t->label,
                 };
                 r = plan_hierarchy(&plan, i, &in, &popts, &err);
                 if (r < 0)
@@ -737,25 +721,22 @@ static int cmd_restore(int argc, char **argv)
 
         int top_fds[64];
         const char *host_paths[64];
-        for (size_t i = 0; i < img.n_hierarchies && i < 64; i++) {
-                top_fds[i] = used[i] ? used[i]->dirfd : -1;
-                host_paths[i] = used[i] ? used[i]->host_path : "?";
+        for (size_t i = 0; i < match.n && i < 64; i++) {
+                top_fds[i] = match.targets[i].located->dirfd;
+                host_paths[i] = match.targets[i].located->host_path;
         }
         if (o.dry_run) {
                 struct strbuf sb = { 0 };
                 r = strbuf_appendf(&sb, "# mode %s%s\n", restore_mode_to_string(mode),
                                    o.top_level ? ", top-level" : "");
-                for (size_t i = 0; r >= 0 && i < img.n_hierarchies; i++)
-                        if (used[i])
-                                r = strbuf_appendf(&sb, "hierarchy %s: %s\n",
-                                                   image_hierarchy_label(&img.hierarchies[i]),
-                                                   used[i]->host_path);
+                for (size_t i = 0; r >= 0 && i < match.n; i++)
+                        r = strbuf_appendf(&sb, "hierarchy %s: %s\n", match.targets[i].label,
+                                           match.targets[i].located->host_path);
                 size_t last_hier = (size_t)-1;
                 for (size_t i = 0; r >= 0 && i < plan.n_ops; i++) {
                         size_t h = plan.dirs[plan.ops[i].dir].hier;
                         if (h != last_hier)
-                                r = strbuf_appendf(&sb, "[%s]\n",
-                                                   image_hierarchy_label(&img.hierarchies[h]));
+                                r = strbuf_appendf(&sb, "[%s]\n", match.targets[h].label);
                         last_hier = h;
                         if (r >= 0)
                                 r = strbuf_append(&sb, "  ", 2);
@@ -782,9 +763,10 @@ out:
         for (size_t i = 0; i < n_locks; i++)
                 safe_close(locks[i].fd);
         free(locks);
-        for (size_t i = 0; observed && i < img.n_hierarchies; i++)
-                observed_free(&observed[i], &img.hierarchies[i].root);
+        for (size_t i = 0; observed && i < match.n; i++)
+                observed_free(&observed[i], &match.targets[i].image->root);
         free(observed);
+        match_free(&match);
         plan_free(&plan);
         image_free(&img);
         located_free(&loc);
