@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# cgbind-layouts: hybrid v1 v2
+# Concurrency: two hooks for one container serialise (flock on the top-level
+# cgroup directories) and end as one would; twenty containers started at once
+# each get their own tree and nothing of another's.
+
+load helpers
+
+setup() {
+    requires root runc
+    if [ "$(cg_layout)" = v2 ]; then
+        V2=1
+    else
+        V2=0
+    fi
+}
+
+teardown() {
+    common_teardown
+}
+
+# image N FILE: app (pids.max N) > a..e, each with pids.max N
+image() {
+    local n=$1 hier='"type": "cgroup", "controllers": ["pids"]' top='{}' init=
+    if [ "$V2" = 1 ]; then
+        hier='"type": "cgroup2", "controllers": ["pids"], "init": "init.scope"'
+        top='{ "cgroup.subtree_control": "pids" }'
+        init='{ "name": "init.scope", "properties": {}, "children": [] },'
+    fi
+    local kids="" k
+    for k in a b c d e f g h; do
+        kids="$kids${kids:+,} { \"name\": \"$k\", \"properties\": { \"pids.max\": \"$n\" }, \"children\": [] }"
+    done
+    if [ "$V2" = 1 ]; then
+        cat >"$2" <<JSON
+{ "cgbind": 1, "hierarchies": [ { $hier, "root": { "properties": $top, "children": [ $init
+  { "name": "app", "properties": { "pids.max": "$n", "cgroup.subtree_control": "pids" }, "children": [ $kids ] } ] } } ] }
+JSON
+    else
+        cat >"$2" <<JSON
+{ "cgbind": 1, "hierarchies": [ { $hier, "root": { "properties": $top, "children": [
+  { "name": "app", "properties": { "pids.max": "$n" }, "children": [ $kids ] } ] } } ] }
+JSON
+    fi
+}
+
+top_of() {
+    if [ "$V2" = 1 ]; then cg_host_dir "$1" ""; else cg_host_dir "$1" pids; fi
+}
+
+@test "two hooks for the same container at once end in the same state as one" {
+    local b img=$BATS_TEST_TMPDIR/img.json
+    image 7 "$img"
+    b=$(new_bundle ctr "sleep 1000")
+    CONTAINERS+=(conc-a conc-ref)
+    (cd "$b" && runc create conc-a </dev/null >/dev/null 2>&1)
+    (cd "$b" && runc create conc-ref </dev/null >/dev/null 2>&1)
+    state_of conc-a >"$BATS_TEST_TMPDIR/state"
+    "$CGBIND" restore --image "$img" <"$BATS_TEST_TMPDIR/state" 2>"$BATS_TEST_TMPDIR/e1" &
+    local p1=$!
+    "$CGBIND" restore --image "$img" <"$BATS_TEST_TMPDIR/state" 2>"$BATS_TEST_TMPDIR/e2" &
+    local p2=$!
+    wait $p1
+    local s1=$?
+    wait $p2
+    local s2=$?
+    cat "$BATS_TEST_TMPDIR/e1" "$BATS_TEST_TMPDIR/e2"
+    [ $s1 -eq 0 ] && [ $s2 -eq 0 ]
+    # the reference: one hook alone
+    "$CGBIND" restore --image "$img" < <(state_of conc-ref)
+    diff <(cg_tree_dump "$(top_of conc-ref)" pids.max cgroup.subtree_control) \
+        <(cg_tree_dump "$(top_of conc-a)" pids.max cgroup.subtree_control)
+}
+
+@test "the second hook waits for the first: its lock is held" {
+    local b img=$BATS_TEST_TMPDIR/img.json top
+    image 7 "$img"
+    b=$(new_bundle ctr "sleep 1000")
+    CONTAINERS+=(conc-lock)
+    (cd "$b" && runc create conc-lock </dev/null >/dev/null 2>&1)
+    top=$(top_of conc-lock)
+    # hold the lock as a hook would, for a second
+    flock "$top" sleep 1 &
+    local holder=$!
+    sleep 0.2
+    local t0 t1
+    t0=$(date +%s%N)
+    "$CGBIND" restore --image "$img" < <(state_of conc-lock)
+    t1=$(date +%s%N)
+    wait $holder
+    # it waited for the holder (about 0.8 s left when it started)
+    [ $(( (t1 - t0) / 1000000 )) -ge 500 ]
+    [ "$(cat "$top/app/a/pids.max")" = 7 ]
+}
+
+@test "twenty containers started at once each get their own tree" {
+    local i b pids=()
+    for i in $(seq 1 20); do
+        image "$((100 + i))" "$BATS_TEST_TMPDIR/img$i.json"
+        b=$(new_bundle "c$i" "while [ ! -e /restored ]; do sleep 0.05; done; sleep 1000")
+        add_hook "$b" prestart restore --image "$BATS_TEST_TMPDIR/img$i.json"
+        add_shell_hook "$b" prestart "touch $b/rootfs/restored"
+        CONTAINERS+=("conc20-$i")
+    done
+    for i in $(seq 1 20); do
+        (cd "$BATS_TEST_TMPDIR/bundles/c$i" && runc run -d "conc20-$i" >"$BATS_TEST_TMPDIR/c$i.out" 2>&1 </dev/null) &
+        pids+=($!)
+    done
+    local failed=0
+    for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+    cat "$BATS_TEST_TMPDIR"/c*.out
+    [ $failed -eq 0 ]
+    for i in $(seq 1 20); do
+        local top
+        top=$(top_of "conc20-$i")
+        # its own values, everywhere in its tree, and nothing else
+        [ "$(cat "$top"/app/pids.max "$top"/app/*/pids.max | sort -u)" = "$((100 + i))" ]
+        [ "$(find "$top" -mindepth 1 -type d | wc -l)" -eq $((9 + V2)) ]
+    done
+}
