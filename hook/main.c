@@ -669,6 +669,11 @@ static int cmd_restore(int argc, char **argv)
         r = image_parse(image_buf, image_len, &img, &err);
         if (r < 0)
                 goto out;
+        if (img.n_dropped)
+                log_msg(&log, LOG_LEVEL_WARNING,
+                        "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
+                        "left out",
+                        img.n_dropped);
 
         /* every hierarchy of the image must be there, before any change */
         r = match_image(&img, &loc, o.skip_missing, match_warn, &log, &match, &err);
@@ -817,6 +822,11 @@ static int cmd_show(int argc, char **argv)
         int r = read_image_file(argv[optind], CGBIND_DEFAULT_MAX_IMAGE, &buf, &len, &err);
         if (r >= 0)
                 r = image_parse(buf, len, &img, &err);
+        if (r >= 0 && img.n_dropped)
+                log_msg(&log, LOG_LEVEL_WARNING,
+                        "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
+                        "left out",
+                        img.n_dropped);
         if (r >= 0)
                 r = json ? image_write_json(&img, &out) : show_image(&img, &out);
         if (r >= 0 && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)

@@ -1,15 +1,264 @@
-/* CRIU's cgroup.img, as `crit decode` prints it. */
+/* CRIU's cgroup.img, as `crit decode` prints it:
+ *   { "magic": "CGROUP", "entries": [ { "sets": [ { "id", "ctls": [ { "name", "path" } ] } ],
+ *       "controllers": [ { "cnames": [...], "dirs": [ { "dir_name", "children",
+ *       "properties": [ { "name", "value" } ] } ] } ] } ] }
+ * The first set is the root task's: its path in each hierarchy is the
+ * container's top-level cgroup, and the dirs below it become the image tree.
+ * CRIU records every property it knows, including ones cgbind never writes
+ * (notify_on_release, cpuset.cpu_exclusive): those are dropped and counted,
+ * not refused, or no CRIU image could be read. Values are still checked. */
 #include <stdio.h>
 
 #include "cgbind/image.h"
 #include "cgbind/json.h"
+#include "cgbind/mountinfo.h"
 
 int image_parse_crit(const struct json *root, struct cgbind_image *img, struct cgbind_error *err);
 
+struct crit_ctx {
+        struct cgbind_error *err;
+        struct image_hierarchy *h;
+        size_t n_nodes;
+        size_t n_dropped;
+};
+
+static int crit_bad(struct crit_ctx *c, const char *fmt, ...) _printf_(2, 3);
+static int crit_bad(struct crit_ctx *c, const char *fmt, ...)
+{
+        char raw[600], esc[700];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
+        va_end(ap);
+        cgbind_escape(raw, strlen(raw), esc, sizeof(esc));
+        return cgbind_error_set(c->err, CGBIND_INVALID, EINVAL, "image (CRIU cgroup.img): %s", esc);
+}
+
+static const char *str_member(const struct json *obj, const char *key)
+{
+        const struct json *v = json_get(obj, key);
+        return v && v->type == JSON_STRING ? v->string : NULL;
+}
+
+static const struct json *array_member(const struct json *obj, const char *key)
+{
+        const struct json *v = json_get(obj, key);
+        return v && v->type == JSON_ARRAY ? v : NULL;
+}
+
+static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node *node)
+{
+        const struct json *props = array_member(dir, "properties");
+        for (size_t i = 0; props && i < props->n_items; i++) {
+                const char *name = str_member(props->items[i], "name");
+                const char *value = str_member(props->items[i], "value");
+                if (!name || !value)
+                        return crit_bad(c, "a property without name or value");
+                const struct prop_def *def = prop_lookup(c->h->version, name);
+                if (prop_is_forbidden(name) || !def ||
+                    (def->controller && !controller_list_has(c->h->controllers, def->controller))) {
+                        c->n_dropped++;
+                        continue;
+                }
+                /* CRIU keeps the kernel's trailing newline in some versions */
+                _cleanup_free_ char *v = strdup(value);
+                if (!v)
+                        return -ENOMEM;
+                size_t l = strlen(v);
+                while (l > 0 && v[l - 1] == '\n')
+                        v[--l] = '\0';
+                if (def->grammar == GRAM_THREADED && !streq(v, "threaded"))
+                        continue;
+                if (def->grammar == GRAM_CONTROLLERS && v[0] == '\0')
+                        continue;
+                _cleanup_free_ char *canon = NULL;
+                const char *reason;
+                int r = prop_check_value(def, v, &canon, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return crit_bad(c, "value of %s (\"%s\"): %s", name, v, reason);
+                r = cg_node_add_prop(node, def, name, canon);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_children(struct crit_ctx *c, const struct json *dir, struct cg_node *node,
+                        size_t depth)
+{
+        const struct json *children = array_member(dir, "children");
+        for (size_t i = 0; children && i < children->n_items; i++) {
+                const struct json *cd = children->items[i];
+                const char *name = str_member(cd, "dir_name");
+                const char *reason;
+                if (!name)
+                        return crit_bad(c, "a directory without dir_name");
+                /* CRIU writes child names relative to their parent */
+                const char *base = strrchr(name, '/');
+                base = base ? base + 1 : name;
+                if (!cgroup_name_valid(base, strlen(base), &reason))
+                        return crit_bad(c, "sub-cgroup name \"%s\": %s", base, reason);
+                if (depth + 1 > CGBIND_MAX_DEPTH)
+                        return crit_bad(c, "tree deeper than %d levels", CGBIND_MAX_DEPTH);
+                if (++c->n_nodes > CGBIND_MAX_NODES)
+                        return crit_bad(c, "more than %d sub-cgroups", CGBIND_MAX_NODES);
+                struct cg_node *child = cg_node_add_child(node, base);
+                if (!child)
+                        return -ENOMEM;
+                int r = add_props(c, cd, child);
+                if (r >= 0)
+                        r = add_children(c, cd, child, depth + 1);
+                if (r < 0)
+                        return r;
+        }
+        const char *dup = NULL;
+        int r = cg_node_find_duplicate(node, &dup);
+        if (r < 0)
+                return r;
+        if (dup)
+                return crit_bad(c, "sub-cgroup \"%s\" appears twice", dup);
+        return 0;
+}
+
+/* The dir of path (absolute) among the controller's dirs, whose top entries
+ * carry absolute names and whose children carry relative ones. */
+static const struct json *find_dir(const struct json *dirs, const char *path)
+{
+        for (size_t i = 0; dirs && i < dirs->n_items; i++) {
+                const struct json *d = dirs->items[i];
+                const char *name = str_member(d, "dir_name");
+                if (!name || !path_is_beneath(path, name))
+                        continue;
+                const char *rest = path + (streq(name, "/") ? 1 : strlen(name));
+                while (*rest == '/')
+                        rest++;
+                while (*rest && d) {
+                        size_t l = strcspn(rest, "/");
+                        const struct json *children = array_member(d, "children"), *next = NULL;
+                        for (size_t k = 0; children && k < children->n_items && !next; k++) {
+                                const char *cn = str_member(children->items[k], "dir_name");
+                                const char *b = cn ? strrchr(cn, '/') : NULL;
+                                b = b ? b + 1 : cn;
+                                if (b && strlen(b) == l && strncmp(b, rest, l) == 0)
+                                        next = children->items[k];
+                        }
+                        d = next;
+                        rest += l;
+                        while (*rest == '/')
+                                rest++;
+                }
+                if (d)
+                        return d;
+        }
+        return NULL;
+}
+
+/* The root set's path for a hierarchy named like "cpu,cpuacct" or "". */
+static const char *root_set_path(const struct json *sets, const char *controllers, bool v2)
+{
+        const struct json *set = sets && sets->n_items ? sets->items[0] : NULL;
+        const struct json *ctls = array_member(set, "ctls");
+        for (size_t i = 0; ctls && i < ctls->n_items; i++) {
+                const char *name = str_member(ctls->items[i], "name");
+                const char *path = str_member(ctls->items[i], "path");
+                if (!name || !path)
+                        continue;
+                bool is_v2 = name[0] == '\0' || streq(name, "unified");
+                if (v2 ? is_v2 : !is_v2 && streq(name, controllers))
+                        return path;
+        }
+        return NULL;
+}
+
 int image_parse_crit(const struct json *root, struct cgbind_image *img, struct cgbind_error *err)
 {
-        (void)root;
-        (void)img;
-        return cgbind_error_set(err, CGBIND_INVALID, ENOTSUP,
-                                "image (magic): CRIU images are not read by this version");
+        struct crit_ctx c = { .err = err };
+        const char *magic = str_member(root, "magic");
+        if (!magic || !streq(magic, "CGROUP"))
+                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                        "image (magic): not a CRIU cgroup.img (magic %s)",
+                                        magic ? "is not CGROUP" : "missing");
+        const struct json *entries = array_member(root, "entries");
+        if (!entries || entries->n_items != 1)
+                return crit_bad(&c, "expected exactly one entry");
+        const struct json *entry = entries->items[0];
+        const struct json *sets = array_member(entry, "sets");
+        const struct json *ctrls = array_member(entry, "controllers");
+        if (!sets || sets->n_items == 0 || !ctrls)
+                return crit_bad(&c, "no sets or no controllers");
+        if (ctrls->n_items > 64)
+                return crit_bad(&c, "more than 64 controllers");
+
+        img->hierarchies = calloc(ctrls->n_items ? ctrls->n_items : 1, sizeof(*img->hierarchies));
+        if (!img->hierarchies)
+                return -ENOMEM;
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < ctrls->n_items; i++) {
+                const struct json *ce = ctrls->items[i];
+                const struct json *cnames = array_member(ce, "cnames");
+                struct strbuf sb = { 0 };
+                bool v2 = false;
+                r = strbuf_append(&sb, "", 0);
+                for (size_t k = 0; r >= 0 && cnames && k < cnames->n_items; k++) {
+                        const struct json *n = cnames->items[k];
+                        if (n->type != JSON_STRING || n->len > 63 ||
+                            strspn(n->string, "abcdefghijklmnopqrstuvwxyz0123456789_=-") != n->len) {
+                                r = crit_bad(&c, "controller name is not valid");
+                                break;
+                        }
+                        if (n->len == 0 || streq(n->string, "unified")) {
+                                v2 = true;
+                                continue;
+                        }
+                        if (sb.len)
+                                r = strbuf_append(&sb, ",", 1);
+                        if (r >= 0)
+                                r = strbuf_append(&sb, n->string, n->len);
+                }
+                if (r < 0) {
+                        strbuf_free(&sb);
+                        break;
+                }
+                if (!v2 && sb.len == 0) {
+                        strbuf_free(&sb);
+                        r = crit_bad(&c, "a controller entry without names");
+                        break;
+                }
+                struct image_hierarchy *h = &img->hierarchies[img->n_hierarchies++];
+                h->version = v2 ? CG_V2 : CG_V1;
+                if (v2) {
+                        /* v2: the controllers are whatever the properties need */
+                        strbuf_free(&sb);
+                        h->controllers = strdup("cpu,cpuset,hugetlb,io,memory,misc,pids,rdma");
+                } else {
+                        h->controllers = controllers_canonical(sb.buf);
+                }
+                if (!h->controllers) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (size_t k = 0; k + 1 < img->n_hierarchies; k++)
+                        if (img->hierarchies[k].version == h->version &&
+                            streq(img->hierarchies[k].controllers, h->controllers)) {
+                                r = crit_bad(&c, "hierarchy %s named twice", h->controllers);
+                                break;
+                        }
+                if (r < 0)
+                        break;
+                c.h = h;
+                const char *top = root_set_path(sets, h->controllers, v2);
+                if (!top)
+                        continue; /* the container is not in this hierarchy: nothing below it */
+                const struct json *dir = find_dir(array_member(ce, "dirs"), top);
+                if (!dir)
+                        continue;
+                r = add_props(&c, dir, &h->root);
+                if (r >= 0)
+                        r = add_children(&c, dir, &h->root, 0);
+        }
+        img->n_nodes = c.n_nodes;
+        img->n_dropped = c.n_dropped;
+        return r;
 }

@@ -158,8 +158,9 @@ static int cmp_name_ptr(const void *a, const void *b)
 }
 
 /* Sorting keeps this O(n log n): a fan-out of 100 000 must not take minutes. */
-static int check_unique_names(struct parse_ctx *c, const struct cg_node *node)
+int cg_node_find_duplicate(const struct cg_node *node, const char **ret_dup)
 {
+        *ret_dup = NULL;
         if (node->n_children < 2)
                 return 0;
         _cleanup_free_ const char **names = malloc(node->n_children * sizeof(*names));
@@ -169,8 +170,21 @@ static int check_unique_names(struct parse_ctx *c, const struct cg_node *node)
                 names[i] = node->children[i].name;
         qsort(names, node->n_children, sizeof(*names), cmp_name_ptr);
         for (size_t i = 1; i < node->n_children; i++)
-                if (streq(names[i - 1], names[i]))
-                        return bad(c, "sub-cgroup \"%s\" appears twice", names[i]);
+                if (streq(names[i - 1], names[i])) {
+                        *ret_dup = names[i];
+                        return 0;
+                }
+        return 0;
+}
+
+static int check_unique_names(struct parse_ctx *c, const struct cg_node *node)
+{
+        const char *dup;
+        int r = cg_node_find_duplicate(node, &dup);
+        if (r < 0)
+                return r;
+        if (dup)
+                return bad(c, "sub-cgroup \"%s\" appears twice", dup);
         return 0;
 }
 

@@ -43,7 +43,8 @@ struct cgbind_image {
         char *container_id;
         struct image_hierarchy *hierarchies;
         size_t n_hierarchies;
-        size_t n_nodes; /* sub-cgroups, all hierarchies */
+        size_t n_nodes;   /* sub-cgroups, all hierarchies */
+        size_t n_dropped; /* CRIU images: properties cgbind does not write, left out */
 };
 
 /* Parses an image (native or crit JSON) from buf; every name, property and
@@ -59,6 +60,8 @@ int cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *
                      const char *value);
 struct cg_node *cg_node_add_child(struct cg_node *n, const char *name);
 void cg_node_free(struct cg_node *n);
+/* Sets *ret_dup to a child name that appears twice, or NULL. */
+int cg_node_find_duplicate(const struct cg_node *n, const char **ret_dup);
 
 /* The controller a property belongs to in a given hierarchy, for messages. */
 const char *image_hierarchy_label(const struct image_hierarchy *h);
