@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "cgbind/apply.h"
+#include "cgbind/convert.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/image.h"
 #include "cgbind/locate.h"
@@ -30,8 +31,8 @@ static const char usage_text[] =
         "  cgbind save    [--pid PID] [-o FILE|-]\n"
         "  cgbind restore [--image FILE] [--mode MODE] [--dry-run] [--top-level]\n"
         "                 [--skip-missing] [--no-move-init] [--log FILE] [--syslog]\n"
-        "                 [--debug] [--no-sandbox] [--max-image-size BYTES]\n"
-        "  cgbind show    [--json] FILE\n"
+        "                 [--debug] [--no-sandbox] [--max-image-size BYTES] [--convert]\n"
+        "  cgbind show    [--json] [--convert v1|v2] FILE\n"
         "  cgbind --help | --version\n"
         "\n"
         "save records the sub-cgroups of a container and their limits; the OCI state\n"
@@ -422,6 +423,7 @@ struct restore_opts {
         bool sandbox;
         bool debug;
         bool syslog;
+        bool convert;
         size_t max_image;
 };
 
@@ -505,6 +507,7 @@ static int parse_restore_args(int argc, char **argv, struct restore_opts *o,
                 { "debug", no_argument, NULL, 'd' },
                 { "no-sandbox", no_argument, NULL, 'N' },
                 { "max-image-size", required_argument, NULL, 'M' },
+                { "convert", no_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -541,6 +544,9 @@ static int parse_restore_args(int argc, char **argv, struct restore_opts *o,
                 case 'N':
                         o->sandbox = false;
                         break;
+                case 'C':
+                        o->convert = true;
+                        break;
                 case 'M': {
                         char *end;
                         errno = 0;
@@ -564,6 +570,56 @@ static int parse_restore_args(int argc, char **argv, struct restore_opts *o,
         if (optind != argc)
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                         "usage (%s): unexpected argument", argv[optind]);
+        return 0;
+}
+
+static void convert_note(const char *msg, void *userdata)
+{
+        log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
+}
+
+static bool image_has(const struct cgbind_image *img, enum cg_version v)
+{
+        for (size_t i = 0; i < img->n_hierarchies; i++)
+                if (img->hierarchies[i].version == v)
+                        return true;
+        return false;
+}
+
+static bool host_has(const struct located *loc, enum cg_version v)
+{
+        for (size_t i = 0; i < loc->n; i++)
+                if (loc->h[i].version == v && !loc->h[i].refused && loc->h[i].dirfd >= 0)
+                        return true;
+        return false;
+}
+
+/* An image of the other cgroup version is translated (issue: containers
+ * move between v1 and v2 hosts): automatically, with a notice, or quietly
+ * when --convert asked for it. strict refuses what has no counterpart. */
+static int convert_for_host(struct cgbind_image *img, const struct located *loc,
+                            const struct restore_opts *o, enum restore_mode mode,
+                            struct cgbind_log *log, struct cgbind_error *err)
+{
+        enum cg_version to;
+        if (image_has(img, CG_V1) && !image_has(img, CG_V2) && host_has(loc, CG_V2) &&
+            !host_has(loc, CG_V1))
+                to = CG_V2;
+        else if (image_has(img, CG_V2) && !image_has(img, CG_V1) && host_has(loc, CG_V1) &&
+                 !host_has(loc, CG_V2))
+                to = CG_V1;
+        else
+                return 0;
+        if (!o->convert)
+                log_msg(log, LOG_LEVEL_WARNING,
+                        "image (cgroup v%d): the container's cgroups are v%d; converting", 3 - to,
+                        to);
+        struct cgbind_image converted = { 0 };
+        int r = image_convert(img, to, mode == MODE_STRICT, convert_note, log, &converted, err);
+        if (r < 0)
+                return r;
+        image_free(img);
+        *img = converted;
         return 0;
 }
 
@@ -674,6 +730,9 @@ static int cmd_restore(int argc, char **argv)
                         "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
                         "left out",
                         img.n_dropped);
+        r = convert_for_host(&img, &loc, &o, mode, &log, &err);
+        if (r < 0)
+                goto out;
 
         /* every hierarchy of the image must be there, before any change */
         r = match_image(&img, &loc, o.skip_missing, match_warn, &log, &match, &err);
@@ -789,12 +848,14 @@ static int cmd_show(int argc, char **argv)
 {
         static const struct option longopts[] = {
                 { "json", no_argument, NULL, 'j' },
+                { "convert", required_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         struct cgbind_error err = { 0 };
         struct cgbind_log log;
         bool json = false;
+        int convert_to = 0;
         int c;
 
         log_init(&log, "show");
@@ -802,6 +863,17 @@ static int cmd_show(int argc, char **argv)
                 switch (c) {
                 case 'j':
                         json = true;
+                        break;
+                case 'C':
+                        if (streq(optarg, "v1") || streq(optarg, "1"))
+                                convert_to = CG_V1;
+                        else if (streq(optarg, "v2") || streq(optarg, "2"))
+                                convert_to = CG_V2;
+                        else {
+                                cgbind_error_set(&err, CGBIND_INVALID, EINVAL,
+                                                 "--convert (%s): expected v1 or v2", optarg);
+                                return fail(&log, &err, -EINVAL);
+                        }
                         break;
                 case 'h':
                         fputs(usage_text, stdout);
@@ -827,6 +899,15 @@ static int cmd_show(int argc, char **argv)
                         "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
                         "left out",
                         img.n_dropped);
+        if (r >= 0 && convert_to) {
+                struct cgbind_image converted = { 0 };
+                r = image_convert(&img, (enum cg_version)convert_to, false, convert_note, &log,
+                                  &converted, &err);
+                if (r >= 0) {
+                        image_free(&img);
+                        img = converted;
+                }
+        }
         if (r >= 0)
                 r = json ? image_write_json(&img, &out) : show_image(&img, &out);
         if (r >= 0 && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
