@@ -1,0 +1,193 @@
+/* Unit tests for the v1 <-> v2 translation: every formula at its edges, and
+ * whole images converted both ways. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cgbind/convert.h"
+#include "cgbind/image.h"
+#include "tap.h"
+
+static int n_notes;
+static char last_note[1024];
+
+static void note(const char *msg, void *userdata)
+{
+        (void)userdata;
+        n_notes++;
+        snprintf(last_note, sizeof(last_note), "%s", msg);
+}
+
+static const char *prop(const struct cg_node *n, const char *name)
+{
+        for (size_t i = 0; i < n->n_props; i++)
+                if (strcmp(n->props[i].name, name) == 0)
+                        return n->props[i].value;
+        return NULL;
+}
+
+static const struct cg_node *child(const struct cg_node *n, const char *name)
+{
+        for (size_t i = 0; i < n->n_children; i++)
+                if (strcmp(n->children[i].name, name) == 0)
+                        return &n->children[i];
+        return NULL;
+}
+
+static const struct image_hierarchy *hier(const struct cgbind_image *img, const char *ctl)
+{
+        for (size_t i = 0; i < img->n_hierarchies; i++)
+                if (strcmp(img->hierarchies[i].controllers, ctl) == 0)
+                        return &img->hierarchies[i];
+        return NULL;
+}
+
+static void formulas(void)
+{
+        /* cpu.shares -> cpu.weight, runc's and crun's formula */
+        ok(convert_shares_to_weight(2) == 1, "shares 2 (minimum) -> weight 1");
+        ok(convert_shares_to_weight(262144) == 10000, "shares 262144 (maximum) -> weight 10000");
+        ok(convert_shares_to_weight(1024) == 39, "shares 1024 (default) -> weight 39");
+        ok(convert_shares_to_weight(0) == 0, "shares 0 (unset) -> 0");
+        ok(convert_shares_to_weight(1) == 1, "shares below the minimum clamp to weight 1");
+        ok(convert_shares_to_weight(1000000) == 10000, "shares above the maximum clamp to 10000");
+        ok(convert_weight_to_shares(1) == 2, "weight 1 -> shares 2");
+        ok(convert_weight_to_shares(10000) == 262144, "weight 10000 -> shares 262144");
+        ok(convert_weight_to_shares(100) == 2597, "weight 100 (default) -> shares 2597");
+        ok(convert_weight_to_shares(0) == 0, "weight 0 -> 0");
+        ok(convert_weight_to_shares(20000) == 262144, "weight above 10000 clamps");
+        /* blkio.weight <-> io.weight */
+        ok(convert_blkio_to_io_weight(10) == 1, "blkio 10 (minimum) -> io 1");
+        ok(convert_blkio_to_io_weight(1000) == 10000, "blkio 1000 (maximum) -> io 10000");
+        ok(convert_blkio_to_io_weight(500) == 4950, "blkio 500 -> io 4950");
+        ok(convert_io_to_blkio_weight(1) == 10, "io 1 -> blkio 10");
+        ok(convert_io_to_blkio_weight(10000) == 1000, "io 10000 -> blkio 1000");
+        ok(convert_io_to_blkio_weight(100) == 19, "io 100 (default) -> blkio 19");
+}
+
+static int parse(const char *json, struct cgbind_image *img)
+{
+        struct cgbind_error err = { 0 };
+        int r = image_parse(json, strlen(json), img, &err);
+        if (r < 0)
+                printf("# parse: %s\n", err.msg);
+        return r;
+}
+
+static void v1_to_v2(void)
+{
+        static const char json[] =
+                "{ \"cgbind\": 1, \"hierarchies\": ["
+                "{ \"type\": \"cgroup\", \"controllers\": [\"cpu\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"cpu.shares\": \"512\","
+                "    \"cpu.cfs_quota_us\": \"50000\", \"cpu.cfs_period_us\": \"200000\" }, \"children\": ["
+                "    { \"name\": \"w\", \"properties\": { \"cpu.cfs_quota_us\": \"-1\" } } ] } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"memory\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"memory.limit_in_bytes\": \"104857600\","
+                "    \"memory.memsw.limit_in_bytes\": \"157286400\", \"memory.soft_limit_in_bytes\": \"-1\","
+                "    \"memory.swappiness\": \"10\" }, \"children\": ["
+                "    { \"name\": \"w\", \"properties\": { \"memory.limit_in_bytes\": \"9223372036854771712\","
+                "      \"memory.memsw.limit_in_bytes\": \"-1\" } } ] } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"pids\"], \"root\": { \"children\": ["
+                "  { \"name\": \"batch\", \"properties\": { \"pids.max\": \"max\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"blkio\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"blkio.weight\": \"10\","
+                "    \"blkio.throttle.read_bps_device\": \"8:0 1048576\","
+                "    \"blkio.throttle.write_iops_device\": \"8:0 100\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"hugetlb\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"hugetlb.2MB.limit_in_bytes\": \"-1\" } } ] } }"
+                "] }";
+        struct cgbind_image img = { 0 }, out = { 0 };
+        struct cgbind_error err = { 0 };
+        ok(parse(json, &img) == 0, "v1 image parses");
+        n_notes = 0;
+        ok(image_convert(&img, CG_V2, false, note, NULL, &out, &err) == 0, "v1 -> v2 converts");
+        ok(out.n_hierarchies == 1 && out.hierarchies[0].version == CG_V2, "one cgroup2 hierarchy");
+        const struct image_hierarchy *h = &out.hierarchies[0];
+        const struct cg_node *app = child(&h->root, "app"), *w = app ? child(app, "w") : NULL;
+        ok(app && w, "the trees of all hierarchies are merged");
+        is_str(prop(app, "cpu.weight"), "20", "cpu.shares 512 -> cpu.weight 20");
+        is_str(prop(app, "cpu.max"), "50000 200000", "quota and period -> cpu.max");
+        is_str(prop(w, "cpu.max"), "max 100000", "quota -1 -> cpu.max max, default period");
+        is_str(prop(app, "memory.max"), "104857600", "memory.limit_in_bytes -> memory.max");
+        is_str(prop(app, "memory.swap.max"), "52428800", "memsw minus limit -> memory.swap.max");
+        is_str(prop(app, "memory.low"), "max", "soft limit -1 -> memory.low max");
+        is_str(prop(w, "memory.max"), "max", "the page-rounded maximum -> max");
+        is_str(prop(w, "memory.swap.max"), "max", "memsw -1 -> swap max");
+        ok(prop(app, "memory.swappiness") == NULL, "swappiness has no counterpart");
+        ok(n_notes >= 2, "notes name what was left out (%d)", n_notes);
+        is_str(prop(child(&h->root, "batch"), "pids.max"), "max", "pids.max unchanged");
+        is_str(prop(app, "io.weight"), "default 1", "blkio.weight 10 -> io.weight default 1");
+        is_str(prop(app, "io.max"), "8:0 rbps=1048576\n8:0 wiops=100", "throttle files -> io.max lines");
+        is_str(prop(app, "hugetlb.2MB.max"), "max", "hugetlb limit -1 -> max");
+        is_str(prop(&h->root, "cgroup.subtree_control"), "cpu memory io hugetlb pids",
+               "the top-level enables every controller used below");
+        is_str(prop(app, "cgroup.subtree_control"), "cpu memory", "app enables what w uses");
+        ok(prop(w, "cgroup.subtree_control") == NULL, "a leaf enables nothing");
+        is_str(h->init, "init.scope", "the init goes to init.scope");
+        ok(child(&h->root, "init.scope") != NULL, "init.scope is in the tree");
+        image_free(&out);
+
+        struct cgbind_error serr = { 0 };
+        ok(image_convert(&img, CG_V2, true, note, NULL, &out, &serr) < 0 &&
+                   serr.status == CGBIND_PRECONDITION && strstr(serr.msg, "memory.swappiness"),
+           "strict refuses what has no counterpart: %s", serr.msg);
+        image_free(&img);
+}
+
+static void v2_to_v1(void)
+{
+        static const char json[] =
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\","
+                "  \"controllers\": [\"cpu\", \"memory\", \"pids\", \"io\"], \"init\": \"init.scope\","
+                "  \"root\": { \"properties\": { \"cgroup.subtree_control\": \"cpu memory pids io\" },"
+                "  \"children\": [ { \"name\": \"init.scope\" },"
+                "  { \"name\": \"app\", \"properties\": { \"cpu.weight\": \"100\", \"cpu.max\": \"max 100000\","
+                "    \"memory.max\": \"104857600\", \"memory.swap.max\": \"52428800\", \"memory.high\": \"90000000\","
+                "    \"pids.max\": \"64\", \"io.weight\": \"default 10000\\n8:0 1\","
+                "    \"io.max\": \"8:0 rbps=1048576 wbps=max riops=max wiops=10\" } },"
+                "  { \"name\": \"w\", \"properties\": { \"cpu.max\": \"20000 50000\", \"memory.max\": \"max\","
+                "    \"memory.swap.max\": \"1000\" } } ] } } ] }";
+        struct cgbind_image img = { 0 }, out = { 0 };
+        struct cgbind_error err = { 0 };
+        ok(parse(json, &img) == 0, "v2 image parses");
+        n_notes = 0;
+        ok(image_convert(&img, CG_V1, false, note, NULL, &out, &err) == 0, "v2 -> v1 converts");
+        const struct image_hierarchy *cpu = hier(&out, "cpu"), *mem = hier(&out, "memory");
+        const struct image_hierarchy *pids = hier(&out, "pids"), *blk = hier(&out, "blkio");
+        ok(cpu && mem && pids && blk, "one v1 hierarchy per controller");
+        ok(hier(&out, "cpuset") == NULL, "no hierarchy for a controller the image lacks");
+        const struct cg_node *app = cpu ? child(&cpu->root, "app") : NULL;
+        is_str(prop(app, "cpu.shares"), "2597", "cpu.weight 100 -> cpu.shares 2597");
+        is_str(prop(app, "cpu.cfs_quota_us"), "-1", "cpu.max max -> quota -1");
+        is_str(prop(app, "cpu.cfs_period_us"), "100000", "period kept");
+        const struct cg_node *w = cpu ? child(&cpu->root, "w") : NULL;
+        is_str(prop(w, "cpu.cfs_quota_us"), "20000", "quota 20000");
+        is_str(prop(w, "cpu.cfs_period_us"), "50000", "period 50000");
+        const struct cg_node *mapp = mem ? child(&mem->root, "app") : NULL;
+        is_str(prop(mapp, "memory.limit_in_bytes"), "104857600", "memory.max -> limit");
+        is_str(prop(mapp, "memory.memsw.limit_in_bytes"), "157286400", "max + swap -> memsw");
+        const struct cg_node *mw = mem ? child(&mem->root, "w") : NULL;
+        is_str(prop(mw, "memory.limit_in_bytes"), "-1", "memory.max max -> -1");
+        ok(prop(mw, "memory.memsw.limit_in_bytes") == NULL,
+           "swap limited but memory unlimited has no v1 counterpart");
+        is_str(prop(child(&pids->root, "app"), "pids.max"), "64", "pids.max unchanged");
+        const struct cg_node *bapp = blk ? child(&blk->root, "app") : NULL;
+        is_str(prop(bapp, "blkio.weight"), "1000", "io.weight default 10000 -> blkio 1000");
+        is_str(prop(bapp, "blkio.weight_device"), "8:0 10", "io.weight 8:0 1 -> 8:0 10");
+        is_str(prop(bapp, "blkio.throttle.read_bps_device"), "8:0 1048576", "rbps -> read_bps");
+        is_str(prop(bapp, "blkio.throttle.write_iops_device"), "8:0 10", "wiops -> write_iops");
+        ok(prop(bapp, "blkio.throttle.write_bps_device") == NULL, "wbps=max is no rule");
+        ok(child(&cpu->root, "init.scope") != NULL, "every hierarchy gets the whole tree");
+        ok(n_notes >= 2, "memory.high and the unlimited-memory swap are noted (%d): %s", n_notes,
+           last_note);
+        image_free(&out);
+        image_free(&img);
+}
+
+int main(void)
+{
+        formulas();
+        v1_to_v2();
+        v2_to_v1();
+        return tap_done();
+}
