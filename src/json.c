@@ -73,7 +73,10 @@ static int check_string(struct builder *b, const unsigned char *s, size_t len, c
                 return fail(b, "%s longer than the limit", what);
         /* "\u0000" decodes to a NUL byte that C strings would silently cut. */
         if (memchr(s, '\0', len))
-                return fail(b, "%s contains \\u0000", what);
+                return fail(b, "%s contains a NUL character", what);
+        /* yajl lets overlong forms and encoded surrogates through */
+        if (utf8_valid_prefix((const char *)s, len) != len)
+                return fail(b, "%s is not valid UTF-8", what);
         return 1;
 }
 
@@ -196,19 +199,40 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
         char *key = xstrndup((const char *)s, len);
         if (!key)
                 return fail(b, "out of memory");
-        if (json_get(b->current, key)) {
-                fail(b, "duplicate key \"%s\"", key);
-                free(key);
-                return 0;
-        }
         free(b->pending_key);
         b->pending_key = key;
         return 1;
 }
 
+static int cmp_key(const void *x, const void *y)
+{
+        return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Duplicate keys are found when the object closes, by sorting a copy of its
+ * keys: checking each key as it arrives would make a large object quadratic. */
+static int check_duplicates(struct builder *b, const struct json *obj)
+{
+        if (obj->n_items < 2)
+                return 1;
+        char **keys = malloc(obj->n_items * sizeof(*keys));
+        if (!keys)
+                return fail(b, "out of memory");
+        memcpy(keys, obj->keys, obj->n_items * sizeof(*keys));
+        qsort(keys, obj->n_items, sizeof(*keys), cmp_key);
+        int ok = 1;
+        for (size_t i = 1; i < obj->n_items && ok; i++)
+                if (streq(keys[i - 1], keys[i]))
+                        ok = fail(b, "duplicate key \"%s\"", keys[i]);
+        free(keys);
+        return ok;
+}
+
 static int close_container(void *ctx)
 {
         struct builder *b = ctx;
+        if (b->current->type == JSON_OBJECT && !check_duplicates(b, b->current))
+                return 0;
         b->depth--;
         b->current = b->current->parent;
         return 1;

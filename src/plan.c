@@ -419,6 +419,14 @@ static int emit_init_move(struct walk *w, size_t top_dir)
                         }
                 bool exists = co && co->exists;
                 size_t cdir;
+                if (!exists && w->opts->mode == MODE_PROPS) {
+                        char esc[300];
+                        cgbind_escape(h->init, strlen(h->init), esc, sizeof(esc));
+                        return cgbind_error_set(w->err, CGBIND_PRECONDITION, ENOENT,
+                                                "sub-cgroup (%s:/%s): the init cgroup is missing, "
+                                                "and mode props does not create it",
+                                                w->in->label, esc);
+                }
                 r = add_dir(w->plan, dir, w->hier, name, &cdir);
                 if (r >= 0 && !exists)
                         r = add_op(w->plan, OP_MKDIR, dir, name, NULL, NULL, false, 0, 0);

@@ -332,8 +332,14 @@ static const char *check_line(const struct prop_def *d, const char *s, size_t n)
 static const char *check(const struct prop_def *d, const char *v, size_t n)
 {
         switch (d->grammar) {
-        case GRAM_INT:
-                return int_token_ok(d, v, n, d->min, d->max) ? NULL : "integer out of range";
+        case GRAM_INT: {
+                int64_t x;
+                if (int_token_ok(d, v, n, d->min, d->max))
+                        return NULL;
+                if ((n == 3 && strncmp(v, "max", 3) == 0) || parse_int64(v, n, &x))
+                        return "out of range";
+                return "expected a plain integer (no unit suffix)";
+        }
         case GRAM_BOOL:
                 return n == 1 && (v[0] == '0' || v[0] == '1') ? NULL : "expected 0 or 1";
         case GRAM_CPULIST:
@@ -415,47 +421,6 @@ int prop_check_value(const struct prop_def *def, const char *value, char **ret_c
                 return -ENOMEM;
         *ret_canonical = c;
         return 0;
-}
-
-size_t utf8_valid_prefix(const char *str, size_t len)
-{
-        const unsigned char *s = (const unsigned char *)str;
-        size_t i = 0;
-        while (i < len) {
-                unsigned c = s[i];
-                size_t need;
-                unsigned min;
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                } else if ((c & 0xe0) == 0xc0) {
-                        need = 1;
-                        min = 0x80;
-                        c &= 0x1f;
-                } else if ((c & 0xf0) == 0xe0) {
-                        need = 2;
-                        min = 0x800;
-                        c &= 0x0f;
-                } else if ((c & 0xf8) == 0xf0) {
-                        need = 3;
-                        min = 0x10000;
-                        c &= 0x07;
-                } else {
-                        return i;
-                }
-                if (i + need >= len)
-                        return i;
-                for (size_t k = 1; k <= need; k++) {
-                        if ((s[i + k] & 0xc0) != 0x80)
-                                return i;
-                        c = (c << 6) | (s[i + k] & 0x3f);
-                }
-                /* overlong forms, surrogates and values past U+10FFFF */
-                if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-                        return i;
-                i += need + 1;
-        }
-        return len;
 }
 
 bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)

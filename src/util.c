@@ -103,3 +103,44 @@ void strbuf_free(struct strbuf *sb)
         sb->buf = NULL;
         sb->len = sb->cap = 0;
 }
+
+size_t utf8_valid_prefix(const char *str, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)str;
+        size_t i = 0;
+        while (i < len) {
+                unsigned c = s[i];
+                size_t need;
+                unsigned min;
+                if (c < 0x80) {
+                        i++;
+                        continue;
+                } else if ((c & 0xe0) == 0xc0) {
+                        need = 1;
+                        min = 0x80;
+                        c &= 0x1f;
+                } else if ((c & 0xf0) == 0xe0) {
+                        need = 2;
+                        min = 0x800;
+                        c &= 0x0f;
+                } else if ((c & 0xf8) == 0xf0) {
+                        need = 3;
+                        min = 0x10000;
+                        c &= 0x07;
+                } else {
+                        return i;
+                }
+                if (i + need >= len)
+                        return i;
+                for (size_t k = 1; k <= need; k++) {
+                        if ((s[i + k] & 0xc0) != 0x80)
+                                return i;
+                        c = (c << 6) | (s[i + k] & 0x3f);
+                }
+                /* overlong forms, surrogates and values past U+10FFFF */
+                if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                        return i;
+                i += need + 1;
+        }
+        return len;
+}

@@ -82,6 +82,3 @@ const struct prop_def *prop_at(size_t i);
 
 /* DESIGN's sub-cgroup name rule; reason set on failure. */
 bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason);
-
-/* The number of bytes up to the first valid-UTF-8 violation; len when valid. */
-size_t utf8_valid_prefix(const char *s, size_t len);

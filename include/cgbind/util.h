@@ -98,5 +98,9 @@ int strbuf_append(struct strbuf *sb, const char *s, size_t n);
 int strbuf_appendf(struct strbuf *sb, const char *fmt, ...) _printf_(2, 3);
 void strbuf_free(struct strbuf *sb);
 
+/* The number of bytes up to the first invalid UTF-8 sequence (overlong
+ * forms, surrogates and values past U+10FFFF included); len when valid. */
+size_t utf8_valid_prefix(const char *s, size_t len);
+
 /* Duplicates n bytes into a NUL-terminated string; NULL on ENOMEM. */
 char *xstrndup(const char *s, size_t n);

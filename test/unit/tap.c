@@ -38,8 +38,7 @@ void tap_ok(bool ok, const char *file, int line, const char *fmt, ...)
         va_end(ap);
 }
 
-void tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt,
-                ...)
+void tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
 {
         bool ok = got && want ? strcmp(got, want) == 0 : got == want;
         va_list ap;

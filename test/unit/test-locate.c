@@ -8,7 +8,7 @@
 
 #include "tap.h"
 
-#define ROOTFS "/var/tmp/probe/rootfs"
+#define ROOTFS    "/var/tmp/probe/rootfs"
 #define MEMORY_CG "/process_api/c816ec1db430391f6e1b8277d9ac4808/probe1"
 
 static char *host_mi;
@@ -18,17 +18,17 @@ static int resolve(const char *cmi, const char *pc, const char *host, bool pivot
                    struct located *loc, struct cgbind_error *err)
 {
         struct locate_input in = {
-                .rootfs = pivoted ? NULL : ROOTFS,
-                .pivoted = pivoted,
-                .container_mountinfo = cmi,
-                .container_mountinfo_len = strlen(cmi),
-                .proc_cgroup = pc,
-                .proc_cgroup_len = strlen(pc),
-                .host_mountinfo = host ? host : host_mi,
-                .host_mountinfo_len = host ? strlen(host) : host_mi_len,
+            .rootfs = pivoted ? NULL : ROOTFS,
+            .pivoted = pivoted,
+            .container_mountinfo = cmi,
+            .container_mountinfo_len = strlen(cmi),
+            .proc_cgroup = pc,
+            .proc_cgroup_len = strlen(pc),
+            .host_mountinfo = host ? host : host_mi,
+            .host_mountinfo_len = host ? strlen(host) : host_mi_len,
         };
-        *err = (struct cgbind_error){ 0 };
-        *loc = (struct located){ 0 };
+        *err = (struct cgbind_error){0};
+        *loc = (struct located){0};
         return locate_resolve(&in, loc, err);
 }
 
@@ -55,11 +55,9 @@ static void check_runc_answer(struct located *loc, bool pivoted, const char *wha
                 const char *controllers, *dir;
                 unsigned minor;
         } want[] = {
-                { "cpu", "cpu", 29 },           { "cpuacct", "cpuacct", 30 },
-                { "cpuset", "cpuset", 31 },     { "memory", "memory", 32 },
-                { "devices", "devices", 33 },   { "freezer", "freezer", 34 },
-                { "blkio", "blkio", 35 },       { "pids", "pids", 36 },
-                { "name=systemd", "systemd", 37 },
+            {"cpu", "cpu", 29},       {"cpuacct", "cpuacct", 30}, {"cpuset", "cpuset", 31},
+            {"memory", "memory", 32}, {"devices", "devices", 33}, {"freezer", "freezer", 34},
+            {"blkio", "blkio", 35},   {"pids", "pids", 36},       {"name=systemd", "systemd", 37},
         };
         is_int(loc->n, 9, "%s: 9 hierarchies located", what);
         is_int(n_usable(loc), 9, "%s: all 9 usable", what);
@@ -94,8 +92,8 @@ static void check_runc_answer(struct located *loc, bool pivoted, const char *wha
                 is_str(h->cgroup_path, mem ? MEMORY_CG : "/probe1", "%s: %s cgroup_path", what,
                        want[k].controllers);
                 is_str(h->init_rel, "", "%s: %s init_rel", what, want[k].controllers);
-                is_str(h->container_path, cpath, "%s: %s container_path (inside the rootfs)",
-                       what, want[k].controllers);
+                is_str(h->container_path, cpath, "%s: %s container_path (inside the rootfs)", what,
+                       want[k].controllers);
                 ok(h->major == 0 && h->minor == want[k].minor, "%s: %s device 0:%u", what,
                    want[k].controllers, want[k].minor);
         }
@@ -131,17 +129,17 @@ static void test_runc_fixtures(void)
 
         /* rootfs unknown before pivot: cannot tell the container's mounts apart */
         struct locate_input in = {
-                .rootfs = NULL,
-                .pivoted = false,
-                .container_mountinfo = pre,
-                .container_mountinfo_len = len,
-                .proc_cgroup = pc,
-                .proc_cgroup_len = pc_len,
-                .host_mountinfo = host_mi,
-                .host_mountinfo_len = host_mi_len,
+            .rootfs = NULL,
+            .pivoted = false,
+            .container_mountinfo = pre,
+            .container_mountinfo_len = len,
+            .proc_cgroup = pc,
+            .proc_cgroup_len = pc_len,
+            .host_mountinfo = host_mi,
+            .host_mountinfo_len = host_mi_len,
         };
-        err = (struct cgbind_error){ 0 };
-        loc = (struct located){ .n = 4242 };
+        err = (struct cgbind_error){0};
+        loc = (struct located){.n = 4242};
         r = locate_resolve(&in, &loc, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && loc.n == 4242,
            "not pivoted and no rootfs: refused (%s)", err.msg);
@@ -165,8 +163,8 @@ static void test_runc_fixtures(void)
         "cgroup cgroup rw,cpu\n"
 
 /* The cpu hierarchy is located but refused, and nothing is usable. */
-static void expect_refused_cpu_host(const char *cmi, const char *pc, const char *host,
-                                    bool pivoted, const char *what)
+static void expect_refused_cpu_host(const char *cmi, const char *pc, const char *host, bool pivoted,
+                                    const char *what)
 {
         struct located loc;
         struct cgbind_error err;
@@ -200,8 +198,8 @@ static void test_refusals(void)
                            "mount root below the pid's cgroup");
         expect_refused_cpu(HOST_CPU CTR_CPU("/probe1"), "1:cpuacct:/probe1\n", false,
                            "the pid is in no cgroup of the mounted hierarchy");
-        expect_refused_cpu(HOST_CPU CTR_CPU("/probe1/../other"), "1:cpu:/probe1/../other\n",
-                           false, "a mount root with ..");
+        expect_refused_cpu(HOST_CPU CTR_CPU("/probe1/../other"), "1:cpu:/probe1/../other\n", false,
+                           "a mount root with ..");
         /* no host mount of the hierarchy: nothing to reach it through */
         expect_refused_cpu_host(CTR_CPU("/probe1"), "1:cpu:/probe1\n",
                                 "1 0 254:0 / / rw - ext4 /dev/vda rw\n", false,
@@ -211,31 +209,34 @@ static void test_refusals(void)
                                 "the hook's only mount is the container's bind");
 
         /* the same hierarchy bound twice with different roots */
-        const char *twice = HOST_CPU CTR_CPU("/probe1")
-                "74 72 0:29 /probe1/sub " ROOTFS "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
+        const char *twice =
+            HOST_CPU CTR_CPU("/probe1") "74 72 0:29 /probe1/sub " ROOTFS
+                                        "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
         expect_refused_cpu(twice, "1:cpu:/probe1\n", false,
                            "one hierarchy mounted twice with different roots");
-        const char *twice_root = HOST_CPU CTR_CPU("/probe1")
-                "74 72 0:29 / " ROOTFS "/mnt/hostcpu ro - cgroup cgroup rw,cpu\n";
+        const char *twice_root =
+            HOST_CPU CTR_CPU("/probe1") "74 72 0:29 / " ROOTFS
+                                        "/mnt/hostcpu ro - cgroup cgroup rw,cpu\n";
         expect_refused_cpu(twice_root, "1:cpu:/probe1\n", false,
                            "one hierarchy mounted twice, the second at the root /");
 
         /* another container's binds (a sibling rootfs sharing the prefix) are not ours:
          * with none of our own, the answer comes from /proc/<pid>/cgroup */
-        const char *sibling = HOST_CPU "74 72 0:29 /other " ROOTFS
-                                       "2/sys/fs/cgroup/cpu ro - cgroup cgroup rw,cpu\n";
+        const char *sibling =
+            HOST_CPU "74 72 0:29 /other " ROOTFS "2/sys/fs/cgroup/cpu ro - cgroup cgroup rw,cpu\n";
         struct located sl;
         struct cgbind_error serr;
         int sr = resolve(sibling, "1:cpu:/probe1\n", NULL, false, &sl, &serr);
         struct located_hierarchy *sh = find(&sl, "cpu");
         ok(sr == 0 && !sl.from_mounts && sl.n == 1 && sh && sh->refused == NULL &&
-                   streq(sh->cgroup_path, "/probe1") && sh->container_path == NULL,
+               streq(sh->cgroup_path, "/probe1") && sh->container_path == NULL,
            "binds under " ROOTFS "2 are another container's: fallback to /probe1");
         located_free(&sl);
 
         /* the same root twice is the same answer, not a conflict */
-        const char *same = HOST_CPU CTR_CPU("/probe1")
-                "74 72 0:29 /probe1 " ROOTFS "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
+        const char *same =
+            HOST_CPU CTR_CPU("/probe1") "74 72 0:29 /probe1 " ROOTFS
+                                        "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
         struct located loc;
         struct cgbind_error err;
         int r = resolve(same, "1:cpu:/probe1\n", NULL, false, &loc, &err);
@@ -285,15 +286,14 @@ static void test_fallback(void)
         char *pre = tap_read_data("runc-hybrid-prestart.mountinfo", &len);
         char *pc = tap_read_data("runc-hybrid-prestart.cgroup", &pc_len);
         /* the prestart table without the container's cgroup binds */
-        struct strbuf sb = { 0 };
+        struct strbuf sb = {0};
         size_t dropped = 0;
         for (const char *p = pre; *p;) {
                 const char *nl = strchr(p, '\n');
                 size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
                 bool bind = strstr(p, ROOTFS "/sys/fs/cgroup/") &&
                             (size_t)(strstr(p, ROOTFS "/sys/fs/cgroup/") - p) < l &&
-                            strstr(p, " - cgroup ") &&
-                            (size_t)(strstr(p, " - cgroup ") - p) < l;
+                            strstr(p, " - cgroup ") && (size_t)(strstr(p, " - cgroup ") - p) < l;
                 if (bind)
                         dropped++;
                 else if (strbuf_append(&sb, p, l) < 0)
@@ -312,7 +312,8 @@ static void test_fallback(void)
         struct located_hierarchy *h = find(&loc, "memory");
         ok(h && h->refused == NULL, "fallback: memory usable");
         if (h) {
-                is_str(h->host_path, "/sys/fs/cgroup/memory" MEMORY_CG, "fallback: memory host_path");
+                is_str(h->host_path, "/sys/fs/cgroup/memory" MEMORY_CG,
+                       "fallback: memory host_path");
                 ok(h->container_path == NULL, "fallback: no container path");
                 is_str(h->init_rel, "", "fallback: init_rel \"\"");
                 ok(h->major == 0 && h->minor == 32, "fallback: device from the host's mount");
@@ -340,7 +341,7 @@ static void test_fallback(void)
         ok(h && h->refused != NULL, "fallback: cgroup2 at / refused");
         h = find(&loc, "cpu");
         ok(h && h->refused == NULL && h->host_path &&
-                   streq(h->host_path, "/sys/fs/cgroup/cpu/probe1"),
+               streq(h->host_path, "/sys/fs/cgroup/cpu/probe1"),
            "fallback: cpu at /probe1 usable");
         is_int(n_usable(&loc), 1, "fallback: one usable");
         located_free(&loc);
@@ -363,16 +364,18 @@ static void test_fallback(void)
         free(pc);
 }
 
-#define HOST_V2 "25 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"
+#define HOST_V2                                                                                    \
+        "25 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "  \
+        "rw,nsdelegate,memory_recursiveprot\n"
 #define CTR_V2(root)                                                                               \
         "300 290 0:26 " root " " ROOTFS "/sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - "        \
         "cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"
 
 static void test_v2_only(void)
 {
-        const char *cmi = "1 0 254:0 / / rw - ext4 /dev/vda rw\n" HOST_V2
-                "280 1 254:0 " ROOTFS " " ROOTFS " rw - ext4 /dev/vda rw\n"
-                "290 280 0:44 / " ROOTFS "/sys ro - sysfs sysfs ro\n" CTR_V2("/ctr");
+        const char *cmi = "1 0 254:0 / / rw - ext4 /dev/vda rw\n" HOST_V2 "280 1 254:0 " ROOTFS
+                          " " ROOTFS " rw - ext4 /dev/vda rw\n"
+                          "290 280 0:44 / " ROOTFS "/sys ro - sysfs sysfs ro\n" CTR_V2("/ctr");
         const char *host = "1 0 254:0 / / rw - ext4 /dev/vda rw\n" HOST_V2;
         struct located loc;
         struct cgbind_error err;
@@ -403,7 +406,7 @@ static void test_v2_only(void)
         /* a deeper host mount of the same hierarchy that holds the cgroup is
          * used: host_rel is then relative to that mount's root */
         const char *host2 = "1 0 254:0 / / rw - ext4 /dev/vda rw\n" HOST_V2
-                "40 1 0:26 /machine.slice /run/ms rw - cgroup2 cgroup2 rw\n";
+                            "40 1 0:26 /machine.slice /run/ms rw - cgroup2 cgroup2 rw\n";
         r = resolve("300 290 0:26 /machine.slice/ctr /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n",
                     "0::/machine.slice/ctr\n", host2, true, &loc, &err);
         ok(r == 0 && loc.n == 1 && loc.h[0].refused == NULL, "v2, two host mounts: usable");
@@ -417,14 +420,15 @@ static void test_v2_only(void)
 static void test_comounted(void)
 {
         const char *cmi =
-                "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
-                "73 72 0:29 /ctr " ROOTFS "/sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct\n"
-                "74 72 0:30 /ctr " ROOTFS "/sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n";
+            "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+            "73 72 0:29 /ctr " ROOTFS
+            "/sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct\n"
+            "74 72 0:30 /ctr " ROOTFS "/sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n";
         const char *host =
-                "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
-                "50 48 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
-        const char *pcs[] = { "3:cpu,cpuacct:/ctr\n2:memory:/ctr\n",
-                              "3:cpuacct,cpu:/ctr\n2:memory:/ctr\n" };
+            "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+            "50 48 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
+        const char *pcs[] = {"3:cpu,cpuacct:/ctr\n2:memory:/ctr\n",
+                             "3:cpuacct,cpu:/ctr\n2:memory:/ctr\n"};
         for (size_t i = 0; i < ARRAY_SIZE(pcs); i++) {
                 struct located loc;
                 struct cgbind_error err;

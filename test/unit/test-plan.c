@@ -1,6 +1,878 @@
+/* The planner: images parsed from literal JSON, observed trees built by hand,
+ * and the exact operation sequence each mode and each kernel ordering rule
+ * must give (kind, directory, name, value, undo). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cgbind/image.h"
+#include "cgbind/plan.h"
+
 #include "tap.h"
+
+#define PID 4242
+
+static struct cgbind_image parse_or_bail(const char *json)
+{
+        struct cgbind_image img = {0};
+        struct cgbind_error err = {0};
+        if (image_parse(json, strlen(json), &img, &err) < 0) {
+                printf("Bail out! test image does not parse: %s\n", err.msg);
+                exit(1);
+        }
+        return img;
+}
+
+/* ---- observed trees ---- */
+
+/* o mirrors n: values all absent, every descendant missing. */
+static void obs_init(struct observed_node *o, const struct cg_node *n, bool exists)
+{
+        o->exists = exists;
+        o->values = calloc(n->n_props ? n->n_props : 1, sizeof(char *));
+        o->children = calloc(n->n_children ? n->n_children : 1, sizeof(*o->children));
+        if (!o->values || !o->children)
+                abort();
+        for (size_t i = 0; i < n->n_children; i++)
+                obs_init(&o->children[i], &n->children[i], false);
+}
+
+/* The observed node and image node at path ("" the top-level, "a/b"). */
+static struct observed_node *obs_at(struct observed_node *o, const struct cg_node *n,
+                                    const char *path, const struct cg_node **ret_n)
+{
+        while (*path) {
+                size_t l = strcspn(path, "/");
+                size_t i;
+                for (i = 0; i < n->n_children; i++)
+                        if (strlen(n->children[i].name) == l &&
+                            strncmp(n->children[i].name, path, l) == 0)
+                                break;
+                if (i == n->n_children) {
+                        printf("Bail out! no node %s in the test image\n", path);
+                        exit(1);
+                }
+                o = &o->children[i];
+                n = &n->children[i];
+                path += l;
+                path += strspn(path, "/");
+        }
+        *ret_n = n;
+        return o;
+}
+
+static void obs_exists(struct observed_node *top, const struct cg_node *root, const char *path)
+{
+        const struct cg_node *n;
+        obs_at(top, root, path, &n)->exists = true;
+}
+
+/* The current value of property name at path, as apply_observe would read it. */
+static void obs_set(struct observed_node *top, const struct cg_node *root, const char *path,
+                    const char *name, const char *value)
+{
+        const struct cg_node *n;
+        struct observed_node *o = obs_at(top, root, path, &n);
+        for (size_t i = 0; i < n->n_props; i++)
+                if (streq(n->props[i].name, name)) {
+                        free(o->values[i]);
+                        o->values[i] = strdup(value);
+                        return;
+                }
+        printf("Bail out! no property %s at %s in the test image\n", name, path);
+        exit(1);
+}
+
+/* ---- running the planner ---- */
+
+struct result {
+        int r;
+        struct cgbind_error err;
+        struct plan plan;
+        char *ops; /* one line per op */
+        bool dirs_ok;
+};
+
+static const char *dir_rel(const struct plan *p, size_t d)
+{
+        return p->dirs[d].rel[0] ? p->dirs[d].rel : ".";
+}
+
+static void append_quoted(struct strbuf *sb, const char *s)
+{
+        strbuf_append(sb, "\"", 1);
+        for (; *s; s++)
+                if (*s == '\n')
+                        strbuf_append(sb, "\\n", 2);
+                else
+                        strbuf_append(sb, s, 1);
+        strbuf_append(sb, "\"", 1);
+}
+
+static char *render(const struct plan *p)
+{
+        struct strbuf sb = {0};
+        strbuf_append(&sb, "", 0);
+        for (size_t i = 0; i < p->n_ops; i++) {
+                const struct plan_op *op = &p->ops[i];
+                switch (op->kind) {
+                case OP_MKDIR:
+                        strbuf_appendf(&sb, "mkdir %s %s", dir_rel(p, op->dir), op->name);
+                        break;
+                case OP_WRITE:
+                        strbuf_appendf(&sb, "write %s %s ", dir_rel(p, op->dir), op->name);
+                        append_quoted(&sb, op->value);
+                        if (op->undo) {
+                                strbuf_appendf(&sb, " undo ");
+                                append_quoted(&sb, op->undo);
+                        }
+                        if (op->multiline)
+                                strbuf_appendf(&sb, " lines");
+                        break;
+                case OP_MOVE_PID:
+                        strbuf_appendf(&sb, "move %s pid %d undo %s", dir_rel(p, op->dir),
+                                       (int)op->pid, dir_rel(p, op->undo_dir));
+                        break;
+                case OP_KIND_MAX:
+                default:
+                        strbuf_appendf(&sb, "bad op kind %d", (int)op->kind);
+                }
+                strbuf_append(&sb, "\n", 1);
+        }
+        return sb.buf;
+}
+
+/* Every dir of hierarchy hier hangs off the top-level with rel = parent/name. */
+static bool dirs_consistent(const struct plan *p, size_t first_dir, size_t hier)
+{
+        for (size_t d = first_dir; d < p->n_dirs; d++) {
+                const struct plan_dir *pd = &p->dirs[d];
+                if (pd->hier != hier)
+                        return false;
+                if (pd->parent == PLAN_NO_PARENT) {
+                        if (pd->name || pd->rel[0])
+                                return false;
+                        continue;
+                }
+                if (pd->parent >= d || !pd->name)
+                        return false;
+                const char *prel = p->dirs[pd->parent].rel;
+                char want[4096];
+                snprintf(want, sizeof(want), "%s%s%s", prel, prel[0] ? "/" : "", pd->name);
+                if (!streq(want, pd->rel))
+                        return false;
+        }
+        for (size_t i = 0; i < p->n_ops; i++)
+                if (p->ops[i].dir >= p->n_dirs)
+                        return false;
+        return true;
+}
+
+static void run(struct result *res, const struct image_hierarchy *h,
+                const struct observed_node *top, bool init_in_top, enum restore_mode mode,
+                bool top_level, bool move_init)
+{
+        struct plan_hierarchy_input in = {
+            .image = h,
+            .observed = top,
+            .init_in_top = init_in_top,
+            .label = image_hierarchy_label(h),
+        };
+        struct plan_options opts = {
+            .mode = mode,
+            .top_level = top_level,
+            .move_init = move_init,
+            .pid = PID,
+        };
+        *res = (struct result){0};
+        res->r = plan_hierarchy(&res->plan, 0, &in, &opts, &res->err);
+        res->ops = render(&res->plan);
+        res->dirs_ok = dirs_consistent(&res->plan, 0, 0);
+}
+
+static void result_free(struct result *res)
+{
+        plan_free(&res->plan);
+        free(res->ops);
+}
+
+/* The plan succeeds with exactly the ops in want. */
+static void expect(const char *what, struct result *res, const char *want)
+{
+        is_int(res->r, 0, "%s: plans (%s)", what, res->err.msg);
+        is_str(res->ops, want, "%s: operations", what);
+        ok(res->dirs_ok, "%s: directories consistent", what);
+        result_free(res);
+}
+
+/* The plan is refused before any op exists. */
+static void expect_refused(const char *what, struct result *res, const char *needle)
+{
+        ok(res->r < 0 && res->err.status == CGBIND_PRECONDITION, "%s: refused as a precondition",
+           what);
+        ok(res->plan.n_ops == 0, "%s: zero ops", what);
+        ok(has_str(res->err.msg, needle), "%s: message names %s (%s)", what, needle, res->err.msg);
+        result_free(res);
+}
+
+/* ---- modes ---- */
+
+static const char v2_tree[] =
+    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\",\"memory\","
+    "\"pids\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu memory pids\"},"
+    "\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":\"104857600\","
+    "\"pids.max\":\"64\",\"cgroup.subtree_control\":\"cpu\"},\"children\":[{\"name\":"
+    "\"worker\",\"properties\":{\"cpu.max\":\"50000 100000\"}}]},{\"name\":\"batch\","
+    "\"properties\":{\"cpu.weight\":\"50\"}}]}}]}";
+
+static void test_soft_empty(void)
+{
+        struct cgbind_image img = parse_or_bail(v2_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("soft, empty top-level", &res,
+               "write . cgroup.subtree_control \"+cpu +memory +pids\" undo \"-cpu -memory -pids\"\n"
+               "mkdir . app\n"
+               "write app memory.max \"104857600\"\n"
+               "write app pids.max \"64\"\n"
+               "write app cgroup.subtree_control \"+cpu\"\n"
+               "mkdir app worker\n"
+               "write app/worker cpu.max \"50000 100000\"\n"
+               "mkdir . batch\n"
+               "write batch cpu.weight \"50\"\n");
+
+        /* the top-level already enables some: only the rest, undo only the rest */
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "cpu pids");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        ok(res.r == 0 && startswith(res.ops, "write . cgroup.subtree_control \"+memory\" undo "
+                                             "\"-memory\"\nmkdir . app\n"),
+           "top-level with cpu pids enabled: only +memory, undo -memory");
+        result_free(&res);
+
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "cpu memory pids io");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        ok(res.r == 0 && startswith(res.ops, "mkdir . app\n"),
+           "top-level with all enabled: no subtree_control write");
+        result_free(&res);
+
+        /* strict creates exactly as soft does when nothing exists */
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "");
+        struct result soft, strict;
+        run(&soft, h, &top, false, MODE_SOFT, false, true);
+        run(&strict, h, &top, false, MODE_STRICT, false, true);
+        ok(soft.r == 0 && strict.r == 0 && streq(soft.ops, strict.ops),
+           "strict on an empty top-level plans what soft does");
+        /* full too: there is nothing to compare against */
+        struct result full;
+        run(&full, h, &top, false, MODE_FULL, false, true);
+        ok(full.r == 0 && streq(soft.ops, full.ops),
+           "full on an empty top-level plans what soft does");
+        result_free(&soft);
+        result_free(&strict);
+        result_free(&full);
+
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+static const char v1_cpu_tree[] =
+    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\","
+    "\"cpuacct\"],\"root\":{\"properties\":{\"cpu.shares\":\"2048\"},\"children\":[{"
+    "\"name\":\"a\",\"properties\":{\"cpu.shares\":\"512\",\"cpu.cfs_quota_us\":\"50000\"},"
+    "\"children\":[{\"name\":\"b\",\"properties\":{\"cpu.shares\":\"256\"}},{\"name\":\"c\","
+    "\"properties\":{\"cpu.shares\":\"128\"}}]}]}}]}";
+
+static void test_modes_existing(void)
+{
+        struct cgbind_image img = parse_or_bail(v1_cpu_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+
+        /* a and a/c exist; a/b does not */
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cpu.shares", "1024");
+        obs_exists(&top, &h->root, "a");
+        obs_set(&top, &h->root, "a", "cpu.shares", "1024");
+        obs_set(&top, &h->root, "a", "cpu.cfs_quota_us", "50000");
+        obs_exists(&top, &h->root, "a/c");
+        obs_set(&top, &h->root, "a/c", "cpu.shares", "128");
+
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("soft, a exists, a/b missing", &res,
+               "mkdir a b\n"
+               "write a/b cpu.shares \"256\"\n");
+
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("full, a exists", &res,
+               "write a cpu.shares \"512\" undo \"1024\"\n"
+               "mkdir a b\n"
+               "write a/b cpu.shares \"256\"\n");
+
+        run(&res, h, &top, false, MODE_FULL, true, true);
+        expect("full with --top-level", &res,
+               "write . cpu.shares \"2048\" undo \"1024\"\n"
+               "write a cpu.shares \"512\" undo \"1024\"\n"
+               "mkdir a b\n"
+               "write a/b cpu.shares \"256\"\n");
+
+        run(&res, h, &top, false, MODE_STRICT, false, true);
+        expect_refused("strict, a exists", &res, "a");
+
+        run(&res, h, &top, false, MODE_PROPS, false, true);
+        expect_refused("props, a/b missing", &res, "a/b");
+
+        run(&res, h, &top, false, MODE_NONE, false, true);
+        expect_refused("none, a/b missing", &res, "a/b");
+
+        run(&res, h, &top, false, MODE_IGNORE, false, true);
+        expect("ignore, a/b missing", &res, "");
+
+        /* now everything exists */
+        obs_exists(&top, &h->root, "a/b");
+        obs_set(&top, &h->root, "a/b", "cpu.shares", "100");
+
+        run(&res, h, &top, false, MODE_PROPS, false, true);
+        expect("props, all exist", &res,
+               "write a cpu.shares \"512\" undo \"1024\"\n"
+               "write a/b cpu.shares \"256\" undo \"100\"\n");
+
+        run(&res, h, &top, false, MODE_NONE, false, true);
+        expect("none, all exist (values differ: a verification run)", &res, "");
+
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("soft, all exist", &res, "");
+
+        run(&res, h, &top, false, MODE_STRICT, false, true);
+        expect_refused("strict, all exist", &res, "a");
+
+        run(&res, h, &top, false, MODE_IGNORE, true, true);
+        expect("ignore, all exist, --top-level", &res, "");
+
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+/* ---- v1 ordering ---- */
+
+static const char v1_cpuset_tree[] =
+    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpuset\"],"
+    "\"root\":{\"children\":[{\"name\":\"c\",\"properties\":{\"cpuset.memory_migrate\":\"1\","
+    "\"cgroup.clone_children\":\"1\",\"cpuset.cpus\":\"0-1\",\"cpuset.mems\":\"0\"},"
+    "\"children\":[{\"name\":\"d\",\"properties\":{\"cpuset.mem_hardwall\":\"1\","
+    "\"cpuset.cpus\":\"1\",\"cpuset.mems\":\"0\"}}]}]}}]}";
+
+static void test_v1_cpuset(void)
+{
+        struct cgbind_image img = parse_or_bail(v1_cpuset_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 cpuset created", &res,
+               "mkdir . c\n"
+               "write c cpuset.cpus \"0-1\"\n"
+               "write c cpuset.mems \"0\"\n"
+               "write c cgroup.clone_children \"1\"\n"
+               "write c cpuset.memory_migrate \"1\"\n"
+               "mkdir c d\n"
+               "write c/d cpuset.cpus \"1\"\n"
+               "write c/d cpuset.mems \"0\"\n"
+               "write c/d cpuset.mem_hardwall \"1\"\n");
+
+        /* a pre-existing, empty cpuset refuses tasks: soft fills it anyway */
+        obs_exists(&top, &h->root, "c");
+        obs_set(&top, &h->root, "c", "cpuset.cpus", "");
+        obs_set(&top, &h->root, "c", "cpuset.mems", "");
+        obs_set(&top, &h->root, "c", "cpuset.memory_migrate", "0");
+        obs_set(&top, &h->root, "c", "cgroup.clone_children", "0");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 cpuset pre-existing and empty, soft", &res,
+               "write c cpuset.cpus \"0-1\" undo \"\"\n"
+               "write c cpuset.mems \"0\" undo \"\"\n"
+               "mkdir c d\n"
+               "write c/d cpuset.cpus \"1\"\n"
+               "write c/d cpuset.mems \"0\"\n"
+               "write c/d cpuset.mem_hardwall \"1\"\n");
+
+        /* a pre-existing cpuset that has cpus and mems is left as found */
+        obs_set(&top, &h->root, "c", "cpuset.cpus", "0-3");
+        obs_set(&top, &h->root, "c", "cpuset.mems", "0");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 cpuset pre-existing, filled, soft", &res,
+               "mkdir c d\n"
+               "write c/d cpuset.cpus \"1\"\n"
+               "write c/d cpuset.mems \"0\"\n"
+               "write c/d cpuset.mem_hardwall \"1\"\n");
+
+        /* full: clone_children before the child exists, cpus first */
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v1 cpuset pre-existing, full", &res,
+               "write c cpuset.cpus \"0-1\" undo \"0-3\"\n"
+               "write c cgroup.clone_children \"1\" undo \"0\"\n"
+               "write c cpuset.memory_migrate \"1\" undo \"0\"\n"
+               "mkdir c d\n"
+               "write c/d cpuset.cpus \"1\"\n"
+               "write c/d cpuset.mems \"0\"\n"
+               "write c/d cpuset.mem_hardwall \"1\"\n");
+
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+static const char v1_memory_tree[] =
+    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"memory\"],"
+    "\"root\":{\"children\":[{\"name\":\"m\",\"properties\":{"
+    "\"memory.memsw.limit_in_bytes\":\"209715200\",\"memory.swappiness\":\"10\","
+    "\"memory.limit_in_bytes\":\"104857600\",\"memory.use_hierarchy\":\"1\"},"
+    "\"children\":[{\"name\":\"n\",\"properties\":{\"memory.limit_in_bytes\":\"52428800\"}}]}"
+    "]}}]}";
+
+static void test_v1_memory(void)
+{
+        struct cgbind_image img = parse_or_bail(v1_memory_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 memory created: use_hierarchy, limit, memsw, then children", &res,
+               "mkdir . m\n"
+               "write m memory.use_hierarchy \"1\"\n"
+               "write m memory.limit_in_bytes \"104857600\"\n"
+               "write m memory.memsw.limit_in_bytes \"209715200\"\n"
+               "write m memory.swappiness \"10\"\n"
+               "mkdir m n\n"
+               "write m/n memory.limit_in_bytes \"52428800\"\n");
+
+        /* lowering both on an existing node: the limit first */
+        obs_exists(&top, &h->root, "m");
+        obs_exists(&top, &h->root, "m/n");
+        obs_set(&top, &h->root, "m", "memory.limit_in_bytes", "209715200");
+        obs_set(&top, &h->root, "m", "memory.memsw.limit_in_bytes", "419430400");
+        obs_set(&top, &h->root, "m", "memory.swappiness", "10");
+        obs_set(&top, &h->root, "m", "memory.use_hierarchy", "1");
+        obs_set(&top, &h->root, "m/n", "memory.limit_in_bytes", "52428800");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v1 memory lowered (full): limit before memsw", &res,
+               "write m memory.limit_in_bytes \"104857600\" undo \"209715200\"\n"
+               "write m memory.memsw.limit_in_bytes \"209715200\" undo \"419430400\"\n");
+
+        /* raising the limit above the current memsw: memsw first */
+        obs_set(&top, &h->root, "m", "memory.limit_in_bytes", "52428800");
+        obs_set(&top, &h->root, "m", "memory.memsw.limit_in_bytes", "62914560");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v1 memory raised above memsw (full): memsw before limit", &res,
+               "write m memory.memsw.limit_in_bytes \"209715200\" undo \"62914560\"\n"
+               "write m memory.limit_in_bytes \"104857600\" undo \"52428800\"\n");
+
+        /* raising the limit, but not past the current memsw: limit first */
+        obs_set(&top, &h->root, "m", "memory.memsw.limit_in_bytes", "9223372036854771712");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v1 memory raised under an unlimited memsw (full): limit first", &res,
+               "write m memory.limit_in_bytes \"104857600\" undo \"52428800\"\n"
+               "write m memory.memsw.limit_in_bytes \"209715200\" undo \"9223372036854771712\"\n");
+
+        /* soft leaves the existing node alone */
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 memory existing, soft", &res, "");
+
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+/* ---- v2 ordering ---- */
+
+static void test_v2_type(void)
+{
+        struct cgbind_image img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\"],"
+            "\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu\"},\"children\":[{"
+            "\"name\":\"t\",\"properties\":{\"cpu.weight\":\"50\",\"cgroup.type\":"
+            "\"threaded\"}}]}}]}");
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "cpu");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v2 cgroup.type first", &res,
+               "mkdir . t\n"
+               "write t cgroup.type \"threaded\"\n"
+               "write t cpu.weight \"50\"\n");
+
+        /* an existing domain cgroup cannot go back: no undo for cgroup.type */
+        obs_exists(&top, &h->root, "t");
+        obs_set(&top, &h->root, "t", "cgroup.type", "domain");
+        obs_set(&top, &h->root, "t", "cpu.weight", "100");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v2 cgroup.type on an existing cgroup (full)", &res,
+               "write t cgroup.type \"threaded\"\n"
+               "write t cpu.weight \"50\" undo \"100\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+static void test_v2_subtree(void)
+{
+        struct cgbind_image img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
+            "\"memory\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu memory\"},"
+            "\"children\":[{\"name\":\"app\",\"properties\":{\"cgroup.subtree_control\":\"cpu "
+            "memory\",\"memory.max\":\"1000000\"},\"children\":[{\"name\":\"w\",\"properties\":"
+            "{\"memory.max\":\"500000\",\"cpu.weight\":\"10\"}}]}]}}]}");
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "cpu memory");
+        obs_exists(&top, &h->root, "app");
+        obs_set(&top, &h->root, "app", "cgroup.subtree_control", "");
+        obs_set(&top, &h->root, "app", "memory.max", "max");
+
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v2 existing parent (soft): its subtree_control before the child", &res,
+               "write app cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "mkdir app w\n"
+               "write app/w memory.max \"500000\"\n"
+               "write app/w cpu.weight \"10\"\n");
+
+        obs_set(&top, &h->root, "app", "cgroup.subtree_control", "memory");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v2 existing parent (full)", &res,
+               "write app memory.max \"1000000\" undo \"max\"\n"
+               "write app cgroup.subtree_control \"+cpu\" undo \"-cpu\"\n"
+               "mkdir app w\n"
+               "write app/w memory.max \"500000\"\n"
+               "write app/w cpu.weight \"10\"\n");
+
+        /* nothing exists: a created parent's write has no undo (rmdir undoes it) */
+        observed_free(&top, &h->root);
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "cpu memory");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v2 created parent", &res,
+               "mkdir . app\n"
+               "write app memory.max \"1000000\"\n"
+               "write app cgroup.subtree_control \"+cpu +memory\"\n"
+               "mkdir app w\n"
+               "write app/w memory.max \"500000\"\n"
+               "write app/w cpu.weight \"10\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+static void test_v2_top_level(void)
+{
+        struct cgbind_image img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+            "\"root\":{\"properties\":{\"memory.max\":\"1073741824\",\"cgroup.subtree_control\":"
+            "\"memory\",\"cgroup.max.descendants\":\"100\"},\"children\":[{\"name\":\"a\","
+            "\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "memory.max", "max");
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "");
+        obs_set(&top, &h->root, "", "cgroup.max.descendants", "max");
+
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v2 top-level without --top-level: only its subtree_control", &res,
+               "write . cgroup.subtree_control \"+memory\" undo \"-memory\"\n"
+               "mkdir . a\n"
+               "write a memory.max \"1000\"\n");
+
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v2 top-level, full without --top-level: still only its subtree_control", &res,
+               "write . cgroup.subtree_control \"+memory\" undo \"-memory\"\n"
+               "mkdir . a\n"
+               "write a memory.max \"1000\"\n");
+
+        run(&res, h, &top, false, MODE_SOFT, true, true);
+        expect("v2 top-level with --top-level", &res,
+               "write . memory.max \"1073741824\" undo \"max\"\n"
+               "write . cgroup.subtree_control \"+memory\" undo \"-memory\"\n"
+               "mkdir . a\n"
+               "write a memory.max \"1000\"\n"
+               "write . cgroup.max.descendants \"100\" undo \"max\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+static const char v2_init_tree[] =
+    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
+    "\"memory\"],\"init\":\"init.scope\",\"root\":{\"properties\":{"
+    "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":\"init.scope\"},{"
+    "\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}";
+
+static size_t count_lines(const char *ops, const char *line)
+{
+        size_t n = 0, l = strlen(line);
+        for (const char *p = ops; (p = strstr(p, line)); p += l)
+                if ((p == ops || p[-1] == '\n') && p[l] == '\n')
+                        n++;
+        return n;
+}
+
+static void test_v2_init_move(void)
+{
+        struct cgbind_image img = parse_or_bail(v2_init_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "");
+
+        run(&res, h, &top, true, MODE_SOFT, false, true);
+        ok(count_lines(res.ops, "mkdir . init.scope") == 1, "init.scope is created once");
+        ok(res.plan.n_ops > 1 && res.plan.ops[1].kind == OP_MOVE_PID &&
+               res.plan.ops[1].pid == PID && res.plan.ops[1].undo_dir == 0,
+           "the second op moves pid %d, undo back to the top-level", PID);
+        expect("v2 init move", &res,
+               "mkdir . init.scope\n"
+               "move init.scope pid 4242 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "mkdir . app\n"
+               "write app memory.max \"1000\"\n");
+
+        const char *no_move = "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu "
+                              "-memory\"\n"
+                              "mkdir . init.scope\n"
+                              "mkdir . app\n"
+                              "write app memory.max \"1000\"\n";
+        run(&res, h, &top, true, MODE_SOFT, false, false);
+        expect("v2 init in the top-level, --no-move-init", &res, no_move);
+
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v2 init no longer in the top-level: no move", &res, no_move);
+
+        obs_exists(&top, &h->root, "init.scope");
+        run(&res, h, &top, true, MODE_SOFT, false, true);
+        expect("v2 init.scope exists already: move only", &res,
+               "move init.scope pid 4242 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "mkdir . app\n"
+               "write app memory.max \"1000\"\n");
+
+        run(&res, h, &top, true, MODE_IGNORE, false, true);
+        expect("v2 init move, mode ignore", &res, "");
+        run(&res, h, &top, true, MODE_NONE, false, true);
+        expect_refused("v2 init move, mode none, app missing", &res, "app");
+        obs_exists(&top, &h->root, "app");
+        run(&res, h, &top, true, MODE_NONE, false, true);
+        expect("v2 init move, mode none (everything present): no move either", &res, "");
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* a nested init: both levels exist before the move */
+        img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
+            "\"memory\"],\"init\":\"system.slice/init.scope\",\"root\":{\"properties\":{"
+            "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":"
+            "\"system.slice\",\"properties\":{\"cgroup.subtree_control\":\"cpu\"},"
+            "\"children\":[{\"name\":\"init.scope\",\"properties\":{\"cpu.weight\":\"10\"}}]},"
+            "{\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, true, MODE_SOFT, false, true);
+        expect("v2 nested init move", &res,
+               "mkdir . system.slice\n"
+               "mkdir system.slice init.scope\n"
+               "move system.slice/init.scope pid 4242 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "write system.slice cgroup.subtree_control \"+cpu\"\n"
+               "write system.slice/init.scope cpu.weight \"10\"\n"
+               "mkdir . app\n"
+               "write app memory.max \"1000\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* props never creates a sub-cgroup, the init one included */
+        img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+            "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
+            "\"memory\"},\"children\":[{\"name\":\"init.scope\"},{\"name\":\"app\","
+            "\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        obs_exists(&top, &h->root, "app");
+        run(&res, h, &top, true, MODE_PROPS, false, true);
+        expect_refused("v2 init move, mode props, init.scope missing", &res, "init.scope");
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* the same when the image names an init cgroup its tree does not hold */
+        img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+            "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
+            "\"memory\"},\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":"
+            "\"1000\"}}]}}]}");
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        obs_exists(&top, &h->root, "app");
+        run(&res, h, &top, true, MODE_PROPS, false, true);
+        ok(res.r < 0 || count_lines(res.ops, "mkdir . init.scope") == 0,
+           "v2 init outside the tree, mode props: no mkdir (refused or not created)");
+        result_free(&res);
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* v1 has no internal-process rule: an init there is never moved */
+        img = parse_or_bail("{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":"
+                            "[\"pids\"],\"init\":\"init.scope\",\"root\":{\"children\":[{"
+                            "\"name\":\"init.scope\"}]}}]}");
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, true, MODE_SOFT, false, true);
+        expect("v1 with an init: no move", &res, "mkdir . init.scope\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+static void test_v2_last(void)
+{
+        struct cgbind_image img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"pids\"],"
+            "\"root\":{\"properties\":{\"cgroup.subtree_control\":\"pids\"},\"children\":[{"
+            "\"name\":\"a\",\"properties\":{\"cgroup.max.descendants\":\"5\",\"pids.max\":"
+            "\"10\"},\"children\":[{\"name\":\"b\"}]},{\"name\":\"c\",\"properties\":{"
+            "\"cgroup.max.depth\":\"2\"},\"children\":[{\"name\":\"d\",\"properties\":{"
+            "\"cgroup.max.descendants\":\"0\"}}]}]}}]}");
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "pids");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        size_t last_mkdir = 0, first_max = SIZE_MAX;
+        for (size_t i = 0; i < res.plan.n_ops; i++) {
+                const struct plan_op *op = &res.plan.ops[i];
+                if (op->kind == OP_MKDIR)
+                        last_mkdir = i;
+                else if (op->kind == OP_WRITE && startswith(op->name, "cgroup.max.") &&
+                         first_max == SIZE_MAX)
+                        first_max = i;
+        }
+        ok(first_max != SIZE_MAX && first_max > last_mkdir,
+           "every cgroup.max.* write comes after the last mkdir");
+        expect("v2 cgroup.max.* last", &res,
+               "mkdir . a\n"
+               "write a pids.max \"10\"\n"
+               "mkdir a b\n"
+               "mkdir . c\n"
+               "mkdir c d\n"
+               "write a cgroup.max.descendants \"5\"\n"
+               "write c cgroup.max.depth \"2\"\n"
+               "write c/d cgroup.max.descendants \"0\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+/* v2 multi-line values are written one line per write(2) */
+static void test_multiline(void)
+{
+        struct cgbind_image img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\"],"
+            "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"io.max\":\"8:0 "
+            "rbps=1048576\\n8:16 wiops=100\",\"io.weight\":\"default 100\\n8:0 200\"}}]}}]}");
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("multi-line values flagged", &res,
+               "mkdir . a\n"
+               "write a io.max \"8:0 rbps=1048576\\n8:16 wiops=100\" lines\n"
+               "write a io.weight \"default 100\\n8:0 200\" lines\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+/* Two hierarchies in one plan keep their own directories. */
+static void test_two_hierarchies(void)
+{
+        struct cgbind_image img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"pids\"],"
+            "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"pids.max\":\"5\"}}]}},"
+            "{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],\"root\":{\"children\":[{\"name\":"
+            "\"a\",\"properties\":{\"cpu.shares\":\"512\"}}]}}]}");
+        struct plan plan = {0};
+        struct cgbind_error err = {0};
+        struct observed_node top[2];
+        struct plan_options opts = {.mode = MODE_SOFT, .move_init = true, .pid = PID};
+        int r = 0;
+        for (size_t i = 0; i < 2 && r == 0; i++) {
+                const struct image_hierarchy *h = &img.hierarchies[i];
+                obs_init(&top[i], &h->root, true);
+                struct plan_hierarchy_input in = {
+                    .image = h, .observed = &top[i], .label = image_hierarchy_label(h)};
+                r = plan_hierarchy(&plan, i, &in, &opts, &err);
+        }
+        ok(r == 0 && plan.n_ops == 4 && plan.n_dirs == 4, "two hierarchies: 4 ops, 4 dirs (%s)",
+           err.msg);
+        if (plan.n_ops == 4 && plan.n_dirs == 4) {
+                ok(plan.dirs[0].hier == 0 && plan.dirs[1].hier == 0 && plan.dirs[2].hier == 1 &&
+                       plan.dirs[3].hier == 1,
+                   "dirs carry their hierarchy index");
+                ok(plan.dirs[plan.ops[2].dir].hier == 1 && plan.dirs[plan.ops[3].dir].hier == 1 &&
+                       plan.ops[2].kind == OP_MKDIR && plan.ops[2].dir == 2,
+                   "the second hierarchy's mkdir is in its own top-level");
+                ok(plan.dirs[3].parent == 2, "second hierarchy's a hangs off its own top-level");
+
+                struct strbuf sb = {0};
+                for (size_t i = 0; i < plan.n_ops; i++)
+                        plan_format_op(&plan, &plan.ops[i], NULL, &sb);
+                is_str(sb.buf,
+                       "mkdir a\n"
+                       "write a/pids.max = \"5\"\n"
+                       "mkdir a\n"
+                       "write a/cpu.shares = \"512\"\n",
+                       "plan_format_op lines");
+                strbuf_free(&sb);
+        }
+        for (size_t i = 0; i < 2; i++)
+                observed_free(&top[i], &img.hierarchies[i].root);
+        plan_free(&plan);
+        ok(plan.n_ops == 0 && plan.ops == NULL, "plan_free resets");
+        image_free(&img);
+}
+
+static void test_mode_names(void)
+{
+        static const char *const names[] = {"soft", "full", "strict", "props", "none", "ignore"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                enum restore_mode m = MODE_MAX;
+                ok(restore_mode_from_string(names[i], &m) == 0 && m == (enum restore_mode)i &&
+                       streq(restore_mode_to_string(m), names[i]),
+                   "mode %s round-trips", names[i]);
+        }
+        enum restore_mode m = MODE_FULL;
+        ok(restore_mode_from_string("Soft", &m) < 0 && m == MODE_FULL, "mode Soft refused");
+        ok(restore_mode_from_string("", &m) < 0 && m == MODE_FULL, "mode \"\" refused");
+        ok(restore_mode_from_string("soft,full", &m) < 0, "modes never combine");
+}
+
 int main(void)
 {
-        ok(1, "placeholder");
+        test_soft_empty();
+        test_modes_existing();
+        test_v1_cpuset();
+        test_v1_memory();
+        test_v2_type();
+        test_v2_subtree();
+        test_v2_top_level();
+        test_v2_init_move();
+        test_v2_last();
+        test_multiline();
+        test_two_hierarchies();
+        test_mode_names();
         return tap_done();
 }

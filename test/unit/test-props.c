@@ -13,37 +13,35 @@ static void test_lookup(void)
                 enum cg_version v;
                 const char *name, *def_name, *controller;
         } found[] = {
-                { CG_V1, "cpu.shares", "cpu.shares", "cpu" },
-                { CG_V1, "cpu.cfs_quota_us", "cpu.cfs_quota_us", "cpu" },
-                { CG_V1, "memory.limit_in_bytes", "memory.limit_in_bytes", "memory" },
-                { CG_V1, "memory.memsw.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory" },
-                { CG_V1, "cpuset.cpus", "cpuset.cpus", "cpuset" },
-                { CG_V1, "pids.max", "pids.max", "pids" },
-                { CG_V1, "blkio.throttle.read_bps_device", "blkio.throttle.read_bps_device",
-                  "blkio" },
-                { CG_V1, "cgroup.clone_children", "cgroup.clone_children", NULL },
-                { CG_V1, "hugetlb.2MB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb" },
-                { CG_V1, "hugetlb.1GB.rsvd.limit_in_bytes", "hugetlb.*.rsvd.limit_in_bytes",
-                  "hugetlb" },
-                { CG_V1, "hugetlb.64KB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb" },
-                { CG_V2, "cpu.max", "cpu.max", "cpu" },
-                { CG_V2, "cpu.weight", "cpu.weight", "cpu" },
-                { CG_V2, "memory.max", "memory.max", "memory" },
-                { CG_V2, "io.max", "io.max", "io" },
-                { CG_V2, "pids.max", "pids.max", "pids" },
-                { CG_V2, "cgroup.subtree_control", "cgroup.subtree_control", NULL },
-                { CG_V2, "cgroup.type", "cgroup.type", NULL },
-                { CG_V2, "cgroup.max.descendants", "cgroup.max.descendants", NULL },
-                { CG_V2, "hugetlb.1GB.max", "hugetlb.*.max", "hugetlb" },
-                { CG_V2, "hugetlb.2MB.max", "hugetlb.*.max", "hugetlb" },
-                { CG_V2, "hugetlb.2MB.rsvd.max", "hugetlb.*.rsvd.max", "hugetlb" },
+            {CG_V1, "cpu.shares", "cpu.shares", "cpu"},
+            {CG_V1, "cpu.cfs_quota_us", "cpu.cfs_quota_us", "cpu"},
+            {CG_V1, "memory.limit_in_bytes", "memory.limit_in_bytes", "memory"},
+            {CG_V1, "memory.memsw.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory"},
+            {CG_V1, "cpuset.cpus", "cpuset.cpus", "cpuset"},
+            {CG_V1, "pids.max", "pids.max", "pids"},
+            {CG_V1, "blkio.throttle.read_bps_device", "blkio.throttle.read_bps_device", "blkio"},
+            {CG_V1, "cgroup.clone_children", "cgroup.clone_children", NULL},
+            {CG_V1, "hugetlb.2MB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb"},
+            {CG_V1, "hugetlb.1GB.rsvd.limit_in_bytes", "hugetlb.*.rsvd.limit_in_bytes", "hugetlb"},
+            {CG_V1, "hugetlb.64KB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb"},
+            {CG_V2, "cpu.max", "cpu.max", "cpu"},
+            {CG_V2, "cpu.weight", "cpu.weight", "cpu"},
+            {CG_V2, "memory.max", "memory.max", "memory"},
+            {CG_V2, "io.max", "io.max", "io"},
+            {CG_V2, "pids.max", "pids.max", "pids"},
+            {CG_V2, "cgroup.subtree_control", "cgroup.subtree_control", NULL},
+            {CG_V2, "cgroup.type", "cgroup.type", NULL},
+            {CG_V2, "cgroup.max.descendants", "cgroup.max.descendants", NULL},
+            {CG_V2, "hugetlb.1GB.max", "hugetlb.*.max", "hugetlb"},
+            {CG_V2, "hugetlb.2MB.max", "hugetlb.*.max", "hugetlb"},
+            {CG_V2, "hugetlb.2MB.rsvd.max", "hugetlb.*.rsvd.max", "hugetlb"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(found); i++) {
                 const struct prop_def *d = prop_lookup(found[i].v, found[i].name);
                 ok(d && d->version == found[i].v && streq(d->name, found[i].def_name) &&
-                           (found[i].controller ? d->controller &&
-                                                          streq(d->controller, found[i].controller)
-                                                : d->controller == NULL),
+                       (found[i].controller
+                            ? d->controller && streq(d->controller, found[i].controller)
+                            : d->controller == NULL),
                    "v%d %s -> %s (%s)", found[i].v, found[i].name, found[i].def_name,
                    found[i].controller ? found[i].controller : "core");
         }
@@ -52,53 +50,62 @@ static void test_lookup(void)
                 enum cg_version v;
                 const char *name;
         } absent[] = {
-                { CG_V2, "cpu.shares" },
-                { CG_V1, "cpu.weight" },
-                { CG_V1, "memory.max" },
-                { CG_V2, "memory.limit_in_bytes" },
-                { CG_V1, "cgroup.subtree_control" },
-                { CG_V2, "cgroup.clone_children" },
-                { CG_V1, "cgroup.type" },
-                { CG_V2, "hugetlb.2XB.max" },
-                { CG_V2, "hugetlb..max" },
-                { CG_V2, "hugetlb.MB.max" },
-                { CG_V2, "hugetlb.2MB" },
-                { CG_V2, "hugetlb.2MB.max.extra" },
-                { CG_V2, "hugetlb.2MB.2MB.max" },
-                { CG_V2, "hugetlb.2mb.max" },
-                { CG_V1, "hugetlb.2MB.max" },
-                { CG_V2, "hugetlb.2MB.limit_in_bytes" },
-                { CG_V1, "hugetlb..limit_in_bytes" },
-                { CG_V1, "cpu.stat" },
-                { CG_V2, "memory.current" },
-                { CG_V2, "cgroup.procs" },
-                { CG_V1, "tasks" },
-                { CG_V1, "release_agent" },
-                { CG_V1, "devices.allow" },
-                { CG_V2, "" },
-                { CG_V2, "cpu.max " },
+            {CG_V2, "cpu.shares"},
+            {CG_V1, "cpu.weight"},
+            {CG_V1, "memory.max"},
+            {CG_V2, "memory.limit_in_bytes"},
+            {CG_V1, "cgroup.subtree_control"},
+            {CG_V2, "cgroup.clone_children"},
+            {CG_V1, "cgroup.type"},
+            {CG_V2, "hugetlb.2XB.max"},
+            {CG_V2, "hugetlb..max"},
+            {CG_V2, "hugetlb.MB.max"},
+            {CG_V2, "hugetlb.2MB"},
+            {CG_V2, "hugetlb.2MB.max.extra"},
+            {CG_V2, "hugetlb.2MB.2MB.max"},
+            {CG_V2, "hugetlb.2mb.max"},
+            {CG_V1, "hugetlb.2MB.max"},
+            {CG_V2, "hugetlb.2MB.limit_in_bytes"},
+            {CG_V1, "hugetlb..limit_in_bytes"},
+            {CG_V1, "cpu.stat"},
+            {CG_V2, "memory.current"},
+            {CG_V2, "cgroup.procs"},
+            {CG_V1, "tasks"},
+            {CG_V1, "release_agent"},
+            {CG_V1, "devices.allow"},
+            {CG_V2, ""},
+            {CG_V2, "cpu.max "},
         };
         for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
-                ok(prop_lookup(absent[i].v, absent[i].name) == NULL, "v%d \"%s\" not in the allowlist",
-                   absent[i].v, absent[i].name);
+                ok(prop_lookup(absent[i].v, absent[i].name) == NULL,
+                   "v%d \"%s\" not in the allowlist", absent[i].v, absent[i].name);
 }
 
 static void test_forbidden(void)
 {
         static const char *const never[] = {
-                "release_agent",        "notify_on_release",    "tasks",
-                "cgroup.procs",         "cgroup.threads",       "cgroup.kill",
-                "cgroup.freeze",        "devices.allow",        "devices.deny",
-                "devices.list",         "cpuset.cpus.partition", "cpuset.cpu_exclusive",
-                "cpuset.mem_exclusive", "cpuset.sched_load_balance",
+            "release_agent",
+            "notify_on_release",
+            "tasks",
+            "cgroup.procs",
+            "cgroup.threads",
+            "cgroup.kill",
+            "cgroup.freeze",
+            "devices.allow",
+            "devices.deny",
+            "devices.list",
+            "cpuset.cpus.partition",
+            "cpuset.cpu_exclusive",
+            "cpuset.mem_exclusive",
+            "cpuset.sched_load_balance",
         };
         for (size_t i = 0; i < ARRAY_SIZE(never); i++) {
                 ok(prop_is_forbidden(never[i]), "%s is forbidden", never[i]);
                 ok(prop_lookup(CG_V1, never[i]) == NULL && prop_lookup(CG_V2, never[i]) == NULL,
                    "%s is in neither allowlist", never[i]);
         }
-        static const char *const fine[] = { "cpu.shares", "memory.max", "cgroup.subtree_control",
-                                            "cpuset.cpus", "pids.max" };
+        static const char *const fine[] = {"cpu.shares", "memory.max", "cgroup.subtree_control",
+                                           "cpuset.cpus", "pids.max"};
         for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
                 ok(!prop_is_forbidden(fine[i]), "%s is not forbidden", fine[i]);
 
@@ -291,7 +298,7 @@ static void test_values(void)
         const char *reason = NULL;
         char *canon = NULL;
         ok(prop_check_value(prop_lookup(CG_V2, "io.max"), big, &canon, &reason) == -EINVAL &&
-                   reason && canon == NULL,
+               reason && canon == NULL,
            "a value over 64 KiB is refused (%s)", reason ? reason : "");
         free(big);
 }
@@ -299,8 +306,8 @@ static void test_values(void)
 static void name_ok(const char *name, size_t len, const char *what)
 {
         const char *reason = NULL;
-        ok(cgroup_name_valid(name, len, &reason), "name %s accepted%s%s", what,
-           reason ? ": " : "", reason ? reason : "");
+        ok(cgroup_name_valid(name, len, &reason), "name %s accepted%s%s", what, reason ? ": " : "",
+           reason ? reason : "");
 }
 
 static void name_bad(const char *name, size_t len, const char *what)
@@ -320,9 +327,9 @@ static void test_names(void)
         NAME_OK("user@1000.service");
         NAME_OK("init.scope");
         NAME_OK("worker-1_a.b");
-        NAME_OK("caf\xc3\xa9");              /* é, two bytes */
-        NAME_OK("\xf0\x9f\x90\xb3");          /* U+1F433, four bytes */
-        NAME_OK("cpu.slice");                /* a unit name, not an interface file */
+        NAME_OK("caf\xc3\xa9");      /* é, two bytes */
+        NAME_OK("\xf0\x9f\x90\xb3"); /* U+1F433, four bytes */
+        NAME_OK("cpu.slice");        /* a unit name, not an interface file */
         NAME_OK("...");
         NAME_OK(".hidden");
         char n255[256], n256[257];
@@ -354,11 +361,11 @@ static void test_names(void)
         NAME_BAD("devices.allow");
         NAME_BAD("hugetlb.2MB.max");
         NAME_BAD("\xff");
-        NAME_BAD("\xc0\xaf");          /* overlong "/" */
-        NAME_BAD("\xe0\x80\xaf");      /* overlong "/", three bytes */
-        NAME_BAD("\xed\xa0\x80");      /* UTF-16 surrogate D800 */
-        NAME_BAD("\xf4\x90\x80\x80");  /* past U+10FFFF */
-        NAME_BAD("caf\xc3");           /* truncated sequence */
+        NAME_BAD("\xc0\xaf");         /* overlong "/" */
+        NAME_BAD("\xe0\x80\xaf");     /* overlong "/", three bytes */
+        NAME_BAD("\xed\xa0\x80");     /* UTF-16 surrogate D800 */
+        NAME_BAD("\xf4\x90\x80\x80"); /* past U+10FFFF */
+        NAME_BAD("caf\xc3");          /* truncated sequence */
         /* the length is what counts: an embedded NUL is part of the name */
         name_bad("a\0b", 3, "with an embedded NUL");
 }
@@ -380,7 +387,9 @@ static void test_utf8(void)
         UTF8("\xed\x9f\xbf", 3, "U+D7FF, just below the surrogates");
         UTF8("\xee\x80\x80", 3, "U+E000, just above the surrogates");
         UTF8("\xf4\x8f\xbf\xbf", 4, "U+10FFFF, the last code point");
-        UTF8("abc\xff" "def", 3, "stops at 0xff");
+        UTF8("abc\xff"
+             "def",
+             3, "stops at 0xff");
         UTF8("ab\x80", 2, "stray continuation byte");
         UTF8("ab\xc3", 2, "truncated two-byte sequence at the end");
         UTF8("ab\xe2\x82", 2, "truncated three-byte sequence at the end");
@@ -405,10 +414,10 @@ static void test_controllers(void)
         ok(controller_list_has("cpu memory pids", "memory"), "memory in \"cpu memory pids\"");
         ok(!controller_list_has("", "cpu"), "nothing in \"\"");
         ok(v2_controller_known("memory") && v2_controller_known("io") &&
-                   v2_controller_known("hugetlb"),
+               v2_controller_known("hugetlb"),
            "memory, io, hugetlb are v2 controllers");
         ok(!v2_controller_known("cpuacct") && !v2_controller_known("blkio") &&
-                   !v2_controller_known("devices") && !v2_controller_known(""),
+               !v2_controller_known("devices") && !v2_controller_known(""),
            "cpuacct, blkio, devices, \"\" are not v2 controllers");
 }
 
