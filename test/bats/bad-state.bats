@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: hybrid v1 v2
+# cgbind-layouts: hybrid
 # Bad OCI state on stdin: one clear line on stderr, exit 2 (invalid) or 3
 # (precondition), and nothing touched anywhere.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: hybrid v1 v2
+# cgbind-layouts: hybrid
 # Concurrency: two hooks for one container serialise (flock on the top-level
 # cgroup directories) and end as one would; twenty containers started at once
 # each get their own tree and nothing of another's.
