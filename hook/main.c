@@ -623,6 +623,19 @@ static int convert_for_host(struct cgbind_image *img, const struct located *loc,
         return 0;
 }
 
+/* Processes in a cgroup other than pid (cgroup.procs of the top-level). */
+static size_t count_other_procs(int dirfd, pid_t pid)
+{
+        _cleanup_free_ char *procs = NULL;
+        size_t n = 0;
+        if (cg_read_at(dirfd, "cgroup.procs", &procs) < 0)
+                return 0;
+        for (char *s = NULL, *t = strtok_r(procs, "\n", &s); t; t = strtok_r(NULL, "\n", &s))
+                if (atoi(t) != (int)pid)
+                        n++;
+        return n;
+}
+
 static void match_warn(const char *msg, void *userdata)
 {
         log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
@@ -776,6 +789,9 @@ static int cmd_restore(int argc, char **argv)
                         .image = t->image,
                         .observed = &observed[i],
                         .init_in_top = t->located->init_rel && t->located->init_rel[0] == '\0',
+                        .other_procs_in_top = t->image->version == CG_V2
+                                                      ? count_other_procs(t->located->dirfd, st.pid)
+                                                      : 0,
                         .label = t->label,
                 };
                 r = plan_hierarchy(&plan, i, &in, &popts, &err);

@@ -456,6 +456,28 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
         if (r < 0 || opts->mode == MODE_NONE)
                 return r;
 
+        /* During `runc restore`, CRIU itself sits in the v2 top-level while
+         * the prestart hook runs: no domain controller can be enabled there
+         * until it leaves. Refuse before any change, and say what works. */
+        if (in->image->version == CG_V2 && in->other_procs_in_top > 0 && opts->mode != MODE_NONE) {
+                int sc = find_prop(root, "cgroup.subtree_control");
+                const char *cur = sc >= 0 ? observed_value(in->observed, (size_t)sc) : NULL;
+                struct strbuf add = { 0 }, undo = { 0 };
+                r = sc >= 0 ? subtree_delta(root->props[sc].value, cur, &add, &undo) : 0;
+                bool needs = add.len > 0;
+                strbuf_free(&add);
+                strbuf_free(&undo);
+                if (r < 0)
+                        return r;
+                if (needs)
+                        return cgbind_error_set(
+                                err, CGBIND_PRECONDITION, EBUSY,
+                                "top-level (%s): %zu other processes share it (CRIU during runc "
+                                "restore?), so its controllers cannot be enabled; restore after "
+                                "the runtime is done: runtime state ID | cgbind restore --mode full "
+                                "--image FILE",
+                                in->label, in->other_procs_in_top);
+        }
         r = add_dir(plan, PLAN_NO_PARENT, hier, NULL, &top);
         if (r < 0)
                 return r;

@@ -36,6 +36,7 @@ struct plan_hierarchy_input {
         const struct image_hierarchy *image;
         const struct observed_node *observed; /* for the top-level */
         bool init_in_top;                     /* the container's pid sits in the top-level */
+        size_t other_procs_in_top;            /* processes there besides that pid (CRIU) */
         const char *label;                    /* for messages: "memory" or "cgroup2" */
 };
 

@@ -53,8 +53,8 @@ top_of() {
     image 7 "$img"
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=(conc-a conc-ref)
-    (cd "$b" && runc create conc-a </dev/null >/dev/null 2>&1)
-    (cd "$b" && runc create conc-ref </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create conc-a </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create conc-ref </dev/null >/dev/null 2>&1)
     state_of conc-a >"$BATS_TEST_TMPDIR/state"
     "$CGBIND" restore --image "$img" <"$BATS_TEST_TMPDIR/state" 2>"$BATS_TEST_TMPDIR/e1" &
     local p1=$!
@@ -77,7 +77,7 @@ top_of() {
     image 7 "$img"
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=(conc-lock)
-    (cd "$b" && runc create conc-lock </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create conc-lock </dev/null >/dev/null 2>&1)
     top=$(top_of conc-lock)
     # hold the lock as a hook would, for a second
     flock "$top" sleep 1 &
@@ -103,7 +103,7 @@ top_of() {
         CONTAINERS+=("conc20-$i")
     done
     for i in $(seq 1 20); do
-        (cd "$BATS_TEST_TMPDIR/bundles/c$i" && runc run -d "conc20-$i" >"$BATS_TEST_TMPDIR/c$i.out" 2>&1 </dev/null) &
+        (cd "$BATS_TEST_TMPDIR/bundles/c$i" && $RUNTIME run -d "conc20-$i" >"$BATS_TEST_TMPDIR/c$i.out" 2>&1 </dev/null) &
         pids+=($!)
     done
     local failed=0

@@ -45,7 +45,7 @@ EOF2
     local b top
     b=$(new_bundle ctr "sleep 100")
     CONTAINERS+=(conv-strict)
-    (cd "$b" && runc create conv-strict </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create conv-strict </dev/null >/dev/null 2>&1)
     top=$(cg_host_dir conv-strict "")
     # cpuset.cpus at the top-level has a counterpart; add one that has none
     jq '(.hierarchies[] | select(.controllers == ["memory"]) | .root.children[0].properties["memory.swappiness"]) = "10"' \

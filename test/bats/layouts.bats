@@ -13,7 +13,7 @@ setup() {
     local b
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=("$ID")
-    (cd "$b" && runc create "$ID" </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
     CPU_TOP=$(cg_host_dir "$ID" cpu)
     PIDS_TOP=$(cg_host_dir "$ID" pids)
     IMG=$BATS_TEST_TMPDIR/img.json

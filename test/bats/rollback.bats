@@ -12,7 +12,7 @@ setup() {
     local b
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=("$ID")
-    (cd "$b" && runc create "$ID" </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
     if [ "$(cg_layout)" = v2 ]; then
         V2=1
         TOP=$(cg_host_dir "$ID" "")

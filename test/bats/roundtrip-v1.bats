@@ -89,7 +89,7 @@ restore_at() {
     local dst
     dst=$(new_bundle dst "sleep 1000")
     CONTAINERS+=(dry)
-    (cd "$dst" && runc create dry </dev/null >/dev/null 2>&1)
+    (cd "$dst" && $RUNTIME create dry </dev/null >/dev/null 2>&1)
     local top
     top=$(cg_host_dir dry cpu)
     run --separate-stderr "$CGBIND" restore --image "$IMG" --dry-run < <(state_of dry)
