@@ -31,14 +31,16 @@ teardown() {
 }
 
 write_image() {
-    local hier='"type": "cgroup", "controllers": ["pids"]' topprops='{}'
+    local hier='"type": "cgroup", "controllers": ["pids"]' topprops='{}' appsc=
     if [ "$V2" = 1 ]; then
         hier='"type": "cgroup2", "controllers": ["pids"], "init": "init.scope"'
         topprops='{ "cgroup.subtree_control": "pids" }'
+        # what save records on v2: app enables pids for web
+        appsc=', "cgroup.subtree_control": "pids"'
     fi
     cat >"$IMG" <<JSON
 { "cgbind": 1, "hierarchies": [ { $hier, "root": { "properties": $topprops, "children": [
-  { "name": "app", "properties": { "pids.max": "$1" }, "children": [
+  { "name": "app", "properties": { "pids.max": "$1"$appsc }, "children": [
     { "name": "web", "properties": { "pids.max": "$2" }, "children": [] } ] },
   { "name": "batch", "properties": { "pids.max": "$3" }, "children": [] } ] } } ] }
 JSON
@@ -68,6 +70,7 @@ dump() {
 
 restore() {
     run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    echo "cgbind exited $status: $stderr"
 }
 
 val() {
