@@ -13,11 +13,12 @@ set -u
 
 IO=/io
 [ "${1:-}" = stage2 ] && IO=/run/cgbind-vm/io
-# vm.conf (written by run.sh): LAYOUT KREL MODDIR CWD VERBOSE ROOT_SIZE TERM_NAME
+# shellcheck disable=SC1091  # vm.conf (written by run.sh): LAYOUT KREL MODDIR CWD VERBOSE ROOT_SIZE TERM_NAME
 . "$IO/vm.conf"
 
 log() {
-	echo "[$(cut -d' ' -f1 /proc/uptime 2>/dev/null)] $*" >>"$IO/guest.log"
+	read -r up _ </proc/uptime || up=?
+	echo "[$up] $*" >>"$IO/guest.log"
 	[ "$VERBOSE" = 1 ] && echo "cgbind-vm: $*" >/dev/console
 	return 0
 }
@@ -61,11 +62,11 @@ stage1() {
 		log "warning: $MODDIR not visible in the guest"
 	fi
 
+	log "stage1: switch_root"
 	mount -o move "$IO" /newroot/run/cgbind-vm/io || fail "cannot move the I/O share"
 	for d in dev proc sys; do
 		mount -o move "/$d" "/newroot/$d"
 	done
-	log "stage1: switch_root"
 	exec switch_root /newroot /run/cgbind-vm/bin/busybox sh /run/cgbind-vm/io/guest-init.sh stage2
 }
 
@@ -76,6 +77,7 @@ mount_v1() {
 	have=
 	oifs=$IFS
 	IFS=,
+	# shellcheck disable=SC2086  # split on the commas
 	set -- $1
 	IFS=$oifs
 	for c in "$@"; do
@@ -88,6 +90,7 @@ mount_v1() {
 	case "$have" in
 	*,*)
 		IFS=,
+		# shellcheck disable=SC2086
 		set -- $have
 		IFS=$oifs
 		for c in "$@"; do ln -s "$have" "/sys/fs/cgroup/$c"; done

@@ -111,12 +111,13 @@ tailpid=
 kill_qemu() {
 	local sig=$1 p
 	for p in "$qpid" "$(cat "$io/qemu.pid" 2>/dev/null || true)"; do
-		[ -n "$p" ] && kill "-$sig" "$p" 2>/dev/null || true
+		if [ -n "$p" ]; then kill "-$sig" "$p" 2>/dev/null || true; fi
 	done
 }
+# shellcheck disable=SC2317  # (called from the EXIT trap)
 cleanup() {
-	[ -n "$qpid" ] && kill_qemu TERM
-	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null || true
+	if [ -n "$qpid" ]; then kill_qemu TERM; fi
+	if [ -n "$tailpid" ]; then kill "$tailpid" 2>/dev/null || true; fi
 	# Keep the I/O dir (logs) when asked or when the VM itself failed.
 	if [ "$keep" = 1 ] || [ -z "${cmd_rc_ok:-}" ]; then
 		echo "cgbind-vm: logs kept in $io" >&2

@@ -118,7 +118,7 @@ if command -v runc >/dev/null && [ -x /bin/busybox ]; then
 		-e 's/"resources": {/"resources": { "memory": { "limit": 67108864 }, "pids": { "limit": 64 },/' \
 		config.json
 	if out=$(runc run ctr 2>&1); then
-		echo "$out" | sed 's/^/#   ctr: /'
+		printf '%s\n' "$out" | sed 's/^/#   ctr: /'
 		if echo "$out" | grep -qx 67108864 && echo "$out" | grep -qx 64; then
 			ok "runc busybox container ran with limits"
 		else

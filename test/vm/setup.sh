@@ -31,6 +31,8 @@ case "${1:-}" in
 esac
 
 export DEBIAN_FRONTEND=noninteractive
+# Wait for a dpkg/apt lock held by someone else instead of failing at once.
+APT_OPTS=(-q -o DPkg::Lock::Timeout=600)
 log() { echo "cgbind-vm setup: $*" >&2; }
 die() {
 	echo "cgbind-vm setup: error: $*" >&2
@@ -52,7 +54,7 @@ apt_update() {
 	[ "$APT_UPDATED" = 1 ] && return 0
 	[ "$(id -u)" = 0 ] || die "need root to run apt-get update"
 	log "apt-get update"
-	apt-get update -q >&2 || die "apt-get update failed"
+	apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update failed"
 	APT_UPDATED=1
 }
 
@@ -75,9 +77,9 @@ if [ "${#need[@]}" -gt 0 ]; then
 	log "installing ${need[*]}"
 	# Try with the current lists first; a fresh machine has none, so update
 	# and retry once on failure.
-	if ! apt-get install -y -q --no-install-recommends "${need[@]}" >&2; then
+	if ! apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${need[@]}" >&2; then
 		apt_update
-		apt-get install -y -q --no-install-recommends "${need[@]}" >&2
+		apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${need[@]}" >&2
 	fi
 fi
 
@@ -109,7 +111,7 @@ kpkg=
 kver=
 if [ "$FORCE" = 0 ] && [ -f "$CACHE/apt.sig" ]; then
 	read -r sig kpkg kver <"$CACHE/apt.sig" || true
-	[ "$sig" = "$apt_sig" ] || { kpkg= kver=; }
+	[ "$sig" = "$apt_sig" ] || { kpkg='' kver=''; }
 fi
 if [ -z "$kpkg" ] || [ -z "$kver" ]; then
 	kpkg=$(resolve_kernel_pkg)
@@ -171,6 +173,10 @@ if up_to_date; then
 fi
 flock -u 9
 flock -x 9
+# Someone else may have rebuilt while we waited for the lock.
+if up_to_date; then
+	exit 0
+fi
 FORCE_KERNEL=$FORCE
 
 # (Re)extract the kernel when the package version changed.
@@ -192,7 +198,9 @@ if [ "$FORCE_KERNEL" = 1 ] || ! [ -f "$CACHE/kernel.stamp" ] ||
 	dpkg-deb -x "$dl"/*.deb "$CACHE/kernel.new"
 	rm -rf "$dl"
 	krel=$(ls "$CACHE/kernel.new/lib/modules")
-	[ -n "$krel" ] && [ "$(echo "$krel" | wc -l)" = 1 ] || die "unexpected module dirs in $kpkg: $krel"
+	if [ -z "$krel" ] || [ "$(echo "$krel" | wc -l)" != 1 ]; then
+		die "unexpected module dirs in $kpkg: $krel"
+	fi
 	[ -f "$CACHE/kernel.new/boot/vmlinuz-$krel" ] || die "no vmlinuz-$krel in $kpkg"
 	# The package ships no modules.dep (its postinst runs depmod).
 	depmod -b "$CACHE/kernel.new" "$krel"
@@ -228,8 +236,8 @@ extract_vmlinux() {
 	*) return 1 ;;
 	esac
 	if ! command -v "${tool%% *}" >/dev/null; then
-		apt-get install -y -q --no-install-recommends "$pkg" >&2 ||
-			{ apt_update && apt-get install -y -q --no-install-recommends "$pkg" >&2; } || return 1
+		apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "$pkg" >&2 ||
+			{ apt_update && apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "$pkg" >&2; } || return 1
 	fi
 	# The payload ends with a 4-byte size trailer: decoders must ignore it.
 	tail -c +$((base + off + 1)) "$bz" | head -c "$len" | $tool >"$out.new" 2>/dev/null || true
@@ -271,8 +279,8 @@ if ! [ -f "$CACHE/initramfs.stamp" ] || [ "$(cat "$CACHE/initramfs.stamp")" != "
 		if [ -n "$dtool" ]; then
 			if ! command -v "$dtool" >/dev/null; then
 				[ "$(id -u)" = 0 ] || die "need $dpkg to unpack $name"
-				apt-get install -y -q --no-install-recommends "$dpkg" >&2 ||
-					{ apt_update && apt-get install -y -q --no-install-recommends "$dpkg" >&2; }
+				apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "$dpkg" >&2 ||
+					{ apt_update && apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "$dpkg" >&2; }
 			fi
 			name=${name%.*}
 			"$dtool" -dc "$ko" >"$stage/modules/$name"
