@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2
+# crun specifics: its state at prestart ("created", an extra "root" member),
+# and restore. crun runs no hooks at all on restore, and Debian's crun 1.8.1
+# is built without CRIU (`crun checkpoint` is an unknown command); what a
+# crun user does after any restore is hand the restored container's state to
+# cgbind: `crun state ID | cgbind restore --mode full --image FILE`.
+
+load helpers
+
+setup() {
+    requires root crun cgroup_v2
+    RUNTIME=crun
+    IMG=$BATS_TEST_TMPDIR/img.json
+    cat >"$IMG" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "pids" }, "children": [
+    { "name": "init.scope" }, { "name": "app", "properties": { "pids.max": "9" } } ] } } ] }
+JSON
+}
+
+teardown() {
+    common_teardown
+}
+
+@test "crun's state at prestart is accepted (status created, a root member)" {
+    local b
+    b=$(new_bundle c "cat /sys/fs/cgroup/app/pids.max")
+    add_shell_hook "$b" prestart "cat > $BATS_TEST_TMPDIR/state.json"
+    add_hook "$b" prestart restore --image "$IMG"
+    run_fg crun-state "$b"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = 9 ]
+    jq -e '.status == "created" and has("root")' "$BATS_TEST_TMPDIR/state.json"
+}
+
+@test "crun cannot checkpoint here; after a restore, crun state | cgbind restore --mode full" {
+    run crun checkpoint x
+    echo "crun checkpoint says: $output"
+    [ "$status" -ne 0 ]
+    local b top
+    b=$(new_bundle c "sleep 100")
+    run_detached crun-after "$b"
+    top=$(cg_host_dir crun-after "")
+    # a restored container: a directory without its limit (as CRIU leaves it)
+    mkdir "$top/init.scope"
+    echo "$(ctr_pid crun-after)" >"$top/init.scope/cgroup.procs"
+    echo +pids >"$top/cgroup.subtree_control"
+    mkdir "$top/app"
+    run --separate-stderr "$CGBIND" restore --mode full --image "$IMG" < <(crun state crun-after)
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$top/app/pids.max")" = 9 ]
+}
