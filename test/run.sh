@@ -27,8 +27,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --- packages -------------------------------------------------------------
-# crun, criu and iptables (CRIU locks the network with it) are used in the VMs
-PKGS="gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables busybox-static bats jq inotify-tools util-linux"
+# crun, criu, iptables (CRIU locks the network with it) and podman are used in the VMs
+PKGS="gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
