@@ -514,6 +514,17 @@ static int to_v1_tree(struct conv *c, const char *ctl, const struct cg_node *src
         return r;
 }
 
+static bool tree_uses(const struct cg_node *n, const char *controller)
+{
+        for (size_t i = 0; i < n->n_props; i++)
+                if (n->props[i].def->controller && streq(n->props[i].def->controller, controller))
+                        return true;
+        for (size_t i = 0; i < n->n_children; i++)
+                if (tree_uses(&n->children[i], controller))
+                        return true;
+        return false;
+}
+
 static int v2_to_v1(struct conv *c, const struct cgbind_image *img, struct cgbind_image *out)
 {
         const struct image_hierarchy *src = NULL;
@@ -525,11 +536,17 @@ static int v2_to_v1(struct conv *c, const struct cgbind_image *img, struct cgbin
                 return -ENOMEM;
         if (!src)
                 return 0;
+        /* the controllers the workload delegated below its top-level; a v2
+         * image lists every controller the top-level had, used or not */
+        const char *delegated = get(&src->root, "cgroup.subtree_control");
         bool first = true;
         for (size_t k = 0; k < ARRAY_SIZE(v1_targets); k++) {
                 const char *ctl = v1_targets[k];
                 const char *v2name = streq(ctl, "blkio") ? "io" : ctl;
                 if (!controller_list_has(src->controllers, v2name))
+                        continue;
+                if (!(delegated && controller_list_has(delegated, v2name)) &&
+                    !tree_uses(&src->root, v2name))
                         continue;
                 struct image_hierarchy *h = &out->hierarchies[out->n_hierarchies++];
                 h->version = CG_V1;
