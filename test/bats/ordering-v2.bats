@@ -95,16 +95,16 @@ JSON
     local a b
     a=$(lsblk -dno MAJ:MIN "${LOOPS%% *}" | tr -d ' ')
     b=$(lsblk -dno MAJ:MIN "${LOOPS##* }" | tr -d ' ')
-    local lines="$a rbps=1048576 wbps=max riops=max wiops=max\\n$b rbps=max wbps=2097152 riops=max wiops=max"
+    local rules="$a rbps=1048576 wbps=max riops=max wiops=max\\n$b rbps=max wbps=2097152 riops=max wiops=max"
     cat >"$IMG" <<JSON
 { "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["io"], "init": "init.scope",
   "root": { "properties": { "cgroup.subtree_control": "io" }, "children": [
     { "name": "init.scope", "properties": {}, "children": [] },
-    { "name": "app", "properties": { "io.max": "$lines" }, "children": [] } ] } } ] }
+    { "name": "app", "properties": { "io.max": "$rules" }, "children": [] } ] } } ] }
 JSON
     restore --debug
     echo "$stderr"
     [ "$status" -eq 0 ]
     # the kernel parses one rule per write: both rules there means two writes
-    diff <(printf "$lines\\n" | sort) <(sort "$TOP/app/io.max")
+    diff <(printf "$rules\\n" | sort) <(sort "$TOP/app/io.max")
 }
