@@ -28,7 +28,7 @@
 
 static const char usage_text[] =
         "Usage:\n"
-        "  cgbind save    [--pid PID] [-o FILE|-]\n"
+        "  cgbind save    [--pid PID] [-o FILE|-] [--log FILE]\n"
         "  cgbind restore [--image FILE] [--mode MODE] [--dry-run] [--top-level]\n"
         "                 [--skip-missing] [--no-move-init] [--log FILE] [--syslog]\n"
         "                 [--debug] [--no-sandbox] [--max-image-size BYTES] [--convert]\n"
