@@ -128,8 +128,14 @@ static const struct json *find_dir(const struct json *dirs, const char *path)
 {
         for (size_t i = 0; dirs && i < dirs->n_items; i++) {
                 const struct json *d = dirs->items[i];
-                const char *name = str_member(d, "dir_name");
-                if (!name || !path_is_beneath(path, name))
+                const char *raw = str_member(d, "dir_name");
+                char name[4096];
+                /* CRIU writes top entries without the leading slash ("ck",
+                 * "init.scope/ck", "" for the root) */
+                if (!raw || strlen(raw) + 2 > sizeof(name))
+                        continue;
+                snprintf(name, sizeof(name), "%s%s", raw[0] == '/' ? "" : "/", raw);
+                if (!path_is_beneath(path, name))
                         continue;
                 const char *rest = path + (streq(name, "/") ? 1 : strlen(name));
                 while (*rest == '/')

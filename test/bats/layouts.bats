@@ -70,13 +70,13 @@ JSON
 { "cgbind": 1, "hierarchies": [
   { "type": "cgroup", "controllers": ["pids"], "root": { "properties": {}, "children": [
     { "name": "app", "properties": { "pids.max": "5" }, "children": [] } ] } },
-  { "type": "cgroup", "controllers": ["rdma"], "root": { "properties": {}, "children": [
+  { "type": "cgroup", "controllers": ["name=cgbind-absent"], "root": { "properties": {}, "children": [
     { "name": "app", "properties": {}, "children": [] } ] } } ] }
 JSON
     restore
     [ "$status" -eq 3 ]
     assert_one_error_line
-    [[ "$stderr" == *"rdma"* ]]
+    [[ "$stderr" == *"name=cgbind-absent"* ]]
     [ ! -d "$PIDS_TOP/app" ]
 }
 
@@ -85,11 +85,11 @@ JSON
 { "cgbind": 1, "hierarchies": [
   { "type": "cgroup", "controllers": ["pids"], "root": { "properties": {}, "children": [
     { "name": "app", "properties": { "pids.max": "5" }, "children": [] } ] } },
-  { "type": "cgroup", "controllers": ["rdma"], "root": { "properties": {}, "children": [
+  { "type": "cgroup", "controllers": ["name=cgbind-absent"], "root": { "properties": {}, "children": [
     { "name": "app", "properties": {}, "children": [] } ] } } ] }
 JSON
     restore --skip-missing
     [ "$status" -eq 0 ]
-    [[ "$stderr" == *"warning:"*"rdma"*"skipped"* ]]
+    [[ "$stderr" == *"warning:"*"name=cgbind-absent"*"skipped"* ]]
     [ "$(cat "$PIDS_TOP/app/pids.max")" = 5 ]
 }
