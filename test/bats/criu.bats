@@ -2,7 +2,8 @@
 # cgbind-layouts: v1 v2
 # runc checkpoint and restore with CRIU. A workload that built a sub-tree
 # with limits is checkpointed and restored (CRIU's --manage-cgroups-mode
-# ignore and soft), keeps running, and has its sub-tree and limits back:
+# soft and full; runc 1.1.5 refuses ignore), keeps running, and has its
+# sub-tree and limits back:
 #  - v1: cgbind as the restore's prestart hook. runc runs it at CRIU's
 #    setup-namespaces step, before the container has mounts, so cgbind finds
 #    the cgroups from /proc/<pid>/cgroup alone.
@@ -84,19 +85,30 @@ restore_ck() { # id manage-cgroups-mode
     echo "$output"
 }
 
-@test "checkpoint and restore, CRIU cgroups mode ignore: the sub-tree and limits come back" {
-    start_and_checkpoint ck-ign ignore
+@test "runc 1.1.5 cannot pass CRIU's cgroups mode ignore: the exact refusal" {
+    # runc 1.1 knows soft, full and strict only, and always sends
+    # manage_cgroups over RPC, so a CRIU config file cannot select ignore
+    B=$(new_bundle ck "sleep 100")
+    run_detached ck-ign "$B"
+    run $RUNTIME checkpoint --image-path "$CK" --manage-cgroups-mode ignore ck-ign
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Invalid manage cgroups mode"* ]]
+}
+
+@test "checkpoint and restore, CRIU cgroups mode full: the sub-tree and limits come back" {
+    start_and_checkpoint ck-full full
     if [ "$V2" = 1 ]; then
-        restore_ck ck-ign ignore
+        restore_ck ck-full full
         [ "$status" -eq 0 ]
-        state_of ck-ign | "$CGBIND" restore --mode full --image "$IMG"
+        state_of ck-full | "$CGBIND" restore --mode full --image "$IMG"
     else
         add_hook "$B" prestart restore --image "$IMG"
-        restore_ck ck-ign ignore
+        restore_ck ck-full full
         [ "$status" -eq 0 ]
     fi
-    [ "$(limits_of ck-ign)" = "$EXPECTED" ]
-    assert_running_again ck-ign
+    [ "$(limits_of ck-full)" = "$EXPECTED" ]
+    assert_running_again ck-full
 }
 
 @test "checkpoint and restore, CRIU cgroups mode soft: the sub-tree and limits come back" {
