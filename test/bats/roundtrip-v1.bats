@@ -91,10 +91,10 @@ restore_at() {
     CONTAINERS+=(dry)
     (cd "$dst" && $RUNTIME create dry </dev/null >/dev/null 2>&1)
     local top
-    top=$(cg_host_dir dry cpu)
+    top=$(cg_host_dir dry pids)
     run --separate-stderr "$CGBIND" restore --image "$IMG" --dry-run < <(state_of dry)
     [ "$status" -eq 0 ]
-    [[ "$output" == *"hierarchy cpu: $top"* ]]
+    [[ "$output" == *"hierarchy pids: $top"* ]]
     [[ "$output" == *"mkdir app/web/worker"* ]]
     [[ "$output" == *'write app/web/cpu.shares = "256"'* ]]
     [ -z "$(find "$top" -mindepth 1 -type d)" ]
