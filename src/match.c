@@ -105,6 +105,20 @@ static struct located_hierarchy *find_carrier(struct located *loc, const char *c
         return NULL;
 }
 
+/* A hierarchy or controller the container lacks: status 3, or with
+ * --skip-missing a warning. */
+static int missing(char *msg, size_t size, bool skip_missing, match_warn_fn warn, void *userdata,
+                   struct cgbind_error *err)
+{
+        if (!skip_missing)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, ENOENT, "%s", msg);
+        if (warn) {
+                strncat(msg, "; skipped (--skip-missing)", size - strlen(msg) - 1);
+                warn(msg, userdata);
+        }
+        return 0;
+}
+
 int match_image(const struct cgbind_image *img, struct located *loc, bool skip_missing,
                 match_warn_fn warn, void *userdata, struct match *ret, struct cgbind_error *err)
 {
@@ -133,15 +147,7 @@ int match_image(const struct cgbind_image *img, struct located *loc, bool skip_m
                         r = append_label(t, label);
                         continue;
                 missing:
-                        if (!skip_missing) {
-                                r = cgbind_error_set(err, CGBIND_PRECONDITION, ENOENT, "%s", msg);
-                                break;
-                        }
-                        if (warn) {
-                                strncat(msg, "; skipped (--skip-missing)",
-                                        sizeof(msg) - strlen(msg) - 1);
-                                warn(msg, userdata);
-                        }
+                        r = missing(msg, sizeof(msg), skip_missing, warn, userdata, err);
                         continue;
                 }
                 /* v1 without an exact match: follow each controller */
@@ -159,16 +165,8 @@ int match_image(const struct cgbind_image *img, struct located *loc, bool skip_m
                                          label, c,
                                          refused ? refused->refused
                                                  : "is not bound into the container");
-                                if (!skip_missing) {
-                                        r = cgbind_error_set(err, CGBIND_PRECONDITION, ENOENT,
-                                                             "%s", msg);
-                                        break;
-                                }
-                                if (warn) {
-                                        strncat(msg, "; skipped (--skip-missing)",
-                                                sizeof(msg) - strlen(msg) - 1);
-                                        warn(msg, userdata);
-                                }
+                                r = missing(msg, sizeof(msg), skip_missing, warn, userdata,
+                                            err);
                                 continue;
                         }
                         struct match_target *t = add_target(&m, carrier);
