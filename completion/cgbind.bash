@@ -61,7 +61,7 @@ _cgbind() {
                 esac
                 COMPREPLY=($(compgen -W '--image --mode --dry-run --top-level --skip-missing
                         --no-move-init --log --syslog --debug --no-sandbox --max-image-size
-                        --convert --help' -- "$cur"))
+                        --convert --skip-busy --help' -- "$cur"))
                 ;;
         show)
                 if [ "$prev" = --convert ]; then

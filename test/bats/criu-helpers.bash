@@ -32,7 +32,9 @@ echo 50 > $c/pids/app/pids.max'
 limits_of() { # id -> "memory app/web pids"
     local top
     if [ "$V2" = 1 ]; then
+        # the workload moved its init into init.scope
         top=$(cg_host_dir "$1" "")
+        top=${top%/init.scope}
         echo "$(cat "$top/app/memory.max" 2>/dev/null) $(cat "$top/app/web/memory.max" 2>/dev/null) $(cat "$top/app/pids.max" 2>/dev/null)"
     else
         echo "$(cat "$(cg_host_dir "$1" memory)/app/memory.limit_in_bytes" 2>/dev/null) $(cat "$(cg_host_dir "$1" memory)/app/web/memory.limit_in_bytes" 2>/dev/null) $(cat "$(cg_host_dir "$1" pids)/app/pids.max" 2>/dev/null)"

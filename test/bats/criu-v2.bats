@@ -9,10 +9,21 @@ load helpers
 load criu-helpers
 
 @test "v2: as the restore's prestart hook cgbind refuses clearly while CRIU holds the top-level" {
-    start_and_checkpoint ck-pre ignore
+    start_and_checkpoint ck-pre soft
     add_hook "$B" prestart restore --image "$IMG"
-    restore_ck ck-pre ignore
+    restore_ck ck-pre soft
     [ "$status" -ne 0 ]
     [[ "$output" == *"other processes share it (CRIU during runc restore?)"* ]]
 }
 
+
+@test "v2: with --skip-busy (as the installed hooks.d file has it) the restore goes on, and the limits come back after it" {
+    start_and_checkpoint ck-busy soft
+    add_hook "$B" prestart restore --image "$IMG" --skip-busy --log "$BATS_TEST_TMPDIR/log"
+    restore_ck ck-busy soft
+    [ "$status" -eq 0 ]
+    grep -q "warning container=ck-busy restore: top-level (cgroup2): .*nothing changed (--skip-busy)" "$BATS_TEST_TMPDIR/log"
+    state_of ck-busy | "$CGBIND" restore --mode full --image "$IMG"
+    [ "$(limits_of ck-busy)" = "$EXPECTED" ]
+    assert_running_again ck-busy
+}

@@ -65,7 +65,7 @@ load criu-helpers
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"app"* && "$output" == *"web"* ]]
-    restore_ck ck-crit ignore
+    restore_ck ck-crit soft
     [ "$status" -eq 0 ]
     state_of ck-crit | "$CGBIND" restore --mode full --image "$BATS_TEST_TMPDIR/crit.json"
     local got
