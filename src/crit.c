@@ -122,16 +122,18 @@ static int add_children(struct crit_ctx *c, const struct json *dir, struct cg_no
         return 0;
 }
 
-/* The dir of path (absolute) among the controller's dirs, whose top entries
- * carry absolute names and whose children carry relative ones. */
-static const struct json *find_dir(const struct json *dirs, const char *path)
+/* The top entry of the controller's dirs that holds path. CRIU dumps the
+ * sub-tree below the cgroup root the container sees, so a top entry is the
+ * container's top-level even when the root task sits deeper (init.scope);
+ * top entries carry absolute names without the leading slash ("ck",
+ * "init.scope/ck", "" for the root). *ret_rest gets path below it. */
+static const struct json *find_top(const struct json *dirs, const char *path,
+                                   const char **ret_rest)
 {
         for (size_t i = 0; dirs && i < dirs->n_items; i++) {
                 const struct json *d = dirs->items[i];
                 const char *raw = str_member(d, "dir_name");
                 char name[4096];
-                /* CRIU writes top entries without the leading slash ("ck",
-                 * "init.scope/ck", "" for the root) */
                 if (!raw || strlen(raw) + 2 > sizeof(name))
                         continue;
                 snprintf(name, sizeof(name), "%s%s", raw[0] == '/' ? "" : "/", raw);
@@ -140,23 +142,8 @@ static const struct json *find_dir(const struct json *dirs, const char *path)
                 const char *rest = path + (streq(name, "/") ? 1 : strlen(name));
                 while (*rest == '/')
                         rest++;
-                while (*rest && d) {
-                        size_t l = strcspn(rest, "/");
-                        const struct json *children = array_member(d, "children"), *next = NULL;
-                        for (size_t k = 0; children && k < children->n_items && !next; k++) {
-                                const char *cn = str_member(children->items[k], "dir_name");
-                                const char *b = cn ? strrchr(cn, '/') : NULL;
-                                b = b ? b + 1 : cn;
-                                if (b && strlen(b) == l && strncmp(b, rest, l) == 0)
-                                        next = children->items[k];
-                        }
-                        d = next;
-                        rest += l;
-                        while (*rest == '/')
-                                rest++;
-                }
-                if (d)
-                        return d;
+                *ret_rest = rest;
+                return d;
         }
         return NULL;
 }
@@ -257,9 +244,29 @@ int image_parse_crit(const struct json *root, struct cgbind_image *img, struct c
                 const char *top = root_set_path(sets, h->controllers, v2);
                 if (!top)
                         continue; /* the container is not in this hierarchy: nothing below it */
-                const struct json *dir = find_dir(array_member(ce, "dirs"), top);
+                const char *init = NULL;
+                const struct json *dir = find_top(array_member(ce, "dirs"), top, &init);
                 if (!dir)
                         continue;
+                /* where the root task sat below the top-level: the image's init */
+                if (init && *init) {
+                        const char *reason;
+                        for (const char *p = init; *p;) {
+                                size_t l = strcspn(p, "/");
+                                if (!cgroup_name_valid(p, l, &reason)) {
+                                        r = crit_bad(&c, "init path \"%s\": %s", init, reason);
+                                        break;
+                                }
+                                p += l;
+                                p += strspn(p, "/");
+                        }
+                        if (r < 0)
+                                break;
+                        if (!(h->init = strdup(init))) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                }
                 r = add_props(&c, dir, &h->root);
                 if (r >= 0)
                         r = add_children(&c, dir, &h->root, 0);
