@@ -741,7 +741,7 @@ static int cmd_restore(int argc, char **argv)
         if (o.sandbox && (r = sandbox_enter(&err)) < 0)
                 goto out;
 
-        r = image_parse(image_buf, image_len, &img, &err);
+        r = image_parse_consume(&image_buf, image_len, &img, &err);
         if (r < 0)
                 goto out;
         if (img.n_dropped)

@@ -126,6 +126,15 @@ static int move_pid(int dirfd, pid_t pid)
 
 static int do_op(struct dir_stack *s, const struct plan_op *op)
 {
+        /* A write into a child of the innermost open directory (a new leaf,
+         * most of a tree) goes through "child/file" from the parent: no
+         * directory fd for the leaf, one open and one close saved per cgroup. */
+        if (op->kind == OP_WRITE && s->n > 0) {
+                const struct plan_dir *d = &s->plan->dirs[op->dir];
+                if (d->parent != PLAN_NO_PARENT && s->ids[s->n - 1] == d->parent)
+                        return cg_write_beneath(s->fds[s->n - 1], d->name, op->name, op->value,
+                                                op->multiline);
+        }
         int fd = dir_stack_get(s, op->dir);
         if (fd < 0)
                 return fd;

@@ -94,11 +94,35 @@ static int write_all(int fd, const char *s, size_t n)
         return 0;
 }
 
+static int write_value(int fd, const char *value, bool multiline);
+
 int cg_write_at(int dirfd, const char *name, const char *value, bool multiline)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
+        return write_value(fd, value, multiline);
+}
+
+/* The same for "dir/name" below dirfd, confined like every other open. */
+int cg_write_beneath(int dirfd, const char *dir, const char *name, const char *value,
+                     bool multiline)
+{
+        char path[2 * 256 + 2];
+        size_t dl = strlen(dir), nl = strlen(name);
+        if (dl + nl + 2 > sizeof(path))
+                return -ENAMETOOLONG;
+        memcpy(path, dir, dl);
+        path[dl] = '/';
+        memcpy(path + dl + 1, name, nl + 1);
+        _cleanup_close_ int fd = open_beneath(dirfd, path, O_WRONLY);
+        if (fd < 0)
+                return fd;
+        return write_value(fd, value, multiline);
+}
+
+static int write_value(int fd, const char *value, bool multiline)
+{
         if (!multiline)
                 return write_all(fd, value, strlen(value));
         if (*value == '\0')
@@ -168,9 +192,8 @@ int open_beneath(int dirfd, const char *path, int flags)
                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
                                    RESOLVE_NO_XDEV,
                 };
-                if (!*path)
-                        path = ".";
-                long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+                /* "" means dirfd itself; the fallback below handles "" but refuses "." */
+                long fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
                 if (fd >= 0)
                         return (int)fd;
                 /* ENOSYS: an old kernel; EPERM: a seccomp profile that blocks it */

@@ -361,7 +361,8 @@ static const struct json_limits image_limits = {
         .max_string = CGBIND_MAX_VALUE,
 };
 
-int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err)
+static int image_parse_tree(const char *buf, size_t len, char **owned, struct cgbind_image *ret,
+                            struct cgbind_error *err)
 {
         _cleanup_(json_freep) struct json *root = NULL;
         struct cgbind_image img = { 0 };
@@ -369,6 +370,11 @@ int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cg
         int r;
 
         r = json_parse(buf, len, &image_limits, &root, err, "image");
+        /* the tree holds copies: the text need not live beside it */
+        if (owned) {
+                free(*owned);
+                *owned = NULL;
+        }
         if (r < 0)
                 return r;
         if (root->type != JSON_OBJECT)
@@ -439,6 +445,16 @@ out:
         }
         *ret = img;
         return 0;
+}
+
+int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err)
+{
+        return image_parse_tree(buf, len, NULL, ret, err);
+}
+
+int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err)
+{
+        return image_parse_tree(*buf, len, buf, ret, err);
 }
 
 /* ---- writing ---- */

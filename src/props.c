@@ -143,7 +143,8 @@ const struct prop_def *prop_lookup(enum cg_version v, const char *name)
 {
         for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
                 const struct prop_def *p = &props[i];
-                if (p->version != v)
+                /* the first byte rejects almost every entry without a call */
+                if (p->version != v || p->name[0] != name[0])
                         continue;
                 if (p->flags & PROP_PATTERN ? pattern_match(p->name, name) : streq(p->name, name))
                         return p;
@@ -451,6 +452,18 @@ bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
         if (len >= 7 && strncmp(name, "cgroup.", 7) == 0) {
                 *ret_reason = "name starts with cgroup.";
                 return false;
+        }
+        /* Every interface file, controller prefix and unit suffix below has a
+         * dot, except three forbidden names: a name without a dot needs no more. */
+        if (!memchr(name, '.', len)) {
+                static const char *const dotless[] = { "tasks", "release_agent",
+                                                       "notify_on_release" };
+                for (size_t i = 0; i < ARRAY_SIZE(dotless); i++)
+                        if (strlen(dotless[i]) == len && memcmp(name, dotless[i], len) == 0) {
+                                *ret_reason = "name is that of an interface file";
+                                return false;
+                        }
+                return true;
         }
         /* A directory named like an interface file of any controller would
          * shadow it (mkdir fails with EEXIST or, worse, it confuses readers). */

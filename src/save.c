@@ -91,16 +91,18 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
         return cg_node_add_prop(node, def, name, canon);
 }
 
-static int walk(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
+/* rfd: the directory, opened O_RDONLY|O_DIRECTORY beneath the top-level;
+ * walk owns it. It is listed and used for every open below it, so that each
+ * sub-cgroup costs one open. */
+static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
                 struct cg_node *node, size_t depth, const char *path)
 {
-        _cleanup_close_ int rfd = open_beneath(dirfd, "", O_RDONLY | O_DIRECTORY);
-        if (rfd < 0)
-                return rfd;
         DIR *d = fdopendir(rfd);
-        if (!d)
+        if (!d) {
+                safe_close(rfd);
                 return -errno;
-        rfd = -1;
+        }
+        int dir_fd = dirfd(d);
 
         char **files = NULL, **dirs = NULL;
         size_t n_files = 0, n_dirs = 0;
@@ -126,13 +128,12 @@ static int walk(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
                 }
                 (*n)++;
         }
-        closedir(d);
         if (r >= 0) {
                 qsort(files, n_files, sizeof(char *), cmp_str);
                 qsort(dirs, n_dirs, sizeof(char *), cmp_str);
         }
         for (size_t i = 0; r >= 0 && i < n_files; i++)
-                r = record_prop(c, dirfd, h, node, files[i]);
+                r = record_prop(c, dir_fd, h, node, files[i]);
         for (size_t i = 0; r >= 0 && i < n_dirs; i++) {
                 const char *reason;
                 if (!cgroup_name_valid(dirs[i], strlen(dirs[i]), &reason)) {
@@ -150,7 +151,7 @@ static int walk(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
                                              c->label, path);
                         break;
                 }
-                _cleanup_close_ int cfd = open_beneath(dirfd, dirs[i], O_PATH | O_DIRECTORY);
+                int cfd = open_beneath(dir_fd, dirs[i], O_RDONLY | O_DIRECTORY);
                 if (cfd == -ENOENT)
                         continue; /* removed while we walked */
                 if (cfd < 0) {
@@ -159,6 +160,7 @@ static int walk(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
                 }
                 struct cg_node *child = cg_node_add_child(node, dirs[i]);
                 if (!child) {
+                        safe_close(cfd);
                         r = -ENOMEM;
                         break;
                 }
@@ -167,6 +169,7 @@ static int walk(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
                          dirs[i]);
                 r = walk(c, cfd, h, child, depth + 1, sub);
         }
+        closedir(d);
         for (size_t i = 0; i < n_files; i++)
                 free(files[i]);
         for (size_t i = 0; i < n_dirs; i++)
@@ -228,7 +231,8 @@ int save_image(const struct located *loc, const char *container_id, struct cgbin
                         break;
                 }
                 c.label = label;
-                r = walk(&c, lh->dirfd, h, &h->root, 0, "/");
+                int rfd = open_beneath(lh->dirfd, "", O_RDONLY | O_DIRECTORY);
+                r = rfd < 0 ? rfd : walk(&c, rfd, h, &h->root, 0, "/");
         }
         if (r < 0) {
                 image_free(&img);

@@ -28,6 +28,8 @@ int cg_read_at(int dirfd, const char *name, char **ret);
 /* Writes one value to a cgroup interface file relative to dirfd; a multi-line
  * value is written one line per write(2), as the kernel parses one rule per write. */
 int cg_write_at(int dirfd, const char *name, const char *value, bool multiline);
+int cg_write_beneath(int dirfd, const char *dir, const char *name, const char *value,
+                     bool multiline);
 
 /* Opens path beneath dirfd: openat2(RESOLVE_BENEATH|NO_SYMLINKS|NO_MAGICLINKS|NO_XDEV),
  * or a component-by-component walk with O_NOFOLLOW where openat2 is missing.

@@ -50,6 +50,8 @@ struct cgbind_image {
 /* Parses an image (native or crit JSON) from buf; every name, property and
  * value is checked, and the caps applied, before it returns. */
 int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err);
+/* The same, and frees *buf (setting it to NULL) as soon as the text is no longer needed. */
+int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err);
 void image_free(struct cgbind_image *img);
 
 /* Serialises to native JSON (pretty, newline-terminated). */

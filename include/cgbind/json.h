@@ -26,16 +26,16 @@ enum json_type {
 struct json {
         enum json_type type;
         bool boolean;
-        int64_t integer;
-        double dbl;
+        uint32_t n_items; /* JSON_ARRAY and JSON_OBJECT; 0 for every other type */
+        union {
+                int64_t integer; /* JSON_INTEGER */
+                double dbl;      /* JSON_DOUBLE */
+        };
         char *string; /* JSON_STRING: NUL-terminated, never contains NUL */
         size_t len;
         /* JSON_ARRAY and JSON_OBJECT */
         struct json **items;
         char **keys; /* JSON_OBJECT only */
-        size_t n_items;
-        size_t cap_items;
-        struct json *parent;
 };
 
 struct json_limits {
