@@ -192,8 +192,8 @@ static int container_rootfs(const struct cgbind_state *st, const struct cgbind_c
         return 0;
 }
 
-static int locate_container(pid_t pid, const char *rootfs, const struct proc_view *pv,
-                            struct located *loc, struct cgbind_error *err)
+static int locate_container(const char *rootfs, const struct proc_view *pv, struct located *loc,
+                            struct cgbind_error *err)
 {
         _cleanup_free_ char *host_mi = NULL;
         size_t host_len;
@@ -211,7 +211,6 @@ static int locate_container(pid_t pid, const char *rootfs, const struct proc_vie
                 .host_mountinfo = host_mi,
                 .host_mountinfo_len = host_len,
         };
-        (void)pid;
         r = locate_resolve(&in, loc, err);
         if (r < 0)
                 return r;
@@ -381,7 +380,7 @@ static int cmd_save(int argc, char **argv)
                 if (r < 0)
                         goto out;
         }
-        r = locate_container(pid, rootfs, &pv, &loc, &err);
+        r = locate_container(rootfs, &pv, &loc, &err);
         if (r < 0)
                 goto out;
         r = save_image(&loc, st.id, &img, save_warn, &log, &err);
@@ -734,7 +733,7 @@ static int cmd_restore(int argc, char **argv)
         }
         if (!pv.pivoted && (r = container_rootfs(&st, &cfg, &rootfs, &err)) < 0)
                 goto out;
-        r = locate_container(st.pid, rootfs, &pv, &loc, &err);
+        r = locate_container(rootfs, &pv, &loc, &err);
         if (r < 0)
                 goto out;
 

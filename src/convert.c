@@ -327,7 +327,6 @@ static int to_v2_tree(struct conv *c, const struct cg_node *src, struct cg_node 
                 if (d->controller && !is_top)
                         add_controller(used, used_size, d->controller);
         }
-        (void)is_top;
         return 0;
 }
 

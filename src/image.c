@@ -111,8 +111,7 @@ static int check_keys(struct parse_ctx *c, const struct json *obj, const char *c
         return 0;
 }
 
-static int parse_props(struct parse_ctx *c, const struct json *obj, struct cg_node *node,
-                       bool is_top)
+static int parse_props(struct parse_ctx *c, const struct json *obj, struct cg_node *node)
 {
         if (!obj)
                 return 0;
@@ -144,7 +143,6 @@ static int parse_props(struct parse_ctx *c, const struct json *obj, struct cg_no
                         return r;
                 if (r < 0)
                         return bad(c, "value of %s: %s", name, reason);
-                (void)is_top;
                 r = cg_node_add_prop(node, def, name, canon);
                 if (r < 0)
                         return r;
@@ -199,7 +197,7 @@ static int parse_node(struct parse_ctx *c, const struct json *j, struct cg_node 
         r = check_keys(c, j, keys, ARRAY_SIZE(keys));
         if (r < 0)
                 return r;
-        r = parse_props(c, json_get(j, "properties"), node, depth == 0);
+        r = parse_props(c, json_get(j, "properties"), node);
         if (r < 0)
                 return r;
         const struct json *children = json_get(j, "children");
