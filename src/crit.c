@@ -122,34 +122,96 @@ static int add_children(struct crit_ctx *c, const struct json *dir, struct cg_no
         return 0;
 }
 
-/* The top entry of the controller's dirs that holds path. CRIU dumps the
- * sub-tree below the cgroup root the container sees, so a top entry is the
- * container's top-level even when the root task sits deeper (init.scope);
- * top entries carry absolute names without the leading slash ("ck",
- * "init.scope/ck", "" for the root). *ret_rest gets path below it. */
-static const struct json *find_top(const struct json *dirs, const char *path,
-                                   const char **ret_rest)
+/* Adds what CRIU dumped at and below top (absolute) to root. CRIU's top
+ * entries carry absolute names without the leading slash ("ck",
+ * "init.scope/ck", "" for the root), their children relative names. A top
+ * entry may hold top (v1: the container's cgroup and its sub-tree), or lie
+ * below it (v2: CRIU 3.17 dumps only the task's own cgroup, "ck/init.scope"). */
+static int add_dirs_below(struct crit_ctx *c, const struct json *dirs, const char *top,
+                          struct cg_node *root)
 {
         for (size_t i = 0; dirs && i < dirs->n_items; i++) {
                 const struct json *d = dirs->items[i];
                 const char *raw = str_member(d, "dir_name");
                 char name[4096];
+                int r;
                 if (!raw || strlen(raw) + 2 > sizeof(name))
                         continue;
                 snprintf(name, sizeof(name), "%s%s", raw[0] == '/' ? "" : "/", raw);
-                if (!path_is_beneath(path, name))
+                if (path_is_beneath(top, name)) {
+                        /* descend from the entry to top by child names */
+                        const char *rest = top + (streq(name, "/") ? 1 : strlen(name));
+                        rest += strspn(rest, "/");
+                        while (*rest && d) {
+                                size_t l = strcspn(rest, "/");
+                                const struct json *children = array_member(d, "children");
+                                const struct json *next = NULL;
+                                for (size_t k = 0; children && k < children->n_items && !next;
+                                     k++) {
+                                        const char *cn = str_member(children->items[k], "dir_name");
+                                        const char *b = cn ? strrchr(cn, '/') : NULL;
+                                        b = b ? b + 1 : cn;
+                                        if (b && strlen(b) == l && strncmp(b, rest, l) == 0)
+                                                next = children->items[k];
+                                }
+                                d = next;
+                                rest += l;
+                                rest += strspn(rest, "/");
+                        }
+                        if (!d)
+                                continue;
+                        r = add_props(c, d, root);
+                        if (r >= 0)
+                                r = add_children(c, d, root, 0);
+                } else if (path_is_beneath(name, top)) {
+                        /* an entry below top: make the nodes on the way */
+                        struct cg_node *n = root;
+                        const char *rel = name + (streq(top, "/") ? 1 : strlen(top));
+                        size_t depth = 0;
+                        rel += strspn(rel, "/");
+                        r = 0;
+                        while (*rel && r >= 0) {
+                                size_t l = strcspn(rel, "/");
+                                char comp[CGBIND_MAX_NAME + 1];
+                                const char *reason;
+                                if (l > CGBIND_MAX_NAME || !cgroup_name_valid(rel, l, &reason))
+                                        return crit_bad(c, "directory \"%s\": not a valid path",
+                                                        raw);
+                                if (++depth > CGBIND_MAX_DEPTH)
+                                        return crit_bad(c, "tree deeper than %d levels",
+                                                        CGBIND_MAX_DEPTH);
+                                memcpy(comp, rel, l);
+                                comp[l] = '\0';
+                                struct cg_node *next = NULL;
+                                for (size_t k = 0; k < n->n_children && !next; k++)
+                                        if (streq(n->children[k].name, comp))
+                                                next = &n->children[k];
+                                if (!next) {
+                                        if (++c->n_nodes > CGBIND_MAX_NODES)
+                                                return crit_bad(c, "more than %d sub-cgroups",
+                                                                CGBIND_MAX_NODES);
+                                        if (!(next = cg_node_add_child(n, comp)))
+                                                return -ENOMEM;
+                                }
+                                n = next;
+                                rel += l;
+                                rel += strspn(rel, "/");
+                        }
+                        r = add_props(c, d, n);
+                        if (r >= 0)
+                                r = add_children(c, d, n, depth);
+                } else {
                         continue;
-                const char *rest = path + (streq(name, "/") ? 1 : strlen(name));
-                while (*rest == '/')
-                        rest++;
-                *ret_rest = rest;
-                return d;
+                }
+                if (r < 0)
+                        return r;
         }
-        return NULL;
+        return 0;
 }
 
 /* The root set's path for a hierarchy named like "cpu,cpuacct" or "". */
-static const char *root_set_path(const struct json *sets, const char *controllers, bool v2)
+static const char *root_set_path(const struct json *sets, const char *controllers, bool v2,
+                                 size_t *ret_prefix)
 {
         const struct json *set = sets && sets->n_items ? sets->items[0] : NULL;
         const struct json *ctls = array_member(set, "ctls");
@@ -159,8 +221,18 @@ static const char *root_set_path(const struct json *sets, const char *controller
                 if (!name || !path)
                         continue;
                 bool is_v2 = name[0] == '\0' || streq(name, "unified");
-                if (v2 ? is_v2 : !is_v2 && streq(name, controllers))
+                if (v2 ? is_v2 : !is_v2 && streq(name, controllers)) {
+                        /* cgns_prefix: the length of the cgroup namespace's
+                         * root in path, the container's top-level */
+                        const struct json *pfx = json_get(ctls->items[i], "cgns_prefix");
+                        size_t n = strlen(path);
+                        *ret_prefix = n;
+                        if (pfx && pfx->type == JSON_INTEGER && pfx->integer > 0 &&
+                            (size_t)pfx->integer <= n &&
+                            (path[pfx->integer] == '/' || path[pfx->integer] == '\0'))
+                                *ret_prefix = (size_t)pfx->integer;
                         return path;
+                }
         }
         return NULL;
 }
@@ -241,15 +313,19 @@ int image_parse_crit(const struct json *root, struct cgbind_image *img, struct c
                 if (r < 0)
                         break;
                 c.h = h;
-                const char *top = root_set_path(sets, h->controllers, v2);
-                if (!top)
+                size_t prefix = 0;
+                const char *path = root_set_path(sets, h->controllers, v2, &prefix);
+                if (!path)
                         continue; /* the container is not in this hierarchy: nothing below it */
-                const char *init = NULL;
-                const struct json *dir = find_top(array_member(ce, "dirs"), top, &init);
-                if (!dir)
-                        continue;
+                char top[4096];
+                snprintf(top, sizeof(top), "%.*s", (int)prefix, path);
+                if (!top[0])
+                        snprintf(top, sizeof(top), "/");
                 /* where the root task sat below the top-level: the image's init */
-                if (init && *init) {
+                const char *init = path + prefix;
+                while (*init == '/')
+                        init++;
+                if (*init) {
                         const char *reason;
                         for (const char *p = init; *p;) {
                                 size_t l = strcspn(p, "/");
@@ -267,9 +343,7 @@ int image_parse_crit(const struct json *root, struct cgbind_image *img, struct c
                                 break;
                         }
                 }
-                r = add_props(&c, dir, &h->root);
-                if (r >= 0)
-                        r = add_children(&c, dir, &h->root, 0);
+                r = add_dirs_below(&c, array_member(ce, "dirs"), top, &h->root);
         }
         img->n_nodes = c.n_nodes;
         img->n_dropped = c.n_dropped;

@@ -63,6 +63,20 @@ int main(void)
         image_free(&img);
         free(buf);
 
+        /* cgroup v2: CRIU 3.17 dumps only the task's own cgroup (ck/init.scope);
+         * cgns_prefix says where the container's top-level ends */
+        buf = tap_read_data("criu-v2-cgroup.img.json", &len);
+        ok(buf && image_parse(buf, len, &img, &err) == 0, "a real v2 crit decode parses (%s)",
+           err.msg);
+        ok(img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2, "one cgroup2 hierarchy");
+        is_str(img.n_hierarchies ? img.hierarchies[0].init : NULL, "init.scope",
+               "the top-level is /ck (cgns_prefix), the task's init.scope is the init");
+        ok(img.n_hierarchies && child(&img.hierarchies[0].root, "init.scope") &&
+                   img.hierarchies[0].root.n_children == 1,
+           "only init.scope below it: CRIU did not record app");
+        image_free(&img);
+        free(buf);
+
         /* values are still checked */
         static const char bad_value[] =
                 "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":\"pids\","
