@@ -156,10 +156,17 @@ static int read_config(const struct cgbind_state *st, struct cgbind_config *cfg,
                                         strerror(errno));
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        int r = read_at(bfd, "config.json", CGBIND_MAX_CONFIG_SIZE, &buf, &len);
+        /* O_NONBLOCK and a regular-file check: a FIFO must not hang the hook */
+        _cleanup_close_ int fd = openat(bfd, "config.json",
+                                        O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        struct stat sb;
+        int r = fd < 0 ? -errno : fstat(fd, &sb) < 0 ? -errno : S_ISREG(sb.st_mode) ? 0 : -EINVAL;
+        if (r == 0)
+                r = read_full_fd(fd, CGBIND_MAX_CONFIG_SIZE, &buf, &len);
         if (r < 0)
                 return cgbind_error_set(err, CGBIND_INVALID, -r,
-                                        "bundle config (%s/config.json): %s", esc, strerror(-r));
+                                        "bundle config (%s/config.json): %s", esc,
+                                        r == -EINVAL ? "not a regular file" : strerror(-r));
         return cgbind_config_parse(buf, len, cfg, err);
 }
 
@@ -189,6 +196,22 @@ static int container_rootfs(const struct cgbind_state *st, const struct cgbind_c
         }
         strbuf_free(&sb);
         *ret = real;
+        return 0;
+}
+
+static int check_pid_root(const struct proc_view *pv, const char *rootfs, pid_t pid,
+                          struct cgbind_error *err)
+{
+        struct stat a, b;
+        if (fstatat(pv->dirfd, "root", &a, 0) < 0 || stat(rootfs, &b) < 0 ||
+            a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+                char esc[300];
+                cgbind_escape(rootfs, strlen(rootfs), esc, sizeof(esc));
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                        "process (pid %d): its root is not the bundle's rootfs "
+                                        "(%s): not this container's process",
+                                        (int)pid, esc);
+        }
         return 0;
 }
 
@@ -366,7 +389,16 @@ static int cmd_save(int argc, char **argv)
         r = proc_view_open(pid, &pv, &err);
         if (r < 0)
                 goto out;
-        if (!pv.pivoted) {
+        if (pv.pivoted && st.bundle) {
+                _cleanup_free_ char *rf = NULL;
+                r = read_config(&st, &cfg, &err);
+                if (r >= 0)
+                        r = container_rootfs(&st, &cfg, &rf, &err);
+                if (r >= 0)
+                        r = check_pid_root(&pv, rf, pid, &err);
+                if (r < 0)
+                        goto out;
+        } else if (!pv.pivoted) {
                 if (!st.bundle) {
                         r = cgbind_error_set(&err, CGBIND_PRECONDITION, EINVAL,
                                              "process (pid %d): not in a container yet; pass the "
@@ -731,8 +763,17 @@ static int cmd_restore(int argc, char **argv)
                                      (int)st.pid);
                 goto out;
         }
-        if (!pv.pivoted && (r = container_rootfs(&st, &cfg, &rootfs, &err)) < 0)
+        r = container_rootfs(&st, &cfg, &rootfs, &err);
+        if (r < 0)
                 goto out;
+        /* after pivot_root the pid's root is the bundle's rootfs: a state
+         * naming another container's pid would restore into the wrong one */
+        if (pv.pivoted && (r = check_pid_root(&pv, rootfs, st.pid, &err)) < 0)
+                goto out;
+        if (pv.pivoted) {
+                free(rootfs);
+                rootfs = NULL;
+        }
         r = locate_container(rootfs, &pv, &loc, &err);
         if (r < 0)
                 goto out;

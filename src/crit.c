@@ -78,6 +78,17 @@ static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node 
                         return r;
                 if (r < 0)
                         return crit_bad(c, "value of %s (\"%s\"): %s", name, v, reason);
+                /* CRIU lists the core files once per co-mounted controller */
+                bool seen = false;
+                for (size_t k = 0; k < node->n_props && !seen; k++)
+                        if (streq(node->props[k].name, name)) {
+                                if (!streq(node->props[k].value, canon))
+                                        return crit_bad(c, "%s given twice with different values",
+                                                        name);
+                                seen = true;
+                        }
+                if (seen)
+                        continue;
                 r = cg_node_add_prop(node, def, name, canon);
                 if (r < 0)
                         return r;

@@ -84,6 +84,21 @@ static bool has_dotdot(const char *p)
 
 /* Marks a hierarchy unusable; names in the reason come from mount tables
  * that a container can influence, so the whole reason is escaped. */
+/* The kernel prints cgroup paths in one form: absolute, no empty, "." or
+ * ".." component, no trailing slash. Anything else is refused, not guessed at. */
+static bool path_is_normal(const char *p)
+{
+        if (p[0] != '/')
+                return false;
+        if (streq(p, "/"))
+                return true;
+        for (const char *s = p; *s; s++)
+                if (s[0] == '/' && (s[1] == '/' || s[1] == '\0' ||
+                                    (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))))
+                        return false;
+        return !has_dotdot(p);
+}
+
 static int refuse(struct located_hierarchy *h, const char *fmt, ...) _printf_(2, 3);
 static int refuse(struct located_hierarchy *h, const char *fmt, ...)
 {
@@ -112,7 +127,7 @@ static int map_to_host(struct located_hierarchy *h, const struct mountinfo *host
                         continue;
                 if (e->major != h->major || e->minor != h->minor)
                         continue;
-                if (!path_is_beneath(h->cgroup_path, e->root))
+                if (!path_is_normal(e->root) || !path_is_beneath(h->cgroup_path, e->root))
                         continue;
                 if (rootfs && path_is_beneath(e->mountpoint, rootfs))
                         continue;
@@ -163,6 +178,9 @@ static struct located_hierarchy *add_hierarchy(struct located *loc, size_t *cap)
 /* Checks the top-level chosen for a hierarchy against /proc/<pid>/cgroup. */
 static int check_top(struct located_hierarchy *h, const char *pid_path, bool pivoted)
 {
+        if (!path_is_normal(pid_path) || !path_is_normal(h->cgroup_path))
+                return refuse(h, "a cgroup path not in the kernel's form (%s, %s)", pid_path,
+                              h->cgroup_path);
         if (has_dotdot(pid_path) || has_dotdot(h->cgroup_path))
                 return refuse(h, "the container's cgroup %s is outside the hook's cgroup namespace",
                               pid_path);

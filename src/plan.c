@@ -474,8 +474,8 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
                                 err, CGBIND_PRECONDITION, EBUSY,
                                 "top-level (%s): %zu other processes share it (CRIU during runc "
                                 "restore?), so its controllers cannot be enabled; restore after "
-                                "the runtime is done: runtime state ID | cgbind restore --mode full "
-                                "--image FILE",
+                                "the runtime is done (runtime state ID | cgbind restore --mode full "
+                                "--image FILE), or at prestart",
                                 in->label, in->other_procs_in_top);
         }
         r = add_dir(plan, PLAN_NO_PARENT, hier, NULL, &top);

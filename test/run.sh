@@ -112,14 +112,16 @@ count_tap "bats host ($HL)" "$RESULTS/host.tap"
 echo "    $(($(date +%s) - start)) s"
 
 # --- VM suites ------------------------------------------------------------
-# vm_suite LABEL LAYOUT RUNTIME FILES...: one VM boot, one bats run.
+# vm_suite LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run
+# (FILTER: a bats --filter regex, "" for every test).
 vm_suite() {
-    local label=$1 layout=$2 runtime=$3 rc start
-    shift 3
+    local label=$1 layout=$2 runtime=$3 filter=$4 rc start
+    shift 4
     say "bats in a cgroup $layout VM with $runtime"
     start=$(date +%s)
     test/vm/run.sh --layout "$layout" -- \
-        env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" bats --tap "$@" \
+        env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
+        bats --tap ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1
     rc=$?
     count_tap "bats VM ($layout, $runtime)" "$RESULTS/$label.tap"
@@ -133,11 +135,13 @@ vm_suite() {
 
 for layout in $LAYOUTS; do
     # shellcheck disable=SC2046
-    vm_suite "vm-$layout" "$layout" runc $(suites_for "$layout")
+    vm_suite "vm-$layout" "$layout" runc "" $(suites_for "$layout")
     if [ "$layout" = v2 ]; then
         # crun refuses this host's hybrid layout; on v2 the round trip runs
-        # with it too (crun.bats covers its state and restore)
-        vm_suite "vm-$layout-crun" "$layout" crun test/bats/roundtrip-v2.bats
+        # with it too (crun.bats covers its state and restore). Not at
+        # poststart: crun runs those hooks with another process of its own in
+        # the container's cgroup, where no controller can then be enabled.
+        vm_suite "vm-$layout-crun" "$layout" crun 'at (prestart|createRuntime)' test/bats/roundtrip-v2.bats
     fi
 done
 

@@ -1,0 +1,721 @@
+#!/usr/bin/env bats
+# cgbind-layouts: hybrid
+# Hostile images and states (issue 4): the image may come from inside an
+# untrusted container. Each case asserts the exit status (2 invalid input, 3
+# precondition), exactly one "cgbind: " line on stderr, and that neither the
+# container's cgroups nor the host's root cgroups changed (listing and values).
+# The last tests prove that the seccomp filter is loaded and enforced in the
+# real binary, and that the fallback walk without openat2 works.
+
+load helpers
+
+# files compared before and after, in the container's top-level trees
+TREE_FILES="pids.max cgroup.procs cgroup.subtree_control cgroup.clone_children notify_on_release
+memory.limit_in_bytes cpu.shares cpu.cfs_quota_us cpuset.cpus cpuset.mems cpuset.cpu_exclusive"
+
+setup() {
+    requires root runc
+    ID=host-hostile-$BATS_TEST_NUMBER
+    local b
+    b=$(new_bundle ctr "sleep 1000")
+    CONTAINERS+=("$ID")
+    (cd "$b" && runc create "$ID" </dev/null >/dev/null 2>&1)
+    if [ "$(cg_layout)" = v2 ]; then
+        V2=1
+        TOPS=$(cg_host_dir "$ID" "")
+        HIER='"type": "cgroup2", "controllers": ["pids"]'
+    else
+        V2=0
+        TOPS="$(cg_host_dir "$ID" pids) $(cg_host_dir "$ID" memory) $(cg_host_dir "$ID" cpu) $(cg_host_dir "$ID" cpuset)"
+        HIER='"type": "cgroup", "controllers": ["pids"]'
+    fi
+    local t
+    for t in $TOPS; do [ -d "$t" ]; done
+    IMG=$BATS_TEST_TMPDIR/img.json
+    snapshot >"$BATS_TEST_TMPDIR/before"
+}
+
+teardown() {
+    [ -z "${CGBIND_PID:-}" ] || kill -9 "$CGBIND_PID" 2>/dev/null || true
+    [ -z "${OTHER_PID:-}" ] || kill -9 "$OTHER_PID" 2>/dev/null || true
+    common_teardown
+}
+
+# Names the images below use: a restore that went to a host root would make
+# one of these there. Other directories at the roots come and go with other
+# suites and containers running beside this one, so only these are compared.
+IMAGE_NAMES='^\./(app|leaf|d[0-9]+|n[0-9]+|b+|x|escape|init\.scope|a.*b)$'
+
+# The host's root cgroups (with release_agent, the CVE-2022-0492 file) and
+# every top-level tree of the container.
+snapshot() {
+    host_roots_dump | KEEP=$IMAGE_NAMES awk '!/^\.\// || $0 ~ ENVIRON["KEEP"]'
+    local r t
+    for r in $(host_roots); do
+        if [ -r "$r/release_agent" ]; then echo "$r release_agent $(cat "$r/release_agent")"; fi
+    done
+    for t in $TOPS; do
+        echo "== $t"
+        # shellcheck disable=SC2086
+        cg_tree_dump "$t" $TREE_FILES
+    done
+}
+
+# image TOP-PROPS [CHILDREN]: one pids hierarchy (cgroup v1, or v2's).
+image() {
+    cat >"$IMG" <<JSON
+{ "cgbind": 1, "hierarchies": [ { $HIER, "root": { "properties": $1, "children": [ ${2:-} ] } } ] }
+JSON
+}
+
+# child NAME-AS-JSON [PROPS] [CHILDREN]
+child() {
+    echo "{ \"name\": $1, \"properties\": ${2:-"{}"}, \"children\": [ ${3:-} ] }"
+}
+
+# refused STATUS PATTERN [restore args...]: the restore of $IMG fails with
+# STATUS, one line naming PATTERN, and nothing changed anywhere.
+refused() {
+    local want=$1 pattern=$2
+    shift 2
+    state_of "$ID" >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr timeout 20 "$CGBIND" restore --image "$IMG" "$@" <"$BATS_TEST_TMPDIR/state"
+    check_refusal "$want" "$pattern"
+}
+
+# check_refusal STATUS PATTERN: the checks of refused, on the last `run`.
+check_refusal() {
+    echo "status $status, stderr: $stderr"
+    [ "$status" -eq "$1" ]
+    assert_one_error_line
+    [[ "$stderr" == *"$2"* ]]
+    snapshot >"$BATS_TEST_TMPDIR/after"
+    diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+never_top() {
+    image "{ \"$1\": \"1\" }"
+    refused 2 "property $1 is never written by cgbind"
+}
+
+never_sub() {
+    image "{}" "$(child '"app"' "{ \"$1\": \"1\" }")"
+    refused 2 "property $1 is never written by cgbind"
+}
+
+# ---- DESIGN's never-list, at the top-level and in a sub-cgroup ----
+
+@test "never-listed release_agent at the top-level" { never_top release_agent; }
+@test "never-listed release_agent in a sub-cgroup" { never_sub release_agent; }
+@test "never-listed notify_on_release at the top-level" { never_top notify_on_release; }
+@test "never-listed notify_on_release in a sub-cgroup" { never_sub notify_on_release; }
+@test "never-listed tasks at the top-level" { never_top tasks; }
+@test "never-listed tasks in a sub-cgroup" { never_sub tasks; }
+@test "never-listed cgroup.procs at the top-level" { never_top cgroup.procs; }
+@test "never-listed cgroup.procs in a sub-cgroup" { never_sub cgroup.procs; }
+@test "never-listed cgroup.threads at the top-level" { never_top cgroup.threads; }
+@test "never-listed cgroup.threads in a sub-cgroup" { never_sub cgroup.threads; }
+@test "never-listed cgroup.kill at the top-level" { never_top cgroup.kill; }
+@test "never-listed cgroup.kill in a sub-cgroup" { never_sub cgroup.kill; }
+@test "never-listed cgroup.freeze at the top-level" { never_top cgroup.freeze; }
+@test "never-listed cgroup.freeze in a sub-cgroup" { never_sub cgroup.freeze; }
+@test "never-listed devices.allow at the top-level" { never_top devices.allow; }
+@test "never-listed devices.allow in a sub-cgroup" { never_sub devices.allow; }
+@test "never-listed devices.deny at the top-level" { never_top devices.deny; }
+@test "never-listed devices.deny in a sub-cgroup" { never_sub devices.deny; }
+@test "never-listed cpuset.cpus.partition at the top-level" { never_top cpuset.cpus.partition; }
+@test "never-listed cpuset.cpus.partition in a sub-cgroup" { never_sub cpuset.cpus.partition; }
+@test "never-listed cpuset.cpu_exclusive at the top-level" { never_top cpuset.cpu_exclusive; }
+@test "never-listed cpuset.cpu_exclusive in a sub-cgroup" { never_sub cpuset.cpu_exclusive; }
+@test "never-listed cpuset.mem_exclusive at the top-level" { never_top cpuset.mem_exclusive; }
+@test "never-listed cpuset.mem_exclusive in a sub-cgroup" { never_sub cpuset.mem_exclusive; }
+@test "never-listed cpuset.sched_load_balance at the top-level" { never_top cpuset.sched_load_balance; }
+@test "never-listed cpuset.sched_load_balance in a sub-cgroup" { never_sub cpuset.sched_load_balance; }
+
+# ---- properties outside the allowlist or its grammar ----
+
+@test "an unknown property (pids.current, read-only)" {
+    image "{}" "$(child '"app"' '{ "pids.current": "1" }')"
+    refused 2 "property pids.current is not in the allowlist"
+}
+
+@test "a property name with a path in it (../release_agent)" {
+    image "{}" "$(child '"app"' '{ "../release_agent": "/tmp/x" }')"
+    refused 2 "is not in the allowlist"
+}
+
+@test "a property under the wrong controller (memory file in the pids hierarchy)" {
+    if [ "$V2" = 1 ]; then
+        image "{}" "$(child '"app"' '{ "memory.max": "1048576" }')"
+    else
+        image "{}" "$(child '"app"' '{ "memory.limit_in_bytes": "1048576" }')"
+    fi
+    refused 2 "belongs to a controller this hierarchy does not have"
+}
+
+@test "a value with a newline injected (\"100\\n+cpu\")" {
+    image "{}" "$(child '"app"' '{ "pids.max": "100\n+cpu" }')"
+    refused 2 "newline in a single-line value"
+}
+
+@test "cgroup.subtree_control with a newline injected (v2 only, v1 refuses the name)" {
+    image '{ "cgroup.subtree_control": "pids\n+cpu" }'
+    if [ "$V2" = 1 ]; then
+        refused 2 "newline in a single-line value"
+    else
+        refused 2 "not in the allowlist"
+    fi
+}
+
+@test "a negative value (-5)" {
+    image "{}" "$(child '"app"' '{ "pids.max": "-5" }')"
+    refused 2 "value of pids.max"
+}
+
+@test "a huge number (past int64)" {
+    image "{}" "$(child '"app"' '{ "pids.max": "99999999999999999999999999" }')"
+    refused 2 "value of pids.max"
+}
+
+@test "a number past the property's range (pids.max 2^31)" {
+    image "{}" "$(child '"app"' '{ "pids.max": "2147483648" }')"
+    refused 2 "value of pids.max"
+}
+
+@test "\"max max\"" {
+    image "{}" "$(child '"app"' '{ "pids.max": "max max" }')"
+    refused 2 "value of pids.max"
+}
+
+@test "a value that is a JSON number, not a string" {
+    image "{}" "$(child '"app"' '{ "pids.max": 5 }')"
+    refused 2 "is not a string"
+}
+
+@test "\\u0000 in a value" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5\u0000\n+cpu" }')"
+    refused 2 "contains"
+}
+
+# ---- sub-cgroup names ----
+
+@test "name .." {
+    image "{}" "$(child '".."' '{ "pids.max": "5" }')"
+    refused 2 "name is . or .."
+}
+
+@test "name ." {
+    image "{}" "$(child '"."' '{ "pids.max": "5" }')"
+    refused 2 "name is . or .."
+}
+
+@test "name a/b" {
+    image "{}" "$(child '"a/b"' '{ "pids.max": "5" }')"
+    refused 2 "contains '/'"
+}
+
+@test "name ../../escape" {
+    image "{}" "$(child '"../../escape"' '{ "pids.max": "5" }')"
+    refused 2 "contains '/'"
+}
+
+@test "name with a newline" {
+    image "{}" "$(child '"a\nb"' '{ "pids.max": "5" }')"
+    refused 2 "control character"
+}
+
+@test "cgroup.procs as a directory name" {
+    image "{}" "$(child '"cgroup.procs"' '{ "pids.max": "5" }')"
+    refused 2 "name starts with cgroup."
+}
+
+@test "an interface file's name as a directory name (pids.max)" {
+    image "{}" "$(child '"pids.max"' '{}')"
+    refused 2 "name is that of an interface file"
+}
+
+@test "a 256-byte name" {
+    image "{}" "$(child "\"$(printf 'a%.0s' $(seq 256))\"" '{}')"
+    refused 2 "longer than 255 bytes"
+}
+
+@test "a 255-byte name is the longest allowed (control: it restores)" {
+    local n
+    n=$(printf 'b%.0s' $(seq 255))
+    image "{}" "$(child "\"$n\"" '{}')"
+    run --separate-stderr "$CGBIND" restore --image "$IMG" < <(state_of "$ID")
+    [ "$status" -eq 0 ]
+    local top=${TOPS%% *}
+    [ -d "$top/$n" ]
+    rmdir "$top/$n"
+}
+
+@test "invalid UTF-8 in a name" {
+    image "{}" "$(child "$(printf '"a\xff\xfeb"')" '{}')"
+    refused 2 "UTF8"
+}
+
+@test "\\u0000 in a name" {
+    image "{}" "$(child '"app\u0000/../x"' '{}')"
+    refused 2 "contains"
+}
+
+@test "the same name twice" {
+    image "{}" "$(child '"app"'), $(child '"app"')"
+    refused 2 "appears twice"
+}
+
+# ---- caps ----
+
+@test "depth 65" {
+    local i tree
+    tree=$(child '"leaf"')
+    for i in $(seq 64); do tree=$(child "\"d$i\"" '{}' "$tree"); done
+    image "{}" "$tree"
+    refused 2 "deeper than 64 levels"
+}
+
+@test "depth 64 is allowed (control: the image parses; dry run)" {
+    local i tree
+    tree=$(child '"leaf"')
+    for i in $(seq 63); do tree=$(child "\"d$i\"" '{}' "$tree"); done
+    image "{}" "$tree"
+    run --separate-stderr "$CGBIND" restore --dry-run --image "$IMG" < <(state_of "$ID")
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/leaf"* ]]
+}
+
+@test "more than 100000 sub-cgroups" {
+    {
+        echo "{ \"cgbind\": 1, \"hierarchies\": [ { $HIER, \"root\": { \"properties\": {}, \"children\": ["
+        awk 'BEGIN { for (i = 0; i <= 100000; i++) printf "%s{\"name\":\"n%d\"}\n", (i ? "," : ""), i }'
+        echo "] } } ] }"
+    } >"$IMG"
+    refused 2 "more than 100000 sub-cgroups"
+}
+
+@test "a 70 MiB image (over the default 64 MiB cap)" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    truncate -s 70M "$IMG"
+    refused 2 "larger than the limit of 67108864 bytes"
+}
+
+@test "a small image over --max-image-size 1000" {
+    local kids="" i
+    for i in $(seq 40); do kids="$kids${kids:+,} $(child "\"n$i\"")"; done
+    image "{}" "$kids"
+    [ "$(stat -c %s "$IMG")" -gt 1000 ]
+    refused 2 "larger than the limit of 1000 bytes" --max-image-size 1000
+}
+
+# ---- the file and its format ----
+
+@test "duplicate keys" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5", "pids.max": "6" }')"
+    refused 2 "duplicate key"
+}
+
+@test "a FIFO as the image does not hang" {
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    IMG=$BATS_TEST_TMPDIR/fifo
+    refused 2 "not a regular file"
+}
+
+@test "/dev/zero as the image" {
+    IMG=/dev/zero
+    refused 2 "not a regular file"
+}
+
+@test "a directory as the image" {
+    IMG=$BATS_TEST_TMPDIR
+    refused 2 "not a regular file"
+}
+
+@test "a symlink to /dev/zero as the image" {
+    ln -s /dev/zero "$BATS_TEST_TMPDIR/img-link"
+    IMG=$BATS_TEST_TMPDIR/img-link
+    refused 2 "not a regular file"
+}
+
+@test "image version 2" {
+    echo "{ \"cgbind\": 2, \"hierarchies\": [] }" >"$IMG"
+    refused 2 "version 2 is not supported"
+}
+
+@test "an unknown top-level key (a newer version's)" {
+    echo "{ \"cgbind\": 1, \"hierarchies\": [], \"release_agent\": \"/x\" }" >"$IMG"
+    refused 2 "unknown key"
+}
+
+@test "crit magic with garbage" {
+    echo '{ "magic": "CGROUP", "entries": "\u00ff garbage", "x": [[[{}]]] }' >"$IMG"
+    refused 2 "image ("
+}
+
+@test "an image whose init is ../x" {
+    cat >"$IMG" <<JSON
+{ "cgbind": 1, "hierarchies": [ { $HIER, "init": "../x", "root": { "properties": {}, "children": [] } } ] }
+JSON
+    refused 2 "\"init\" ../x is not a relative path"
+}
+
+@test "an image whose init is absolute (/init.scope)" {
+    cat >"$IMG" <<JSON
+{ "cgbind": 1, "hierarchies": [ { $HIER, "init": "/init.scope", "root": { "properties": {}, "children": [] } } ] }
+JSON
+    refused 2 "is not a relative path"
+}
+
+@test "not JSON at all" {
+    printf '\x7fELF\x02\x01\x01' >"$IMG"
+    refused 2 "not valid JSON"
+}
+
+# ---- hostile states ----
+
+@test "state: the pid of another container is refused, neither container changes" {
+    local b
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    b=$(new_bundle other "sleep 1000")
+    CONTAINERS+=(host-hostile-other)
+    (cd "$b" && runc create host-hostile-other </dev/null >/dev/null 2>&1)
+    local other_pid
+    other_pid=$(ctr_pid host-hostile-other)
+    if [ "$V2" = 1 ]; then OTHER_TOP=$(cg_host_dir host-hostile-other ""); else OTHER_TOP=$(cg_host_dir host-hostile-other pids); fi
+    cg_tree_dump "$OTHER_TOP" $TREE_FILES >"$BATS_TEST_TMPDIR/other-before"
+    # this container's id and bundle, the other's pid: the runtime never
+    # hands a hook such a state; the hook must not restore this container's
+    # image into the other one
+    state_of "$ID" | jq -c --argjson p "$other_pid" '.pid = $p' >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr "$CGBIND" restore --image "$IMG" <"$BATS_TEST_TMPDIR/state"
+    diff "$BATS_TEST_TMPDIR/other-before" <(cg_tree_dump "$OTHER_TOP" $TREE_FILES)
+    check_refusal 3 ""
+}
+
+@test "state: a pid that is not a container (shares the hook's mount namespace)" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    sleep 1000 &
+    OTHER_PID=$!
+    state_of "$ID" | jq -c --argjson p "$OTHER_PID" '.pid = $p' >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr "$CGBIND" restore --image "$IMG" <"$BATS_TEST_TMPDIR/state"
+    check_refusal 3 "shares the hook's mount namespace"
+}
+
+@test "state: a bundle whose rootfs is a symlink to / (prestart view) is refused" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    local bundle=$BATS_TEST_TMPDIR/evil-bundle
+    mkdir -p "$bundle"
+    ln -s / "$bundle/rootfs"
+    echo '{ "root": { "path": "rootfs" } }' >"$bundle/config.json"
+    # a process in its own mount namespace that has not pivoted: what a
+    # prestart hook sees; with rootfs "/" every host cgroup mount would look
+    # like one of the container's
+    unshare -m --propagation private sleep 1000 &
+    OTHER_PID=$!
+    wait_for "[ \"\$(readlink /proc/$OTHER_PID/ns/mnt)\" != \"\$(readlink /proc/self/ns/mnt)\" ]"
+    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"host-hostile-evil\",\"status\":\"creating\",\"pid\":$OTHER_PID,\"bundle\":\"$bundle\"}" >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr "$CGBIND" restore --image "$IMG" <"$BATS_TEST_TMPDIR/state"
+    check_refusal 3 "hierarchy ("
+}
+
+@test "state: a config.json that is not JSON" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    local bundle=$BATS_TEST_TMPDIR/bad-bundle
+    mkdir -p "$bundle/rootfs"
+    echo 'root: { path: rootfs' >"$bundle/config.json"
+    state_of "$ID" | jq -c --arg b "$bundle" '.bundle = $b' >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr "$CGBIND" restore --image "$IMG" <"$BATS_TEST_TMPDIR/state"
+    check_refusal 2 "bundle config (config.json): not valid JSON"
+}
+
+@test "state: config.json is a FIFO (must not hang)" {
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    local bundle=$BATS_TEST_TMPDIR/fifo-bundle
+    mkdir -p "$bundle/rootfs"
+    mkfifo "$bundle/config.json"
+    state_of "$ID" | jq -c --arg b "$bundle" '.bundle = $b' >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr timeout 10 "$CGBIND" restore --image "$IMG" <"$BATS_TEST_TMPDIR/state"
+    [ "$status" -ne 124 ] # timeout(1)'s status: the hook hung
+    check_refusal 2 "config.json"
+}
+
+# ---- without openat2 (old kernel, or a seccomp profile that blocks it) ----
+# test/no-openat2/cgbind-no-openat2 runs cgbind under a filter that makes
+# openat2 fail; cgbind must then take its O_NOFOLLOW walk and still work, and
+# still refuse what it refuses.
+
+no_openat2() { # ERRNO restore-args...
+    local e=$1
+    shift
+    state_of "$ID" >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr env CGBIND_REAL="$CGBIND" CGBIND_NO_OPENAT2_ERRNO="$e" \
+        "$CGBIND_SRC/test/no-openat2/cgbind-no-openat2" restore --image "$IMG" "$@" \
+        <"$BATS_TEST_TMPDIR/state"
+    echo "status $status, stderr: $stderr"
+}
+
+@test "openat2 failing with ENOSYS: the fallback walk restores" {
+    image "{}" "$(child '"app"' '{}' "$(child '"web"')")"
+    no_openat2 ENOSYS
+    [ "$status" -eq 0 ]
+    [ -d "${TOPS%% *}/app/web" ]
+}
+
+@test "openat2 failing with EPERM: the fallback walk restores" {
+    image "{}" "$(child '"app"' '{}' "$(child '"web"')")"
+    no_openat2 EPERM
+    [ "$status" -eq 0 ]
+    [ -d "${TOPS%% *}/app/web" ]
+}
+
+@test "openat2 failing: a hostile name is still refused" {
+    image "{}" "$(child '"../../escape"' '{ "pids.max": "5" }')"
+    no_openat2 ENOSYS
+    check_refusal 2 "contains '/'"
+}
+
+# ---- the seccomp sandbox of the real binary ----
+# cgbind loads its filter after it has located the container and before it
+# parses the image; it then takes flock(2) on the top-level directories. While
+# this test holds that lock, cgbind waits inside flock with its filter loaded:
+# /proc/<pid>/status shows it, and a system call made in it shows what the
+# filter does with it (made by ptrace: no test switch in the product).
+
+hold_lock() {
+    exec {LOCK_FD}<"${TOPS%% *}"
+    flock -x "$LOCK_FD"
+}
+
+release_lock() {
+    flock -u "$LOCK_FD"
+    exec {LOCK_FD}<&-
+}
+
+# start_blocked [restore args...]: a restore of an image with no sub-cgroup,
+# stopped in flock; sets CGBIND_PID.
+start_blocked() {
+    image "{}" ""
+    hold_lock
+    state_of "$ID" >"$BATS_TEST_TMPDIR/state"
+    "$CGBIND" restore --image "$IMG" "$@" <"$BATS_TEST_TMPDIR/state" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+    CGBIND_PID=$!
+    wait_for "grep -q locks_lock_inode_wait /proc/$CGBIND_PID/wchan 2>/dev/null"
+}
+
+# finish: releases the lock and returns cgbind's exit status in $status.
+finish() {
+    release_lock
+    status=0
+    wait "$CGBIND_PID" || status=$?
+    CGBIND_PID=
+    cat "$BATS_TEST_TMPDIR/err"
+}
+
+status_field() { # pid field
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# A small ptrace helper (x86_64): makes a process that is blocked in a system
+# call run one more system call NR(ARG), prints its return value (or
+# "killed SIGNAL"), then restarts the call it was blocked in.
+build_injector() {
+    INJECT=$BATS_RUN_TMPDIR/inject-syscall
+    [ -x "$INJECT" ] && return 0
+    [ "$(uname -m)" = x86_64 ] || {
+        echo "the syscall injector is written for x86_64 only" >&2
+        return 1
+    }
+    cat >"$INJECT.c" <<'C'
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+static void die(const char *what)
+{
+        perror(what);
+        exit(2);
+}
+
+int main(int argc, char **argv)
+{
+        if (argc != 4)
+                return 2;
+        pid_t pid = (pid_t)atoi(argv[1]);
+        long nr = atol(argv[2]), arg = atol(argv[3]);
+        int st;
+        struct user_regs_struct saved, regs;
+
+        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+                die("PTRACE_SEIZE");
+        if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
+                die("PTRACE_INTERRUPT");
+        if (waitpid(pid, &st, __WALL) < 0)
+                die("waitpid");
+        if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0)
+                die("PTRACE_GETREGS");
+        /* blocked in a system call: the instruction before rip is "syscall" (0f 05) */
+        errno = 0;
+        long text = ptrace(PTRACE_PEEKTEXT, pid, (void *)(saved.rip - 2), 0);
+        if (errno || (text & 0xffff) != 0x050f || (long)saved.orig_rax < 0) {
+                fprintf(stderr, "not stopped in a system call\n");
+                return 2;
+        }
+        regs = saved;
+        regs.rip = saved.rip - 2;
+        regs.rax = (unsigned long long)nr;
+        regs.orig_rax = (unsigned long long)-1; /* no restart of the interrupted call yet */
+        regs.rdi = (unsigned long long)arg;
+        if (ptrace(PTRACE_SETREGS, pid, 0, &regs) < 0)
+                die("PTRACE_SETREGS");
+        /* to the entry of the injected call, then to its exit, or to its death:
+         * seccomp's kill is a SIGSYS that the tracer sees first and passes on */
+        int sig = 0;
+        for (int stop = 0; stop < 2;) {
+                if (ptrace(sig ? PTRACE_CONT : PTRACE_SYSCALL, pid, 0, (void *)(long)sig) < 0)
+                        die("PTRACE_SYSCALL");
+                if (waitpid(pid, &st, __WALL) < 0)
+                        die("waitpid");
+                if (WIFSIGNALED(st)) {
+                        printf("killed %d\n", WTERMSIG(st));
+                        return 0;
+                }
+                if (WIFEXITED(st)) {
+                        printf("exited %d\n", WEXITSTATUS(st));
+                        return 0;
+                }
+                sig = WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st);
+                if (!sig)
+                        stop++;
+        }
+        if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
+                die("PTRACE_GETREGS");
+        long long result = (long long)regs.rax;
+        /* restart the call it was blocked in, as the kernel would have */
+        saved.rip -= 2;
+        saved.rax = saved.orig_rax;
+        if (ptrace(PTRACE_SETREGS, pid, 0, &saved) < 0)
+                die("PTRACE_SETREGS");
+        /* a killed call shows its exit first: its SIGSYS comes on the way out */
+        if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0)
+                die("PTRACE_SYSCALL");
+        if (waitpid(pid, &st, __WALL) < 0)
+                die("waitpid");
+        if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP) {
+                sig = WSTOPSIG(st);
+                if (ptrace(PTRACE_CONT, pid, 0, (void *)(long)sig) < 0)
+                        die("PTRACE_CONT");
+                if (waitpid(pid, &st, __WALL) < 0)
+                        die("waitpid");
+        }
+        if (WIFSIGNALED(st)) {
+                printf("killed %d\n", WTERMSIG(st));
+                return 0;
+        }
+        if (!WIFSTOPPED(st)) {
+                printf("exited %d\n", WEXITSTATUS(st));
+                return 0;
+        }
+        printf("%lld\n", result);
+        if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0)
+                die("PTRACE_DETACH");
+        return 0;
+}
+C
+    cc -O1 -o "$INJECT" "$INJECT.c"
+}
+
+SYS_getppid=110 # x86_64
+SYS_unshare=272
+
+@test "seccomp: the filter is loaded (Seccomp: 2, one more filter, no_new_privs) once cgbind waits for its lock" {
+    local own_filters
+    own_filters=$(status_field $$ Seccomp_filters)
+    start_blocked
+    [ "$(status_field "$CGBIND_PID" Seccomp)" = 2 ]
+    [ "$(status_field "$CGBIND_PID" Seccomp_filters)" = $((own_filters + 1)) ]
+    [ "$(status_field "$CGBIND_PID" NoNewPrivs)" = 1 ]
+    finish
+    [ "$status" -eq 0 ]
+}
+
+@test "seccomp: with --no-sandbox no filter is loaded (the control)" {
+    start_blocked --no-sandbox
+    [ "$(status_field "$CGBIND_PID" Seccomp)" = "$(status_field $$ Seccomp)" ]
+    [ "$(status_field "$CGBIND_PID" Seccomp_filters)" = "$(status_field $$ Seccomp_filters)" ]
+    [ "$(status_field "$CGBIND_PID" NoNewPrivs)" = "$(status_field $$ NoNewPrivs)" ]
+    finish
+    [ "$status" -eq 0 ]
+}
+
+@test "seccomp: a system call outside the allowlist fails with EPERM in the real binary" {
+    build_injector
+    start_blocked
+    run "$INJECT" "$CGBIND_PID" $SYS_getppid 0
+    echo "getppid in cgbind: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = -1 ] # -EPERM
+    # cgbind goes on and finishes its restore
+    finish
+    [ "$status" -eq 0 ]
+}
+
+@test "seccomp: the same system call succeeds with --no-sandbox (the control)" {
+    build_injector
+    start_blocked --no-sandbox
+    run "$INJECT" "$CGBIND_PID" $SYS_getppid 0
+    echo "getppid in cgbind: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = $$ ] || [ "$output" -gt 1 ]
+    finish
+    [ "$status" -eq 0 ]
+}
+
+@test "seccomp: a killed system call (unshare) ends cgbind with SIGSYS, nothing changed" {
+    build_injector
+    start_blocked
+    run "$INJECT" "$CGBIND_PID" $SYS_unshare 0
+    echo "unshare in cgbind: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "killed 31" ] # SIGSYS
+    finish
+    [ "$status" -eq $((128 + 31)) ]
+    snapshot >"$BATS_TEST_TMPDIR/after"
+    diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "hygiene: a descriptor the runtime leaks into the hook is closed before the hook works" {
+    # a file open on fd 7 of the hook's parent, inherited across exec
+    exec 7>"$BATS_TEST_TMPDIR/leaked"
+    start_blocked
+    exec 7>&-
+    local fds
+    fds=$(ls -l "/proc/$CGBIND_PID/fd/")
+    echo "$fds"
+    # the listing is readable (root reads a non-dumpable process's fds)
+    [[ "$fds" == *" 2 -> "* ]]
+    [[ "$fds" != *"$BATS_TEST_TMPDIR/leaked"* ]]
+    # what cgbind holds is beneath the container's cgroups, or stdio
+    finish
+    [ "$status" -eq 0 ]
+}
+
+@test "hygiene: cgbind is not dumpable (PR_GET_DUMPABLE 0; prctl itself is blocked by the filter)" {
+    build_injector
+    local SYS_prctl=157 PR_GET_DUMPABLE=3
+    start_blocked --no-sandbox
+    run "$INJECT" "$CGBIND_PID" $SYS_prctl $PR_GET_DUMPABLE
+    [ "$status" -eq 0 ]
+    [ "$output" = 0 ]
+    finish
+    [ "$status" -eq 0 ]
+    start_blocked
+    run "$INJECT" "$CGBIND_PID" $SYS_prctl $PR_GET_DUMPABLE
+    [ "$output" = -1 ] # -EPERM
+    finish
+    [ "$status" -eq 0 ]
+}
