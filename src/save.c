@@ -128,10 +128,11 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
                 }
                 (*n)++;
         }
-        if (r >= 0) {
+        /* qsort's base must not be NULL, even for zero elements */
+        if (r >= 0 && n_files)
                 qsort(files, n_files, sizeof(char *), cmp_str);
+        if (r >= 0 && n_dirs)
                 qsort(dirs, n_dirs, sizeof(char *), cmp_str);
-        }
         for (size_t i = 0; r >= 0 && i < n_files; i++)
                 r = record_prop(c, dir_fd, h, node, files[i]);
         for (size_t i = 0; r >= 0 && i < n_dirs; i++) {

@@ -102,6 +102,19 @@ for t in "$BUILD"/test/unit/test-*; do
 done
 count_tap "unit" "$RESULTS/unit.tap"
 
+# The fuzz corpus (test/fuzz/corpus), replayed through every fuzz target.
+replay_corpus() { # build-dir tap-file
+    local t
+    : >"$2"
+    for t in "$1"/test/fuzz/fuzz-*-replay; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        "$t" "$SRC/test/fuzz/corpus/$(basename "$t" -replay)" >>"$2" 2>&1 || true
+    done
+}
+say "fuzz corpus replay"
+replay_corpus "$BUILD" "$RESULTS/fuzz.tap"
+count_tap "fuzz corpus" "$RESULTS/fuzz.tap"
+
 # --- host suites ----------------------------------------------------------
 HL=$(host_layout)
 say "bats on this host ($HL)"
@@ -110,6 +123,47 @@ start=$(date +%s)
 bats --tap $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1
 count_tap "bats host ($HL)" "$RESULTS/host.tap"
 echo "    $(($(date +%s) - start)) s"
+
+# The suites that restore for real, on this host's layout.
+core_suites() {
+    suites_for "$HL" | grep -E '/(roundtrip-v1|roundtrip-v2|modes|rollback)\.bats$'
+}
+
+# --- without openat2 (an old kernel, or a seccomp profile that blocks it) --
+say "bats on this host with openat2 failing (ENOSYS)"
+# shellcheck disable=SC2046
+CGBIND_REAL=$CGBIND_BIN CGBIND_NO_OPENAT2_WRAPPER=$SRC/$BUILD/test/no-openat2/no-openat2 \
+    CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap $(core_suites) \
+    >"$RESULTS/no-openat2.tap" 2>&1
+count_tap "bats host, no openat2" "$RESULTS/no-openat2.tap"
+
+# --- ASan and UBSan -------------------------------------------------------
+# The seccomp filter stays on (as users run it); LeakSanitizer's exit check
+# needs clone and ptrace, which the filter forbids, so leaks are not checked.
+say "ASan and UBSan build"
+ASAN=${BUILD}-asan
+if [ ! -f "$ASAN/build.ninja" ]; then
+    meson setup "$ASAN" -Db_sanitize=address,undefined >/dev/null
+fi
+if ninja -C "$ASAN" >/dev/null; then
+    export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    : >"$RESULTS/asan-unit.tap"
+    for t in "$ASAN"/test/unit/test-*; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >>"$RESULTS/asan-unit.tap" 2>&1 || true
+    done
+    replay_corpus "$ASAN" "$RESULTS/asan-fuzz.tap"
+    cat "$RESULTS/asan-fuzz.tap" >>"$RESULTS/asan-unit.tap"
+    count_tap "ASan+UBSan unit, corpus" "$RESULTS/asan-unit.tap"
+    # shellcheck disable=SC2046
+    CGBIND_BIN=$SRC/$ASAN/cgbind bats --tap $(core_suites) test/bats/hostile.bats \
+        >"$RESULTS/asan-bats.tap" 2>&1
+    count_tap "ASan+UBSan bats host" "$RESULTS/asan-bats.tap"
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+else
+    echo "    the sanitizer build failed"
+    FAILED=$((FAILED + 1))
+fi
 
 # --- VM suites ------------------------------------------------------------
 # vm_suite LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run
