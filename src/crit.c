@@ -330,8 +330,15 @@ int image_parse_crit(const struct json *root, struct cgbind_image *img, struct c
                         continue; /* the container is not in this hierarchy: nothing below it */
                 char top[4096];
                 snprintf(top, sizeof(top), "%.*s", (int)prefix, path);
-                if (!top[0])
-                        snprintf(top, sizeof(top), "/");
+                if (!top[0] || streq(top, "/")) {
+                        /* the container has no cgroup of its own here (runc leaves
+                         * misc alone): as save does, leave the hierarchy out */
+                        free(h->controllers);
+                        free(h->init);
+                        *h = (struct image_hierarchy){ 0 };
+                        img->n_hierarchies--;
+                        continue;
+                }
                 /* where the root task sat below the top-level: the image's init */
                 const char *init = path + prefix;
                 while (*init == '/')
