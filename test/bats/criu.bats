@@ -73,7 +73,9 @@ load criu-helpers
     fi
     restore_ck ck-crit soft
     [ "$status" -eq 0 ]
-    state_of ck-crit | "$CGBIND" restore --mode full --image "$BATS_TEST_TMPDIR/crit.json"
+    # a CRIU image names every hierarchy of the host, also ones the runtime
+    # left the container out of (rdma, misc after a restore): --skip-missing
+    state_of ck-crit | "$CGBIND" restore --mode full --skip-missing --image "$BATS_TEST_TMPDIR/crit.json"
     local got
     got=$(limits_of ck-crit)
     echo "from CRIU's image: $got"
