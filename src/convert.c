@@ -257,30 +257,6 @@ static int v1_props_to_v2(struct conv *c, const struct cg_node *src, struct cg_n
         return r;
 }
 
-static int union_node(struct cg_node *dst, const struct cg_node *src)
-{
-        for (size_t i = 0; i < src->n_props; i++)
-                if (!get(dst, src->props[i].name)) {
-                        int r = cg_node_add_prop(dst, src->props[i].def, src->props[i].name,
-                                                 src->props[i].value);
-                        if (r < 0)
-                                return r;
-                }
-        bool was_empty = dst->n_children == 0;
-        for (size_t i = 0; i < src->n_children; i++) {
-                struct cg_node *dc = NULL;
-                for (size_t k = 0; !was_empty && k < dst->n_children && !dc; k++)
-                        if (streq(dst->children[k].name, src->children[i].name))
-                                dc = &dst->children[k];
-                if (!dc && !(dc = cg_node_add_child(dst, src->children[i].name)))
-                        return -ENOMEM;
-                int r = union_node(dc, &src->children[i]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 static void add_controller(char *set, size_t size, const char *ctl)
 {
         if (controller_list_has(set, ctl))
@@ -339,7 +315,7 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
         for (size_t i = 0; r >= 0 && i < img->n_hierarchies; i++) {
                 if (img->hierarchies[i].version != CG_V1)
                         continue;
-                r = union_node(&merged, &img->hierarchies[i].root);
+                r = cg_node_merge(&merged, &img->hierarchies[i].root, NULL);
                 if (!init)
                         init = img->hierarchies[i].init;
         }

@@ -68,6 +68,38 @@ int cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *
         return 0;
 }
 
+int cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *controllers)
+{
+        for (size_t i = 0; i < src->n_props; i++) {
+                const struct cg_prop *p = &src->props[i];
+                bool have = false;
+                for (size_t k = 0; k < dst->n_props && !have; k++)
+                        have = streq(dst->props[k].name, p->name);
+                bool keep = !controllers || !p->def->controller ||
+                            controller_list_has(controllers, p->def->controller);
+                if (!have && keep) {
+                        int r = cg_node_add_prop(dst, p->def, p->name, p->value);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        /* the first tree merged into an empty node needs no name search */
+        bool was_empty = dst->n_children == 0;
+        for (size_t i = 0; i < src->n_children; i++) {
+                const struct cg_node *sc = &src->children[i];
+                struct cg_node *dc = NULL;
+                for (size_t k = 0; !was_empty && k < dst->n_children && !dc; k++)
+                        if (streq(dst->children[k].name, sc->name))
+                                dc = &dst->children[k];
+                if (!dc && !(dc = cg_node_add_child(dst, sc->name)))
+                        return -ENOMEM;
+                int r = cg_node_merge(dc, sc, controllers);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 struct cg_node *cg_node_add_child(struct cg_node *n, const char *name)
 {
         struct cg_node *c = realloc(n->children, (n->n_children + 1) * sizeof(*c));

@@ -29,41 +29,6 @@ static bool usable(const struct located_hierarchy *h)
         return h && !h->refused && h->dirfd >= 0;
 }
 
-static bool keep_prop(const struct cg_prop *p, const char *controllers)
-{
-        return !p->def->controller || controller_list_has(controllers, p->def->controller);
-}
-
-/* dst += src, keeping only the properties of controllers. */
-static int merge_node(struct cg_node *dst, const struct cg_node *src, const char *controllers)
-{
-        for (size_t i = 0; i < src->n_props; i++) {
-                const struct cg_prop *p = &src->props[i];
-                bool have = false;
-                for (size_t k = 0; k < dst->n_props && !have; k++)
-                        have = streq(dst->props[k].name, p->name);
-                if (!have && keep_prop(p, controllers)) {
-                        int r = cg_node_add_prop(dst, p->def, p->name, p->value);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        bool was_empty = dst->n_children == 0;
-        for (size_t i = 0; i < src->n_children; i++) {
-                const struct cg_node *sc = &src->children[i];
-                struct cg_node *dc = NULL;
-                for (size_t k = 0; !was_empty && k < dst->n_children && !dc; k++)
-                        if (streq(dst->children[k].name, sc->name))
-                                dc = &dst->children[k];
-                if (!dc && !(dc = cg_node_add_child(dst, sc->name)))
-                        return -ENOMEM;
-                int r = merge_node(dc, sc, controllers);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 static struct match_target *add_target(struct match *m, struct located_hierarchy *lh)
 {
         for (size_t i = 0; i < m->n; i++)
@@ -214,7 +179,7 @@ int match_image(const struct cgbind_image *img, struct located *loc, bool skip_m
                                 r = -ENOMEM;
                                 break;
                         }
-                        r = merge_node(&t->image->root, &ih->root, carrier->controllers);
+                        r = cg_node_merge(&t->image->root, &ih->root, carrier->controllers);
                         if (r >= 0)
                                 r = append_label(t, label);
                 }

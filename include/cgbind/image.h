@@ -62,6 +62,9 @@ int cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *
                      const char *value);
 struct cg_node *cg_node_add_child(struct cg_node *n, const char *name);
 void cg_node_free(struct cg_node *n);
+/* dst += src by sub-cgroup name; a property dst has already stays. With
+ * controllers, only the properties of those controllers (and core files). */
+int cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *controllers);
 /* Sets *ret_dup to a child name that appears twice, or NULL. */
 int cg_node_find_duplicate(const struct cg_node *n, const char **ret_dup);
 
