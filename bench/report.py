@@ -15,6 +15,12 @@ PROPS_TEXT = {
     "plain": "cpu: cgroup.clone_children, cpu.shares, cpu.idle; pids: pids.max",
     "cfs": "cpu: cpu.cfs_period_us, cpu.cfs_quota_us, cpu.shares; pids: pids.max",
 }
+PROPS_TEXT_V2 = {
+    "plain": "cpu.weight, pids.max, and \"+cpu +pids\" in cgroup.subtree_control of the top-level and "
+             "every node with children",
+    "memory": "cpu.weight, memory.high, pids.max, and \"+cpu +memory +pids\" in cgroup.subtree_control "
+              "of the top-level and every node with children",
+}
 CONTENDER_TEXT = {
     "floor": "floor",
     "cgbind": "cgbind restore",
@@ -36,6 +42,8 @@ def read_meta(path):
             if k == "image-size":
                 n, b = v.split()
                 sizes[int(n)] = int(b)
+            elif k == "plan-check":
+                meta.setdefault("plan-checks", []).append(v)
             else:
                 meta[k] = v
     return meta, sizes
@@ -83,6 +91,8 @@ def main():
 
     print("cgbind benchmark, %s" % meta.get("date", "?"))
     print("  machine: Linux %s" % meta.get("host", "?"))
+    if "vm" in meta:
+        print("  in the %s" % meta["vm"])
     print("  cgbind %s, buildtype %s; runc %s; cgroup-tools %s" % (
         meta.get("cgbind", "?"), meta.get("buildtype", "?"), meta.get("runc", "?"),
         meta.get("cgconfigparser", "?")))
@@ -92,9 +102,20 @@ def main():
         print("  B (--compare): %s" % meta["compare"])
     print("  load average (1, 5, 15 min): %s at start, %s at end" % (
         meta.get("load-start", "?"), meta.get("load-end", "?")))
+    if "host-load-start" in meta:
+        print("  the host's load average: %s at start, %s at end" % (
+            meta.get("host-load-start", "?"), meta.get("host-load-end", "?")))
     props = meta.get("props", "plain")
-    print("  tree: N sub-cgroups in each of 2 v1 hierarchies, fan-out 10; per node %s"
-          % PROPS_TEXT.get(props, props))
+    if meta.get("layout") == "v2":
+        print("  tree: N sub-cgroups in the cgroup2 hierarchy, fan-out 10, plus init/ (the container's "
+              "init is moved there first); per node %s" % PROPS_TEXT_V2.get(props, props))
+    else:
+        print("  tree: N sub-cgroups in each of 2 v1 hierarchies, fan-out 10; per node %s"
+              % PROPS_TEXT.get(props, props))
+    for pc in meta.get("plan-checks", []):
+        n, _, res = pc.partition(" ")
+        print("  plan check N=%s: cgbind restore --dry-run %s" % (
+            n, "lists exactly the floor's calls" if res == "same" else "DIFFERS from the floor: " + res))
     print("  every restore run: a fresh `runc create` container (not started); wall = fork..wait of "
           "the one process, stdin/files ready")
     print()

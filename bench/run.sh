@@ -1,13 +1,27 @@
 #!/bin/bash
 # bench/run.sh: cgbind restore and save against the syscall floor, a shell
 # script and libcgroup's cgconfigparser, on real runc containers (created,
-# not started) on this host's cgroup v1 hierarchies. Prints one table.
+# not started) on this host's cgroup v1 hierarchies (cpu and pids), or in
+# the single hierarchy of a pure cgroup v2 host. Prints one table.
 # It is a benchmark, not a test: it never fails on a slow figure.
 #
-#   sudo bench/run.sh [--runs N] [--sizes "10 100 1000 10000"] [--props plain|cfs]
+#   sudo bench/run.sh [--runs N] [--sizes "10 100 1000 10000"] [--props plain|cfs|memory]
 #                     [--contenders "floor cgbind cgbind-nosandbox shell cgconfigparser"]
-#                     [--shell-runs-max N] [--no-save] [--no-empty] [--results FILE]
+#                     [--shell-runs-max N] [--cgconfigparser-runs-max N] [--cap-from SIZE]
+#                     [--cap CONTENDER@SIZE=N]...
+#                     [--no-save] [--no-empty] [--results FILE]
 #                     [--cgbind BIN] [--compare BIN]
+#                     [--vm v2 [--vm-timeout SEC] [--vm-mem MiB]]
+#
+# --props: plain or cfs on v1; plain or memory on v2 (see bench/README.md).
+# --shell-runs-max and --cgconfigparser-runs-max cap that contender's runs
+# at sizes of --cap-from (10000) and up. --cap shell@1000=1 gives that one
+# contender at most 1 run at that one size (0: none); it can be repeated.
+#
+# --vm v2 installs and builds on this host, then boots the cgroup v2 test VM
+# (test/vm/run.sh --layout v2) and runs this script there with the other
+# options; the raw results come back through the VM's output share (into
+# --results FILE, if given) and the table is printed here.
 #
 # --cgbind BIN measures that binary instead of building the tree's own;
 # --compare BIN adds it as contender "cgbind-b" (default flags), interleaved
@@ -27,6 +41,13 @@ SIZES="10 100 1000 10000"
 PROPS=plain
 CONTENDERS="floor cgbind cgbind-nosandbox shell cgconfigparser"
 SHELL_RUNS_MAX=
+CGCP_RUNS_MAX=
+CAP_FROM=10000
+declare -A CAP
+VM=
+VM_TIMEOUT=7200
+VM_MEM=3072
+INNER_ARGS=()
 DO_SAVE=1
 DO_EMPTY=1
 RESULTS=
@@ -38,23 +59,87 @@ usage() {
     exit "${1:-0}"
 }
 
+die() {
+    echo "run.sh: $*" >&2
+    exit 2
+}
+
+# an option's value: present, and not the next option
+need_arg() {
+    if [ $# -lt 2 ] || [[ $2 == --* ]]; then
+        die "$1 needs a value"
+    fi
+}
+
+# number NAME VALUE MIN: a decimal integer >= MIN
+number() {
+    if ! [[ $2 =~ ^[0-9]{1,9}$ ]] || [ "$2" -lt "$3" ]; then
+        die "$1 '$2': not a whole number >= $3"
+    fi
+}
+
 while [ $# -gt 0 ]; do
+    case $1 in
+    --runs | --sizes | --props | --contenders | --shell-runs-max | --cgconfigparser-runs-max | \
+        --cap-from | --cap | --results | --cgbind | --compare | --vm | --vm-timeout | --vm-mem)
+        need_arg "$@" ;;
+    esac
+    # what the run inside the VM gets: everything but the VM's own options and --results
+    case $1 in
+    --vm | --vm-timeout | --vm-mem | --results) ;;
+    --no-save | --no-empty | -h | --help) INNER_ARGS+=("$1") ;;
+    *) INNER_ARGS+=("$1" "${2-}") ;;
+    esac
     case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --props) PROPS=$2; shift 2 ;;
     --contenders) CONTENDERS=$2; shift 2 ;;
     --shell-runs-max) SHELL_RUNS_MAX=$2; shift 2 ;;
+    --cgconfigparser-runs-max) CGCP_RUNS_MAX=$2; shift 2 ;;
+    --cap-from) CAP_FROM=$2; shift 2 ;;
+    --cap)
+        [[ $2 =~ ^([a-z-]+)@([0-9]{1,6})=([0-9]{1,6})$ ]] || die "--cap '$2': not CONTENDER@SIZE=RUNS"
+        CAP[${BASH_REMATCH[1]}@${BASH_REMATCH[2]}]=${BASH_REMATCH[3]}
+        shift 2
+        ;;
     --no-save) DO_SAVE=0; shift ;;
     --no-empty) DO_EMPTY=0; shift ;;
     --results) RESULTS=$2; shift 2 ;;
     --cgbind) CGBIND=$2; shift 2 ;;
     --compare) CGBIND_B=$2; shift 2 ;;
+    --vm) VM=$2; shift 2 ;;
+    --vm-timeout) VM_TIMEOUT=$2; shift 2 ;;
+    --vm-mem) VM_MEM=$2; shift 2 ;;
     -h | --help) usage 0 ;;
-    *) echo "run.sh: unknown argument $1" >&2; usage 2 ;;
+    *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-case $PROPS in plain | cfs) ;; *) echo "run.sh: --props plain or cfs" >&2; exit 2 ;; esac
+number --runs "$RUNS" 1
+[ -n "$SIZES" ] || die "--sizes: give at least one size"
+for n in $SIZES; do
+    number "--sizes: size" "$n" 1
+    [ "$n" -le 100000 ] || die "--sizes: size $n is above 100000"
+done
+[ -z "$SHELL_RUNS_MAX" ] || number --shell-runs-max "$SHELL_RUNS_MAX" 1
+[ -z "$CGCP_RUNS_MAX" ] || number --cgconfigparser-runs-max "$CGCP_RUNS_MAX" 1
+number --cap-from "$CAP_FROM" 1
+number --vm-timeout "$VM_TIMEOUT" 60
+number --vm-mem "$VM_MEM" 512
+case $VM in '' | v2) ;; *) die "--vm: only v2 (the cgroup v2 test VM; a v1 host runs the v1 half itself)" ;; esac
+[ -z "$VM" ] || [ -z "${CGBIND_VM:-}" ] || die "--vm: already inside the test VM"
+
+# the layout decides the tree: cpu and pids v1 hierarchies, or the one cgroup2
+if [ -n "$VM" ] || [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+    LAYOUT=v2
+else
+    LAYOUT=v1
+fi
+case $LAYOUT:$PROPS in
+v1:plain | v1:cfs | v2:plain | v2:memory) ;;
+v1:*) die "--props: plain or cfs on a cgroup v1 host" ;;
+*) die "--props: plain or memory on a cgroup v2 host" ;;
+esac
 if [ -n "$CGBIND_B" ]; then
     [ -x "$CGBIND_B" ] || { echo "run.sh: --compare $CGBIND_B: not an executable" >&2; exit 2; }
     CGBIND_B=$(readlink -f "$CGBIND_B")
@@ -65,14 +150,21 @@ for c in $CONTENDERS; do
     *) echo "run.sh: unknown contender $c" >&2; exit 2 ;;
     esac
 done
+for k in "${!CAP[@]}"; do
+    [[ " $CONTENDERS " == *" ${k%@*} "* ]] || die "--cap $k: ${k%@*} is not a contender of this run"
+done
 
 log() { echo "bench: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root (it creates runc containers and cgroups)" >&2; exit 2; }
-[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || {
-    echo "run.sh: this runner is written for cgroup v1 hierarchies (cpu, pids); this host is cgroup v2" >&2
-    exit 2
+# v1_mounted CONTROLLER: a v1 hierarchy with that controller is mounted
+v1_mounted() {
+    awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) f = 1 }
+        END { exit !f }' /proc/self/mountinfo
 }
+if [ "$LAYOUT" = v1 ] && ! { v1_mounted cpu && v1_mounted pids; }; then
+    die "this host has neither cgroup2 at /sys/fs/cgroup nor v1 cpu and pids hierarchies"
+fi
 
 need_pkgs=()
 command -v runc >/dev/null || need_pkgs+=(runc)
@@ -85,6 +177,8 @@ if [[ " $CONTENDERS " == *" cgconfigparser "* ]] && ! command -v cgconfigparser 
     need_pkgs+=(cgroup-tools)
 fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
+    # the test VM's root is the host's, read-only, with no network: install there first
+    [ -z "${CGBIND_VM:-}" ] || die "missing in the VM: ${need_pkgs[*]} (install them on the host: bench/run.sh --vm v2 does)"
     log "installing ${need_pkgs[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >&2
 fi
@@ -94,6 +188,10 @@ CGBIND_GIVEN=${CGBIND:+1}
 if [ -n "$CGBIND" ]; then
     [ -x "$CGBIND" ] || { echo "run.sh: --cgbind $CGBIND: not an executable" >&2; exit 2; }
     CGBIND=$(readlink -f "$CGBIND")
+elif [ -n "${CGBIND_VM:-}" ]; then
+    # built on the host by --vm just before the VM booted (building under TCG takes minutes)
+    CGBIND=$BUILD/cgbind
+    [ -x "$CGBIND" ] || die "$CGBIND is missing: build on the host first (bench/run.sh --vm v2 does)"
 else
     if [ ! -f "$BUILD/build.ninja" ]; then
         (cd "$SRC" && meson setup "$BUILD" >&2)
@@ -106,10 +204,50 @@ TOOLS=$BUILD/bench-tools
 mkdir -p "$TOOLS"
 for t in timer floor readfloor; do
     if [ ! -x "$TOOLS/$t" ] || [ "$BENCH/$t.c" -nt "$TOOLS/$t" ]; then
+        [ -z "${CGBIND_VM:-}" ] || die "$TOOLS/$t is missing or stale: build on the host first"
         cc -O2 -Wall -Wextra -o "$TOOLS/$t" "$BENCH/$t.c"
     fi
 done
 TIMER=$TOOLS/timer
+
+# ---- --vm v2: everything is installed and built; boot the VM and run there ----
+if [ -n "$VM" ]; then
+    [ -x "$SRC/test/vm/run.sh" ] || die "test/vm/run.sh is missing"
+    # the guest hides the host's /tmp and /var/tmp: the tree must be elsewhere
+    case $(cd "$SRC" && pwd -P) in /tmp/* | /var/tmp/*) die "--vm: the tree must not be below /tmp or /var/tmp" ;; esac
+    if [ -n "$RESULTS" ]; then
+        mkdir -p "$(dirname "$RESULTS")"
+        : >"$RESULTS" || die "--results $RESULTS: cannot write"
+    fi
+    VM_OUT=$(mktemp -d /var/tmp/cgbind-bench-vm.XXXXXX)
+    trap 'rm -rf "$VM_OUT"' EXIT
+    host_desc="$(uname -r), $(nproc) cpus, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    log "booting the cgroup v2 VM (timeout ${VM_TIMEOUT}s, ${VM_MEM} MiB): bench/run.sh ${INNER_ARGS[*]}"
+    rc=0
+    (cd "$SRC" && test/vm/run.sh --layout v2 --timeout "$VM_TIMEOUT" --mem "$VM_MEM" --out "$VM_OUT" \
+        --env "CGBIND_BENCH_HOST=$host_desc" --env "CGBIND_BENCH_HOST_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)" \
+        --env "CGBIND_BENCH_VM_MEM=$VM_MEM" \
+        -- bench/run.sh ${INNER_ARGS[@]+"${INNER_ARGS[@]}"}) || rc=$?
+    if [ ! -s "$VM_OUT/results.txt.meta" ]; then
+        echo "run.sh: the run in the VM failed (status $rc); no results came back" >&2
+        exit 1
+    fi
+    echo "host-load-end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$VM_OUT/results.txt.meta"
+    if [ -n "$RESULTS" ]; then
+        cp "$VM_OUT/results.txt" "$RESULTS"
+        cp "$VM_OUT/results.txt.meta" "$RESULTS.meta"
+        python3 "$BENCH/report.py" "$RESULTS.meta" "$RESULTS" >"$RESULTS.table"
+        log "raw results kept in $RESULTS and $RESULTS.meta, the table in $RESULTS.table"
+    fi
+    echo
+    python3 "$BENCH/report.py" "$VM_OUT/results.txt.meta" "$VM_OUT/results.txt"
+    [ "$rc" = 0 ] || log "warning: the run in the VM exited with status $rc"
+    exit "$rc"
+fi
+# inside the VM, the results go out through its output share
+if [ -n "${CGBIND_VM_OUT:-}" ] && [ -z "$RESULTS" ]; then
+    RESULTS=$CGBIND_VM_OUT/results.txt
+fi
 
 # ---- scratch space, containers, and cleanup of everything we create ----
 W=$(mktemp -d /tmp/cgbind-bench.XXXXXX)
@@ -127,14 +265,24 @@ remove_subtree() {
     done
 }
 
+# delete_container ID [DIR...]: DIRs are the container's own top-level
+# cgroups (from its /proc/PID/cgroup), never anything above them.
 delete_container() {
-    local id=$1
+    local id=$1 d
     shift
     remove_subtree "$@"
     runc kill "$id" KILL >/dev/null 2>&1 || true
     for _ in 1 2 3 4 5 6 7 8 9 10; do
         runc delete -f "$id" >/dev/null 2>&1 && break
         sleep 0.2
+    done
+    # on v2 the init's sub-cgroup is busy until the init is gone; what runc
+    # left of the container's own cgroups goes now
+    for d in "$@"; do
+        if [ -d "$d" ] && ! runc state "$id" >/dev/null 2>&1; then
+            remove_subtree "$d"
+            rmdir "$d" 2>/dev/null || true
+        fi
     done
 }
 
@@ -162,22 +310,34 @@ jq '.process.terminal = false | .process.args = ["/bin/sh", "-c", "sleep 3600"]'
     "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
 
 # host_dir PID CONTROLLER: "HOSTDIR REL" for the pid's cgroup in that v1
-# hierarchy, from /proc/PID/cgroup and our mount table (never assume /<id>).
+# hierarchy (CONTROLLER "" for cgroup2: the "0::" line), from /proc/PID/cgroup
+# and our mount table (never assume /<id>).
 host_dir() {
     local pid=$1 c=$2 path root mnt
-    path=$(awk -F: -v c="$c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
-        "/proc/$pid/cgroup")
-    read -r root mnt < <(awk -v c="$c" '$0 ~ / - cgroup / {
-        n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $4, $5; exit } }' \
-        /proc/self/mountinfo)
+    if [ -z "$c" ]; then
+        path=$(awk -F: '$1 == "0" && $2 == "" { print substr($0, 4) }' "/proc/$pid/cgroup")
+        read -r root mnt < <(awk '$0 ~ / - cgroup2 / { print $4, $5; exit }' /proc/self/mountinfo)
+    else
+        path=$(awk -F: -v c="$c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
+            "/proc/$pid/cgroup")
+        read -r root mnt < <(awk -v c="$c" '$0 ~ / - cgroup / {
+            n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $4, $5; exit } }' \
+            /proc/self/mountinfo)
+    fi
     [ -n "$path" ] && [ -n "$mnt" ] || return 1
     [ "$root" = / ] && root=
+    # the pid's cgroup must be inside what this mount shows
+    case $path in "$root" | "$root"/*) ;; *) return 1 ;; esac
     local rel=${path#"$root"}
     echo "$mnt$rel ${rel#/}"
 }
 
-# new_container: creates bench-<pid>-<n>; sets CURRENT, STATE, CPU_DIR,
-# PIDS_DIR, CPU_REL, PIDS_REL.
+# new_container: creates bench-<pid>-<n>; sets CURRENT, STATE, PID, and
+# HDIR[h] / HREL[h] for each hierarchy h of the layout (v1: cpu and pids,
+# v2: cg): the container's top-level cgroup on the host and its path below
+# the hierarchy's root.
+declare -A HDIR HREL
+if [ "$LAYOUT" = v2 ]; then HIERS=(cg); else HIERS=(cpu pids); fi
 new_container() {
     N_CTR=$((N_CTR + 1))
     local id=$ID_PREFIX$N_CTR
@@ -190,16 +350,25 @@ new_container() {
     fi
     STATE=$W/state.json
     runc state "$id" >"$STATE"
-    local pid
-    pid=$(jq -r .pid "$STATE")
-    read -r CPU_DIR CPU_REL < <(host_dir "$pid" cpu)
-    read -r PIDS_DIR PIDS_REL < <(host_dir "$pid" pids)
-    # never touch a hierarchy root: the container's cgroup must be below it
-    if [ -z "$CPU_REL" ] || [ -z "$PIDS_REL" ]; then
-        echo "run.sh: $id has no cgroup of its own" >&2
-        exit 1
-    fi
-    CUR_DIRS=("$CPU_DIR" "$PIDS_DIR")
+    PID=$(jq -r .pid "$STATE")
+    local h dir rel
+    for h in "${HIERS[@]}"; do
+        dir='' rel=
+        read -r dir rel < <(host_dir "$PID" "${h/cg/}") || true
+        # never touch a hierarchy root: the container's cgroup must be below it
+        if [ -z "$rel" ] || [ ! -d "$dir" ]; then
+            echo "run.sh: $id has no cgroup of its own in hierarchy $h ('${dir:-?}')" >&2
+            exit 1
+        fi
+        HDIR[$h]=$dir
+        HREL[$h]=$rel
+        CUR_DIRS+=("$dir")
+    done
+}
+
+# subst FILE: the template with the container's paths and pid
+subst() {
+    sed -e "s#{cpu}#${HDIR[cpu]-}#; s#{pids}#${HDIR[pids]-}#; s#{cg}#${HDIR[cg]-}#; s#{pid}#$PID#" "$1"
 }
 
 end_container() {
@@ -212,24 +381,33 @@ end_container() {
     CUR_DIRS=()
 }
 
-# verify SIZE: the restored tree has SIZE sub-cgroups in each hierarchy and
-# the spot-checked values (check-SIZE.txt). Prints ok or what is wrong.
+# verify SIZE: the restored tree has the expected sub-cgroups in each
+# hierarchy, the container's init sits where the image says, and the
+# spot-checked values hold (check-SIZE.txt). Prints ok or what is wrong.
 verify() {
-    local n=$1 hier a b c dir got
+    local n=$1 hier a b c got
     while read -r hier a b c; do
-        if [ "$hier" = count ]; then # count HIER N
-            dir=$CPU_DIR
-            [ "$a" = pids ] && dir=$PIDS_DIR
-            got=$(find "$dir" -mindepth 1 -type d | wc -l)
+        case $hier in
+        nodes) continue ;; # what save must find
+        count) # count HIER N
+            got=$(find "${HDIR[$a]}" -mindepth 1 -type d | wc -l)
             if [ "$got" != "$b" ]; then
                 echo "count-$a:$got"
                 return
             fi
             continue
-        fi
-        dir=$CPU_DIR # HIER RELPATH FILE VALUE
-        [ "$hier" = pids ] && dir=$PIDS_DIR
-        got=$(cat "$dir/$a/$b" 2>/dev/null || echo missing)
+            ;;
+        initpid) # initpid SUBPATH: the init's cgroup is the top-level's SUBPATH
+            got=$(awk -F: '$1 == "0" && $2 == "" { print substr($0, 4) }' "/proc/$PID/cgroup")
+            if [ "$got" != "/${HREL[cg]}/$a" ]; then
+                echo "init:$got"
+                return
+            fi
+            continue
+            ;;
+        esac
+        # HIER RELPATH FILE VALUE
+        got=$(cat "${HDIR[$hier]}/$a/$b" 2>/dev/null || echo missing)
         if [ "$got" != "$c" ]; then
             echo "$hier:$a/$b=$got"
             return
@@ -253,7 +431,7 @@ run_restore() {
     new_container
     case $c in
     floor)
-        sed -e "s#{cpu}#$CPU_DIR#; s#{pids}#$PIDS_DIR#" "$W/in/floor-$n.ops" >"$W/run.ops"
+        subst "$W/in/floor-$n.ops" >"$W/run.ops"
         out=$("$TIMER" -- "$TOOLS/floor" "$W/run.ops" 2>>"$ERRLOG")
         ;;
     cgbind)
@@ -266,14 +444,27 @@ run_restore() {
         out=$("$TIMER" -i "$STATE" -- "$CGBIND_B" restore --image "$W/in/image-$n.json" 2>>"$ERRLOG")
         ;;
     shell)
-        sed -e "s#{cpu}#$CPU_DIR#; s#{pids}#$PIDS_DIR#" "$W/in/shell-$n.sh" >"$W/run.sh"
+        subst "$W/in/shell-$n.sh" >"$W/run.sh"
         out=$("$TIMER" -- /bin/sh "$W/run.sh" 2>>"$ERRLOG")
         ;;
     cgconfigparser)
-        if [ "$CPU_REL" = "$PIDS_REL" ]; then
-            sed -e "s#{rel}#$CPU_REL#" "$W/in/cgconfig-$n.conf" >"$W/run.conf"
+        if [ "$LAYOUT" = v2 ]; then
+            # libcgroup enables the controllers in every ancestor of a group
+            # below the cgroup2 root: that stays inside the container's own
+            # cgroup only when it sits right below the root
+            if [[ ${HREL[cg]} == */* ]]; then
+                log "warning: cgconfigparser left out: it would write cgroup.subtree_control above the container (/${HREL[cg]})"
+                end_container
+                return
+            fi
+            # it cannot move a process: the init's move happens before the clock
+            mkdir "${HDIR[cg]}/init"
+            echo "$PID" >"${HDIR[cg]}/init/cgroup.procs"
+            sed -e "s#{rel}#${HREL[cg]}#" "$W/in/cgconfig-$n.conf" >"$W/run.conf"
+        elif [ "${HREL[cpu]}" = "${HREL[pids]}" ]; then
+            sed -e "s#{rel}#${HREL[cpu]}#" "$W/in/cgconfig-$n.conf" >"$W/run.conf"
         else
-            sed -e "s#{cpu_rel}#$CPU_REL#; s#{pids_rel}#$PIDS_REL#" "$W/in/cgconfig-$n.split.conf" >"$W/run.conf"
+            sed -e "s#{cpu_rel}#${HREL[cpu]}#; s#{pids_rel}#${HREL[pids]}#" "$W/in/cgconfig-$n.split.conf" >"$W/run.conf"
         fi
         out=$("$TIMER" -- cgconfigparser -l "$W/run.conf" 2>>"$ERRLOG")
         ;;
@@ -285,17 +476,47 @@ run_restore() {
     end_container
 }
 
+# plan_check SIZE: cgbind restore --dry-run, turned into the floor's
+# notation, must be exactly the floor's list (same calls, same order).
+# Prints "same" or where the first difference is.
+plan_check() {
+    local n=$1 d
+    new_container
+    if ! "$CGBIND" restore --dry-run --image "$W/in/image-$n.json" <"$STATE" >"$W/dry.txt" 2>>"$ERRLOG"; then
+        end_container
+        echo "dry-run-failed"
+        return
+    fi
+    awk -v pid="$PID" '
+        /^\[/ { l = substr($0, 2, length($0) - 2)
+                print "cd {" (l == "cgroup2" ? "cg" : (l ~ /pids/ ? "pids" : "cpu")) "}"; next }
+        /^  mkdir / { print "mkdir " substr($0, 9); next }
+        /^  move pid / { print "write " $5 "/cgroup.procs " ($3 == pid ? "{pid}" : $3); next }
+        /^  write / { t = substr($0, 9); i = index(t, " = \""); p = substr(t, 1, i - 1)
+                v = substr(t, i + 4); sub(/"$/, "", v); sub(/^\.\//, "", p)
+                print "write " p " " v; next }' "$W/dry.txt" >"$W/dry.ops"
+    end_container
+    if d=$(diff "$W/in/floor-$n.ops" "$W/dry.ops" | head -3 | tr '\n' ' '); [ -z "$d" ]; then
+        echo same
+    else
+        echo "differs: $d"
+    fi
+}
+
 # ---- inputs ----
-log "generating images (--binary $CGBIND
-compare ${CGBIND_B:--}
-props $PROPS) for sizes 0 $SIZES"
+log "generating images for sizes 0 $SIZES (layout $LAYOUT, props $PROPS)"
 mkdir -p "$W/in"
 # shellcheck disable=SC2086
-"$BENCH/gen-image" --out "$W/in" --props "$PROPS" 0 $SIZES
+"$BENCH/gen-image" --out "$W/in" --layout "$LAYOUT" --props "$PROPS" 0 $SIZES
 
 cat >"$W/meta.txt" <<EOF
 date $(date -u +%Y-%m-%dT%H:%M:%SZ)
 host $(uname -r) $(nproc) cpus, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+layout $LAYOUT
+$(if [ -n "${CGBIND_VM:-}" ]; then
+    echo "vm test/vm (qemu ${CGBIND_VM_ACCEL:-tcg}), $(nproc) vCPUs, ${CGBIND_BENCH_VM_MEM:-?} MiB; host ${CGBIND_BENCH_HOST:-?}"
+    echo "host-load-start ${CGBIND_BENCH_HOST_LOAD:-?}"
+fi)
 $(if [ -n "$CGBIND_GIVEN" ]; then
     echo "cgbind $("$CGBIND" --version | awk '{ print $2 }') (given with --cgbind)"
     echo "buildtype ?"
@@ -318,6 +539,15 @@ done
 # ---- restore: every size, contenders interleaved run by run (a load spike
 # from other users of the machine then hits all of them alike) ----
 for n in $SIZES; do
+    if [[ " $CONTENDERS " == *" floor "* ]]; then
+        pc=$(plan_check "$n")
+        echo "plan-check $n $pc" >>"$W/meta.txt"
+        if [ "$pc" = same ]; then
+            log "plan check $n: cgbind restore --dry-run lists exactly the floor's calls"
+        else
+            log "warning: plan check $n: cgbind's plan is not the floor's list ($pc)"
+        fi
+    fi
     for run in $(seq "$RUNS"); do
         # shellcheck disable=SC2086 # a list of words
         set -- $CONTENDERS
@@ -325,8 +555,16 @@ for n in $SIZES; do
         k=$(((run - 1) % $#))
         order=("${@:k+1}" "${@:1:k}")
         for c in "${order[@]}"; do
-            if [ "$c" = shell ] && [ -n "$SHELL_RUNS_MAX" ] && [ "$n" -ge 10000 ] && [ "$run" -gt "$SHELL_RUNS_MAX" ]; then
+            if [ -n "${CAP[$c@$n]-}" ] && [ "$run" -gt "${CAP[$c@$n]}" ]; then
                 continue
+            fi
+            if [ "$n" -ge "$CAP_FROM" ]; then
+                if [ "$c" = shell ] && [ -n "$SHELL_RUNS_MAX" ] && [ "$run" -gt "$SHELL_RUNS_MAX" ]; then
+                    continue
+                fi
+                if [ "$c" = cgconfigparser ] && [ -n "$CGCP_RUNS_MAX" ] && [ "$run" -gt "$CGCP_RUNS_MAX" ]; then
+                    continue
+                fi
             fi
             log "restore size $n run $run/$RUNS: $c"
             run_restore "$n" "$c" "$run"
@@ -358,30 +596,43 @@ if [ "$DO_SAVE" = 1 ]; then
     n=${SIZES##* }
     log "save: $n sub-cgroups, $RUNS runs each"
     new_container
-    sed -e "s#{cpu}#$CPU_DIR#; s#{pids}#$PIDS_DIR#" "$W/in/floor-$n.ops" >"$W/run.ops"
+    subst "$W/in/floor-$n.ops" >"$W/run.ops"
     "$TOOLS/floor" "$W/run.ops"
     v=$(verify "$n")
     [ "$v" = ok ] || log "warning: save tree not as expected ($v)"
-    # the files cgbind save reads: every allowlisted v1 file of the hierarchy's
-    # controllers, and the v1 core cgroup.clone_children
-    cpu_files=cgroup.clone_children,cpu.shares,cpu.cfs_period_us,cpu.cfs_quota_us,cpu.cfs_burst_us,cpu.idle
-    pids_files=cgroup.clone_children,pids.max
+    nodes=$(awk '$1 == "nodes" { print $2 }' "$W/in/check-$n.txt")
+    # the files cgbind save reads: every allowlisted file of the hierarchy's
+    # controllers (readfloor reads a name only where the file exists)
+    if [ "$LAYOUT" = v2 ]; then
+        # the top-level has the files of every controller its parent enabled
+        v2_files=cgroup.type,cgroup.subtree_control,cgroup.max.depth,cgroup.max.descendants
+        v2_files+=,cpu.weight,cpu.max,cpu.max.burst,cpu.idle,cpu.uclamp.min,cpu.uclamp.max
+        v2_files+=,cpuset.cpus,cpuset.mems,io.weight,io.max,io.latency,pids.max
+        v2_files+=,memory.min,memory.low,memory.high,memory.max,memory.swap.high,memory.swap.max
+        v2_files+=,memory.zswap.max,memory.oom.group
+        for f in "${HDIR[cg]}"/hugetlb.*.max; do
+            [ ! -e "$f" ] || v2_files+=,${f##*/}
+        done
+        read_args=("${HDIR[cg]}" "$v2_files")
+    else
+        # v1: and the core cgroup.clone_children
+        cpu_files=cgroup.clone_children,cpu.shares,cpu.cfs_period_us,cpu.cfs_quota_us,cpu.cfs_burst_us,cpu.idle
+        pids_files=cgroup.clone_children,pids.max
+        read_args=("${HDIR[cpu]}" "$cpu_files" "${HDIR[pids]}" "$pids_files")
+    fi
     for run in $(seq "$RUNS"); do
-        out=$("$TIMER" -o "$W/readfloor.out" -- "$TOOLS/readfloor" "$CPU_DIR" "$cpu_files" "$PIDS_DIR" "$pids_files" 2>>"$ERRLOG")
+        out=$("$TIMER" -o "$W/readfloor.out" -- "$TOOLS/readfloor" "${read_args[@]}" 2>>"$ERRLOG")
         record save "$n" readfloor "$run" "$out" ok
-        out=$("$TIMER" -i "$STATE" -o "$W/saved.json" -- "$CGBIND" save 2>>"$ERRLOG")
-        # the image must hold every sub-cgroup: count the "name" keys
-        got=$(grep -c '"name":' "$W/saved.json" || true)
-        v=ok
-        [ "$got" = $((2 * n)) ] || v=nodes:$got
-        record save "$n" cgbind "$run" "$out" "$v"
-        if [ -n "$CGBIND_B" ]; then
-            out=$("$TIMER" -i "$STATE" -o "$W/saved.json" -- "$CGBIND_B" save 2>>"$ERRLOG")
+        for c in cgbind ${CGBIND_B:+cgbind-b}; do
+            bin=$CGBIND
+            [ "$c" = cgbind ] || bin=$CGBIND_B
+            out=$("$TIMER" -i "$STATE" -o "$W/saved.json" -- "$bin" save 2>>"$ERRLOG")
+            # the image must hold every sub-cgroup: count the "name" keys
             got=$(grep -c '"name":' "$W/saved.json" || true)
             v=ok
-            [ "$got" = $((2 * n)) ] || v=nodes:$got
-            record save "$n" cgbind-b "$run" "$out" "$v"
-        fi
+            [ "$got" = "$nodes" ] || v=nodes:$got
+            record save "$n" "$c" "$run" "$out" "$v"
+        done
     done
     echo "save-files $(cat "$W/readfloor.out")" >>"$W/meta.txt"
     echo "save-image-size $(stat -c %s "$W/saved.json")" >>"$W/meta.txt"
@@ -397,4 +648,7 @@ if [ -n "$RESULTS" ]; then
     cp "$W/meta.txt" "$RESULTS.meta"
     log "raw results kept in $RESULTS and $RESULTS.meta (bench/report.py prints the table again)"
 fi
-python3 "$BENCH/report.py" "$W/meta.txt" "$RES"
+# in the VM, the --vm side on the host prints the table from what came back
+if [ -z "${CGBIND_VM_OUT:-}" ] || [ "$RESULTS" != "$CGBIND_VM_OUT/results.txt" ]; then
+    python3 "$BENCH/report.py" "$W/meta.txt" "$RES"
+fi
