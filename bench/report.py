@@ -112,6 +112,8 @@ def main():
     else:
         print("  tree: N sub-cgroups in each of 2 v1 hierarchies, fan-out 10; per node %s"
               % PROPS_TEXT.get(props, props))
+    if "cut-short" in meta:
+        print("  CUT SHORT: %s" % meta["cut-short"])
     for pc in meta.get("plan-checks", []):
         n, _, res = pc.partition(" ")
         print("  plan check N=%s: cgbind restore --dry-run %s" % (
