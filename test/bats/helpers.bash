@@ -5,7 +5,12 @@
 
 bats_require_minimum_version 1.5.0
 
-CGBIND_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# bash 5.2 would put the matched text for "&" in a ${var/pat/rep} replacement.
+shopt -u patsub_replacement 2>/dev/null || true
+
+# Helpers run before every test, and a process start costs 50 to 500 ms in the
+# TCG VMs (jq is the slowest): the common paths below use bash builtins only.
+CGBIND_SRC=$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)
 CGBIND=${CGBIND_BIN:-$CGBIND_SRC/build/cgbind}
 RUNTIME=${CGBIND_RUNTIME:-runc}
 CG=/sys/fs/cgroup
@@ -18,7 +23,7 @@ requires() {
     local k
     for k in "$@"; do
         case $k in
-        root) [ "$(id -u)" = 0 ] || _unmet "$k" ;;
+        root) [ "$EUID" = 0 ] || _unmet "$k" ;;
         cgroup_v1) [ "$(cg_layout)" != v2 ] || _unmet "$k" ;;
         cgroup_v2) [ "$(cg_layout)" = v2 ] || _unmet "$k" ;;
         hybrid) [ "$(cg_layout)" = hybrid ] || _unmet "$k" ;;
@@ -46,10 +51,11 @@ _unmet() {
 
 # hybrid: v1 controllers with cgroup2 at /sys/fs/cgroup/unified (this host);
 # v1: no cgroup2 at all; v2: cgroup2 at /sys/fs/cgroup.
+# A cgroup2 root has cgroup.controllers; a v1 hierarchy or a tmpfs has not.
 cg_layout() {
-    if [ "$(stat -f -c %T $CG)" = cgroup2fs ]; then
+    if [ -e $CG/cgroup.controllers ]; then
         echo v2
-    elif [ -d $CG/unified ] && [ "$(stat -f -c %T $CG/unified)" = cgroup2fs ]; then
+    elif [ -e $CG/unified/cgroup.controllers ]; then
         echo hybrid
     else
         echo v1
@@ -59,31 +65,57 @@ cg_layout() {
 # The host mount point of the v1 hierarchy that holds controller $1
 # ("cpu" may live at cpu,cpuacct).
 cg_v1_mount() {
-    awk -v c="$1" '$0 ~ / - cgroup / {
-        n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c || o[i] == "name=" c) { print $5; exit } }' \
-        /proc/self/mountinfo
+    _cg_mount "$1"
+    echo "$REPLY"
+}
+
+# _cg_mount CONTROLLER: REPLY is the first mount point of the cgroup (v1)
+# hierarchy holding CONTROLLER, or of cgroup2 for ""; MNT_ROOT its root.
+_cg_mount() {
+    local id parent dev root mnt rest fstype src opts o
+    REPLY= MNT_ROOT=
+    while read -r id parent dev root mnt rest; do
+        rest=${rest#* - }
+        read -r fstype src opts <<<"$rest"
+        if [ -z "$1" ]; then
+            [ "$fstype" = cgroup2 ] || continue
+        else
+            [ "$fstype" = cgroup ] || continue
+            case ",$opts," in
+            *",$1,"* | *",name=$1,"*) ;;
+            *) continue ;;
+            esac
+        fi
+        REPLY=$mnt MNT_ROOT=$root
+        return 0
+    done </proc/self/mountinfo
+    return 1
 }
 
 # The host directory of container $1's top-level cgroup for controller $2
 # ("" for cgroup2), from its init's /proc/<pid>/cgroup.
 cg_host_dir() {
-    local pid path mnt root
+    local pid hid ctrls path= p
     pid=$(ctr_pid "$1")
-    if [ -z "$2" ]; then
-        path=$(awk -F: '$1 == 0 { print $3 }' /proc/"$pid"/cgroup)
-        mnt=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
-        root=/
-    else
-        path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
-        mnt=$(cg_v1_mount "$2")
-        root=$(awk -v m="$mnt" '$5 == m { print $4; exit }' /proc/self/mountinfo)
-    fi
-    [ "$root" = / ] && root=
-    echo "$mnt${path#"$root"}"
+    while IFS=: read -r hid ctrls p; do
+        if [ -z "$2" ]; then
+            [ "$hid" = 0 ] && path=$p
+        else
+            case ",$ctrls," in *",$2,"*) path=$p ;; esac
+        fi
+    done </proc/"$pid"/cgroup
+    _cg_mount "$2"
+    [ "$MNT_ROOT" = / ] && MNT_ROOT=
+    echo "$REPLY${path#"$MNT_ROOT"}"
 }
 
+# The pid of container $1's init, from the runtime's state (runc and crun
+# both print "pid": N).
 ctr_pid() {
-    $RUNTIME state "$1" | jq -r .pid
+    local s
+    s=$($RUNTIME state "$1") || return 1
+    [[ $s =~ \"pid\":\ *([0-9]+) ]] || { echo "ctr_pid: no pid in the state of $1" >&2; return 1; }
+    echo "${BASH_REMATCH[1]}"
 }
 
 # A busybox rootfs, built once per run and copied per bundle. Only the
@@ -91,6 +123,7 @@ ctr_pid() {
 APPLETS="sh cat echo mkdir rmdir ls sleep touch true false test [ cut sed grep find sort tr wc head seq printf mount umount id"
 _rootfs_template() {
     local t=$BATS_RUN_TMPDIR/rootfs.template a
+    REPLY=$t
     if [ ! -x "$t/bin/busybox" ]; then
         mkdir -p "$t.tmp/bin" "$t.tmp/proc" "$t.tmp/sys" "$t.tmp/dev" "$t.tmp/tmp" "$t.tmp/etc"
         cp /bin/busybox "$t.tmp/bin/busybox"
@@ -100,55 +133,138 @@ _rootfs_template() {
         rm -rf "$t"
         mv "$t.tmp" "$t"
     fi
-    echo "$t"
 }
 
-# runc's default config.json, made once per run.
-_base_config() {
-    local c=$BATS_RUN_TMPDIR/config.base.json
+# runc's default config.json, made once per run, as a one-line template whose
+# process args, hooks and annotations are filled in by _render_bundle.
+_config_template() {
+    local c=$BATS_RUN_TMPDIR/config.template.json
     if [ ! -s "$c" ]; then
-        (cd "$BATS_RUN_TMPDIR" && rm -f config.json && runc spec && mv config.json "$c.tmp" && mv "$c.tmp" "$c")
+        (cd "$BATS_RUN_TMPDIR" && rm -f config.json && runc spec && jq -c '
+            .process.terminal = false
+            | .process.args = "@ARGS@"
+            | .root.readonly = false
+            | (.mounts[] | select(.type == "cgroup") | .options) |= (map(select(. != "ro")) + ["rw"])
+            | .annotations = "@ANNOTATIONS@"
+            | .hooks = "@HOOKS@"
+        ' config.json >"$c.tmp" && rm config.json && mv "$c.tmp" "$c")
     fi
-    echo "$c"
+    REPLY=$c
+}
+
+# _json_str STRING: REPLY is STRING as a JSON string literal.
+_json_str() {
+    local s=$1
+    s=${s//\\/\\\\}
+    s=${s//\"/\\\"}
+    s=${s//$'\n'/\\n}
+    s=${s//$'\t'/\\t}
+    s=${s//$'\r'/\\r}
+    if [[ $s == *[$'\001'-$'\037']* ]]; then
+        echo "_json_str: a control character in: $1" >&2
+        return 1
+    fi
+    REPLY="\"$s\""
+}
+
+# _json_strs STRING...: REPLY is a JSON array of the strings.
+_json_strs() {
+    local a= s
+    for s in "$@"; do
+        _json_str "$s" || return 1
+        a+=${a:+,}$REPLY
+    done
+    REPLY="[$a]"
+}
+
+# A bundle's config.json is rendered from the template and the parts kept in
+# BUNDLE/.parts: args (a JSON array), hooks.STAGE and annotations (JSON
+# members, comma-separated, in the order they were added).
+_part() { # FILE: REPLY is its content ("" when absent)
+    REPLY=
+    [ -f "$1" ] && { IFS= read -r -d "" REPLY <"$1" || true; }
+    return 0
+}
+
+_render_bundle() {
+    local b=$1 t hooks= s
+    if [ -e "$b/.parts/edited" ]; then
+        echo "_render_bundle: $b: bundle_set edited config.json; call it after the add_* helpers" >&2
+        return 1
+    fi
+    _config_template
+    IFS= read -r -d "" t <"$REPLY" || true
+    _part "$b/.parts/args"
+    t=${t/'"@ARGS@"'/"$REPLY"}
+    for s in prestart createRuntime createContainer startContainer poststart poststop; do
+        _part "$b/.parts/hooks.$s"
+        [ -n "$REPLY" ] && hooks+=${hooks:+,}"\"$s\":[$REPLY]"
+    done
+    t=${t/'"@HOOKS@"'/"{$hooks}"}
+    _part "$b/.parts/annotations"
+    t=${t/'"@ANNOTATIONS@"'/"{$REPLY}"}
+    printf '%s' "$t" >"$b/config.json"
+}
+
+# _add_part BUNDLE PART MEMBER: appends MEMBER to a comma-separated part.
+_add_part() {
+    _part "$1/.parts/$2"
+    printf '%s' "${REPLY:+$REPLY,}$3" >"$1/.parts/$2"
+    _render_bundle "$1"
 }
 
 # new_bundle NAME SCRIPT: a runc bundle whose process runs SCRIPT with
 # /bin/sh -c, cgroup mounts writable (the workload builds its own sub-tree).
 new_bundle() {
     local name=$1 script=$2 b=$BATS_TEST_TMPDIR/bundles/$1
-    mkdir -p "$b"
-    cp -a "$(_rootfs_template)" "$b/rootfs"
-    jq --arg s "$script" '
-        .process.terminal = false
-        | .process.args = ["/bin/sh", "-c", $s]
-        | .root.readonly = false
-        | (.mounts[] | select(.type == "cgroup") | .options) |= (map(select(. != "ro")) + ["rw"])
-    ' "$(_base_config)" >"$b/config.json"
+    mkdir -p "$b/.parts"
+    _rootfs_template
+    cp -a "$REPLY" "$b/rootfs"
+    _json_strs /bin/sh -c "$script" || return 1
+    printf '%s' "$REPLY" >"$b/.parts/args"
+    _render_bundle "$b"
     echo "$b"
 }
 
-# bundle_set BUNDLE JQ-FILTER [jq args...]: edits config.json in place.
-bundle_set() {
-    local b=$1
-    shift
-    jq "$@" "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+# add_hook_cmd BUNDLE STAGE PATH ARGV...: appends a hook running PATH.
+add_hook_cmd() {
+    local b=$1 stage=$2 path=$3 args
+    shift 3
+    _json_strs "$@" || return 1
+    args=$REPLY
+    _json_str "$path" || return 1
+    _add_part "$b" "hooks.$stage" "{\"path\":$REPLY,\"args\":$args}"
 }
 
 # add_hook BUNDLE STAGE ARGS...: appends a hook running cgbind with ARGS.
 add_hook() {
     local b=$1 stage=$2
     shift 2
-    local args
-    # jq 1.6 would read "--image" after --args as its own option
-    args=$(printf '%s\n' cgbind "$@" | jq -R . | jq -sc .)
-    bundle_set "$b" --arg stage "$stage" --arg path "$CGBIND" --argjson args "$args" \
-        '.hooks[$stage] += [{ path: $path, args: $args }]'
+    add_hook_cmd "$b" "$stage" "$CGBIND" cgbind "$@"
 }
 
 # add_shell_hook BUNDLE STAGE SCRIPT: a hook that runs SCRIPT with the state on stdin.
 add_shell_hook() {
-    bundle_set "$1" --arg stage "$2" --arg s "$3" \
-        '.hooks[$stage] += [{ path: "/bin/sh", args: ["sh", "-c", $s] }]'
+    add_hook_cmd "$1" "$2" /bin/sh sh -c "$3"
+}
+
+# bundle_set BUNDLE JQ-FILTER [jq args...]: edits config.json in place with
+# jq, for what the helpers above do not cover. The add_* helpers render
+# config.json anew, so they refuse to run after it on the same bundle.
+bundle_set() {
+    local b=$1
+    shift
+    jq "$@" "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json" &&
+        : >"$b/.parts/edited"
+}
+
+# add_annotation BUNDLE KEY VALUE
+add_annotation() {
+    local k
+    _json_str "$2" || return 1
+    k=$REPLY
+    _json_str "$3" || return 1
+    _add_part "$1" annotations "$k:$REPLY"
 }
 
 # Containers started by a test, removed in teardown.
@@ -170,7 +286,7 @@ run_fg() {
 # wait_for FILE-OR-COMMAND: polls up to 10 s.
 wait_for() {
     local i
-    for i in $(seq 100); do
+    for ((i = 0; i < 100; i++)); do
         if eval "$1"; then return 0; fi
         sleep 0.1
     done
@@ -178,11 +294,9 @@ wait_for() {
     return 1
 }
 
+# delete -f kills a container that still runs.
 cleanup_containers() {
     local id
-    for id in "${CONTAINERS[@]}"; do
-        $RUNTIME kill "$id" KILL >/dev/null 2>&1 || true
-    done
     for id in "${CONTAINERS[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do
             $RUNTIME delete -f "$id" >/dev/null 2>&1 && break
@@ -211,14 +325,26 @@ common_teardown() {
 # The tree below a directory with the values of the listed files, one line
 # each: "rel/path file value". For comparisons before and after.
 cg_tree_dump() {
-    local top=$1
+    local top=$1 d f
     shift
     (cd "$top" && find . -type d | sort | while read -r d; do
         echo "dir $d"
         for f in "$@"; do
-            if [ -r "$d/$f" ]; then echo "$d $f $(tr '\n' '|' <"$d/$f")"; fi
+            if [ -r "$d/$f" ]; then
+                _file_line "$d/$f"
+                echo "$d $f $REPLY"
+            fi
         done
     done)
+}
+
+# _file_line FILE: REPLY is FILE's lines, each followed by "|".
+_file_line() {
+    local l
+    REPLY=
+    while IFS= read -r l || [ -n "$l" ]; do
+        REPLY+="$l|"
+    done <"$1"
 }
 
 # The host's root cgroups: each hierarchy root and the parent of the
@@ -230,22 +356,34 @@ pids.max cgroup.subtree_control cpu.max cpu.weight memory.max memory.high memory
 cgroup.max.depth cgroup.max.descendants cgroup.type"
 
 host_roots() {
-    awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo | grep -v "^$BATS_RUN_TMPDIR" | sort -u
+    local id parent dev root mnt rest roots=() hid ctrls p
+    while read -r id parent dev root mnt rest; do
+        case "${rest#* - }" in
+        "cgroup "* | "cgroup2 "*) [[ $mnt == "$BATS_RUN_TMPDIR"* ]] || roots+=("$mnt") ;;
+        esac
+    done </proc/self/mountinfo
+    printf '%s\n' "${roots[@]}" | sort -u
     # the memory hierarchy here is nested: the parent of every container's cgroup counts too
-    local self
-    self=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
-    if [ -n "$self" ] && [ "$self" != / ]; then
-        echo "$(cg_v1_mount memory)$self"
-    fi
+    while IFS=: read -r hid ctrls p; do
+        case ",$ctrls," in
+        *,memory,*)
+            if [ "$p" != / ] && _cg_mount memory; then echo "$REPLY$p"; fi
+            ;;
+        esac
+    done </proc/self/cgroup
 }
 
 host_roots_dump() {
-    local r f
+    local r f d
     for r in $(host_roots); do
         echo "== $r"
-        (cd "$r" && find . -maxdepth 1 -type d | sort)
+        echo .
+        (shopt -s dotglob nullglob && cd "$r" && for d in */; do echo "./${d%/}"; done)
         for f in $CONFIG_FILES; do
-            if [ -r "$r/$f" ]; then echo "$f $(tr '\n' '|' <"$r/$f")"; fi
+            if [ -r "$r/$f" ]; then
+                _file_line "$r/$f"
+                echo "$f $REPLY"
+            fi
         done
     done
 }

@@ -34,10 +34,8 @@ JSON
     host_roots >"$BATS_TEST_TMPDIR/dirs"
     host_roots_dump >"$BATS_TEST_TMPDIR/before"
     dst=$(new_bundle dst "cat /sys/fs/cgroup/pids/app/pids.max 2>/dev/null || cat /sys/fs/cgroup/app/pids.max")
-    bundle_set "$dst" --arg w "$CGBIND_SRC/test/bats/watch-hook.sh" \
-        --arg ev "$BATS_TEST_TMPDIR/events" --arg dirs "$BATS_TEST_TMPDIR/dirs" \
-        --arg cg "$CGBIND" --arg img "$img" \
-        '.hooks.prestart = [{ path: $w, args: ["watch-hook", $ev, $dirs, "--", $cg, "restore", "--image", $img] }]'
+    add_hook_cmd "$dst" prestart "$CGBIND_SRC/test/bats/watch-hook.sh" watch-hook \
+        "$BATS_TEST_TMPDIR/events" "$BATS_TEST_TMPDIR/dirs" -- "$CGBIND" restore --image "$img"
     run_fg dst-untouched "$dst"
     [ "$status" -eq 0 ]
     [ "$output" = 9 ]

@@ -31,24 +31,21 @@ teardown() {
 }
 
 write_image() {
-    local hier='"type": "cgroup", "controllers": ["pids"]' topprops='{}' appsc=
+    local hier='"type": "cgroup", "controllers": ["pids"]' topprops='{}' appsc= init=
     if [ "$V2" = 1 ]; then
         hier='"type": "cgroup2", "controllers": ["pids"], "init": "init.scope"'
         topprops='{ "cgroup.subtree_control": "pids" }'
         # what save records on v2: app enables pids for web
         appsc=', "cgroup.subtree_control": "pids"'
+        # init.scope is where the container's init goes
+        init=', { "name": "init.scope", "properties": {}, "children": [] }'
     fi
     cat >"$IMG" <<JSON
 { "cgbind": 1, "hierarchies": [ { $hier, "root": { "properties": $topprops, "children": [
   { "name": "app", "properties": { "pids.max": "$1"$appsc }, "children": [
     { "name": "web", "properties": { "pids.max": "$2" }, "children": [] } ] },
-  { "name": "batch", "properties": { "pids.max": "$3" }, "children": [] } ] } } ] }
+  { "name": "batch", "properties": { "pids.max": "$3" }, "children": [] }$init ] } } ] }
 JSON
-    if [ "$V2" = 1 ]; then
-        # init.scope is where the container's init goes
-        jq '.hierarchies[0].root.children += [{ "name": "init.scope", "properties": {}, "children": [] }]' \
-            "$IMG" >"$IMG.new" && mv "$IMG.new" "$IMG"
-    fi
 }
 
 # pre PATH VALUE: a sub-cgroup that exists before the restore. On v2 the
@@ -60,7 +57,9 @@ pre() {
         echo +pids >"$TOP/cgroup.subtree_control"
     fi
     mkdir -p "$TOP/$1"
-    [ "$V2" = 1 ] && echo +pids >"$TOP/$(dirname "$1")/cgroup.subtree_control" 2>/dev/null
+    local parent=.
+    [[ $1 == */* ]] && parent=${1%/*}
+    [ "$V2" = 1 ] && echo +pids >"$TOP/$parent/cgroup.subtree_control" 2>/dev/null
     echo "$2" >"$TOP/$1/pids.max"
 }
 
@@ -178,7 +177,7 @@ val() {
 
 @test "the annotation io.cgbind.mode sets the mode, and --mode wins over it" {
     pre app 99
-    bundle_set "$BATS_TEST_TMPDIR/bundles/ctr" '.annotations["io.cgbind.mode"] = "full"'
+    add_annotation "$BATS_TEST_TMPDIR/bundles/ctr" io.cgbind.mode full
     restore --mode soft
     [ "$status" -eq 0 ]
     [ "$(val app)" = 99 ]

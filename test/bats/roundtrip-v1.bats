@@ -67,7 +67,7 @@ restore_at() {
     save_source
     local dst
     dst=$(new_bundle dst "cat /sys/fs/cgroup/cpu/app/web/cpu.shares")
-    bundle_set "$dst" --arg img "$IMG" '.annotations["io.cgbind.image"] = $img'
+    add_annotation "$dst" io.cgbind.image "$IMG"
     add_hook "$dst" prestart restore
     run_fg "dst-ann" "$dst"
     [ "$status" -eq 0 ]
