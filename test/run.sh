@@ -28,7 +28,7 @@ fi
 
 # --- packages -------------------------------------------------------------
 # crun, criu, iptables (CRIU locks the network with it) and podman are used in the VMs
-PKGS="gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux"
+PKGS="procps gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -92,6 +92,74 @@ host_layout() {
         echo v1
     fi
 }
+
+# --- VM suites, in the background -------------------------------------------
+# Under TCG a VM keeps about one core busy, and the host suites mostly wait
+# on runc: both run side by side, and the VM results are counted at the end.
+#
+# vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES..."
+# (FILTER: a bats --filter regex, "-" for every test).
+vm_jobs() {
+    local layout
+    for layout in $LAYOUTS; do
+        echo "vm-$layout $layout runc -" $(suites_for "$layout")
+        if [ "$layout" = v2 ]; then
+            # crun refuses this host's hybrid layout; on v2 the round trip runs
+            # with it too (crun.bats covers its state and restore). Not at
+            # poststart: crun runs those hooks with another process of its own in
+            # the container's cgroup, where no controller can then be enabled.
+            echo "vm-$layout-crun $layout crun at_(prestart|createRuntime) test/bats/roundtrip-v2.bats"
+        fi
+    done
+}
+
+# vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
+# TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.
+vm_run() {
+    local label=$1 layout=$2 runtime=$3 filter=${4//_/ } start
+    shift 4
+    [ "$filter" = - ] && filter=
+    start=$(date +%s)
+    test/vm/run.sh --layout "$layout" -- \
+        env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
+        bats --tap ${filter:+--filter "$filter"} "$@" \
+        >"$RESULTS/$label.tap" 2>&1 </dev/null
+    echo $? >"$RESULTS/$label.rc"
+    echo $(($(date +%s) - start)) >"$RESULTS/$label.secs"
+}
+
+vm_report() { # LABEL LAYOUT RUNTIME
+    say "bats in a cgroup $2 VM with $3"
+    count_tap "bats VM ($2, $3)" "$RESULTS/$1.tap"
+    if ! grep -qE '^1\.\.[0-9]+' "$RESULTS/$1.tap"; then
+        echo "    the VM run did not report (exit $(cat "$RESULTS/$1.rc" 2>/dev/null || echo none)):"
+        tail -20 "$RESULTS/$1.tap" | sed 's/^/    /'
+        FAILED=$((FAILED + 1))
+    fi
+    echo "    $(cat "$RESULTS/$1.secs" 2>/dev/null || echo '?') s"
+}
+
+VM_LANE=
+stop_vm_lane() {
+    local kids
+    [ -n "$VM_LANE" ] || return 0
+    kids=$(pgrep -P "$VM_LANE")
+    kill "$VM_LANE" 2>/dev/null
+    # test/vm/run.sh stops its qemu on TERM
+    [ -z "$kids" ] || kill $kids 2>/dev/null
+    VM_LANE=
+}
+trap stop_vm_lane EXIT
+if [ -n "$LAYOUTS" ]; then
+    vm_jobs >"$RESULTS/vm-jobs"
+    say "VM suites started in the background: $(cut -d' ' -f1 "$RESULTS/vm-jobs" | tr '\n' ' ')"
+    (
+        while read -r -a job; do
+            vm_run "${job[@]}"
+        done <"$RESULTS/vm-jobs"
+    ) &
+    VM_LANE=$!
+fi
 
 # --- unit tests -----------------------------------------------------------
 say "unit tests"
@@ -170,39 +238,15 @@ else
     FAILED=$((FAILED + 1))
 fi
 
-# --- VM suites ------------------------------------------------------------
-# vm_suite LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run
-# (FILTER: a bats --filter regex, "" for every test).
-vm_suite() {
-    local label=$1 layout=$2 runtime=$3 filter=$4 rc start
-    shift 4
-    say "bats in a cgroup $layout VM with $runtime"
-    start=$(date +%s)
-    test/vm/run.sh --layout "$layout" -- \
-        env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
-        bats --tap ${filter:+--filter "$filter"} "$@" \
-        >"$RESULTS/$label.tap" 2>&1
-    rc=$?
-    count_tap "bats VM ($layout, $runtime)" "$RESULTS/$label.tap"
-    if ! grep -qE '^1\.\.[0-9]+' "$RESULTS/$label.tap"; then
-        echo "    the VM run did not report (exit $rc):"
-        tail -20 "$RESULTS/$label.tap" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-    echo "    $(($(date +%s) - start)) s"
-}
-
-for layout in $LAYOUTS; do
-    # shellcheck disable=SC2046
-    vm_suite "vm-$layout" "$layout" runc "" $(suites_for "$layout")
-    if [ "$layout" = v2 ]; then
-        # crun refuses this host's hybrid layout; on v2 the round trip runs
-        # with it too (crun.bats covers its state and restore). Not at
-        # poststart: crun runs those hooks with another process of its own in
-        # the container's cgroup, where no controller can then be enabled.
-        vm_suite "vm-$layout-crun" "$layout" crun 'at (prestart|createRuntime)' test/bats/roundtrip-v2.bats
-    fi
-done
+# --- VM suites: their results ---------------------------------------------
+if [ -n "$VM_LANE" ]; then
+    say "waiting for the VM suites"
+    wait "$VM_LANE"
+    VM_LANE=
+    while read -r label layout runtime _; do
+        vm_report "$label" "$layout" "$runtime"
+    done <"$RESULTS/vm-jobs"
+fi
 
 say "results in $RESULTS"
 echo "$PASSED passed, $FAILED failed"

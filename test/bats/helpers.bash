@@ -395,8 +395,10 @@ state_of() {
 
 # assert_one_line: stderr of the last `run` was exactly one line starting with cgbind:.
 assert_one_error_line() {
-    local n
-    n=$(printf '%s\n' "$stderr" | grep -c .)
+    local n=0 l
+    while IFS= read -r l; do
+        [ -z "$l" ] || n=$((n + 1))
+    done <<<"$stderr"
     if [ "$n" != 1 ] || [[ "$stderr" != cgbind:* ]]; then
         echo "expected one 'cgbind:' line on stderr, got $n lines:" >&2
         printf '%s\n' "$stderr" >&2
@@ -454,7 +456,7 @@ verify_script() {
     local spec=$1 c p f v
     while read -r c p f v; do
         [ -n "$c" ] || continue
-        echo "if [ -e /sys/fs/cgroup/$c/$p/$f ]; then echo \"$c $p $f \$(cat /sys/fs/cgroup/$c/$p/$f)\"; elif [ ! -d /sys/fs/cgroup/$c/$p ]; then echo \"$c $p missing\"; fi"
+        echo "if [ -e /sys/fs/cgroup/$c/$p/$f ]; then v=; read -r v </sys/fs/cgroup/$c/$p/$f; echo \"$c $p $f \$v\"; elif [ ! -d /sys/fs/cgroup/$c/$p ]; then echo \"$c $p missing\"; fi"
     done <<<"$spec"
 }
 

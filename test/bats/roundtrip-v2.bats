@@ -46,9 +46,9 @@ echo 10 > $c/batch/cpu.weight; echo 5 > $c/batch/pids.max'
 
 VERIFY_V2='cd /sys/fs/cgroup
 echo "init $(cut -d: -f3 /proc/1/cgroup | sed "s|.*/||")"
-for f in cgroup.subtree_control; do echo ". $f $(cat $f)"; done
+read -r v < cgroup.subtree_control || true; echo ". cgroup.subtree_control $v"
 for d in app app/web app/db batch; do for f in cgroup.subtree_control memory.max memory.high cpu.max cpu.weight pids.max; do
-  v=$(cat $d/$f); case "$f=$v" in memory.max=max|memory.high=max|"cpu.max=max 100000"|cpu.weight=100|pids.max=max|cgroup.subtree_control=) ;; *) echo "$d $f $v";; esac
+  v=; read -r v < $d/$f || true; case "$f=$v" in memory.max=max|memory.high=max|"cpu.max=max 100000"|cpu.weight=100|pids.max=max|cgroup.subtree_control=) ;; *) echo "$d $f $v";; esac
 done; done'
 
 save_source() {
@@ -65,10 +65,12 @@ expected() {
     echo "init init.scope"
     # the order VERIFY_V2 prints in
     echo ". cgroup.subtree_control cpu memory pids"
-    local d f
+    local d f p sf v
     for d in app app/web app/db batch; do
         for f in cgroup.subtree_control memory.max memory.high cpu.max cpu.weight pids.max; do
-            grep "^$d $f " <<<"$V2_SPEC" || true
+            while read -r p sf v; do
+                if [ "$p" = "$d" ] && [ "$sf" = "$f" ]; then echo "$p $sf $v"; fi
+            done <<<"$V2_SPEC"
         done
     done
 }
