@@ -8,7 +8,7 @@
 #   sudo test/run.sh --host-only  unit tests and the host suites, no VM
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
-# layouts, default "v2 v1").
+# layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 2).
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,22 +95,24 @@ host_layout() {
 
 # --- VM suites, in the background -------------------------------------------
 # Under TCG a VM keeps about one core busy, and the host suites mostly wait
-# on runc: both run side by side, and the VM results are counted at the end.
+# on runc: the VMs run side by side with them, in CGBIND_VM_LANES workers
+# (default 2) that take the VM runs in order, and the VM results are counted
+# at the end.
 #
 # vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES..."
-# (FILTER: a bats --filter regex, "-" for every test).
+# (FILTER: a bats --filter regex with "_" for a space, "-" for every test).
 vm_jobs() {
     local layout
     for layout in $LAYOUTS; do
         echo "vm-$layout $layout runc -" $(suites_for "$layout")
-        if [ "$layout" = v2 ]; then
-            # crun refuses this host's hybrid layout; on v2 the round trip runs
-            # with it too (crun.bats covers its state and restore). Not at
-            # poststart: crun runs those hooks with another process of its own in
-            # the container's cgroup, where no controller can then be enabled.
-            echo "vm-$layout-crun $layout crun at_(prestart|createRuntime) test/bats/roundtrip-v2.bats"
-        fi
     done
+    if [[ " $LAYOUTS " == *" v2 "* ]]; then
+        # crun refuses this host's hybrid layout; on v2 the round trip runs
+        # with it too (crun.bats covers its state and restore). Not at
+        # poststart: crun runs those hooks with another process of its own in
+        # the container's cgroup, where no controller can then be enabled.
+        echo "vm-v2-crun v2 crun at_(prestart|createRuntime) test/bats/roundtrip-v2.bats"
+    fi
 }
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
@@ -139,26 +141,35 @@ vm_report() { # LABEL LAYOUT RUNTIME
     echo "    $(cat "$RESULTS/$1.secs" 2>/dev/null || echo '?') s"
 }
 
-VM_LANE=
-stop_vm_lane() {
-    local kids
-    [ -n "$VM_LANE" ] || return 0
-    kids=$(pgrep -P "$VM_LANE")
-    kill "$VM_LANE" 2>/dev/null
-    # test/vm/run.sh stops its qemu on TERM
-    [ -z "$kids" ] || kill $kids 2>/dev/null
-    VM_LANE=
+# vm_worker: runs each job of vm-jobs that no other worker has claimed
+# (mkdir is the claim).
+vm_worker() {
+    local -a job
+    while read -r -a job; do
+        mkdir "$RESULTS/claim.${job[0]}" 2>/dev/null || continue
+        vm_run "${job[@]}"
+    done <"$RESULTS/vm-jobs"
 }
-trap stop_vm_lane EXIT
+
+VM_LANES=()
+stop_vm_lanes() {
+    local lane kids
+    for lane in "${VM_LANES[@]}"; do
+        kids=$(pgrep -P "$lane")
+        kill "$lane" 2>/dev/null
+        # test/vm/run.sh stops its qemu on TERM
+        [ -z "$kids" ] || kill $kids 2>/dev/null
+    done
+    VM_LANES=()
+}
+trap stop_vm_lanes EXIT
 if [ -n "$LAYOUTS" ]; then
     vm_jobs >"$RESULTS/vm-jobs"
     say "VM suites started in the background: $(cut -d' ' -f1 "$RESULTS/vm-jobs" | tr '\n' ' ')"
-    (
-        while read -r -a job; do
-            vm_run "${job[@]}"
-        done <"$RESULTS/vm-jobs"
-    ) &
-    VM_LANE=$!
+    for ((lane = 0; lane < ${CGBIND_VM_LANES:-2}; lane++)); do
+        vm_worker &
+        VM_LANES+=($!)
+    done
 fi
 
 # --- unit tests -----------------------------------------------------------
@@ -239,10 +250,10 @@ else
 fi
 
 # --- VM suites: their results ---------------------------------------------
-if [ -n "$VM_LANE" ]; then
+if [ ${#VM_LANES[@]} -gt 0 ]; then
     say "waiting for the VM suites"
-    wait "$VM_LANE"
-    VM_LANE=
+    wait "${VM_LANES[@]}"
+    VM_LANES=()
     while read -r label layout runtime _; do
         vm_report "$label" "$layout" "$runtime"
     done <"$RESULTS/vm-jobs"
