@@ -72,11 +72,13 @@ cg_v1_mount() {
 # _cg_mount CONTROLLER: REPLY is the first mount point of the cgroup (v1)
 # hierarchy holding CONTROLLER, or of cgroup2 for ""; MNT_ROOT its root.
 _cg_mount() {
-    local id parent dev root mnt rest fstype src opts o
+    local id parent dev root mnt rest fstype opts
     REPLY= MNT_ROOT=
     while read -r id parent dev root mnt rest; do
+        # after " - ": the fs type, the source, the super options
         rest=${rest#* - }
-        read -r fstype src opts <<<"$rest"
+        fstype=${rest%% *}
+        opts=${rest##* }
         if [ -z "$1" ]; then
             [ "$fstype" = cgroup2 ] || continue
         else
