@@ -16,6 +16,11 @@ cd "$SRC"
 BUILD=${CGBIND_BUILD:-build}
 LAYOUTS=${CGBIND_LAYOUTS:-v2 v1}
 [ "${1:-}" = --host-only ] && LAYOUTS=
+VM_WORKERS=${CGBIND_VM_LANES:-2}
+if ! [[ $VM_WORKERS =~ ^[1-9][0-9]?$ ]]; then
+    echo "test/run.sh: CGBIND_VM_LANES must be a number from 1 to 99, not '$VM_WORKERS'" >&2
+    exit 2
+fi
 RESULTS=$(mktemp -d /var/tmp/cgbind-results.XXXXXX)
 export CGBIND_TEST_STRICT=1
 
@@ -166,7 +171,7 @@ trap stop_vm_lanes EXIT
 if [ -n "$LAYOUTS" ]; then
     vm_jobs >"$RESULTS/vm-jobs"
     say "VM suites started in the background: $(cut -d' ' -f1 "$RESULTS/vm-jobs" | tr '\n' ' ')"
-    for ((lane = 0; lane < ${CGBIND_VM_LANES:-2}; lane++)); do
+    for ((lane = 0; lane < VM_WORKERS; lane++)); do
         vm_worker &
         VM_LANES+=($!)
     done
