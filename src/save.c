@@ -78,6 +78,10 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
                 return 0;
         if (def->grammar == GRAM_CONTROLLERS && value[0] == '\0')
                 return 0;
+        /* An idle v2 group (cpu.idle 1) reads cpu.weight as 0, a value that
+         * cannot be written; the group's cpu.idle brings it back. */
+        if (h->version == CG_V2 && streq(name, "cpu.weight") && streq(value, "0"))
+                return 0;
         _cleanup_free_ char *canon = NULL;
         const char *reason;
         r = prop_check_value(def, value, &canon, &reason);

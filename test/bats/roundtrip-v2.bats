@@ -112,3 +112,17 @@ restore_at() {
     [ "$status" -ne 0 ]
     [[ "$output" == *"cgroup.subtree_control"*"rolled back"* ]]
 }
+
+@test "v2 save of an idle group: cpu.idle is kept, and its cpu.weight (0) is left out without a warning" {
+    local src
+    src=$(new_bundle src 'set -e; c=/sys/fs/cgroup; mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
+echo +cpu > $c/cgroup.subtree_control; mkdir $c/bg; echo 1 > $c/bg/cpu.idle; touch /built; exec sleep 1000')
+    run_detached v2idle "$src"
+    wait_for "[ -e '$src/rootfs/built' ]"
+    run --separate-stderr "$CGBIND" save -o "$BATS_TEST_TMPDIR/img.json" < <(state_of v2idle)
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    jq -e '.hierarchies[0].root.children[] | select(.name == "bg") | .properties
+        | .["cpu.idle"] == "1" and (has("cpu.weight") | not)' "$BATS_TEST_TMPDIR/img.json"
+}
