@@ -97,8 +97,15 @@ _cg_mount() {
 # The host directory of container $1's top-level cgroup for controller $2
 # ("" for cgroup2), from its init's /proc/<pid>/cgroup.
 cg_host_dir() {
-    local pid hid ctrls path= p
-    pid=$(ctr_pid "$1")
+    local pid
+    pid=$(ctr_pid "$1") || return 1
+    pid_cg_dir "$pid" "$2"
+}
+
+# pid_cg_dir PID CONTROLLER: the host directory of PID's cgroup for
+# CONTROLLER ("" for cgroup2).
+pid_cg_dir() {
+    local pid=$1 hid ctrls path= p
     while IFS=: read -r hid ctrls p; do
         if [ -z "$2" ]; then
             [ "$hid" = 0 ] && path=$p
@@ -118,6 +125,25 @@ ctr_pid() {
     s=$($RUNTIME state "$1") || return 1
     [[ $s =~ \"pid\":\ *([0-9]+) ]] || { echo "ctr_pid: no pid in the state of $1" >&2; return 1; }
     echo "${BASH_REMATCH[1]}"
+}
+
+# create_ctr ID: a container created (runc create, never started) from a
+# bundle "ctr" that runs sleep. STATE is its state JSON, which stays the same
+# while it is created (hooks get the same), and PID its init's pid.
+create_ctr() {
+    local b
+    b=$(new_bundle ctr "sleep 1000")
+    CONTAINERS+=("$1")
+    (cd "$b" && $RUNTIME create "$1" </dev/null >/dev/null 2>&1)
+    STATE=$(state_of "$1")
+    [[ $STATE =~ \"pid\":\ *([0-9]+) ]] || { echo "create_ctr: no pid in the state of $1" >&2; return 1; }
+    PID=${BASH_REMATCH[1]}
+}
+
+# restore_ctr ARGS...: `cgbind restore --image $IMG ARGS` on create_ctr's
+# container, under bats' run.
+restore_ctr() {
+    run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" <<<"$STATE"
 }
 
 # A busybox rootfs, built once per run and copied per bundle. Only the

@@ -10,12 +10,9 @@ load helpers
 setup() {
     requires root runc cgroup_v1
     ID=lay-$BATS_TEST_NUMBER
-    local b
-    b=$(new_bundle ctr "sleep 1000")
-    CONTAINERS+=("$ID")
-    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
-    CPU_TOP=$(cg_host_dir "$ID" cpu)
-    PIDS_TOP=$(cg_host_dir "$ID" pids)
+    create_ctr "$ID"
+    CPU_TOP=$(pid_cg_dir "$PID" cpu)
+    PIDS_TOP=$(pid_cg_dir "$PID" pids)
     IMG=$BATS_TEST_TMPDIR/img.json
     # how this machine mounts cpu: alone, or with cpuacct
     CPU_CTLS=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ","); c = ""; for (i = 1; i <= n; i++) if (o[i] ~ /^cpu(acct)?$/) c = c (c ? "," : "") o[i]; if (c ~ /cpu/ && c ~ /(^|,)cpu(,|$)/) print c }' /proc/self/mountinfo | sort -u | head -1)
@@ -26,7 +23,7 @@ teardown() {
 }
 
 restore() {
-    run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    restore_ctr "$@"
 }
 
 @test "an image in the other cpu/cpuacct layout restores here" {
@@ -57,7 +54,7 @@ JSON
     if [ "$CPU_CTLS" = "cpu" ]; then
         # the tree is in cpuacct too, without cpu's properties
         local acct
-        acct=$(cg_host_dir "$ID" cpuacct)
+        acct=$(pid_cg_dir "$PID" cpuacct)
         [ -d "$acct/app/w" ]
     else
         # both trees merged into the one hierarchy

@@ -9,15 +9,12 @@ load helpers
 setup() {
     requires root runc
     ID=modes-$BATS_TEST_NUMBER
-    local b
-    b=$(new_bundle ctr "sleep 1000")
-    CONTAINERS+=("$ID")
-    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
+    create_ctr "$ID"
     if [ "$(cg_layout)" = v2 ]; then
-        TOP=$(cg_host_dir "$ID" "")
+        TOP=$(pid_cg_dir "$PID" "")
         V2=1
     else
-        TOP=$(cg_host_dir "$ID" pids)
+        TOP=$(pid_cg_dir "$PID" pids)
         V2=0
     fi
     [ -d "$TOP" ]
@@ -53,7 +50,7 @@ JSON
 pre() {
     if [ "$V2" = 1 ] && [ ! -d "$TOP/init.scope" ]; then
         mkdir "$TOP/init.scope"
-        echo "$(ctr_pid "$ID")" >"$TOP/init.scope/cgroup.procs"
+        echo "$PID" >"$TOP/init.scope/cgroup.procs"
         echo +pids >"$TOP/cgroup.subtree_control"
     fi
     mkdir -p "$TOP/$1"
@@ -68,7 +65,7 @@ dump() {
 }
 
 restore() {
-    run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    restore_ctr "$@"
     echo "cgbind exited $status: $stderr"
 }
 

@@ -10,11 +10,8 @@ load helpers
 setup() {
     requires root runc cgroup_v2
     ID=ord-$BATS_TEST_NUMBER
-    local b
-    b=$(new_bundle ctr "sleep 1000")
-    CONTAINERS+=("$ID")
-    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
-    TOP=$(cg_host_dir "$ID" "")
+    create_ctr "$ID"
+    TOP=$(pid_cg_dir "$PID" "")
     IMG=$BATS_TEST_TMPDIR/img.json
 }
 
@@ -25,7 +22,7 @@ teardown() {
 }
 
 restore() {
-    run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    restore_ctr "$@"
 }
 
 @test "a child's memory.max with the container's init still in the top-level" {
@@ -36,13 +33,13 @@ restore() {
     { "name": "app", "properties": { "memory.max": "104857600" }, "children": [] } ] } } ] }
 JSON
     # the init is in the top-level now
-    grep -qx "$(ctr_pid "$ID")" "$TOP/cgroup.procs"
+    grep -qx "$PID" "$TOP/cgroup.procs"
     restore
     echo "$stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$TOP/app/memory.max")" = 104857600 ]
     # exactly the one pid moved, into init.scope
-    [ "$(cat "$TOP/init.scope/cgroup.procs")" = "$(ctr_pid "$ID")" ]
+    [ "$(cat "$TOP/init.scope/cgroup.procs")" = "$PID" ]
     [ -z "$(cat "$TOP/cgroup.procs")" ]
 }
 

@@ -8,11 +8,8 @@ load helpers
 setup() {
     requires root runc cgroup_v2
     ID=rb2-$BATS_TEST_NUMBER
-    local b
-    b=$(new_bundle ctr "sleep 1000")
-    CONTAINERS+=("$ID")
-    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
-    TOP=$(cg_host_dir "$ID" "")
+    create_ctr "$ID"
+    TOP=$(pid_cg_dir "$PID" "")
     IMG=$BATS_TEST_TMPDIR/img.json
     BAD_CPU=$(( $(nproc --all) + 5 ))
 }
@@ -26,7 +23,7 @@ dump() {
 }
 
 restore() {
-    run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    restore_ctr "$@"
 }
 
 @test "the init move and the top-level's subtree_control are undone" {
@@ -38,19 +35,19 @@ restore() {
     { "name": "bad", "properties": { "cpuset.cpus": "$BAD_CPU" }, "children": [] } ] } } ] }
 JSON
     dump >"$BATS_TEST_TMPDIR/before"
-    grep -qx "$(ctr_pid "$ID")" "$TOP/cgroup.procs"
+    grep -qx "$PID" "$TOP/cgroup.procs"
     restore --debug
     echo "$stderr"
     [ "$status" -eq 1 ]
     # it did move the pid and enable the controllers before failing
-    [[ "$stderr" == *"move pid $(ctr_pid "$ID") into $TOP/init.scope"* ]]
+    [[ "$stderr" == *"move pid $PID into $TOP/init.scope"* ]]
     [[ "$stderr" == *"write $TOP/cgroup.subtree_control = \"+cpuset +pids\""* ]]
     diff "$BATS_TEST_TMPDIR/before" <(dump)
 }
 
 @test "a subtree_control added to an existing sub-cgroup is undone" {
     mkdir "$TOP/init.scope"
-    echo "$(ctr_pid "$ID")" >"$TOP/init.scope/cgroup.procs"
+    echo "$PID" >"$TOP/init.scope/cgroup.procs"
     echo "+cpuset +pids" >"$TOP/cgroup.subtree_control"
     mkdir "$TOP/app"
     cat >"$IMG" <<JSON

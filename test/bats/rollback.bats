@@ -9,21 +9,18 @@ load helpers
 setup() {
     requires root runc
     ID=rb-$BATS_TEST_NUMBER
-    local b
-    b=$(new_bundle ctr "sleep 1000")
-    CONTAINERS+=("$ID")
-    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
+    create_ctr "$ID"
     if [ "$(cg_layout)" = v2 ]; then
         V2=1
-        TOP=$(cg_host_dir "$ID" "")
+        TOP=$(pid_cg_dir "$PID" "")
         HIER='"type": "cgroup2", "controllers": ["cpuset", "pids"], "init": "init.scope"'
         TOPPROPS='{ "cgroup.subtree_control": "cpuset pids" }'
         INIT='{ "name": "init.scope", "properties": {}, "children": [] },'
         PIDS_TOP=$TOP
     else
         V2=0
-        TOP=$(cg_host_dir "$ID" cpuset)
-        PIDS_TOP=$(cg_host_dir "$ID" pids)
+        TOP=$(pid_cg_dir "$PID" cpuset)
+        PIDS_TOP=$(pid_cg_dir "$PID" pids)
         HIER='"type": "cgroup", "controllers": ["cpuset"]'
         TOPPROPS='{}'
         INIT=
@@ -49,7 +46,7 @@ dump() {
 }
 
 restore() {
-    run --separate-stderr "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    restore_ctr "$@"
 }
 
 @test "a value the kernel refuses on the fifth node: exit 1, no cgroup of the run left" {
@@ -86,7 +83,7 @@ JSON
     mkdir -p "$TOP/keep"
     if [ "$V2" = 1 ]; then
         mkdir "$TOP/init.scope"
-        echo "$(ctr_pid "$ID")" >"$TOP/init.scope/cgroup.procs"
+        echo "$PID" >"$TOP/init.scope/cgroup.procs"
         echo "+cpuset +pids" >"$TOP/cgroup.subtree_control"
     fi
     echo 1 >"$TOP/keep/cpuset.cpus"
