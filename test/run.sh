@@ -127,7 +127,8 @@ vm_run() {
     shift 4
     [ "$filter" = - ] && filter=
     start=$(date +%s)
-    test/vm/run.sh --layout "$layout" -- \
+    # side by side with the rest, a VM run takes about twice as long as alone
+    test/vm/run.sh --layout "$layout" --timeout 1800 -- \
         env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
         bats --tap ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1 </dev/null
