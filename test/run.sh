@@ -179,12 +179,17 @@ if [ -n "$LAYOUTS" ]; then
 fi
 
 # --- unit tests -----------------------------------------------------------
+# The C unit tests of a build, as TAP.
+run_unit_tests() { # build-dir tap-file
+    local t
+    : >"$2"
+    for t in "$1"/test/unit/test-*; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >>"$2" 2>&1 || true
+    done
+}
 say "unit tests"
-: >"$RESULTS/unit.tap"
-for t in "$BUILD"/test/unit/test-*; do
-    [ -f "$t" ] && [ -x "$t" ] || continue
-    CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >>"$RESULTS/unit.tap" 2>&1 || true
-done
+run_unit_tests "$BUILD" "$RESULTS/unit.tap"
 count_tap "unit" "$RESULTS/unit.tap"
 
 # The fuzz corpus (test/fuzz/corpus), replayed through every fuzz target.
@@ -237,11 +242,7 @@ if [ ! -f "$ASAN/build.ninja" ]; then
 fi
 if ninja -C "$ASAN" >/dev/null; then
     export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-    : >"$RESULTS/asan-unit.tap"
-    for t in "$ASAN"/test/unit/test-*; do
-        [ -f "$t" ] && [ -x "$t" ] || continue
-        CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >>"$RESULTS/asan-unit.tap" 2>&1 || true
-    done
+    run_unit_tests "$ASAN" "$RESULTS/asan-unit.tap"
     replay_corpus "$ASAN" "$RESULTS/asan-fuzz.tap"
     cat "$RESULTS/asan-fuzz.tap" >>"$RESULTS/asan-unit.tap"
     count_tap "ASan+UBSan unit, corpus" "$RESULTS/asan-unit.tap"

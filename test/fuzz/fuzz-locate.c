@@ -15,15 +15,6 @@
 
 #include "fuzz.h"
 
-#define CHECK(cond)                                                                                \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__,         \
-                                __LINE__);                                                         \
-                        abort();                                                                   \
-                }                                                                                  \
-        } while (0)
-
 /* The next NUL-terminated part of the input, as an exact-size copy. */
 static char *part(const uint8_t **p, const uint8_t *end, size_t *ret_len)
 {

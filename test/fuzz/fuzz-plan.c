@@ -132,15 +132,6 @@ static bool subtree_value_ok(const char *v)
         return true;
 }
 
-#define CHECK(cond)                                                                                \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__,         \
-                                __LINE__);                                                         \
-                        abort();                                                                   \
-                }                                                                                  \
-        } while (0)
-
 static void check_plan(const struct plan *plan, const struct cgbind_image *img,
                        const struct observed_node *observed, const struct plan_options *opts,
                        const bool *init_in_top, const size_t *first_op)

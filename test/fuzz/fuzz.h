@@ -4,6 +4,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* An invariant of a target: aborts (a crash for libFuzzer) with the condition. */
+#define CHECK(cond)                                                                                \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__,         \
+                                __LINE__);                                                         \
+                        abort();                                                                   \
+                }                                                                                  \
+        } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
