@@ -1,54 +1,73 @@
-/* Observing and changing cgroups, with a journal for the undo. */
+/* Observing and changing cgroups; the plan itself is the journal for the undo. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "cgbind/apply.h"
 #include "cgbind/fsutil.h"
 
 /* ---- observe ---- */
 
-static int observe_node(int dirfd, const struct cg_node *n, struct observed_node *o)
+struct observe_ctx {
+        const char *host_path;
+        char path[CGBIND_MAX_PATH]; /* below the top-level, for messages */
+        struct cgbind_error *err;
+};
+
+static int observe_failed(struct observe_ctx *c, const char *file, int r)
+{
+        char esc[700];
+        char where[CGBIND_MAX_PATH + 300];
+        snprintf(where, sizeof(where), "%s%s%s/%s", c->host_path, c->path[0] ? "/" : "", c->path,
+                 file);
+        cgbind_escape(where, strlen(where), esc, sizeof(esc));
+        return cgbind_error_set(c->err, CGBIND_PRECONDITION, -r, "observe (%s): %s", esc,
+                                strerror(-r));
+}
+
+static int observe_node(struct observe_ctx *c, int dirfd, const struct cg_node *n,
+                        struct observed_node *o)
 {
         o->exists = true;
         if (n->n_props) {
-                o->values = calloc(n->n_props, sizeof(char *));
-                if (!o->values)
-                        return -ENOMEM;
+                o->values = xcalloc(n->n_props, sizeof(char *));
                 for (size_t i = 0; i < n->n_props; i++) {
                         int r = cg_read_at(dirfd, n->props[i].name, &o->values[i]);
-                        if (r == -ENOMEM)
-                                return r;
+                        if (r < 0 && r != -ENOENT)
+                                return observe_failed(c, n->props[i].name, r);
                 }
         }
         if (n->n_children == 0)
                 return 0;
-        o->children = calloc(n->n_children, sizeof(*o->children));
-        if (!o->children)
-                return -ENOMEM;
+        o->children = xcalloc(n->n_children, sizeof(*o->children));
+        size_t plen = strlen(c->path);
         for (size_t i = 0; i < n->n_children; i++) {
-                _cleanup_close_ int cfd = open_beneath(dirfd, n->children[i].name,
-                                                       O_PATH | O_DIRECTORY);
+                const char *name = n->children[i].name;
+                _cleanup_close_ int cfd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY);
                 if (cfd == -ENOENT)
                         continue;
                 if (cfd < 0)
-                        return cfd;
-                int r = observe_node(cfd, &n->children[i], &o->children[i]);
+                        return observe_failed(c, name, cfd);
+                snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s", plen ? "/" : "", name);
+                int r = observe_node(c, cfd, &n->children[i], &o->children[i]);
+                c->path[plen] = '\0';
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-int apply_observe(int top_fd, const struct cg_node *root, struct observed_node *ret,
-                  struct cgbind_error *err)
+int apply_observe(int top_fd, const char *host_path, const struct cg_node *root,
+                  struct observed_node *ret, struct cgbind_error *err)
 {
+        struct observe_ctx c = { .host_path = host_path, .err = err };
         struct observed_node o = { 0 };
-        int r = observe_node(top_fd, root, &o);
+        int r = observe_node(&c, top_fd, root, &o);
         if (r < 0) {
                 observed_free(&o, root);
-                return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
-                                        "observe (sub-cgroups): %s", strerror(-r));
+                return r;
         }
         *ret = o;
         return 0;
@@ -79,13 +98,17 @@ static void dir_stack_pop_to(struct dir_stack *s, size_t keep)
 static int dir_stack_get(struct dir_stack *s, size_t dir)
 {
         size_t chain[CGBIND_MAX_DEPTH + 2], n = 0;
+        bool found = false;
         /* climb from dir until a directory already on the stack */
-        for (size_t d = dir;; d = s->plan->dirs[d].parent) {
+        for (size_t d = dir; !found;) {
                 for (size_t i = s->n; i-- > 0;)
                         if (s->ids[i] == d) {
                                 dir_stack_pop_to(s, i + 1);
-                                goto descend;
+                                found = true;
+                                break;
                         }
+                if (found)
+                        break;
                 if (n == ARRAY_SIZE(chain))
                         return -ELOOP;
                 chain[n++] = d;
@@ -93,23 +116,20 @@ static int dir_stack_get(struct dir_stack *s, size_t dir)
                         dir_stack_pop_to(s, 0);
                         break;
                 }
+                d = s->plan->dirs[d].parent;
         }
-descend:
         while (n > 0) {
                 size_t d = chain[--n];
                 const struct plan_dir *pd = &s->plan->dirs[d];
                 int fd;
+                if (s->n == ARRAY_SIZE(s->ids))
+                        return -ELOOP;
                 if (pd->parent == PLAN_NO_PARENT)
                         fd = s->top_fds[pd->hier];
                 else
                         fd = open_beneath(s->fds[s->n - 1], pd->name, O_PATH | O_DIRECTORY);
                 if (fd < 0)
                         return fd;
-                if (s->n == ARRAY_SIZE(s->ids)) {
-                        if (pd->parent != PLAN_NO_PARENT)
-                                safe_close(fd);
-                        return -ELOOP;
-                }
                 s->ids[s->n] = d;
                 s->fds[s->n] = fd;
                 s->n++;
@@ -117,14 +137,28 @@ descend:
         return s->fds[s->n - 1];
 }
 
-static int move_pid(int dirfd, pid_t pid)
+static int pidfd_alive(int pidfd)
 {
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%d", (int)pid);
-        return cg_write_at(dirfd, "cgroup.procs", buf, false);
+        /* signal 0 to a pidfd: the process (or its zombie, which still
+         * holds the pid number) is there */
+        return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 ? -errno : 0;
 }
 
-static int do_op(struct dir_stack *s, const struct plan_op *op)
+static int move_pid(int dirfd, pid_t pid, int pidfd)
+{
+        char buf[32];
+        int r;
+        if (pidfd >= 0 && (r = pidfd_alive(pidfd)) < 0)
+                return r;
+        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        r = cg_write_at(dirfd, "cgroup.procs", buf, false);
+        /* alive after the write too: the pid named it all along */
+        if (r >= 0 && pidfd >= 0 && pidfd_alive(pidfd) < 0)
+                return -ESRCH;
+        return r;
+}
+
+static int do_op(struct dir_stack *s, const struct plan_op *op, const struct apply_ctx *ctx)
 {
         /* A write into a child of the innermost open directory (a new leaf,
          * most of a tree) goes through "child/file" from the parent: no
@@ -135,6 +169,8 @@ static int do_op(struct dir_stack *s, const struct plan_op *op)
                         return cg_write_beneath(s->fds[s->n - 1], d->name, op->name, op->value,
                                                 op->multiline);
         }
+        if (op->kind == OP_ADOPT)
+                return 0;
         int fd = dir_stack_get(s, op->dir);
         if (fd < 0)
                 return fd;
@@ -144,71 +180,75 @@ static int do_op(struct dir_stack *s, const struct plan_op *op)
         case OP_WRITE:
                 return cg_write_at(fd, op->name, op->value, op->multiline);
         case OP_MOVE_PID:
-                return move_pid(fd, op->pid);
+                return move_pid(fd, s->plan->pid, ctx->pidfd);
+        case OP_ADOPT:
         case OP_KIND_MAX:
         default:
                 return -EINVAL;
         }
 }
 
-static int undo_op(struct dir_stack *s, const struct plan_op *op)
+static int undo_op(struct dir_stack *s, const struct plan_op *op, const struct apply_ctx *ctx)
 {
+        /* a written cgroup that we created disappears with its rmdir */
+        if (op->kind == OP_WRITE && !op->undo)
+                return 0;
         int fd = dir_stack_get(s, op->kind == OP_MOVE_PID ? op->undo_dir : op->dir);
         if (fd < 0)
                 return fd;
         switch (op->kind) {
         case OP_MKDIR:
+        case OP_ADOPT:
                 /* the kernel refuses to remove a cgroup that gained a process */
                 return unlinkat(fd, op->name, AT_REMOVEDIR) < 0 ? -errno : 0;
         case OP_WRITE:
-                /* a written cgroup that we created disappears with its rmdir */
-                if (!op->undo)
-                        return 0;
                 return cg_write_at(fd, op->name, op->undo, op->multiline);
         case OP_MOVE_PID:
-                return move_pid(fd, op->pid);
+                return move_pid(fd, s->plan->pid, ctx->pidfd);
         case OP_KIND_MAX:
         default:
                 return -EINVAL;
         }
 }
 
-static void describe_op(const struct plan *plan, const char *const *host_paths,
+/* host path of the op's directory, and its name for mkdir and write; escaped */
+static void describe_op(const struct plan *plan, const struct apply_ctx *ctx,
                         const struct plan_op *op, char *buf, size_t size)
 {
-        const struct plan_dir *d = &plan->dirs[op->kind == OP_MOVE_PID ? op->dir : op->dir];
-        char esc[1024], escn[300];
-        cgbind_escape(d->rel, strlen(d->rel), esc, sizeof(esc));
-        cgbind_escape(op->name ? op->name : "cgroup.procs",
-                      strlen(op->name ? op->name : "cgroup.procs"), escn, sizeof(escn));
-        snprintf(buf, size, "%s%s%s/%s", host_paths[d->hier], d->rel[0] ? "/" : "", esc, escn);
+        const struct plan_dir *d = &plan->dirs[op->dir];
+        char rel[CGBIND_MAX_PATH + 1], raw[CGBIND_MAX_PATH + 600];
+        if (plan_dir_path(plan, op->dir, rel, sizeof(rel)) < 0)
+                snprintf(rel + sizeof(rel) - 4, 4, "...");
+        const char *leaf = op->kind == OP_MOVE_PID ? "cgroup.procs" : op->name;
+        snprintf(raw, sizeof(raw), "%s%s%s/%s", ctx->host_paths[d->hier], rel[0] ? "/" : "", rel,
+                 leaf);
+        cgbind_escape(raw, strlen(raw), buf, size);
 }
 
-int apply_plan(const struct plan *plan, const int *top_fds, const char *const *host_paths,
-               const struct apply_hooks *hooks, struct cgbind_error *err)
+int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbind_error *err)
 {
-        struct dir_stack s = { .plan = plan, .top_fds = top_fds };
+        struct dir_stack s = { .plan = plan, .top_fds = ctx->top_fds };
         size_t done = 0;
         int r = 0;
 
         for (; done < plan->n_ops; done++) {
                 const struct plan_op *op = &plan->ops[done];
-                if (hooks && hooks->before)
-                        hooks->before(plan, op, hooks->userdata);
-                r = do_op(&s, op);
+                if (ctx->before)
+                        ctx->before(plan, op, ctx->userdata);
+                r = do_op(&s, op, ctx);
                 if (r < 0)
                         break;
         }
-        if (r >= 0) {
-                dir_stack_pop_to(&s, 0);
+        dir_stack_pop_to(&s, 0);
+        if (r >= 0)
                 return 0;
-        }
 
         const struct plan_op *failed = &plan->ops[done];
-        char where[1200];
-        describe_op(plan, host_paths, failed, where, sizeof(where));
-        const char *verb = failed->kind == OP_MKDIR ? "mkdir" :
-                           failed->kind == OP_MOVE_PID ? "move pid" : "write";
+        char where[700];
+        describe_op(plan, ctx, failed, where, sizeof(where));
+        const char *verb = failed->kind == OP_MKDIR      ? "mkdir"
+                           : failed->kind == OP_MOVE_PID ? "move pid"
+                                                         : "write";
         char value[200] = "";
         if (failed->kind == OP_WRITE) {
                 char esc[160];
@@ -216,36 +256,38 @@ int apply_plan(const struct plan *plan, const int *top_fds, const char *const *h
                 snprintf(value, sizeof(value), " \"%s\"", esc);
         }
         int saved_errno = -r;
+        const char *why = strerror(saved_errno);
+        if (failed->kind == OP_MOVE_PID && r == -ESRCH)
+                why = "the container's process exited during the move";
 
-        /* undo in reverse: values back, created cgroups removed deepest first */
-        struct strbuf left = { 0 };
-        size_t n_left = 0;
-        dir_stack_pop_to(&s, 0);
+        /* undo in reverse: values back, created cgroups removed deepest first;
+         * what cannot be undone is listed (mkdir: the directory itself) */
+        char left[600] = "";
+        size_t n_left = 0, shown = 0, left_len = 0;
         while (done-- > 0) {
                 const struct plan_op *op = &plan->ops[done];
-                int u = undo_op(&s, op);
-                if (u < 0) {
-                        char w[1200];
-                        describe_op(plan, host_paths, op, w, sizeof(w));
-                        if (op->kind == OP_MKDIR) {
-                                /* name the directory, not its parent */
-                                const struct plan_dir *d = &plan->dirs[op->dir];
-                                snprintf(w, sizeof(w), "%s%s%s/%s", host_paths[d->hier],
-                                         d->rel[0] ? "/" : "", d->rel, op->name);
-                        }
-                        strbuf_appendf(&left, "%s%s", n_left ? ", " : "", w);
-                        n_left++;
+                if (undo_op(&s, op, ctx) >= 0)
+                        continue;
+                char w[700];
+                describe_op(plan, ctx, op, w, sizeof(w));
+                n_left++;
+                if (left_len + strlen(w) + 3 < sizeof(left)) {
+                        left_len += (size_t)snprintf(left + left_len, sizeof(left) - left_len,
+                                                     "%s%s", shown ? ", " : "", w);
+                        shown++;
                 }
         }
         dir_stack_pop_to(&s, 0);
         if (n_left) {
+                char more[64] = "";
+                if (shown < n_left)
+                        snprintf(more, sizeof(more), " and %zu more", n_left - shown);
                 cgbind_error_set(err, CGBIND_PARTIAL, saved_errno,
-                                 "%s%s (%s): %s; rollback incomplete, left: %s", verb, value,
-                                 where, strerror(saved_errno), left.buf ? left.buf : "?");
-                strbuf_free(&left);
+                                 "%s%s (%s): %s; rollback incomplete, left: %s%s", verb, value,
+                                 where, why, left, more);
                 return -saved_errno;
         }
         return cgbind_error_set(err, CGBIND_FAILED, saved_errno,
                                 "%s%s (%s): %s; every change was rolled back", verb, value, where,
-                                strerror(saved_errno));
+                                why);
 }

@@ -10,9 +10,6 @@
 #include <stdio.h>
 
 #include "cgbind/convert.h"
-#include "cgbind/mountinfo.h"
-
-#define V1_UNLIMITED INT64_C(9223372036854771712)
 
 uint64_t convert_shares_to_weight(uint64_t shares)
 {
@@ -115,11 +112,10 @@ static bool parse_u64(const char *s, uint64_t *ret)
         return true;
 }
 
-/* v1 memory values: -1 and the page-rounded maximum both mean unlimited */
+/* v1 page-counter values: -1 and the page-rounded maximum both mean unlimited */
 static bool v1_unlimited(const char *v)
 {
-        uint64_t n;
-        return streq(v, "-1") || (parse_u64(v, &n) && n >= (uint64_t)V1_UNLIMITED);
+        return prop_value_is_unlimited(v);
 }
 
 static int put(struct conv *c, struct cg_node *dst, const char *name, const char *value)
@@ -132,8 +128,6 @@ static int put(struct conv *c, struct cg_node *dst, const char *name, const char
                                         "convert (%s): %s is not a cgroup v%d property", c->path,
                                         name, c->to);
         int r = prop_check_value(def, value, &canon, &reason);
-        if (r == -ENOMEM)
-                return r;
         if (r < 0) {
                 char esc[200];
                 cgbind_escape(value, strlen(value), esc, sizeof(esc));
@@ -144,15 +138,14 @@ static int put(struct conv *c, struct cg_node *dst, const char *name, const char
         for (size_t i = 0; i < dst->n_props; i++)
                 if (streq(dst->props[i].name, name)) {
                         size_t a = strlen(dst->props[i].value), b = strlen(canon);
-                        char *v = realloc(dst->props[i].value, a + b + 2);
-                        if (!v)
-                                return -ENOMEM;
+                        char *v = xrealloc(dst->props[i].value, a + b + 2);
                         v[a] = '\n';
                         memcpy(v + a + 1, canon, b + 1);
                         dst->props[i].value = v;
                         return 0;
                 }
-        return cg_node_add_prop(dst, def, name, canon);
+        cg_node_add_prop(dst, def, name, canon);
+        return 0;
 }
 
 static int putf(struct conv *c, struct cg_node *dst, const char *name, const char *fmt, ...)
@@ -275,14 +268,12 @@ static int to_v2_tree(struct conv *c, const struct cg_node *src, struct cg_node 
         int r = v1_props_to_v2(c, src, dst);
         if (r < 0)
                 return r;
-        char below[128] = "";
+        char below[256] = "";
         for (size_t i = 0; i < src->n_children; i++) {
                 struct cg_node *dc = cg_node_add_child(dst, src->children[i].name);
-                if (!dc)
-                        return -ENOMEM;
                 snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s",
                          plen > 1 ? "/" : "", src->children[i].name);
-                char child_used[128] = "";
+                char child_used[256] = "";
                 r = to_v2_tree(c, &src->children[i], dc, child_used, sizeof(child_used), false);
                 c->path[plen] = '\0';
                 if (r < 0)
@@ -315,19 +306,15 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
         for (size_t i = 0; r >= 0 && i < img->n_hierarchies; i++) {
                 if (img->hierarchies[i].version != CG_V1)
                         continue;
-                r = cg_node_merge(&merged, &img->hierarchies[i].root, NULL);
+                cg_node_merge(&merged, &img->hierarchies[i].root, NULL);
                 if (!init)
                         init = img->hierarchies[i].init;
         }
-        out->hierarchies = calloc(1, sizeof(*out->hierarchies));
-        if (r < 0 || !out->hierarchies) {
-                cg_node_free(&merged);
-                return r < 0 ? r : -ENOMEM;
-        }
+        out->hierarchies = xcalloc(1, sizeof(*out->hierarchies));
         struct image_hierarchy *h = &out->hierarchies[0];
         out->n_hierarchies = 1;
         h->version = CG_V2;
-        char used[128] = "";
+        char used[256] = "";
         snprintf(c->path, sizeof(c->path), "/");
         r = to_v2_tree(c, &merged, &h->root, used, sizeof(used), true);
         cg_node_free(&merged);
@@ -335,29 +322,29 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
                 return r;
         /* the hierarchy's controllers: what the top-level enables */
         const char *sc = get(&h->root, "cgroup.subtree_control");
-        h->controllers = strdup(sc ? sc : "");
-        if (!h->controllers)
-                return -ENOMEM;
-        for (char *p = h->controllers; *p; p++)
+        char *ctl = xstrdup(sc ? sc : "");
+        for (char *p = ctl; *p; p++)
                 if (*p == ' ')
                         *p = ',';
-        h->controllers = controllers_canonical(h->controllers);
-        if (!h->controllers)
-                return -ENOMEM;
+        r = controllers_canonical(ctl, &h->controllers);
+        if (r < 0)
+                return cgbind_error_set(c->err, CGBIND_INVALID, E2BIG,
+                                        "convert: more than %d controllers",
+                                        CGBIND_MAX_CONTROLLERS);
         if (sc && !init) {
                 init = "init.scope";
                 notef(c, "convert: the container's init goes to init.scope (cgroup v2 allows no "
                          "process beside children with controllers)");
         }
-        if (init && !(h->init = strdup(init)))
-                return -ENOMEM;
+        if (init)
+                h->init = xstrdup(init);
         /* the init cgroup must be in the tree to be created */
         if (h->init && !strchr(h->init, '/')) {
                 bool have = false;
                 for (size_t i = 0; i < h->root.n_children && !have; i++)
                         have = streq(h->root.children[i].name, h->init);
-                if (!have && !cg_node_add_child(&h->root, h->init))
-                        return -ENOMEM;
+                if (!have)
+                        cg_node_add_child(&h->root, h->init);
         }
         return 0;
 }
@@ -479,8 +466,6 @@ static int to_v1_tree(struct conv *c, const char *ctl, const struct cg_node *src
         int r = v2_props_to_v1(c, ctl, src, dst, report);
         for (size_t i = 0; r >= 0 && i < src->n_children; i++) {
                 struct cg_node *dc = cg_node_add_child(dst, src->children[i].name);
-                if (!dc)
-                        return -ENOMEM;
                 snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s", plen > 1 ? "/" : "",
                          src->children[i].name);
                 r = to_v1_tree(c, ctl, &src->children[i], dc, report);
@@ -506,9 +491,7 @@ static int v2_to_v1(struct conv *c, const struct cgbind_image *img, struct cgbin
         for (size_t i = 0; i < img->n_hierarchies && !src; i++)
                 if (img->hierarchies[i].version == CG_V2)
                         src = &img->hierarchies[i];
-        out->hierarchies = calloc(ARRAY_SIZE(v1_targets), sizeof(*out->hierarchies));
-        if (!out->hierarchies)
-                return -ENOMEM;
+        out->hierarchies = xcalloc(ARRAY_SIZE(v1_targets), sizeof(*out->hierarchies));
         if (!src)
                 return 0;
         /* the controllers the workload delegated below its top-level; a v2
@@ -525,9 +508,7 @@ static int v2_to_v1(struct conv *c, const struct cgbind_image *img, struct cgbin
                         continue;
                 struct image_hierarchy *h = &out->hierarchies[out->n_hierarchies++];
                 h->version = CG_V1;
-                h->controllers = strdup(ctl);
-                if (!h->controllers)
-                        return -ENOMEM;
+                h->controllers = xstrdup(ctl);
                 snprintf(c->path, sizeof(c->path), "/");
                 int r = to_v1_tree(c, ctl, &src->root, &h->root, first);
                 if (r < 0)
@@ -546,18 +527,63 @@ int image_convert(const struct cgbind_image *img, enum cg_version to, bool stric
         struct cgbind_image out = { 0 };
         int r;
 
-        if ((img->created && !(out.created = strdup(img->created))) ||
-            (img->container_id && !(out.container_id = strdup(img->container_id))))
-                r = -ENOMEM;
-        else
-                r = to == CG_V2 ? v1_to_v2(&c, img, &out) : v2_to_v1(&c, img, &out);
+        if (img->created)
+                out.created = xstrdup(img->created);
+        if (img->container_id)
+                out.container_id = xstrdup(img->container_id);
+        r = to == CG_V2 ? v1_to_v2(&c, img, &out) : v2_to_v1(&c, img, &out);
+        /* what the conversion made passes the same checks as any image */
+        if (r >= 0)
+                r = image_validate(&out, err);
         if (r < 0) {
                 image_free(&out);
-                if (r == -ENOMEM)
-                        return cgbind_error_set(err, CGBIND_FAILED, ENOMEM, "convert: out of memory");
                 return r;
         }
-        out.n_nodes = img->n_nodes;
         *ret = out;
+        return 0;
+}
+
+static bool image_has(const struct cgbind_image *img, enum cg_version v)
+{
+        for (size_t i = 0; i < img->n_hierarchies; i++)
+                if (img->hierarchies[i].version == v)
+                        return true;
+        return false;
+}
+
+static bool host_has(const struct located *loc, enum cg_version v)
+{
+        for (size_t i = 0; i < loc->n; i++)
+                if (loc->h[i].version == v && located_usable(&loc->h[i]))
+                        return true;
+        return false;
+}
+
+int image_convert_for_host(struct cgbind_image *img, const struct located *loc, bool strict,
+                           bool expected, convert_note_fn note, void *userdata,
+                           struct cgbind_error *err)
+{
+        enum cg_version to;
+        if (image_has(img, CG_V1) && !image_has(img, CG_V2) && host_has(loc, CG_V2) &&
+            !host_has(loc, CG_V1))
+                to = CG_V2;
+        else if (image_has(img, CG_V2) && !image_has(img, CG_V1) && host_has(loc, CG_V1) &&
+                 !host_has(loc, CG_V2))
+                to = CG_V1;
+        else
+                return 0;
+        if (!expected && note) {
+                char msg[200];
+                snprintf(msg, sizeof(msg),
+                         "image (cgroup v%d): the container's cgroups are v%d; converting",
+                         3 - (int)to, (int)to);
+                note(msg, userdata);
+        }
+        struct cgbind_image converted = { 0 };
+        int r = image_convert(img, to, strict, note, userdata, &converted, err);
+        if (r < 0)
+                return r;
+        image_free(img);
+        *img = converted;
         return 0;
 }

@@ -6,14 +6,12 @@
  * container's top-level cgroup, and the dirs below it become the image tree.
  * CRIU records every property it knows, including ones cgbind never writes
  * (notify_on_release, cpuset.cpu_exclusive): those are dropped and counted,
- * not refused, or no CRIU image could be read. Values are still checked. */
+ * not refused, or no CRIU image could be read. The result goes through
+ * image_validate() like a native image (image.c). */
 #include <stdio.h>
 
-#include "cgbind/image.h"
-#include "cgbind/json.h"
-#include "cgbind/mountinfo.h"
-
-int image_parse_crit(const struct json *root, struct cgbind_image *img, struct cgbind_error *err);
+#include "cgbind/path.h"
+#include "image-internal.h"
 
 struct crit_ctx {
         struct cgbind_error *err;
@@ -25,12 +23,11 @@ struct crit_ctx {
 static int crit_bad(struct crit_ctx *c, const char *fmt, ...) _printf_(2, 3);
 static int crit_bad(struct crit_ctx *c, const char *fmt, ...)
 {
-        char raw[600], esc[700];
+        char esc[700];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(raw, sizeof(raw), fmt, ap);
+        cgbind_format_escaped(esc, sizeof(esc), fmt, ap);
         va_end(ap);
-        cgbind_escape(raw, strlen(raw), esc, sizeof(esc));
         return cgbind_error_set(c->err, CGBIND_INVALID, EINVAL, "image (CRIU cgroup.img): %s", esc);
 }
 
@@ -61,9 +58,7 @@ static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node 
                         continue;
                 }
                 /* CRIU keeps the kernel's trailing newline in some versions */
-                _cleanup_free_ char *v = strdup(value);
-                if (!v)
-                        return -ENOMEM;
+                _cleanup_free_ char *v = xstrdup(value);
                 size_t l = strlen(v);
                 while (l > 0 && v[l - 1] == '\n')
                         v[--l] = '\0';
@@ -71,27 +66,20 @@ static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node 
                         continue;
                 if (def->grammar == GRAM_CONTROLLERS && v[0] == '\0')
                         continue;
-                _cleanup_free_ char *canon = NULL;
                 const char *reason;
-                int r = prop_check_value(def, v, &canon, &reason);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
+                if (prop_check_value(def, v, NULL, &reason) < 0)
                         return crit_bad(c, "value of %s (\"%s\"): %s", name, v, reason);
                 /* CRIU lists the core files once per co-mounted controller */
                 bool seen = false;
                 for (size_t k = 0; k < node->n_props && !seen; k++)
                         if (streq(node->props[k].name, name)) {
-                                if (!streq(node->props[k].value, canon))
+                                if (!streq(node->props[k].value, v))
                                         return crit_bad(c, "%s given twice with different values",
                                                         name);
                                 seen = true;
                         }
-                if (seen)
-                        continue;
-                r = cg_node_add_prop(node, def, name, canon);
-                if (r < 0)
-                        return r;
+                if (!seen)
+                        cg_node_add_prop(node, def, name, v);
         }
         return 0;
 }
@@ -116,39 +104,42 @@ static int add_children(struct crit_ctx *c, const struct json *dir, struct cg_no
                 if (++c->n_nodes > CGBIND_MAX_NODES)
                         return crit_bad(c, "more than %d sub-cgroups", CGBIND_MAX_NODES);
                 struct cg_node *child = cg_node_add_child(node, base);
-                if (!child)
-                        return -ENOMEM;
                 int r = add_props(c, cd, child);
                 if (r >= 0)
                         r = add_children(c, cd, child, depth + 1);
                 if (r < 0)
                         return r;
         }
-        const char *dup = NULL;
-        int r = cg_node_find_duplicate(node, &dup);
-        if (r < 0)
-                return r;
-        if (dup)
-                return crit_bad(c, "sub-cgroup \"%s\" appears twice", dup);
+        return 0;
+}
+
+/* CRIU's names for a directory: absolute without the leading slash for a
+ * top entry ("ck", "init.scope/ck", "" for the root). */
+static int crit_path(struct crit_ctx *c, const char *raw, char *buf, size_t size)
+{
+        if (strlen(raw) + 2 > size)
+                return crit_bad(c, "a directory path longer than %d bytes", CGBIND_MAX_PATH);
+        snprintf(buf, size, "%s%s", raw[0] == '/' ? "" : "/", raw);
         return 0;
 }
 
 /* Adds what CRIU dumped at and below top (absolute) to root. CRIU's top
- * entries carry absolute names without the leading slash ("ck",
- * "init.scope/ck", "" for the root), their children relative names. A top
- * entry may hold top (v1: the container's cgroup and its sub-tree), or lie
- * below it (v2: CRIU 3.17 dumps only the task's own cgroup, "ck/init.scope"). */
+ * entries carry absolute names, their children relative names. A top entry
+ * may hold top (v1: the container's cgroup and its sub-tree), or lie below it
+ * (v2: CRIU 3.17 dumps only the task's own cgroup, "ck/init.scope"). */
 static int add_dirs_below(struct crit_ctx *c, const struct json *dirs, const char *top,
                           struct cg_node *root)
 {
         for (size_t i = 0; dirs && i < dirs->n_items; i++) {
                 const struct json *d = dirs->items[i];
                 const char *raw = str_member(d, "dir_name");
-                char name[4096];
+                char name[CGBIND_MAX_PATH + 2];
                 int r;
-                if (!raw || strlen(raw) + 2 > sizeof(name))
-                        continue;
-                snprintf(name, sizeof(name), "%s%s", raw[0] == '/' ? "" : "/", raw);
+                if (!raw)
+                        return crit_bad(c, "a directory without dir_name");
+                r = crit_path(c, raw, name, sizeof(name));
+                if (r < 0)
+                        return r;
                 if (path_is_beneath(top, name)) {
                         /* descend from the entry to top by child names */
                         const char *rest = top + (streq(name, "/") ? 1 : strlen(name));
@@ -180,8 +171,7 @@ static int add_dirs_below(struct crit_ctx *c, const struct json *dirs, const cha
                         const char *rel = name + (streq(top, "/") ? 1 : strlen(top));
                         size_t depth = 0;
                         rel += strspn(rel, "/");
-                        r = 0;
-                        while (*rel && r >= 0) {
+                        while (*rel) {
                                 size_t l = strcspn(rel, "/");
                                 char comp[CGBIND_MAX_NAME + 1];
                                 const char *reason;
@@ -201,8 +191,7 @@ static int add_dirs_below(struct crit_ctx *c, const struct json *dirs, const cha
                                         if (++c->n_nodes > CGBIND_MAX_NODES)
                                                 return crit_bad(c, "more than %d sub-cgroups",
                                                                 CGBIND_MAX_NODES);
-                                        if (!(next = cg_node_add_child(n, comp)))
-                                                return -ENOMEM;
+                                        next = cg_node_add_child(n, comp);
                                 }
                                 n = next;
                                 rel += l;
@@ -248,6 +237,43 @@ static const char *root_set_path(const struct json *sets, const char *controller
         return NULL;
 }
 
+/* The controller names of one CRIU controller entry; v2 for "" or "unified". */
+static int crit_controllers(struct crit_ctx *c, const struct json *cnames, bool *ret_v2,
+                            char **ret)
+{
+        struct strbuf sb = { 0 };
+        bool v2 = false;
+        strbuf_append(&sb, "", 0);
+        for (size_t k = 0; cnames && k < cnames->n_items; k++) {
+                const struct json *n = cnames->items[k];
+                if (n->type != JSON_STRING || n->len > CGBIND_MAX_CONTROLLER_NAME ||
+                    strspn(n->string, "abcdefghijklmnopqrstuvwxyz0123456789_=-") != n->len) {
+                        strbuf_free(&sb);
+                        return crit_bad(c, "controller name is not valid");
+                }
+                if (n->len == 0 || streq(n->string, "unified")) {
+                        v2 = true;
+                        continue;
+                }
+                if (sb.len)
+                        strbuf_append(&sb, ",", 1);
+                strbuf_append(&sb, n->string, n->len);
+        }
+        if (v2) {
+                /* v2: the controllers are whatever the properties need */
+                strbuf_free(&sb);
+                *ret_v2 = true;
+                *ret = xstrdup("cpu,cpuset,hugetlb,io,memory,misc,pids,rdma");
+                return 0;
+        }
+        if (sb.len == 0) {
+                strbuf_free(&sb);
+                return crit_bad(c, "a controller entry without names");
+        }
+        *ret_v2 = false;
+        return image_controllers("CRIU cgroup.img", sb.buf, ret, c->err);
+}
+
 int image_parse_crit(const struct json *root, struct cgbind_image *img, struct cgbind_error *err)
 {
         struct crit_ctx c = { .err = err };
@@ -264,106 +290,44 @@ int image_parse_crit(const struct json *root, struct cgbind_image *img, struct c
         const struct json *ctrls = array_member(entry, "controllers");
         if (!sets || sets->n_items == 0 || !ctrls)
                 return crit_bad(&c, "no sets or no controllers");
-        if (ctrls->n_items > 64)
-                return crit_bad(&c, "more than 64 controllers");
+        if (ctrls->n_items > CGBIND_MAX_HIERARCHIES)
+                return crit_bad(&c, "more than %d controllers", CGBIND_MAX_HIERARCHIES);
 
-        img->hierarchies = calloc(ctrls->n_items ? ctrls->n_items : 1, sizeof(*img->hierarchies));
-        if (!img->hierarchies)
-                return -ENOMEM;
+        img->hierarchies = xcalloc(ctrls->n_items, sizeof(*img->hierarchies));
         int r = 0;
         for (size_t i = 0; r >= 0 && i < ctrls->n_items; i++) {
                 const struct json *ce = ctrls->items[i];
-                const struct json *cnames = array_member(ce, "cnames");
-                struct strbuf sb = { 0 };
-                bool v2 = false;
-                r = strbuf_append(&sb, "", 0);
-                for (size_t k = 0; r >= 0 && cnames && k < cnames->n_items; k++) {
-                        const struct json *n = cnames->items[k];
-                        if (n->type != JSON_STRING || n->len > 63 ||
-                            strspn(n->string, "abcdefghijklmnopqrstuvwxyz0123456789_=-") != n->len) {
-                                r = crit_bad(&c, "controller name is not valid");
-                                break;
-                        }
-                        if (n->len == 0 || streq(n->string, "unified")) {
-                                v2 = true;
-                                continue;
-                        }
-                        if (sb.len)
-                                r = strbuf_append(&sb, ",", 1);
-                        if (r >= 0)
-                                r = strbuf_append(&sb, n->string, n->len);
-                }
-                if (r < 0) {
-                        strbuf_free(&sb);
-                        break;
-                }
-                if (!v2 && sb.len == 0) {
-                        strbuf_free(&sb);
-                        r = crit_bad(&c, "a controller entry without names");
-                        break;
-                }
                 struct image_hierarchy *h = &img->hierarchies[img->n_hierarchies++];
-                h->version = v2 ? CG_V2 : CG_V1;
-                if (v2) {
-                        /* v2: the controllers are whatever the properties need */
-                        strbuf_free(&sb);
-                        h->controllers = strdup("cpu,cpuset,hugetlb,io,memory,misc,pids,rdma");
-                } else {
-                        h->controllers = controllers_canonical(sb.buf);
-                }
-                if (!h->controllers) {
-                        r = -ENOMEM;
-                        break;
-                }
-                for (size_t k = 0; k + 1 < img->n_hierarchies; k++)
-                        if (img->hierarchies[k].version == h->version &&
-                            streq(img->hierarchies[k].controllers, h->controllers)) {
-                                r = crit_bad(&c, "hierarchy %s named twice", h->controllers);
-                                break;
-                        }
+                bool v2 = false;
+                r = crit_controllers(&c, array_member(ce, "cnames"), &v2, &h->controllers);
                 if (r < 0)
                         break;
+                h->version = v2 ? CG_V2 : CG_V1;
                 c.h = h;
                 size_t prefix = 0;
                 const char *path = root_set_path(sets, h->controllers, v2, &prefix);
                 if (!path)
                         continue; /* the container is not in this hierarchy: nothing below it */
-                char top[4096];
+                if (prefix > CGBIND_MAX_PATH)
+                        return crit_bad(&c, "a cgroup path longer than %d bytes",
+                                        CGBIND_MAX_PATH);
+                char top[CGBIND_MAX_PATH + 1];
                 snprintf(top, sizeof(top), "%.*s", (int)prefix, path);
                 if (!top[0] || streq(top, "/")) {
                         /* the container has no cgroup of its own here (runc leaves
                          * misc alone): as save does, leave the hierarchy out */
-                        free(h->controllers);
-                        free(h->init);
-                        *h = (struct image_hierarchy){ 0 };
+                        image_hierarchy_free(h);
                         img->n_hierarchies--;
                         continue;
                 }
-                /* where the root task sat below the top-level: the image's init */
+                /* where the root task sat below the top-level: the image's
+                 * init (image_validate checks it like a native one) */
                 const char *init = path + prefix;
-                while (*init == '/')
-                        init++;
-                if (*init) {
-                        const char *reason;
-                        for (const char *p = init; *p;) {
-                                size_t l = strcspn(p, "/");
-                                if (!cgroup_name_valid(p, l, &reason)) {
-                                        r = crit_bad(&c, "init path \"%s\": %s", init, reason);
-                                        break;
-                                }
-                                p += l;
-                                p += strspn(p, "/");
-                        }
-                        if (r < 0)
-                                break;
-                        if (!(h->init = strdup(init))) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                }
+                init += strspn(init, "/");
+                if (*init)
+                        h->init = xstrdup(init);
                 r = add_dirs_below(&c, array_member(ce, "dirs"), top, &h->root);
         }
-        img->n_nodes = c.n_nodes;
         img->n_dropped = c.n_dropped;
         return r;
 }

@@ -1,6 +1,7 @@
 /* Bounded reads, confined opens and cgroup interface file access. */
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -15,12 +16,10 @@ void fsutil_disable_openat2(bool disable)
         openat2_disabled = disable;
 }
 
-int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
+static int read_loop(int fd, size_t max, const struct deadline *d, char **ret, size_t *ret_len)
 {
         size_t cap = 4096, len = 0;
-        char *buf = malloc(cap + 1);
-        if (!buf)
-                return -ENOMEM;
+        char *buf = xmalloc(cap + 1);
         for (;;) {
                 if (len == cap) {
                         if (cap > max) {
@@ -30,12 +29,19 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
                         cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
                         if (cap <= len)
                                 cap = len + 1;
-                        char *n = realloc(buf, cap + 1);
-                        if (!n) {
+                        buf = xrealloc(buf, cap + 1);
+                }
+                if (d) {
+                        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                        int left = deadline_left_ms(d);
+                        int p = left ? poll(&pfd, 1, left) : 0;
+                        if (p < 0 && errno == EINTR)
+                                continue;
+                        if (p <= 0) {
+                                int e = p == 0 ? ETIMEDOUT : errno;
                                 free(buf);
-                                return -ENOMEM;
+                                return -e;
                         }
-                        buf = n;
                 }
                 ssize_t k = read(fd, buf + len, cap - len);
                 if (k < 0) {
@@ -59,12 +65,87 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
         return 0;
 }
 
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        return read_loop(fd, max, NULL, ret, ret_len);
+}
+
+int read_full_fd_until(int fd, size_t max, const struct deadline *d, char **ret, size_t *ret_len)
+{
+        return read_loop(fd, max, d, ret, ret_len);
+}
+
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
         return read_full_fd(fd, max, ret, ret_len);
+}
+
+int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
+                      size_t *ret_len)
+{
+        /* O_PATH runs no open of a device or FIFO; only a regular file is
+         * opened for reading, and through the same inode */
+        _cleanup_close_ int pfd =
+                openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+        if (pfd < 0)
+                return -errno;
+        struct stat st;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -ENOTREGULAR;
+        if ((uint64_t)st.st_size > max)
+                return -EFBIG;
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        _cleanup_close_ int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode)
+{
+        /* temp file beside the target, fsync, rename: a reader sees the old
+         * file or the new one, never half of one */
+        _cleanup_free_ char *tmp = xmalloc(strlen(path) + 16);
+        sprintf(tmp, "%s.tmpXXXXXX", path);
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = 0;
+        for (size_t off = 0; off < len && r == 0;) {
+                ssize_t k = write(fd, buf + off, len - off);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        r = k < 0 ? -errno : -EIO;
+                else
+                        off += (size_t)k;
+        }
+        if (r == 0 && fchmod(fd, mode) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        safe_close(fd);
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        /* make the rename itself durable */
+        _cleanup_free_ char *dir = xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *(slash == dir ? slash + 1 : slash) = '\0';
+        _cleanup_close_ int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                fsync(dfd);
+        return 0;
 }
 
 int cg_read_at(int dirfd, const char *name, char **ret)
@@ -74,7 +155,7 @@ int cg_read_at(int dirfd, const char *name, char **ret)
                 return -errno;
         char *buf;
         size_t len;
-        int r = read_full_fd(fd, 1024 * 1024, &buf, &len);
+        int r = read_full_fd(fd, CGBIND_MAX_CGROUP_FILE, &buf, &len);
         if (r < 0)
                 return r;
         while (len > 0 && buf[len - 1] == '\n')

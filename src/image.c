@@ -1,19 +1,13 @@
-/* The image format: parsing (with every check DESIGN.md asks of an untrusted
- * image) and writing. */
+/* The image format: the native parser, the one validation pass every image
+ * goes through, and writing. */
 #include <stdio.h>
 
 #include <yajl/yajl_gen.h>
 
-#include "cgbind/image.h"
-#include "cgbind/json.h"
-#include "cgbind/mountinfo.h"
+#include "cgbind/path.h"
+#include "image-internal.h"
 
-struct parse_ctx {
-        struct cgbind_error *err;
-        const struct image_hierarchy *h;
-        size_t n_nodes;
-        char where[512]; /* "memory:/app/worker" while parsing */
-};
+/* ---- the tree ---- */
 
 void cg_node_free(struct cg_node *n)
 {
@@ -29,14 +23,18 @@ void cg_node_free(struct cg_node *n)
         *n = (struct cg_node){ 0 };
 }
 
+void image_hierarchy_free(struct image_hierarchy *h)
+{
+        free(h->controllers);
+        free(h->init);
+        cg_node_free(&h->root);
+        *h = (struct image_hierarchy){ 0 };
+}
+
 void image_free(struct cgbind_image *img)
 {
-        for (size_t i = 0; i < img->n_hierarchies; i++) {
-                struct image_hierarchy *h = &img->hierarchies[i];
-                free(h->controllers);
-                free(h->init);
-                cg_node_free(&h->root);
-        }
+        for (size_t i = 0; i < img->n_hierarchies; i++)
+                image_hierarchy_free(&img->hierarchies[i]);
         free(img->hierarchies);
         free(img->created);
         free(img->container_id);
@@ -45,30 +43,29 @@ void image_free(struct cgbind_image *img)
 
 const char *image_hierarchy_label(const struct image_hierarchy *h)
 {
-        return h->version == CG_V2 ? "cgroup2" : h->controllers;
+        return cg_label(h->version, h->controllers);
 }
 
-int cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *name,
-                     const char *value)
+void cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *name,
+                      const char *value)
 {
-        struct cg_prop *p = realloc(n->props, (n->n_props + 1) * sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        n->props = p;
-        p = &n->props[n->n_props];
-        p->def = def;
-        p->name = strdup(name);
-        p->value = strdup(value);
-        if (!p->name || !p->value) {
-                free(p->name);
-                free(p->value);
-                return -ENOMEM;
-        }
-        n->n_props++;
-        return 0;
+        n->props = xreallocarray(n->props, n->n_props + 1, sizeof(*n->props));
+        n->props[n->n_props++] = (struct cg_prop){
+                .name = xstrdup(name),
+                .value = xstrdup(value),
+                .def = def,
+        };
 }
 
-int cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *controllers)
+struct cg_node *cg_node_add_child(struct cg_node *n, const char *name)
+{
+        n->children = xreallocarray(n->children, n->n_children + 1, sizeof(*n->children));
+        struct cg_node *c = &n->children[n->n_children++];
+        *c = (struct cg_node){ .name = xstrdup(name) };
+        return c;
+}
+
+void cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *controllers)
 {
         for (size_t i = 0; i < src->n_props; i++) {
                 const struct cg_prop *p = &src->props[i];
@@ -77,55 +74,264 @@ int cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *co
                         have = streq(dst->props[k].name, p->name);
                 bool keep = !controllers || !p->def->controller ||
                             controller_list_has(controllers, p->def->controller);
-                if (!have && keep) {
-                        int r = cg_node_add_prop(dst, p->def, p->name, p->value);
-                        if (r < 0)
-                                return r;
-                }
+                if (!have && keep)
+                        cg_node_add_prop(dst, p->def, p->name, p->value);
         }
         /* the first tree merged into an empty node needs no name search */
         bool was_empty = dst->n_children == 0;
+        if (was_empty && src->n_children)
+                dst->children = xcalloc(src->n_children, sizeof(*dst->children));
         for (size_t i = 0; i < src->n_children; i++) {
                 const struct cg_node *sc = &src->children[i];
                 struct cg_node *dc = NULL;
                 for (size_t k = 0; !was_empty && k < dst->n_children && !dc; k++)
                         if (streq(dst->children[k].name, sc->name))
                                 dc = &dst->children[k];
-                if (!dc && !(dc = cg_node_add_child(dst, sc->name)))
-                        return -ENOMEM;
-                int r = cg_node_merge(dc, sc, controllers);
-                if (r < 0)
-                        return r;
+                if (!dc && was_empty) {
+                        dc = &dst->children[dst->n_children++];
+                        dc->name = xstrdup(sc->name);
+                } else if (!dc) {
+                        dc = cg_node_add_child(dst, sc->name);
+                }
+                cg_node_merge(dc, sc, controllers);
+        }
+}
+
+static int cmp_name_ptr(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorting keeps this O(n log n): a fan-out of 100 000 must not take minutes. */
+const char *cg_node_find_duplicate(const struct cg_node *node)
+{
+        if (node->n_children < 2)
+                return NULL;
+        _cleanup_free_ const char **names = xcalloc(node->n_children, sizeof(*names));
+        for (size_t i = 0; i < node->n_children; i++)
+                names[i] = node->children[i].name;
+        qsort(names, node->n_children, sizeof(*names), cmp_name_ptr);
+        for (size_t i = 1; i < node->n_children; i++)
+                if (streq(names[i - 1], names[i]))
+                        return names[i];
+        return NULL;
+}
+
+size_t cg_node_count(const struct cg_node *n)
+{
+        size_t c = n->n_children;
+        for (size_t i = 0; i < n->n_children; i++)
+                c += cg_node_count(&n->children[i]);
+        return c;
+}
+
+/* ---- validation ---- */
+
+struct validate_ctx {
+        struct cgbind_error *err;
+        const struct image_hierarchy *h;
+        size_t n_nodes;
+        char path[CGBIND_MAX_PATH + 16]; /* below the top-level, for messages */
+};
+
+static int invalid(struct validate_ctx *c, const char *fmt, ...) _printf_(2, 3);
+static int invalid(struct validate_ctx *c, const char *fmt, ...)
+{
+        char reason[600];
+        va_list ap;
+        va_start(ap, fmt);
+        cgbind_format_escaped(reason, sizeof(reason), fmt, ap);
+        va_end(ap);
+        char where[400];
+        cgbind_escape(c->path, strlen(c->path), where, sizeof(where));
+        return cgbind_error_set(c->err, CGBIND_INVALID, EINVAL, "image (%s:%s): %s",
+                                c->h ? image_hierarchy_label(c->h) : "?", where, reason);
+}
+
+static bool controller_name_ok(const char *s, size_t n)
+{
+        return n > 0 && n <= CGBIND_MAX_CONTROLLER_NAME &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_=-") == n;
+}
+
+static int validate_props(struct validate_ctx *c, const struct cg_node *n)
+{
+        for (size_t i = 0; i < n->n_props; i++) {
+                const struct cg_prop *p = &n->props[i];
+                const char *reason = prop_never_reason(p->name);
+                if (reason)
+                        return invalid(c, "property %s is never written by cgbind: %s", p->name,
+                                       reason);
+                const struct prop_def *def = prop_lookup(c->h->version, p->name);
+                if (!def || def != p->def)
+                        return invalid(c, "property %s is not in the allowlist", p->name);
+                if (def->controller && !controller_list_has(c->h->controllers, def->controller))
+                        return invalid(c,
+                                       "property %s belongs to a controller this hierarchy "
+                                       "does not have",
+                                       p->name);
+                for (size_t k = 0; k < i; k++)
+                        if (streq(n->props[k].name, p->name))
+                                return invalid(c, "property %s given twice", p->name);
+                if (prop_check_value(def, p->value, NULL, &reason) < 0)
+                        return invalid(c, "value of %s: %s", p->name, reason);
         }
         return 0;
 }
 
-struct cg_node *cg_node_add_child(struct cg_node *n, const char *name)
+static int validate_node(struct validate_ctx *c, const struct cg_node *n, size_t depth)
 {
-        struct cg_node *c = realloc(n->children, (n->n_children + 1) * sizeof(*c));
-        if (!c)
-                return NULL;
-        n->children = c;
-        c = &n->children[n->n_children];
-        *c = (struct cg_node){ 0 };
-        c->name = strdup(name);
-        if (!c->name)
-                return NULL;
-        n->n_children++;
-        return c;
+        int r = validate_props(c, n);
+        if (r < 0)
+                return r;
+        if (n->n_children && depth + 1 > CGBIND_MAX_DEPTH)
+                return invalid(c, "tree deeper than %d levels", CGBIND_MAX_DEPTH);
+        size_t plen = strlen(c->path);
+        for (size_t i = 0; i < n->n_children; i++) {
+                const struct cg_node *ch = &n->children[i];
+                const char *reason;
+                if (!ch->name)
+                        return invalid(c, "a sub-cgroup without a name");
+                if (!cgroup_name_valid(ch->name, strlen(ch->name), &reason))
+                        return invalid(c, "sub-cgroup name \"%s\": %s", ch->name, reason);
+                if (++c->n_nodes > CGBIND_MAX_NODES)
+                        return invalid(c, "more than %d sub-cgroups", CGBIND_MAX_NODES);
+                /* the path is for messages: a deep one is cut, never overrun */
+                snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s", plen > 1 ? "/" : "",
+                         ch->name);
+                r = validate_node(c, ch, depth + 1);
+                c->path[plen] = '\0';
+                if (r < 0)
+                        return r;
+        }
+        const char *dup = cg_node_find_duplicate(n);
+        if (dup)
+                return invalid(c, "sub-cgroup \"%s\" appears twice", dup);
+        return 0;
 }
+
+static int validate_init(struct validate_ctx *c, const char *init)
+{
+        size_t depth = 0;
+        if (!init)
+                return 0;
+        if (strlen(init) > CGBIND_MAX_PATH)
+                return invalid(c, "\"init\" is longer than %d bytes", CGBIND_MAX_PATH);
+        for (const char *p = init;;) {
+                size_t l = strcspn(p, "/");
+                const char *reason;
+                if (!cgroup_name_valid(p, l, &reason))
+                        return invalid(c, "\"init\" %s is not a relative path of sub-cgroups: %s",
+                                       init, reason);
+                if (++depth > CGBIND_MAX_DEPTH)
+                        return invalid(c, "\"init\" is deeper than %d levels", CGBIND_MAX_DEPTH);
+                p += l;
+                if (!*p)
+                        return 0;
+                p++; /* one '/': "a//b" and "a/" fail as an empty name */
+        }
+}
+
+static bool hierarchies_overlap(const struct image_hierarchy *a, const struct image_hierarchy *b)
+{
+        if (a->version != b->version)
+                return false;
+        if (a->version == CG_V2)
+                return true;
+        for (const char *p = a->controllers; *p;) {
+                size_t l = strcspn(p, ",");
+                char name[CGBIND_MAX_CONTROLLER_NAME + 1];
+                if (l < sizeof(name)) {
+                        memcpy(name, p, l);
+                        name[l] = '\0';
+                        if (controller_list_has(b->controllers, name))
+                                return true;
+                }
+                p += l;
+                p += strspn(p, ",");
+        }
+        return false;
+}
+
+static int validate_controllers(struct validate_ctx *c, const struct image_hierarchy *h)
+{
+        size_t n = 0;
+        if (!h->controllers)
+                return invalid(c, "no controllers");
+        for (const char *p = h->controllers; *p;) {
+                size_t l = strcspn(p, ",");
+                char name[CGBIND_MAX_CONTROLLER_NAME + 1];
+                if (!controller_name_ok(p, l))
+                        return invalid(c, "a controller name is not valid");
+                memcpy(name, p, l);
+                name[l] = '\0';
+                if (h->version == CG_V2 && !v2_controller_known(name))
+                        return invalid(c, "controller \"%s\" is not a cgroup v2 controller",
+                                       name);
+                if (++n > CGBIND_MAX_CONTROLLERS)
+                        return invalid(c, "more than %d controllers", CGBIND_MAX_CONTROLLERS);
+                p += l;
+                if (*p == ',')
+                        p++;
+        }
+        if (h->version == CG_V1 && n == 0)
+                return invalid(c, "a cgroup v1 hierarchy needs its controllers");
+        return 0;
+}
+
+int image_validate(struct cgbind_image *img, struct cgbind_error *err)
+{
+        struct validate_ctx c = { .err = err };
+        int r;
+
+        if (img->n_hierarchies > CGBIND_MAX_HIERARCHIES)
+                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                        "image (hierarchies): more than %d",
+                                        CGBIND_MAX_HIERARCHIES);
+        for (size_t i = 0; i < img->n_hierarchies; i++) {
+                const struct image_hierarchy *h = &img->hierarchies[i];
+                c.h = h;
+                snprintf(c.path, sizeof(c.path), "/");
+                if (h->version != CG_V1 && h->version != CG_V2)
+                        return invalid(&c, "not a cgroup version");
+                r = validate_controllers(&c, h);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < i; k++)
+                        if (hierarchies_overlap(&img->hierarchies[k], h))
+                                return invalid(&c, "a hierarchy named twice, or controllers "
+                                                   "shared with another hierarchy");
+                if (h->root.name)
+                        return invalid(&c, "the top-level cgroup has no name");
+                r = validate_init(&c, h->init);
+                if (r < 0)
+                        return r;
+                r = validate_node(&c, &h->root, 0);
+                if (r < 0)
+                        return r;
+        }
+        img->n_nodes = c.n_nodes;
+        return 0;
+}
+
+/* ---- the native parser ---- */
+
+struct parse_ctx {
+        struct cgbind_error *err;
+        const struct image_hierarchy *h;
+        char where[512]; /* "memory:/app/worker" while parsing */
+};
 
 /* Untrusted names end up in the message: the whole reason is escaped. */
 static int bad(struct parse_ctx *c, const char *fmt, ...) _printf_(2, 3);
 static int bad(struct parse_ctx *c, const char *fmt, ...)
 {
-        char esc_where[400], raw[600], reason[700];
+        char esc_where[600], reason[700];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(raw, sizeof(raw), fmt, ap);
+        cgbind_format_escaped(reason, sizeof(reason), fmt, ap);
         va_end(ap);
         cgbind_escape(c->where, strlen(c->where), esc_where, sizeof(esc_where));
-        cgbind_escape(raw, strlen(raw), reason, sizeof(reason));
         return cgbind_error_set(c->err, CGBIND_INVALID, EINVAL, "image (%s): %s", esc_where,
                                 reason);
 }
@@ -152,69 +358,23 @@ static int parse_props(struct parse_ctx *c, const struct json *obj, struct cg_no
         for (size_t i = 0; i < obj->n_items; i++) {
                 const char *name = obj->keys[i];
                 const struct json *v = obj->items[i];
-                if (prop_is_forbidden(name))
-                        return bad(c, "property %s is never written by cgbind", name);
+                const char *reason = prop_never_reason(name);
+                if (reason)
+                        return bad(c, "property %s is never written by cgbind: %s", name, reason);
                 const struct prop_def *def = prop_lookup(c->h->version, name);
                 if (!def)
                         return bad(c, "property %s is not in the allowlist", name);
-                if (def->controller &&
-                    !controller_list_has(c->h->controllers, def->controller))
-                        return bad(c, "property %s belongs to a controller this hierarchy "
-                                      "does not have",
+                if (def->controller && !controller_list_has(c->h->controllers, def->controller))
+                        return bad(c,
+                                   "property %s belongs to a controller this hierarchy "
+                                   "does not have",
                                    name);
                 if (v->type != JSON_STRING)
                         return bad(c, "value of %s is not a string", name);
-                if (v->len > CGBIND_MAX_VALUE)
-                        return bad(c, "value of %s is longer than 64 KiB", name);
-                if (utf8_valid_prefix(v->string, v->len) != v->len)
-                        return bad(c, "value of %s is not valid UTF-8", name);
-                _cleanup_free_ char *canon = NULL;
-                const char *reason = NULL;
-                int r = prop_check_value(def, v->string, &canon, &reason);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
+                if (prop_check_value(def, v->string, NULL, &reason) < 0)
                         return bad(c, "value of %s: %s", name, reason);
-                r = cg_node_add_prop(node, def, name, canon);
-                if (r < 0)
-                        return r;
+                cg_node_add_prop(node, def, name, v->string);
         }
-        return 0;
-}
-
-static int cmp_name_ptr(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorting keeps this O(n log n): a fan-out of 100 000 must not take minutes. */
-int cg_node_find_duplicate(const struct cg_node *node, const char **ret_dup)
-{
-        *ret_dup = NULL;
-        if (node->n_children < 2)
-                return 0;
-        _cleanup_free_ const char **names = malloc(node->n_children * sizeof(*names));
-        if (!names)
-                return -ENOMEM;
-        for (size_t i = 0; i < node->n_children; i++)
-                names[i] = node->children[i].name;
-        qsort(names, node->n_children, sizeof(*names), cmp_name_ptr);
-        for (size_t i = 1; i < node->n_children; i++)
-                if (streq(names[i - 1], names[i])) {
-                        *ret_dup = names[i];
-                        return 0;
-                }
-        return 0;
-}
-
-static int check_unique_names(struct parse_ctx *c, const struct cg_node *node)
-{
-        const char *dup;
-        int r = cg_node_find_duplicate(node, &dup);
-        if (r < 0)
-                return r;
-        if (dup)
-                return bad(c, "sub-cgroup \"%s\" appears twice", dup);
         return 0;
 }
 
@@ -237,11 +397,11 @@ static int parse_node(struct parse_ctx *c, const struct json *j, struct cg_node 
                 return 0;
         if (children->type != JSON_ARRAY)
                 return bad(c, "\"children\" is not an array");
-        if (children->n_items > 0 && depth + 1 > CGBIND_MAX_DEPTH)
+        if (children->n_items == 0)
+                return 0;
+        if (depth + 1 > CGBIND_MAX_DEPTH)
                 return bad(c, "tree deeper than %d levels", CGBIND_MAX_DEPTH);
-        node->children = calloc(children->n_items ? children->n_items : 1, sizeof(struct cg_node));
-        if (!node->children)
-                return -ENOMEM;
+        node->children = xcalloc(children->n_items, sizeof(struct cg_node));
         size_t where_len = strlen(c->where);
         for (size_t i = 0; i < children->n_items; i++) {
                 const struct json *cj = children->items[i];
@@ -251,23 +411,16 @@ static int parse_node(struct parse_ctx *c, const struct json *j, struct cg_node 
                 const char *reason;
                 if (!cgroup_name_valid(name->string, name->len, &reason))
                         return bad(c, "sub-cgroup name \"%s\": %s", name->string, reason);
-                if (++c->n_nodes > CGBIND_MAX_NODES)
-                        return bad(c, "more than %d sub-cgroups", CGBIND_MAX_NODES);
                 struct cg_node *child = &node->children[node->n_children++];
-                child->name = strdup(name->string);
-                if (!child->name)
-                        return -ENOMEM;
-                if (where_len + 1 + name->len < sizeof(c->where)) {
-                        if (where_len == 0 || c->where[where_len - 1] != '/')
-                                strcat(c->where, "/");
-                        strcat(c->where, name->string);
-                }
+                child->name = xstrdup(name->string);
+                snprintf(c->where + where_len, sizeof(c->where) - where_len, "%s%s",
+                         where_len && c->where[where_len - 1] == '/' ? "" : "/", name->string);
                 r = parse_node(c, cj, child, depth + 1);
                 if (r < 0)
                         return r;
                 c->where[where_len] = '\0';
         }
-        return check_unique_names(c, node);
+        return 0;
 }
 
 static int parse_init(struct parse_ctx *c, const struct json *v, struct image_hierarchy *h)
@@ -276,25 +429,18 @@ static int parse_init(struct parse_ctx *c, const struct json *v, struct image_hi
                 return 0;
         if (v->type != JSON_STRING)
                 return bad(c, "\"init\" is not a string");
-        /* a relative path of valid names: "init.scope", "system.slice/foo.service" */
-        size_t depth = 0;
-        for (const char *p = v->string; *p;) {
-                size_t l = strcspn(p, "/");
-                const char *reason;
-                if (!cgroup_name_valid(p, l, &reason) || ++depth > CGBIND_MAX_DEPTH)
-                        return bad(c, "\"init\" %s is not a relative path of sub-cgroups",
-                                   v->string);
-                p += l;
-                if (*p == '/') {
-                        p++;
-                        if (!*p)
-                                return bad(c, "\"init\" %s ends with /", v->string);
-                }
-        }
-        if (v->len == 0)
-                return 0;
-        h->init = strdup(v->string);
-        return h->init ? 0 : -ENOMEM;
+        if (v->len)
+                h->init = xstrdup(v->string);
+        return 0;
+}
+
+int image_controllers(const char *where, char *list, char **ret, struct cgbind_error *err)
+{
+        if (controllers_canonical(list, ret) < 0)
+                return cgbind_error_set_escaped(err, CGBIND_INVALID, E2BIG,
+                                                "image (%s): more than %d controllers", where,
+                                                CGBIND_MAX_CONTROLLERS);
+        return 0;
 }
 
 static int parse_hierarchy(struct parse_ctx *c, const struct json *j, struct image_hierarchy *h)
@@ -319,38 +465,31 @@ static int parse_hierarchy(struct parse_ctx *c, const struct json *j, struct ima
                 return bad(c, "\"type\" %s is neither cgroup nor cgroup2", type->string);
 
         const struct json *ctl = json_get(j, "controllers");
-        struct strbuf sb = { 0 };
-        r = strbuf_append(&sb, "", 0);
-        if (r < 0)
-                return r;
-        if (ctl && ctl->type != JSON_ARRAY) {
-                strbuf_free(&sb);
+        if (ctl && ctl->type != JSON_ARRAY)
                 return bad(c, "\"controllers\" is not an array");
-        }
+        if (ctl && ctl->n_items > CGBIND_MAX_CONTROLLERS)
+                return bad(c, "more than %d controllers", CGBIND_MAX_CONTROLLERS);
+        struct strbuf sb = { 0 };
+        strbuf_append(&sb, "", 0);
         for (size_t i = 0; ctl && i < ctl->n_items; i++) {
                 const struct json *v = ctl->items[i];
-                bool ok = v->type == JSON_STRING && v->len > 0 && v->len < 64 &&
-                          strspn(v->string, "abcdefghijklmnopqrstuvwxyz0123456789_=-") == v->len;
+                bool ok = v->type == JSON_STRING && controller_name_ok(v->string, v->len);
                 if (ok && h->version == CG_V2)
                         ok = v2_controller_known(v->string);
-                if (!ok) {
+                if (!ok || controller_list_has(sb.buf, v->string)) {
                         strbuf_free(&sb);
-                        return bad(c, "controller \"%s\" is not valid",
-                                   v->type == JSON_STRING ? v->string : "?");
-                }
-                if (controller_list_has(sb.buf, v->string)) {
-                        strbuf_free(&sb);
+                        if (!ok)
+                                return bad(c, "controller \"%s\" is not valid",
+                                           v->type == JSON_STRING ? v->string : "?");
                         return bad(c, "controller \"%s\" listed twice", v->string);
                 }
-                if ((i > 0 && strbuf_append(&sb, ",", 1) < 0) ||
-                    strbuf_append(&sb, v->string, v->len) < 0) {
-                        strbuf_free(&sb);
-                        return -ENOMEM;
-                }
+                if (i > 0)
+                        strbuf_append(&sb, ",", 1);
+                strbuf_append(&sb, v->string, v->len);
         }
-        h->controllers = controllers_canonical(sb.buf);
-        if (!h->controllers)
-                return -ENOMEM;
+        r = image_controllers("controllers", sb.buf, &h->controllers, c->err);
+        if (r < 0)
+                return r;
         if (h->version == CG_V1 && h->controllers[0] == '\0')
                 return bad(c, "a cgroup v1 hierarchy needs its controllers");
 
@@ -367,23 +506,6 @@ static int parse_hierarchy(struct parse_ctx *c, const struct json *j, struct ima
         return parse_node(c, root, &h->root, 0);
 }
 
-static bool hierarchies_overlap(const struct image_hierarchy *a, const struct image_hierarchy *b)
-{
-        if (a->version != b->version)
-                return false;
-        if (a->version == CG_V2)
-                return true;
-        _cleanup_free_ char *copy = strdup(a->controllers);
-        if (!copy)
-                return true;
-        for (char *s = NULL, *t = strtok_r(copy, ",", &s); t; t = strtok_r(NULL, ",", &s))
-                if (controller_list_has(b->controllers, t))
-                        return true;
-        return false;
-}
-
-int image_parse_crit(const struct json *root, struct cgbind_image *img, struct cgbind_error *err);
-
 static const struct json_limits image_limits = {
         /* two JSON levels per cgroup level, plus the envelope */
         .max_depth = 2 * CGBIND_MAX_DEPTH + 16,
@@ -391,30 +513,10 @@ static const struct json_limits image_limits = {
         .max_string = CGBIND_MAX_VALUE,
 };
 
-static int image_parse_tree(const char *buf, size_t len, char **owned, struct cgbind_image *ret,
-                            struct cgbind_error *err)
+static int parse_native(const struct json *root, struct cgbind_image *img,
+                        struct cgbind_error *err)
 {
-        _cleanup_(json_freep) struct json *root = NULL;
-        struct cgbind_image img = { 0 };
         struct parse_ctx c = { .err = err };
-        int r;
-
-        r = json_parse(buf, len, &image_limits, &root, err, "image");
-        /* the tree holds copies: the text need not live beside it */
-        if (owned) {
-                free(*owned);
-                *owned = NULL;
-        }
-        if (r < 0)
-                return r;
-        if (root->type != JSON_OBJECT)
-                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                        "image: expected an object, got %s",
-                                        json_type_name(root->type));
-        if (json_get(root, "magic")) {
-                r = image_parse_crit(root, &img, err);
-                goto out;
-        }
         const struct json *version = json_get(root, "cgbind");
         if (!version || version->type != JSON_INTEGER)
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
@@ -426,49 +528,55 @@ static int image_parse_tree(const char *buf, size_t len, char **owned, struct cg
                                         (long long)version->integer, CGBIND_IMAGE_VERSION);
         static const char *const keys[] = { "cgbind", "created", "container", "hierarchies" };
         snprintf(c.where, sizeof(c.where), "top level");
-        r = check_keys(&c, root, keys, ARRAY_SIZE(keys));
+        int r = check_keys(&c, root, keys, ARRAY_SIZE(keys));
         if (r < 0)
                 return r;
         const struct json *created = json_get(root, "created");
-        if (created && created->type == JSON_STRING && !(img.created = strdup(created->string)))
-                return -ENOMEM;
+        if (created && created->type == JSON_STRING)
+                img->created = xstrdup(created->string);
         const struct json *id = json_get(json_get(root, "container"), "id");
-        if (id && id->type == JSON_STRING && !(img.container_id = strdup(id->string))) {
-                image_free(&img);
-                return -ENOMEM;
-        }
+        if (id && id->type == JSON_STRING)
+                img->container_id = xstrdup(id->string);
         const struct json *hs = json_get(root, "hierarchies");
-        if (!hs || hs->type != JSON_ARRAY) {
-                image_free(&img);
+        if (!hs || hs->type != JSON_ARRAY)
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                         "image (hierarchies): missing or not an array");
-        }
-        if (hs->n_items > 64) {
-                image_free(&img);
-                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                        "image (hierarchies): more than 64");
-        }
-        img.hierarchies = calloc(hs->n_items ? hs->n_items : 1, sizeof(*img.hierarchies));
-        if (!img.hierarchies) {
-                image_free(&img);
-                return -ENOMEM;
-        }
+        if (hs->n_items > CGBIND_MAX_HIERARCHIES)
+                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                        "image (hierarchies): more than %d",
+                                        CGBIND_MAX_HIERARCHIES);
+        img->hierarchies = xcalloc(hs->n_items, sizeof(*img->hierarchies));
         for (size_t i = 0; i < hs->n_items; i++) {
-                struct image_hierarchy *h = &img.hierarchies[img.n_hierarchies++];
-                r = parse_hierarchy(&c, hs->items[i], h);
+                r = parse_hierarchy(&c, hs->items[i], &img->hierarchies[img->n_hierarchies++]);
                 if (r < 0)
-                        goto out;
-                for (size_t k = 0; k < i; k++)
-                        if (hierarchies_overlap(&img.hierarchies[k], h)) {
-                                r = cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                                     "image (%s): hierarchy named twice",
-                                                     image_hierarchy_label(h));
-                                goto out;
-                        }
+                        return r;
         }
-        img.n_nodes = c.n_nodes;
-        r = 0;
-out:
+        return 0;
+}
+
+static int image_parse_tree(const char *buf, size_t len, char **owned, struct cgbind_image *ret,
+                            struct cgbind_error *err)
+{
+        _cleanup_(json_freep) struct json *root = NULL;
+        struct cgbind_image img = { 0 };
+
+        int r = json_parse(buf, len, &image_limits, &root, err, "image");
+        /* the tree holds copies: the text need not live beside it */
+        if (owned) {
+                free(*owned);
+                *owned = NULL;
+        }
+        if (r < 0)
+                return r;
+        if (root->type != JSON_OBJECT)
+                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                        "image: expected an object, got %s",
+                                        json_type_name(root->type));
+        r = json_get(root, "magic") ? image_parse_crit(root, &img, err)
+                                    : parse_native(root, &img, err);
+        /* one pass decides, whatever the parser */
+        if (r >= 0)
+                r = image_validate(&img, err);
         if (r < 0) {
                 image_free(&img);
                 return r;
@@ -495,86 +603,107 @@ static void gen_freep(yajl_gen *g)
                 yajl_gen_free(*g);
 }
 
-#define GS(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
+/* yajl_gen keeps going after an error; the first one is kept and reported. */
+struct gen {
+        yajl_gen g;
+        yajl_gen_status status;
+};
 
-static int gen_node(yajl_gen g, const struct cg_node *n)
+static void gen_check(struct gen *g, yajl_gen_status st)
 {
-        yajl_gen_map_open(g);
-        if (n->name) {
-                GS(g, "name");
-                GS(g, n->name);
-        }
-        GS(g, "properties");
-        yajl_gen_map_open(g);
-        for (size_t i = 0; i < n->n_props; i++) {
-                GS(g, n->props[i].name);
-                GS(g, n->props[i].value);
-        }
-        yajl_gen_map_close(g);
-        GS(g, "children");
-        yajl_gen_array_open(g);
-        for (size_t i = 0; i < n->n_children; i++)
-                gen_node(g, &n->children[i]);
-        yajl_gen_array_close(g);
-        return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+        if (g->status == yajl_gen_status_ok)
+                g->status = st;
 }
 
-int image_write_json(const struct cgbind_image *img, struct strbuf *out)
+static void gs(struct gen *g, const char *s)
 {
-        _cleanup_(gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
-        if (!g)
-                return -ENOMEM;
-        yajl_gen_config(g, yajl_gen_beautify, 1);
-        yajl_gen_config(g, yajl_gen_indent_string, "  ");
-        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+        gen_check(g, yajl_gen_string(g->g, (const unsigned char *)s, strlen(s)));
+}
 
-        yajl_gen_map_open(g);
-        GS(g, "cgbind");
-        yajl_gen_integer(g, CGBIND_IMAGE_VERSION);
+static void gen_node(struct gen *g, const struct cg_node *n)
+{
+        gen_check(g, yajl_gen_map_open(g->g));
+        if (n->name) {
+                gs(g, "name");
+                gs(g, n->name);
+        }
+        gs(g, "properties");
+        gen_check(g, yajl_gen_map_open(g->g));
+        for (size_t i = 0; i < n->n_props; i++) {
+                gs(g, n->props[i].name);
+                gs(g, n->props[i].value);
+        }
+        gen_check(g, yajl_gen_map_close(g->g));
+        gs(g, "children");
+        gen_check(g, yajl_gen_array_open(g->g));
+        for (size_t i = 0; i < n->n_children; i++)
+                gen_node(g, &n->children[i]);
+        gen_check(g, yajl_gen_array_close(g->g));
+        gen_check(g, yajl_gen_map_close(g->g));
+}
+
+int image_write_json(const struct cgbind_image *img, struct strbuf *out, struct cgbind_error *err)
+{
+        _cleanup_(gen_freep) yajl_gen yg = yajl_gen_alloc(NULL);
+        if (!yg)
+                oom();
+        struct gen g = { .g = yg, .status = yajl_gen_status_ok };
+        yajl_gen_config(yg, yajl_gen_beautify, 1);
+        yajl_gen_config(yg, yajl_gen_indent_string, "  ");
+        yajl_gen_config(yg, yajl_gen_validate_utf8, 1);
+
+        gen_check(&g, yajl_gen_map_open(yg));
+        gs(&g, "cgbind");
+        gen_check(&g, yajl_gen_integer(yg, CGBIND_IMAGE_VERSION));
         if (img->created) {
-                GS(g, "created");
-                GS(g, img->created);
+                gs(&g, "created");
+                gs(&g, img->created);
         }
         if (img->container_id) {
-                GS(g, "container");
-                yajl_gen_map_open(g);
-                GS(g, "id");
-                GS(g, img->container_id);
-                yajl_gen_map_close(g);
+                gs(&g, "container");
+                gen_check(&g, yajl_gen_map_open(yg));
+                gs(&g, "id");
+                gs(&g, img->container_id);
+                gen_check(&g, yajl_gen_map_close(yg));
         }
-        GS(g, "hierarchies");
-        yajl_gen_array_open(g);
+        gs(&g, "hierarchies");
+        gen_check(&g, yajl_gen_array_open(yg));
         for (size_t i = 0; i < img->n_hierarchies; i++) {
                 const struct image_hierarchy *h = &img->hierarchies[i];
-                yajl_gen_map_open(g);
-                GS(g, "type");
-                GS(g, h->version == CG_V2 ? "cgroup2" : "cgroup");
-                GS(g, "controllers");
-                yajl_gen_array_open(g);
-                _cleanup_free_ char *copy = strdup(h->controllers);
-                if (!copy)
-                        return -ENOMEM;
-                for (char *s = NULL, *t = strtok_r(copy, ",", &s); t; t = strtok_r(NULL, ",", &s))
-                        GS(g, t);
-                yajl_gen_array_close(g);
-                if (h->init) {
-                        GS(g, "init");
-                        GS(g, h->init);
+                gen_check(&g, yajl_gen_map_open(yg));
+                gs(&g, "type");
+                gs(&g, h->version == CG_V2 ? "cgroup2" : "cgroup");
+                gs(&g, "controllers");
+                gen_check(&g, yajl_gen_array_open(yg));
+                for (const char *p = h->controllers; *p;) {
+                        size_t l = strcspn(p, ",");
+                        gen_check(&g, yajl_gen_string(yg, (const unsigned char *)p, l));
+                        p += l;
+                        p += strspn(p, ",");
                 }
-                GS(g, "root");
-                gen_node(g, &h->root);
-                yajl_gen_map_close(g);
+                gen_check(&g, yajl_gen_array_close(yg));
+                if (h->init) {
+                        gs(&g, "init");
+                        gs(&g, h->init);
+                }
+                gs(&g, "root");
+                gen_node(&g, &h->root);
+                gen_check(&g, yajl_gen_map_close(yg));
         }
-        yajl_gen_array_close(g);
-        if (yajl_gen_map_close(g) != yajl_gen_status_ok)
-                return -EINVAL;
+        gen_check(&g, yajl_gen_array_close(yg));
+        gen_check(&g, yajl_gen_map_close(yg));
 
         const unsigned char *buf;
         size_t len;
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                return -EINVAL;
-        int r = strbuf_append(out, (const char *)buf, len);
-        if (r >= 0 && (len == 0 || buf[len - 1] != '\n'))
-                r = strbuf_append(out, "\n", 1);
-        return r;
+        if (g.status == yajl_gen_status_ok)
+                gen_check(&g, yajl_gen_get_buf(yg, &buf, &len));
+        if (g.status != yajl_gen_status_ok)
+                /* yajl_gen_invalid_string: a name or value that is not UTF-8 */
+                return cgbind_error_set(err, CGBIND_FAILED, EINVAL,
+                                        "image: cannot write it as JSON (yajl_gen status %d)",
+                                        (int)g.status);
+        strbuf_append(out, (const char *)buf, len);
+        if (len == 0 || buf[len - 1] != '\n')
+                strbuf_append(out, "\n", 1);
+        return 0;
 }

@@ -30,9 +30,7 @@ static void *arena_alloc(struct arena *a, size_t n)
         struct arena_chunk *c = a->head;
         if (!c || c->size - c->used < n) {
                 size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-                c = malloc(sizeof(*c) + size);
-                if (!c)
-                        return NULL;
+                c = xmalloc(sizeof(*c) + size);
                 c->size = size;
                 c->used = 0;
                 c->next = a->head;
@@ -46,18 +44,15 @@ static void *arena_alloc(struct arena *a, size_t n)
 static void *arena_zalloc(struct arena *a, size_t n)
 {
         void *p = arena_alloc(a, n);
-        if (p)
-                memset(p, 0, n);
+        memset(p, 0, n);
         return p;
 }
 
 static char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
         char *p = arena_alloc(a, n + 1);
-        if (p) {
-                memcpy(p, s, n);
-                p[n] = '\0';
-        }
+        memcpy(p, s, n);
+        p[n] = '\0';
         return p;
 }
 
@@ -123,12 +118,10 @@ static int fail(struct builder *b, const char *fmt, ...) _printf_(2, 3);
 static int fail(struct builder *b, const char *fmt, ...)
 {
         if (!b->problem[0]) {
-                char raw[200];
                 va_list ap;
                 va_start(ap, fmt);
-                vsnprintf(raw, sizeof(raw), fmt, ap);
+                cgbind_format_escaped(b->problem, sizeof(b->problem), fmt, ap);
                 va_end(ap);
-                cgbind_escape(raw, strlen(raw), b->problem, sizeof(b->problem));
         }
         return 0; /* cancels the yajl parse */
 }
@@ -160,19 +153,13 @@ static struct json *add_value(struct builder *b, enum json_type type)
                         fail(b, "more than one document");
                         return NULL;
                 }
-                b->doc = calloc(1, sizeof(*b->doc));
-                if (!b->doc) {
-                        fail(b, "out of memory");
-                        return NULL;
-                }
+                b->doc = xcalloc(1, sizeof(*b->doc));
                 v = &b->doc->root;
                 v->type = type;
                 b->root = v;
                 return v;
         }
         v = arena_zalloc(&b->arena, sizeof(*v));
-        if (!v)
-                goto oom;
         v->type = type;
         /* the capacity is implicit: 4, then the next power of two */
         if (c->n_items == 0 || (c->n_items >= 4 && (c->n_items & (c->n_items - 1)) == 0)) {
@@ -180,15 +167,11 @@ static struct json *add_value(struct builder *b, enum json_type type)
                  * much again as the final one */
                 size_t cap = c->n_items ? (size_t)c->n_items * 2 : 4;
                 struct json **items = arena_alloc(&b->arena, cap * sizeof(*items));
-                if (!items)
-                        goto oom;
                 if (c->n_items)
                         memcpy(items, c->items, c->n_items * sizeof(*items));
                 c->items = items;
                 if (c->type == JSON_OBJECT) {
                         char **keys = arena_alloc(&b->arena, cap * sizeof(*keys));
-                        if (!keys)
-                                goto oom;
                         if (c->n_items)
                                 memcpy(keys, c->keys, c->n_items * sizeof(*keys));
                         c->keys = keys;
@@ -198,9 +181,6 @@ static struct json *add_value(struct builder *b, enum json_type type)
                 c->keys[c->n_items] = TAKE_PTR(b->pending_key);
         c->items[c->n_items++] = v;
         return v;
-oom:
-        fail(b, "out of memory");
-        return NULL;
 }
 
 static int on_null(void *ctx)
@@ -244,8 +224,6 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
         if (!v)
                 return 0;
         v->string = arena_strndup(&b->arena, (const char *)s, len);
-        if (!v->string)
-                return fail(b, "out of memory");
         v->len = len;
         return 1;
 }
@@ -257,11 +235,8 @@ static int open_container(struct builder *b, enum json_type type)
         struct json *v = add_value(b, type);
         if (!v)
                 return 0;
-        if (!b->open) {
-                b->open = calloc(b->limits->max_depth + 1, sizeof(*b->open));
-                if (!b->open)
-                        return fail(b, "out of memory");
-        }
+        if (!b->open)
+                b->open = xcalloc(b->limits->max_depth + 1, sizeof(*b->open));
         b->open[b->n_open++] = v;
         b->current = v;
         return 1;
@@ -277,10 +252,7 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
         struct builder *b = ctx;
         if (!check_string(b, s, len, "a key"))
                 return 0;
-        char *key = arena_strndup(&b->arena, (const char *)s, len);
-        if (!key)
-                return fail(b, "out of memory");
-        b->pending_key = key;
+        b->pending_key = arena_strndup(&b->arena, (const char *)s, len);
         return 1;
 }
 
@@ -295,9 +267,7 @@ static int check_duplicates(struct builder *b, const struct json *obj)
 {
         if (obj->n_items < 2)
                 return 1;
-        char **keys = malloc(obj->n_items * sizeof(*keys));
-        if (!keys)
-                return fail(b, "out of memory");
+        char **keys = xcalloc(obj->n_items, sizeof(*keys));
         memcpy(keys, obj->keys, obj->n_items * sizeof(*keys));
         qsort(keys, obj->n_items, sizeof(*keys), cmp_key);
         int ok = 1;
@@ -349,7 +319,7 @@ int json_parse(const char *buf, size_t len, const struct json_limits *limits, st
         struct builder b = { .limits = limits };
         _cleanup_(yajl_freep) yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
         if (!h)
-                return cgbind_error_set(err, CGBIND_FAILED, ENOMEM, "%s: out of memory", what);
+                oom();
         /* Defaults are strict already (UTF-8 checked, no comments, one value);
          * say so explicitly so that a yajl default change cannot loosen it. */
         yajl_config(h, yajl_allow_comments, 0);

@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "cgbind/caps.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/locate.h"
 #include "cgbind/mountinfo.h"
+#include "cgbind/path.h"
 
 static void hierarchy_free(struct located_hierarchy *h)
 {
@@ -35,22 +37,32 @@ void located_free(struct located *loc)
         loc->n = 0;
 }
 
-static bool is_cgroup_fs(const struct mountinfo_entry *e, bool *ret_v2)
+bool located_usable(const struct located_hierarchy *h)
 {
-        if (streq(e->fstype, "cgroup")) {
-                *ret_v2 = false;
-                return true;
-        }
-        if (streq(e->fstype, "cgroup2")) {
-                *ret_v2 = true;
-                return true;
-        }
-        return false;
+        return h && !h->refused;
 }
 
-static char *mount_controllers(const struct mountinfo_entry *e, bool v2)
+/* Names in the reason come from mount tables that a container can
+ * influence, so the whole reason is escaped. */
+void located_refuse(struct located_hierarchy *h, const char *fmt, ...)
 {
-        return v2 ? strdup("") : cgroup_v1_controllers_from_opts(e->super_opts);
+        char esc[700];
+        va_list ap;
+        if (h->refused)
+                return;
+        va_start(ap, fmt);
+        cgbind_format_escaped(esc, sizeof(esc), fmt, ap);
+        va_end(ap);
+        h->refused = xstrdup(esc);
+}
+
+static int mount_controllers(const struct mountinfo_entry *e, bool v2, char **ret)
+{
+        if (v2) {
+                *ret = xstrdup("");
+                return 0;
+        }
+        return cgroup_v1_controllers_from_opts(e->super_opts, ret);
 }
 
 static const struct proc_cgroup_entry *find_proc_entry(const struct proc_cgroup *pc, bool v2,
@@ -65,65 +77,16 @@ static const struct proc_cgroup_entry *find_proc_entry(const struct proc_cgroup 
         return NULL;
 }
 
-/* The path of child below parent ("" when equal); parent must be an ancestor. */
-static const char *rel_below(const char *child, const char *parent)
-{
-        if (streq(parent, "/"))
-                return child + 1;
-        const char *r = child + strlen(parent);
-        return *r == '/' ? r + 1 : r;
-}
-
-static bool has_dotdot(const char *p)
-{
-        for (const char *s = p; (s = strstr(s, "..")); s += 2)
-                if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
-                        return true;
-        return false;
-}
-
-/* Marks a hierarchy unusable; names in the reason come from mount tables
- * that a container can influence, so the whole reason is escaped. */
-/* The kernel prints cgroup paths in one form: absolute, no empty, "." or
- * ".." component, no trailing slash. Anything else is refused, not guessed at. */
-static bool path_is_normal(const char *p)
-{
-        if (p[0] != '/')
-                return false;
-        if (streq(p, "/"))
-                return true;
-        for (const char *s = p; *s; s++)
-                if (s[0] == '/' && (s[1] == '/' || s[1] == '\0' ||
-                                    (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))))
-                        return false;
-        return !has_dotdot(p);
-}
-
-static int refuse(struct located_hierarchy *h, const char *fmt, ...) _printf_(2, 3);
-static int refuse(struct located_hierarchy *h, const char *fmt, ...)
-{
-        char raw[512], esc[600];
-        va_list ap;
-        if (h->refused)
-                return 0;
-        va_start(ap, fmt);
-        vsnprintf(raw, sizeof(raw), fmt, ap);
-        va_end(ap);
-        cgbind_escape(raw, strlen(raw), esc, sizeof(esc));
-        h->refused = strdup(esc);
-        return h->refused ? 0 : -ENOMEM;
-}
-
 /* Maps the top-level cgroup to a directory under one of the hook's own
  * mounts of the same hierarchy (same device number and fs type). */
-static int map_to_host(struct located_hierarchy *h, const struct mountinfo *host, bool v2,
-                       const char *rootfs)
+static void map_to_host(struct located_hierarchy *h, const struct mountinfo *host, bool v2,
+                        const char *rootfs)
 {
         const struct mountinfo_entry *best = NULL;
         for (size_t i = 0; i < host->n; i++) {
                 const struct mountinfo_entry *e = &host->entries[i];
                 bool ev2;
-                if (!is_cgroup_fs(e, &ev2) || ev2 != v2)
+                if (!mountinfo_is_cgroup(e, &ev2) || ev2 != v2)
                         continue;
                 if (e->major != h->major || e->minor != h->minor)
                         continue;
@@ -138,84 +101,86 @@ static int map_to_host(struct located_hierarchy *h, const struct mountinfo *host
                     (rw == best_rw && strlen(e->root) > strlen(best->root)))
                         best = e;
         }
-        if (!best)
-                return refuse(h, "not mounted in the hook's mount namespace (%s)",
-                              h->controllers[0] ? h->controllers : "cgroup2");
-        h->host_mountpoint = strdup(best->mountpoint);
-        h->host_rel = strdup(rel_below(h->cgroup_path, best->root));
-        if (!h->host_mountpoint || !h->host_rel)
-                return -ENOMEM;
-        struct strbuf sb = { 0 };
-        int r = strbuf_append(&sb, best->mountpoint, strlen(best->mountpoint));
-        if (r >= 0 && h->host_rel[0]) {
-                if (!streq(best->mountpoint, "/"))
-                        r = strbuf_append(&sb, "/", 1);
-                if (r >= 0)
-                        r = strbuf_append(&sb, h->host_rel, strlen(h->host_rel));
+        if (!best) {
+                located_refuse(h, "not mounted in the hook's mount namespace (%s)",
+                               cg_label(h->version, h->controllers));
+                return;
         }
-        if (r < 0) {
-                strbuf_free(&sb);
-                return r;
+        h->host_mountpoint = xstrdup(best->mountpoint);
+        h->host_rel = xstrdup(path_rel_below(h->cgroup_path, best->root));
+        struct strbuf sb = { 0 };
+        strbuf_append(&sb, best->mountpoint, strlen(best->mountpoint));
+        if (h->host_rel[0]) {
+                if (!streq(best->mountpoint, "/"))
+                        strbuf_append(&sb, "/", 1);
+                strbuf_append(&sb, h->host_rel, strlen(h->host_rel));
         }
         h->host_path = sb.buf;
-        return 0;
 }
 
-static struct located_hierarchy *add_hierarchy(struct located *loc, size_t *cap)
+static int add_hierarchy(struct located *loc, size_t *cap, struct located_hierarchy **ret,
+                         struct cgbind_error *err)
 {
+        if (loc->n == CGBIND_MAX_HIERARCHIES)
+                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                        "locate: more than %d cgroup hierarchies",
+                                        CGBIND_MAX_HIERARCHIES);
         if (loc->n == *cap) {
                 *cap = *cap ? *cap * 2 : 16;
-                struct located_hierarchy *n = realloc(loc->h, *cap * sizeof(*n));
-                if (!n)
-                        return NULL;
-                loc->h = n;
+                loc->h = xreallocarray(loc->h, *cap, sizeof(*loc->h));
         }
         struct located_hierarchy *h = &loc->h[loc->n++];
         *h = (struct located_hierarchy){ .dirfd = -1 };
-        return h;
+        *ret = h;
+        return 0;
 }
 
 /* Checks the top-level chosen for a hierarchy against /proc/<pid>/cgroup. */
-static int check_top(struct located_hierarchy *h, const char *pid_path, bool pivoted)
+static void check_top(struct located_hierarchy *h, const char *pid_path, bool pivoted)
 {
-        if (!path_is_normal(pid_path) || !path_is_normal(h->cgroup_path))
-                return refuse(h, "a cgroup path not in the kernel's form (%s, %s)", pid_path,
-                              h->cgroup_path);
-        if (has_dotdot(pid_path) || has_dotdot(h->cgroup_path))
-                return refuse(h, "the container's cgroup %s is outside the hook's cgroup namespace",
-                              pid_path);
-        if (streq(h->cgroup_path, "/"))
-                return refuse(h, "the container's cgroup would be the hierarchy's root / "
-                                 "(the host's own)");
-        if (!path_is_beneath(pid_path, h->cgroup_path))
-                return refuse(h, "mount root %s is not the container's cgroup",
-                              h->cgroup_path);
+        if (!path_is_normal(pid_path) || !path_is_normal(h->cgroup_path)) {
+                located_refuse(h, "a cgroup path not in the kernel's form (%s, %s)", pid_path,
+                               h->cgroup_path);
+                return;
+        }
+        if (streq(h->cgroup_path, "/")) {
+                located_refuse(h, "the container's cgroup would be the hierarchy's root / "
+                                  "(the host's own)");
+                return;
+        }
+        if (!path_is_beneath(pid_path, h->cgroup_path)) {
+                located_refuse(h, "mount root %s is not the container's cgroup", h->cgroup_path);
+                return;
+        }
         /* Before pivot_root the workload has not run: its init is still where
          * the runtime put it, so the top-level is exactly its cgroup. Later it
          * may have moved itself into a sub-cgroup (systemd's init.scope). */
-        if (!pivoted && !streq(pid_path, h->cgroup_path))
-                return refuse(h, "mount root %s is not the cgroup of the container's process",
-                              h->cgroup_path);
-        h->init_rel = strdup(rel_below(pid_path, h->cgroup_path));
-        return h->init_rel ? 0 : -ENOMEM;
+        if (!pivoted && !streq(pid_path, h->cgroup_path)) {
+                located_refuse(h, "mount root %s is not the cgroup of the container's process",
+                               h->cgroup_path);
+                return;
+        }
+        h->init_rel = xstrdup(path_rel_below(pid_path, h->cgroup_path));
 }
 
 static int resolve_from_mounts(const struct locate_input *in, const struct mountinfo *cmi,
                                const struct proc_cgroup *pc, const struct mountinfo *host,
-                               struct located *loc, size_t *cap)
+                               struct located *loc, size_t *cap, struct cgbind_error *err)
 {
-        int r;
         for (size_t i = 0; i < cmi->n; i++) {
                 const struct mountinfo_entry *e = &cmi->entries[i];
                 bool v2;
-                if (!is_cgroup_fs(e, &v2))
+                if (!mountinfo_is_cgroup(e, &v2))
                         continue;
                 if (!in->pivoted && !(in->rootfs && path_is_beneath(e->mountpoint, in->rootfs) &&
                                       !streq(e->mountpoint, in->rootfs)))
                         continue; /* the host's own cgroup mounts, seen before pivot_root */
-                _cleanup_free_ char *ctl = mount_controllers(e, v2);
-                if (!ctl)
-                        return -ENOMEM;
+                _cleanup_free_ char *ctl = NULL;
+                if (mount_controllers(e, v2, &ctl) < 0)
+                        return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                                "mountinfo: a cgroup mount with more than %d "
+                                                "controllers",
+                                                CGBIND_MAX_CONTROLLERS);
 
                 /* one entry per hierarchy: a second mount of it must agree */
                 struct located_hierarchy *h = NULL;
@@ -224,49 +189,42 @@ static int resolve_from_mounts(const struct locate_input *in, const struct mount
                                 h = &loc->h[k];
                 if (h) {
                         if (!streq(h->cgroup_path, e->root))
-                                r = refuse(h, "mounted twice in the container with different "
-                                              "roots (%s)",
-                                           e->root);
-                        else
-                                r = 0;
-                        if (r < 0)
-                                return r;
+                                located_refuse(h,
+                                               "mounted twice in the container with different "
+                                               "roots (%s)",
+                                               e->root);
                         continue;
                 }
-                h = add_hierarchy(loc, cap);
-                if (!h)
-                        return -ENOMEM;
+                int r = add_hierarchy(loc, cap, &h, err);
+                if (r < 0)
+                        return r;
                 h->version = v2 ? CG_V2 : CG_V1;
                 h->controllers = TAKE_PTR(ctl);
                 h->major = e->major;
                 h->minor = e->minor;
-                h->cgroup_path = strdup(e->root);
-                h->container_path = strdup(in->pivoted ? e->mountpoint
-                                                       : e->mountpoint + strlen(in->rootfs));
-                if (!h->cgroup_path || !h->container_path)
-                        return -ENOMEM;
+                h->cgroup_path = xstrdup(e->root);
+                h->container_path = xstrdup(in->pivoted ? e->mountpoint
+                                                        : e->mountpoint + strlen(in->rootfs));
                 const struct proc_cgroup_entry *pe = find_proc_entry(pc, v2, h->controllers);
                 if (!pe) {
-                        r = refuse(h, "the container's process is in no cgroup of hierarchy %s",
-                                   v2 ? "cgroup2" : h->controllers);
-                        if (r < 0)
-                                return r;
+                        located_refuse(h, "the container's process is in no cgroup of hierarchy %s",
+                                       cg_label(h->version, h->controllers));
                         continue;
                 }
                 if (h->controllers[0] == '\0' && !v2)
-                        r = refuse(h, "a cgroup v1 mount with no controller %s", e->mountpoint);
+                        located_refuse(h, "a cgroup v1 mount with no controller %s",
+                                       e->mountpoint);
                 else
-                        r = check_top(h, pe->path, in->pivoted);
-                if (r >= 0 && !h->refused)
-                        r = map_to_host(h, host, v2, in->pivoted ? NULL : in->rootfs);
-                if (r < 0)
-                        return r;
+                        check_top(h, pe->path, in->pivoted);
+                if (!h->refused)
+                        map_to_host(h, host, v2, in->pivoted ? NULL : in->rootfs);
         }
         return 0;
 }
 
 static int resolve_from_proc(const struct locate_input *in, const struct proc_cgroup *pc,
-                             const struct mountinfo *host, struct located *loc, size_t *cap)
+                             const struct mountinfo *host, struct located *loc, size_t *cap,
+                             struct cgbind_error *err)
 {
         for (size_t i = 0; i < pc->n; i++) {
                 const struct proc_cgroup_entry *pe = &pc->entries[i];
@@ -276,34 +234,31 @@ static int resolve_from_proc(const struct locate_input *in, const struct proc_cg
                 for (size_t k = 0; k < host->n && !m; k++) {
                         const struct mountinfo_entry *e = &host->entries[k];
                         bool ev2;
-                        if (!is_cgroup_fs(e, &ev2) || ev2 != v2)
+                        if (!mountinfo_is_cgroup(e, &ev2) || ev2 != v2)
                                 continue;
                         if (in->rootfs && path_is_beneath(e->mountpoint, in->rootfs))
                                 continue;
-                        _cleanup_free_ char *ctl = mount_controllers(e, ev2);
-                        if (!ctl)
-                                return -ENOMEM;
+                        _cleanup_free_ char *ctl = NULL;
+                        if (mount_controllers(e, ev2, &ctl) < 0)
+                                continue; /* not a hierarchy a process line can name */
                         if (streq(ctl, pe->controllers))
                                 m = e;
                 }
                 if (!m)
                         continue; /* a hierarchy the hook cannot see: nothing to restore into */
-                struct located_hierarchy *h = add_hierarchy(loc, cap);
-                if (!h)
-                        return -ENOMEM;
-                h->version = v2 ? CG_V2 : CG_V1;
-                h->controllers = strdup(pe->controllers);
-                h->cgroup_path = strdup(pe->path);
-                h->major = m->major;
-                h->minor = m->minor;
-                if (!h->controllers || !h->cgroup_path)
-                        return -ENOMEM;
-                /* without a mount to say where the top-level is, the pid's own cgroup is */
-                int r = check_top(h, pe->path, false);
-                if (r >= 0 && !h->refused)
-                        r = map_to_host(h, host, v2, in->rootfs);
+                struct located_hierarchy *h;
+                int r = add_hierarchy(loc, cap, &h, err);
                 if (r < 0)
                         return r;
+                h->version = v2 ? CG_V2 : CG_V1;
+                h->controllers = xstrdup(pe->controllers);
+                h->cgroup_path = xstrdup(pe->path);
+                h->major = m->major;
+                h->minor = m->minor;
+                /* without a mount to say where the top-level is, the pid's own cgroup is */
+                check_top(h, pe->path, false);
+                if (!h->refused)
+                        map_to_host(h, host, v2, in->rootfs);
         }
         return 0;
 }
@@ -325,9 +280,9 @@ int locate_resolve(const struct locate_input *in, struct located *ret, struct cg
         if (r >= 0)
                 r = proc_cgroup_parse(in->proc_cgroup, in->proc_cgroup_len, &pc, err);
         if (r >= 0)
-                r = resolve_from_mounts(in, &cmi, &pc, &host, &loc, &cap);
+                r = resolve_from_mounts(in, &cmi, &pc, &host, &loc, &cap, err);
         if (r >= 0 && loc.n == 0)
-                r = resolve_from_proc(in, &pc, &host, &loc, &cap);
+                r = resolve_from_proc(in, &pc, &host, &loc, &cap, err);
         else
                 loc.from_mounts = true;
         mountinfo_free(&cmi);
@@ -335,15 +290,13 @@ int locate_resolve(const struct locate_input *in, struct located *ret, struct cg
         proc_cgroup_free(&pc);
         if (r < 0) {
                 located_free(&loc);
-                if (r == -ENOMEM)
-                        return cgbind_error_set(err, CGBIND_FAILED, ENOMEM, "locate: out of memory");
                 return r;
         }
         *ret = loc;
         return 0;
 }
 
-int locate_open(struct located *loc)
+void locate_open(struct located *loc)
 {
         for (size_t i = 0; i < loc->n; i++) {
                 struct located_hierarchy *h = &loc->h[i];
@@ -351,33 +304,29 @@ int locate_open(struct located *loc)
                         continue;
                 _cleanup_close_ int mfd =
                         open(h->host_mountpoint, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                bool v2;
-                int r;
                 if (mfd < 0) {
-                        r = refuse(h, "cannot open the hook's mount %s", h->host_mountpoint);
-                        goto check;
+                        located_refuse(h, "cannot open the hook's mount %s", h->host_mountpoint);
+                        continue;
                 }
-                int fd = open_beneath(mfd, h->host_rel, O_PATH | O_DIRECTORY);
+                _cleanup_close_ int fd = open_beneath(mfd, h->host_rel, O_PATH | O_DIRECTORY);
                 if (fd < 0) {
-                        r = refuse(h, "cannot open %s beneath the hook's mount", h->host_path);
-                        goto check;
+                        located_refuse(h, "cannot open %s beneath the hook's mount",
+                                       h->host_path);
+                        continue;
                 }
                 struct stat st;
+                bool v2;
                 if (fd_cgroup_kind(fd, &v2) < 0 || v2 != (h->version == CG_V2) ||
                     fstat(fd, &st) < 0 || major(st.st_dev) != h->major ||
                     minor(st.st_dev) != h->minor) {
-                        safe_close(fd);
-                        r = refuse(h, "%s is not the cgroup filesystem the mount table names",
-                                   h->host_path);
-                        goto check;
+                        located_refuse(h, "%s is not the cgroup filesystem the mount table names",
+                                       h->host_path);
+                        continue;
                 }
-                h->dirfd = fd;
-                continue;
-check:
-                if (r < 0)
-                        return r;
+                h->dev = (uint64_t)st.st_dev;
+                h->ino = (uint64_t)st.st_ino;
+                h->dirfd = TAKE_FD(fd);
         }
-        return 0;
 }
 
 struct located_hierarchy *locate_find(struct located *loc, enum cg_version v,

@@ -1,7 +1,9 @@
 /* Messages to stderr, a log file and syslog. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -9,7 +11,12 @@
 
 void log_init(struct cgbind_log *log, const char *command)
 {
-        *log = (struct cgbind_log){ .command = command, .file_fd = -1, .level = LOG_LEVEL_INFO };
+        *log = (struct cgbind_log){
+                .command = command,
+                .file_fd = -1,
+                .syslog_fd = -1,
+                .level = LOG_LEVEL_INFO,
+        };
 }
 
 int log_open_file(struct cgbind_log *log, const char *path)
@@ -23,21 +30,36 @@ int log_open_file(struct cgbind_log *log, const char *path)
         return 0;
 }
 
+int log_open_syslog(struct cgbind_log *log)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int e = errno;
+                safe_close(fd);
+                return -e;
+        }
+        safe_close(log->syslog_fd);
+        log->syslog_fd = fd;
+        return 0;
+}
+
 void log_set_container(struct cgbind_log *log, const char *id)
 {
         char esc[200];
         cgbind_escape(id, strlen(id), esc, sizeof(esc));
         free(log->container_id);
-        log->container_id = strdup(esc);
+        log->container_id = xstrdup(esc);
 }
 
 void log_close(struct cgbind_log *log)
 {
         log->file_fd = safe_close(log->file_fd);
+        log->syslog_fd = safe_close(log->syslog_fd);
         free(log->container_id);
         log->container_id = NULL;
-        if (log->use_syslog)
-                closelog();
 }
 
 static const char *const level_names[LOG_LEVEL_MAX] = {
@@ -96,9 +118,18 @@ void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...)
                                  log->command, text);
                 write_line(log->file_fd, line, n);
         }
-        if (log->use_syslog) {
+        if (log->syslog_fd >= 0) {
+                /* "<PRI>TAG[PID]: MSG": journald and rsyslog read it, and
+                 * stamp it themselves (no time zone file to read here) */
                 static const int prio[LOG_LEVEL_MAX] = { LOG_ERR, LOG_WARNING, LOG_INFO,
                                                          LOG_DEBUG };
-                syslog(prio[level], "container=%s %s: %s", ctr, log->command, text);
+                int n = snprintf(line, sizeof(line), "<%d>cgbind[%d]: container=%s %s: %s",
+                                 LOG_DAEMON | prio[level], (int)getpid(), ctr, log->command,
+                                 text);
+                if (n > 0) {
+                        size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+                        ssize_t k = send(log->syslog_fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+                        (void)k;
+                }
         }
 }

@@ -3,20 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cgbind/caps.h"
+#include "cgbind/cgname.h"
 #include "cgbind/mountinfo.h"
-
-#define MAX_LINES 100000
 
 /* The kernel escapes space, tab, newline and backslash as \ooo. */
 static char *unescape(const char *s, size_t n)
 {
-        char *out = malloc(n + 1);
+        char *out = xmalloc(n + 1);
         size_t o = 0;
-        if (!out)
-                return NULL;
         for (size_t i = 0; i < n; i++) {
-                if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
-                    s[i + 3] >= '0' && s[i + 3] <= '7') {
+                if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+                    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
                         out[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
                                           (s[i + 3] - '0'));
                         i += 3;
@@ -47,13 +45,19 @@ void mountinfo_free(struct mountinfo *mi)
         mi->n = 0;
 }
 
-/* Splits [line, end) at single spaces into at most max fields. */
-static size_t split_fields(const char *line, const char *end, const char **f, size_t *flen,
-                           size_t max)
+/* The fields of a mountinfo line: ten, plus the optional fields the kernel
+ * adds between the sixth and the separator (a handful in practice). */
+#define MAX_FIELDS 64
+
+/* Splits [line, end) at single spaces into fields; -E2BIG past max. */
+static int split_fields(const char *line, const char *end, const char **f, size_t *flen,
+                        size_t max, size_t *ret_n)
 {
         size_t n = 0;
         const char *p = line;
-        while (p < end && n < max) {
+        while (p < end) {
+                if (n == max)
+                        return -E2BIG;
                 const char *sp = memchr(p, ' ', (size_t)(end - p));
                 const char *e = sp ? sp : end;
                 f[n] = p;
@@ -63,7 +67,8 @@ static size_t split_fields(const char *line, const char *end, const char **f, si
                         break;
                 p = sp + 1;
         }
-        return n;
+        *ret_n = n;
+        return 0;
 }
 
 static bool parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ret)
@@ -82,28 +87,28 @@ static bool parse_uint(const char *s, size_t n, unsigned long max, unsigned long
         return true;
 }
 
-static int parse_line(const char *line, const char *end, struct mountinfo_entry *e)
+static bool parse_line(const char *line, const char *end, struct mountinfo_entry *e)
 {
-        const char *f[64];
-        size_t fl[64];
-        size_t n = split_fields(line, end, f, fl, ARRAY_SIZE(f));
+        const char *f[MAX_FIELDS];
+        size_t fl[MAX_FIELDS];
+        size_t n, sep;
         unsigned long id, parent, major, minor;
-        size_t sep;
 
-        if (n < 10)
-                return -EINVAL;
-        if (!parse_uint(f[0], fl[0], INT32_MAX, &id) || !parse_uint(f[1], fl[1], INT32_MAX, &parent))
-                return -EINVAL;
+        if (split_fields(line, end, f, fl, ARRAY_SIZE(f), &n) < 0 || n < 10)
+                return false;
+        if (!parse_uint(f[0], fl[0], INT32_MAX, &id) ||
+            !parse_uint(f[1], fl[1], INT32_MAX, &parent))
+                return false;
         const char *colon = memchr(f[2], ':', fl[2]);
         if (!colon || !parse_uint(f[2], (size_t)(colon - f[2]), UINT32_MAX, &major) ||
             !parse_uint(colon + 1, fl[2] - (size_t)(colon - f[2]) - 1, UINT32_MAX, &minor))
-                return -EINVAL;
+                return false;
         /* optional fields run until a lone "-" */
         for (sep = 6; sep < n; sep++)
                 if (fl[sep] == 1 && f[sep][0] == '-')
                         break;
         if (sep + 3 >= n)
-                return -EINVAL;
+                return false;
 
         e->mount_id = (int)id;
         e->parent_id = (int)parent;
@@ -115,12 +120,7 @@ static int parse_line(const char *line, const char *end, struct mountinfo_entry 
         e->fstype = unescape(f[sep + 1], fl[sep + 1]);
         e->source = unescape(f[sep + 2], fl[sep + 2]);
         e->super_opts = unescape(f[sep + 3], fl[sep + 3]);
-        if (!e->root || !e->mountpoint || !e->mount_opts || !e->fstype || !e->source ||
-            !e->super_opts) {
-                entry_free(e);
-                return -ENOMEM;
-        }
-        return 0;
+        return true;
 }
 
 int mountinfo_parse(const char *buf, size_t len, struct mountinfo *ret, struct cgbind_error *err)
@@ -137,26 +137,19 @@ int mountinfo_parse(const char *buf, size_t len, struct mountinfo *ret, struct c
                         p = le + 1;
                         continue;
                 }
-                if (mi.n >= MAX_LINES) {
+                if (mi.n >= CGBIND_MAX_MOUNTS) {
                         mountinfo_free(&mi);
                         return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
-                                                "mountinfo: more than %d lines", MAX_LINES);
+                                                "mountinfo: more than %d mounts",
+                                                CGBIND_MAX_MOUNTS);
                 }
                 if (mi.n == cap) {
                         cap = cap ? cap * 2 : 64;
-                        struct mountinfo_entry *n = realloc(mi.entries, cap * sizeof(*n));
-                        if (!n) {
-                                mountinfo_free(&mi);
-                                return -ENOMEM;
-                        }
-                        mi.entries = n;
+                        mi.entries = xreallocarray(mi.entries, cap, sizeof(*mi.entries));
                 }
                 struct mountinfo_entry e = { 0 };
-                int r = parse_line(p, le, &e);
-                if (r < 0) {
+                if (!parse_line(p, le, &e)) {
                         mountinfo_free(&mi);
-                        if (r == -ENOMEM)
-                                return r;
                         return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                                 "mountinfo (line %zu): malformed", lineno);
                 }
@@ -193,113 +186,80 @@ int proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *ret,
                         p = le + 1;
                         continue;
                 }
+                if (pc.n == CGBIND_MAX_HIERARCHIES) {
+                        proc_cgroup_free(&pc);
+                        return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                                "/proc/<pid>/cgroup: more than %d hierarchies",
+                                                CGBIND_MAX_HIERARCHIES);
+                }
                 /* the path itself may contain ':' : split on the first two only */
                 const char *c1 = memchr(p, ':', (size_t)(le - p));
                 const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
                 unsigned long id;
                 if (!c1 || !c2 || !parse_uint(p, (size_t)(c1 - p), UINT32_MAX, &id) ||
-                    c2 + 1 >= le || c2[1] != '/' || pc.n >= 1024) {
+                    c2 + 1 >= le || c2[1] != '/' || (size_t)(le - c2 - 1) > CGBIND_MAX_PATH) {
                         proc_cgroup_free(&pc);
                         return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                                 "/proc/<pid>/cgroup (line %zu): malformed",
                                                 lineno);
                 }
+                char *ctl;
+                if (controllers_canonical(xstrndup(c1 + 1, (size_t)(c2 - c1 - 1)), &ctl) < 0) {
+                        proc_cgroup_free(&pc);
+                        return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                                "/proc/<pid>/cgroup (line %zu): more than %d "
+                                                "controllers",
+                                                lineno, CGBIND_MAX_CONTROLLERS);
+                }
                 if (pc.n == cap) {
                         cap = cap ? cap * 2 : 16;
-                        struct proc_cgroup_entry *n = realloc(pc.entries, cap * sizeof(*n));
-                        if (!n) {
-                                proc_cgroup_free(&pc);
-                                return -ENOMEM;
-                        }
-                        pc.entries = n;
+                        pc.entries = xreallocarray(pc.entries, cap, sizeof(*pc.entries));
                 }
-                struct proc_cgroup_entry *e = &pc.entries[pc.n];
+                struct proc_cgroup_entry *e = &pc.entries[pc.n++];
                 e->hierarchy_id = (unsigned)id;
-                e->controllers = controllers_canonical(xstrndup(c1 + 1, (size_t)(c2 - c1 - 1)));
+                e->controllers = ctl;
                 e->path = xstrndup(c2 + 1, (size_t)(le - c2 - 1));
-                pc.n++;
-                if (!e->controllers || !e->path) {
-                        proc_cgroup_free(&pc);
-                        return -ENOMEM;
-                }
                 p = nl ? nl + 1 : end;
         }
         *ret = pc;
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-char *controllers_canonical(char *owned)
-{
-        if (!owned)
-                return NULL;
-        char *items[64];
-        size_t n = 0;
-        for (char *save = NULL, *t = strtok_r(owned, ",", &save); t && n < ARRAY_SIZE(items);
-             t = strtok_r(NULL, ",", &save))
-                items[n++] = t;
-        qsort(items, n, sizeof(items[0]), cmp_str);
-        struct strbuf sb = { 0 };
-        int r = strbuf_append(&sb, "", 0);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                if (i > 0)
-                        r = strbuf_append(&sb, ",", 1);
-                if (r >= 0)
-                        r = strbuf_append(&sb, items[i], strlen(items[i]));
-        }
-        free(owned);
-        if (r < 0) {
-                strbuf_free(&sb);
-                return NULL;
-        }
-        return sb.buf;
-}
-
-char *cgroup_v1_controllers_from_opts(const char *super_opts)
+int cgroup_v1_controllers_from_opts(const char *super_opts, char **ret)
 {
         /* mount options that are not controllers */
         static const char *const skip[] = {
-                "rw", "ro", "noprefix", "clone_children", "xattr", "cpuset_v2_mode", "none",
-                "all", "favordynmods", "nofavordynmods", "sync", "async", "nosuid", "nodev",
-                "noexec", "relatime", "noatime", "nodiratime", "strictatime",
+                "rw",           "ro",     "noprefix", "clone_children", "xattr",
+                "cpuset_v2_mode", "none", "all",      "favordynmods",   "nofavordynmods",
+                "sync",         "async",  "nosuid",   "nodev",          "noexec",
+                "relatime",     "noatime", "nodiratime", "strictatime",
         };
         struct strbuf sb = { 0 };
-        _cleanup_free_ char *copy = strdup(super_opts);
-        int r = strbuf_append(&sb, "", 0);
-        if (!copy || r < 0) {
-                strbuf_free(&sb);
-                return NULL;
-        }
-        bool first = true;
-        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        _cleanup_free_ char *copy = xstrdup(super_opts);
+        strbuf_append(&sb, "", 0);
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
                 bool is_skip = startswith(t, "release_agent=");
                 for (size_t i = 0; !is_skip && i < ARRAY_SIZE(skip); i++)
                         is_skip = streq(t, skip[i]);
                 if (is_skip)
                         continue;
-                if (!first)
-                        r = strbuf_append(&sb, ",", 1);
-                if (r >= 0)
-                        r = strbuf_append(&sb, t, strlen(t));
-                first = false;
-                if (r < 0) {
-                        strbuf_free(&sb);
-                        return NULL;
-                }
+                if (sb.len)
+                        strbuf_append(&sb, ",", 1);
+                strbuf_append(&sb, t, strlen(t));
         }
-        return controllers_canonical(sb.buf);
+        return controllers_canonical(sb.buf, ret);
 }
 
-bool path_is_beneath(const char *path, const char *prefix)
+bool mountinfo_is_cgroup(const struct mountinfo_entry *e, bool *ret_v2)
 {
-        size_t n = strlen(prefix);
-        while (n > 0 && prefix[n - 1] == '/')
-                n--;
-        if (n == 0) /* "/" or "//": the root holds every absolute path */
-                return path[0] == '/';
-        return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+        if (streq(e->fstype, "cgroup")) {
+                *ret_v2 = false;
+                return true;
+        }
+        if (streq(e->fstype, "cgroup2")) {
+                *ret_v2 = true;
+                return true;
+        }
+        return false;
 }

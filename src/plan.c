@@ -52,82 +52,53 @@ void observed_free(struct observed_node *o, const struct cg_node *n)
 
 void plan_free(struct plan *plan)
 {
-        for (size_t i = 0; i < plan->n_dirs; i++) {
-                free(plan->dirs[i].name);
-                free(plan->dirs[i].rel);
-        }
-        for (size_t i = 0; i < plan->n_ops; i++) {
-                free(plan->ops[i].name);
-                free(plan->ops[i].value);
-                free(plan->ops[i].undo);
-        }
+        for (size_t i = 0; i < plan->n_strings; i++)
+                free(plan->strings[i]);
+        free(plan->strings);
         free(plan->dirs);
         free(plan->ops);
         *plan = (struct plan){ 0 };
 }
 
-static int add_dir(struct plan *plan, size_t parent, size_t hier, const char *name,
-                   size_t *ret)
+static const char *plan_own(struct plan *plan, char *s)
 {
-        if (plan->n_dirs == plan->cap_dirs) {
-                size_t cap = plan->cap_dirs ? plan->cap_dirs * 2 : 64;
-                struct plan_dir *d = realloc(plan->dirs, cap * sizeof(*d));
-                if (!d)
-                        return -ENOMEM;
-                plan->dirs = d;
-                plan->cap_dirs = cap;
-        }
-        struct plan_dir *d = &plan->dirs[plan->n_dirs];
-        *d = (struct plan_dir){ .parent = parent, .hier = hier };
-        if (name) {
-                const char *prel = plan->dirs[parent].rel;
-                size_t pl = strlen(prel), nl = strlen(name);
-                d->name = strdup(name);
-                d->rel = malloc(pl + nl + 2);
-                if (!d->name || !d->rel) {
-                        free(d->name);
-                        free(d->rel);
-                        return -ENOMEM;
-                }
-                memcpy(d->rel, prel, pl);
-                if (pl)
-                        d->rel[pl++] = '/';
-                memcpy(d->rel + pl, name, nl + 1);
-        } else {
-                d->rel = strdup("");
-                if (!d->rel)
-                        return -ENOMEM;
-        }
-        *ret = plan->n_dirs++;
-        return 0;
+        plan->strings = xreallocarray(plan->strings, plan->n_strings + 1, sizeof(char *));
+        plan->strings[plan->n_strings++] = s;
+        return s;
 }
 
-static int add_op(struct plan *plan, enum op_kind kind, size_t dir, const char *name,
-                  const char *value, const char *undo, bool multiline, pid_t pid,
-                  size_t undo_dir)
+static size_t add_dir(struct plan *plan, size_t parent, size_t hier, const char *name)
+{
+        if (plan->n_dirs == plan->cap_dirs) {
+                plan->cap_dirs = plan->cap_dirs ? plan->cap_dirs * 2 : 64;
+                plan->dirs = xreallocarray(plan->dirs, plan->cap_dirs, sizeof(*plan->dirs));
+        }
+        plan->dirs[plan->n_dirs] = (struct plan_dir){
+                .parent = parent == PLAN_NO_PARENT ? PLAN_NO_PARENT : (uint32_t)parent,
+                .hier = (uint32_t)hier,
+                .name = name,
+        };
+        return plan->n_dirs++;
+}
+
+static void add_op(struct plan *plan, enum op_kind kind, size_t dir, const char *name,
+                   const char *value, const char *undo, bool multiline, size_t undo_dir)
 {
         if (plan->n_ops == plan->cap_ops) {
-                size_t cap = plan->cap_ops ? plan->cap_ops * 2 : 256;
-                struct plan_op *o = realloc(plan->ops, cap * sizeof(*o));
-                if (!o)
-                        return -ENOMEM;
-                plan->ops = o;
-                plan->cap_ops = cap;
+                plan->cap_ops = plan->cap_ops ? plan->cap_ops * 2 : 256;
+                plan->ops = xreallocarray(plan->ops, plan->cap_ops, sizeof(*plan->ops));
         }
-        struct plan_op *op = &plan->ops[plan->n_ops];
-        *op = (struct plan_op){ .kind = kind, .dir = dir, .multiline = multiline, .pid = pid,
-                                .undo_dir = undo_dir };
-        op->name = name ? strdup(name) : NULL;
-        op->value = value ? strdup(value) : NULL;
-        op->undo = undo ? strdup(undo) : NULL;
-        if ((name && !op->name) || (value && !op->value) || (undo && !op->undo)) {
-                free(op->name);
-                free(op->value);
-                free(op->undo);
-                return -ENOMEM;
-        }
-        plan->n_ops++;
-        return 0;
+        plan->ops[plan->n_ops++] = (struct plan_op){
+                .kind = kind,
+                .dir = (uint32_t)dir,
+                .undo_dir = (uint32_t)undo_dir,
+                .multiline = multiline,
+                .name = name,
+                .value = value,
+                .undo = undo,
+        };
+        if (kind == OP_MKDIR)
+                plan->n_mkdirs++;
 }
 
 /* ---- checks that must pass before the first change ---- */
@@ -138,7 +109,7 @@ struct walk {
         const struct plan_hierarchy_input *in;
         const struct plan_options *opts;
         struct cgbind_error *err;
-        char path[4096]; /* for messages */
+        char path[4096]; /* for messages: cut when deeper, never overrun */
         /* writes that wait until the whole tree exists */
         struct deferred {
                 size_t dir;
@@ -155,16 +126,12 @@ struct walk {
         size_t n_chain;
 };
 
-static int path_push(struct walk *w, const char *name, size_t *ret_len)
+static size_t path_push(struct walk *w, const char *name)
 {
-        size_t l = strlen(w->path), n = strlen(name);
-        *ret_len = l;
-        if (l + n + 2 >= sizeof(w->path))
-                return 0; /* the message path is cut; nothing else depends on it */
-        if (l && w->path[l - 1] != '/')
-                w->path[l++] = '/';
-        memcpy(w->path + l, name, n + 1);
-        return 0;
+        size_t l = strlen(w->path);
+        snprintf(w->path + l, sizeof(w->path) - l, "%s%s", l && w->path[l - 1] != '/' ? "/" : "",
+                 name);
+        return l;
 }
 
 static int precheck(struct walk *w, const struct cg_node *n, const struct observed_node *o)
@@ -173,8 +140,7 @@ static int precheck(struct walk *w, const struct cg_node *n, const struct observ
         for (size_t i = 0; i < n->n_children; i++) {
                 const struct observed_node *co = o && o->children ? &o->children[i] : NULL;
                 bool exists = co && co->exists;
-                size_t saved;
-                path_push(w, n->children[i].name, &saved);
+                size_t saved = path_push(w, n->children[i].name);
                 char esc[512];
                 cgbind_escape(w->path, strlen(w->path), esc, sizeof(esc));
                 if (!exists && (mode == MODE_PROPS || mode == MODE_NONE))
@@ -182,7 +148,8 @@ static int precheck(struct walk *w, const struct cg_node *n, const struct observ
                                                 "sub-cgroup (%s:%s): missing, and mode %s does "
                                                 "not create it",
                                                 w->in->label, esc, restore_mode_to_string(mode));
-                if (exists && mode == MODE_STRICT)
+                /* one a killed run of cgbind made is not the workload's */
+                if (exists && !co->adopted && mode == MODE_STRICT)
                         return cgbind_error_set(w->err, CGBIND_PRECONDITION, EEXIST,
                                                 "sub-cgroup (%s:%s): exists already, and mode "
                                                 "strict only creates",
@@ -197,16 +164,14 @@ static int precheck(struct walk *w, const struct cg_node *n, const struct observ
 
 /* ---- ordering helpers ---- */
 
-#define V1_UNLIMITED_FLOOR INT64_C(9223372036854771712)
-
 static int64_t mem_value(const char *s)
 {
-        if (!s || streq(s, "-1") || streq(s, "max"))
+        if (prop_value_is_unlimited(s))
                 return INT64_MAX;
         char *end;
         errno = 0;
         long long v = strtoll(s, &end, 10);
-        if (errno || *end || v >= V1_UNLIMITED_FLOOR)
+        if (errno || *end)
                 return INT64_MAX;
         return v;
 }
@@ -226,73 +191,65 @@ static int find_prop(const struct cg_node *n, const char *name)
 
 /* "cpu memory" -> "+cpu +memory" for the controllers not yet in current;
  * undo gets the matching "-cpu -memory". Both empty when nothing is missing. */
-static int subtree_delta(const char *want, const char *current, struct strbuf *add,
-                         struct strbuf *undo)
+static void subtree_delta(const char *want, const char *current, struct strbuf *add,
+                          struct strbuf *undo)
 {
-        int r = strbuf_append(add, "", 0);
-        if (r >= 0)
-                r = strbuf_append(undo, "", 0);
-        for (const char *p = want; r >= 0 && *p;) {
+        strbuf_append(add, "", 0);
+        strbuf_append(undo, "", 0);
+        for (const char *p = want; *p;) {
                 size_t l = strcspn(p, " ");
                 char name[32];
                 if (l > 0 && l < sizeof(name)) {
                         memcpy(name, p, l);
                         name[l] = '\0';
                         if (!current || !controller_list_has(current, name)) {
-                                r = strbuf_appendf(add, "%s+%s", add->len ? " " : "", name);
-                                if (r >= 0)
-                                        r = strbuf_appendf(undo, "%s-%s", undo->len ? " " : "",
-                                                           name);
+                                strbuf_appendf(add, "%s+%s", add->len ? " " : "", name);
+                                strbuf_appendf(undo, "%s-%s", undo->len ? " " : "", name);
                         }
                 }
                 p += l;
                 p += strspn(p, " ");
         }
-        return r;
 }
 
-/* Emits one property write of a node (or defers it). written: the node
+/* Emits one property write of a node (or defers it). existed: the node
  * existed, so keep the old value for rollback and skip a write that changes nothing. */
-static int emit_prop(struct walk *w, size_t dir, const struct cg_node *n, size_t i,
-                     const struct observed_node *o, bool existed)
+static void emit_prop(struct walk *w, size_t dir, const struct cg_node *n, size_t i,
+                      const struct observed_node *o, bool existed)
 {
         const struct cg_prop *p = &n->props[i];
         const char *old = existed ? observed_value(o, i) : NULL;
 
         if (p->def->order == ORDER_SUBTREE) {
                 struct strbuf add = { 0 }, undo = { 0 };
-                int r = subtree_delta(p->value, old, &add, &undo);
-                if (r >= 0 && add.len)
-                        r = add_op(w->plan, OP_WRITE, dir, p->name, add.buf,
-                                   existed ? undo.buf : NULL, false, 0, 0);
+                subtree_delta(p->value, old, &add, &undo);
+                if (add.len) {
+                        const char *u = existed ? plan_own(w->plan, TAKE_PTR(undo.buf)) : NULL;
+                        add_op(w->plan, OP_WRITE, dir, p->name, plan_own(w->plan, TAKE_PTR(add.buf)),
+                               u, false, 0);
+                }
                 strbuf_free(&add);
                 strbuf_free(&undo);
-                return r;
+                return;
         }
         if (existed && old && streq(old, p->value))
-                return 0;
+                return;
         if (p->def->order == ORDER_LAST) {
-                struct deferred *d =
-                        realloc(w->deferred, (w->n_deferred + 1) * sizeof(*w->deferred));
-                if (!d)
-                        return -ENOMEM;
-                w->deferred = d;
+                w->deferred = xreallocarray(w->deferred, w->n_deferred + 1, sizeof(*w->deferred));
                 w->deferred[w->n_deferred++] = (struct deferred){ dir, p, old };
-                return 0;
+                return;
         }
         /* cgroup.type cannot go back to "domain": nothing to undo with */
         const char *undo = p->def->order == ORDER_TYPE ? NULL : old;
-        return add_op(w->plan, OP_WRITE, dir, p->name, p->value, existed ? undo : NULL,
-                      p->def->flags & PROP_MULTILINE, 0, 0);
+        add_op(w->plan, OP_WRITE, dir, p->name, p->value, existed ? undo : NULL,
+               p->def->flags & PROP_MULTILINE, 0);
 }
 
-static int emit_memory(struct walk *w, size_t dir, const struct cg_node *n,
-                       const struct observed_node *o, bool existed, bool resources)
+static void emit_memory(struct walk *w, size_t dir, const struct cg_node *n,
+                        const struct observed_node *o, bool existed)
 {
         int li = find_prop(n, "memory.limit_in_bytes");
         int mi = find_prop(n, "memory.memsw.limit_in_bytes");
-        if (!resources)
-                return 0;
         /* Raising past the current memsw limit needs memsw raised first;
          * lowering needs the limit lowered first. A new cgroup is unlimited. */
         bool memsw_first = false;
@@ -301,27 +258,24 @@ static int emit_memory(struct walk *w, size_t dir, const struct cg_node *n,
                 memsw_first = mem_value(n->props[li].value) > mem_value(cur_memsw);
         }
         int first = memsw_first ? mi : li, second = memsw_first ? li : mi;
-        int r = 0;
         if (first >= 0)
-                r = emit_prop(w, dir, n, (size_t)first, o, existed);
-        if (r >= 0 && second >= 0)
-                r = emit_prop(w, dir, n, (size_t)second, o, existed);
-        return r;
+                emit_prop(w, dir, n, (size_t)first, o, existed);
+        if (second >= 0)
+                emit_prop(w, dir, n, (size_t)second, o, existed);
 }
 
 /* Writes a node's properties in the kernel's order. all: every property (a
  * created node, or full/props mode); otherwise only what the tree below needs. */
-static int emit_props(struct walk *w, size_t dir, const struct cg_node *n,
-                      const struct observed_node *o, bool existed, bool all, bool resources)
+static void emit_props(struct walk *w, size_t dir, const struct cg_node *n,
+                       const struct observed_node *o, bool existed, bool all, bool resources)
 {
-        int r = 0;
-        for (int order = ORDER_TYPE; r >= 0 && order < ORDER_MAX; order++) {
+        for (int order = ORDER_TYPE; order < ORDER_MAX; order++) {
                 if (order == ORDER_MEMORY) {
-                        if (all)
-                                r = emit_memory(w, dir, n, o, existed, resources);
+                        if (all && resources)
+                                emit_memory(w, dir, n, o, existed);
                         continue;
                 }
-                for (size_t i = 0; r >= 0 && i < n->n_props; i++) {
+                for (size_t i = 0; i < n->n_props; i++) {
                         const struct prop_def *d = n->props[i].def;
                         if ((int)d->order != order)
                                 continue;
@@ -338,58 +292,46 @@ static int emit_props(struct walk *w, size_t dir, const struct cg_node *n,
                                         needed = true;
                         }
                         if (needed)
-                                r = emit_prop(w, dir, n, i, o, existed);
+                                emit_prop(w, dir, n, i, o, existed);
                 }
         }
-        return r;
 }
 
-static int visit(struct walk *w, const struct cg_node *n, const struct observed_node *o,
-                 size_t parent_dir);
+static void visit(struct walk *w, const struct cg_node *n, const struct observed_node *o,
+                  size_t parent_dir);
 
-static int visit_children(struct walk *w, const struct cg_node *n, const struct observed_node *o,
-                          size_t dir)
+static void visit_children(struct walk *w, const struct cg_node *n, const struct observed_node *o,
+                           size_t dir)
 {
-        for (size_t i = 0; i < n->n_children; i++) {
-                const struct observed_node *co = o && o->children ? &o->children[i] : NULL;
-                int r = visit(w, &n->children[i], co, dir);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        for (size_t i = 0; i < n->n_children; i++)
+                visit(w, &n->children[i], o && o->children ? &o->children[i] : NULL, dir);
 }
 
-static int visit(struct walk *w, const struct cg_node *n, const struct observed_node *o,
-                 size_t parent_dir)
+static void visit(struct walk *w, const struct cg_node *n, const struct observed_node *o,
+                  size_t parent_dir)
 {
         size_t dir = PLAN_NO_PARENT;
-        bool existed = o && o->exists, created = false;
-        int r;
+        bool created = false;
 
         for (size_t i = 0; i < w->n_chain; i++)
                 if (w->chain[i].node == n) {
                         dir = w->chain[i].dir;
                         created = w->chain[i].created;
-                        existed = !created;
                 }
         if (dir == PLAN_NO_PARENT) {
-                r = add_dir(w->plan, parent_dir, w->hier, n->name, &dir);
-                if (r < 0)
-                        return r;
-                if (!existed) {
-                        r = add_op(w->plan, OP_MKDIR, parent_dir, n->name, NULL, NULL, false,
-                                   0, 0);
-                        if (r < 0)
-                                return r;
+                dir = add_dir(w->plan, parent_dir, w->hier, n->name);
+                if (!(o && o->exists)) {
+                        add_op(w->plan, OP_MKDIR, parent_dir, n->name, NULL, NULL, false, 0);
+                        created = true;
+                } else if (o->adopted) {
+                        add_op(w->plan, OP_ADOPT, parent_dir, n->name, NULL, NULL, false, 0);
                         created = true;
                 }
         }
         enum restore_mode m = w->opts->mode;
         bool all = created || m == MODE_FULL || m == MODE_PROPS;
-        r = emit_props(w, dir, n, o, !created, all, true);
-        if (r < 0)
-                return r;
-        return visit_children(w, n, o, dir);
+        emit_props(w, dir, n, o, !created, all, true);
+        visit_children(w, n, o, dir);
 }
 
 /* Creates the image's init cgroup (and its parents) and moves the one pid
@@ -400,25 +342,25 @@ static int emit_init_move(struct walk *w, size_t top_dir)
         const struct cg_node *n = &h->root;
         const struct observed_node *o = w->in->observed;
         size_t dir = top_dir;
-        int r;
 
         for (const char *p = h->init; *p;) {
                 size_t l = strcspn(p, "/");
-                char name[CGBIND_MAX_NAME + 1];
-                memcpy(name, p, l);
-                name[l] = '\0';
-                p += l;
-                p += strspn(p, "/");
-
                 const struct cg_node *child = NULL;
                 const struct observed_node *co = NULL;
                 for (size_t i = 0; n && i < n->n_children; i++)
-                        if (streq(n->children[i].name, name)) {
+                        if (strlen(n->children[i].name) == l &&
+                            strncmp(n->children[i].name, p, l) == 0) {
                                 child = &n->children[i];
                                 co = o && o->children ? &o->children[i] : NULL;
                         }
+                p += l;
+                p += strspn(p, "/");
+                /* image_validate and convert put every init cgroup in the tree */
+                if (!child)
+                        return cgbind_error_set(w->err, CGBIND_INVALID, EINVAL,
+                                                "image (%s): the init cgroup is not in the tree",
+                                                w->in->label);
                 bool exists = co && co->exists;
-                size_t cdir;
                 if (!exists && w->opts->mode == MODE_PROPS) {
                         char esc[300];
                         cgbind_escape(h->init, strlen(h->init), esc, sizeof(esc));
@@ -427,18 +369,20 @@ static int emit_init_move(struct walk *w, size_t top_dir)
                                                 "and mode props does not create it",
                                                 w->in->label, esc);
                 }
-                r = add_dir(w->plan, dir, w->hier, name, &cdir);
-                if (r >= 0 && !exists)
-                        r = add_op(w->plan, OP_MKDIR, dir, name, NULL, NULL, false, 0, 0);
-                if (r < 0)
-                        return r;
-                if (child && w->n_chain < ARRAY_SIZE(w->chain))
-                        w->chain[w->n_chain++] = (struct chain){ child, cdir, !exists };
+                size_t cdir = add_dir(w->plan, dir, w->hier, child->name);
+                bool created = !exists || co->adopted;
+                if (!exists)
+                        add_op(w->plan, OP_MKDIR, dir, child->name, NULL, NULL, false, 0);
+                else if (co->adopted)
+                        add_op(w->plan, OP_ADOPT, dir, child->name, NULL, NULL, false, 0);
+                if (w->n_chain < ARRAY_SIZE(w->chain))
+                        w->chain[w->n_chain++] = (struct chain){ child, cdir, created };
                 dir = cdir;
                 n = child;
                 o = co;
         }
-        return add_op(w->plan, OP_MOVE_PID, dir, NULL, NULL, NULL, false, w->opts->pid, top_dir);
+        add_op(w->plan, OP_MOVE_PID, dir, NULL, NULL, NULL, false, top_dir);
+        return 0;
 }
 
 int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_input *in,
@@ -447,9 +391,9 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
         struct walk w = { .plan = plan, .hier = hier, .in = in, .opts = opts, .err = err,
                           .path = "/" };
         const struct cg_node *root = &in->image->root;
-        size_t top;
         int r;
 
+        plan->pid = opts->pid;
         if (opts->mode == MODE_IGNORE)
                 return 0;
         r = precheck(&w, root, in->observed);
@@ -459,16 +403,15 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
         /* During `runc restore`, CRIU itself sits in the v2 top-level while
          * the prestart hook runs: no domain controller can be enabled there
          * until it leaves. Refuse before any change, and say what works. */
-        if (in->image->version == CG_V2 && in->other_procs_in_top > 0 && opts->mode != MODE_NONE) {
+        if (in->image->version == CG_V2 && in->other_procs_in_top > 0) {
                 int sc = find_prop(root, "cgroup.subtree_control");
                 const char *cur = sc >= 0 ? observed_value(in->observed, (size_t)sc) : NULL;
                 struct strbuf add = { 0 }, undo = { 0 };
-                r = sc >= 0 ? subtree_delta(root->props[sc].value, cur, &add, &undo) : 0;
+                if (sc >= 0)
+                        subtree_delta(root->props[sc].value, cur, &add, &undo);
                 bool needs = add.len > 0;
                 strbuf_free(&add);
                 strbuf_free(&undo);
-                if (r < 0)
-                        return r;
                 if (needs)
                         return cgbind_error_set(
                                 err, CGBIND_PRECONDITION, EBUSY,
@@ -478,58 +421,213 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
                                 "--image FILE), or at prestart",
                                 in->label, in->other_procs_in_top);
         }
-        r = add_dir(plan, PLAN_NO_PARENT, hier, NULL, &top);
-        if (r < 0)
-                return r;
+        size_t first_op = plan->n_ops, first_dir = plan->n_dirs, first_mkdirs = plan->n_mkdirs;
+        size_t top = add_dir(plan, PLAN_NO_PARENT, hier, NULL);
         /* v2's no-internal-process rule: the pid must leave the top-level
          * before the top-level enables controllers for its children. */
         if (in->image->version == CG_V2 && in->image->init && in->init_in_top && opts->move_init) {
                 r = emit_init_move(&w, top);
-                if (r < 0)
-                        goto out;
+                if (r < 0) {
+                        /* nothing of this hierarchy stays planned */
+                        plan->n_ops = first_op;
+                        plan->n_dirs = first_dir;
+                        plan->n_mkdirs = first_mkdirs;
+                        free(w.deferred);
+                        return r;
+                }
         }
         /* The top-level is the runtime's: only what the children need, and its
          * resource properties with --top-level, as full mode would. */
-        r = emit_props(&w, top, root, in->observed, true, opts->top_level, opts->top_level);
-        if (r >= 0)
-                r = visit_children(&w, root, in->observed, top);
-        for (size_t i = 0; r >= 0 && i < w.n_deferred; i++) {
+        emit_props(&w, top, root, in->observed, true, opts->top_level, opts->top_level);
+        visit_children(&w, root, in->observed, top);
+        for (size_t i = 0; i < w.n_deferred; i++) {
                 const struct deferred *d = &w.deferred[i];
-                r = add_op(plan, OP_WRITE, d->dir, d->prop->name, d->prop->value, d->undo, false,
-                           0, 0);
+                add_op(plan, OP_WRITE, d->dir, d->prop->name, d->prop->value, d->undo, false, 0);
         }
-out:
         free(w.deferred);
-        if (r == -ENOMEM)
-                return cgbind_error_set(err, CGBIND_FAILED, ENOMEM, "plan: out of memory");
-        return r;
+        return 0;
 }
 
-int plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
-                   struct strbuf *out)
+/* ---- printing ---- */
+
+/* The names from dir up to (not including) its top-level, innermost first. */
+static size_t dir_chain(const struct plan *plan, size_t dir, const char **names, size_t max)
 {
-        const struct plan_dir *d = &plan->dirs[op->dir];
-        char rel[1100], esc_val[1024], esc_name[300];
-        /* relative to the top-level ("app/web"), or below base when given */
-        if (base)
-                snprintf(rel, sizeof(rel), "%s%s%s", base, d->rel[0] ? "/" : "", d->rel);
-        else
-                snprintf(rel, sizeof(rel), "%s", d->rel[0] ? d->rel : ".");
-        char esc_rel[1200];
-        cgbind_escape(rel, strlen(rel), esc_rel, sizeof(esc_rel));
-        bool at_top = !base && !d->rel[0];
+        size_t n = 0;
+        for (size_t d = dir; plan->dirs[d].parent != PLAN_NO_PARENT && n < max;
+             d = plan->dirs[d].parent)
+                names[n++] = plan->dirs[d].name;
+        return n;
+}
+
+int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size)
+{
+        const char *names[CGBIND_MAX_DEPTH + 2];
+        size_t n = dir_chain(plan, dir, names, ARRAY_SIZE(names));
+        size_t o = 0;
+        if (size == 0)
+                return -ENAMETOOLONG;
+        buf[0] = '\0';
+        while (n-- > 0) {
+                int k = snprintf(buf + o, size - o, "%s%s", o ? "/" : "", names[n]);
+                if (k < 0 || (size_t)k >= size - o)
+                        return -ENAMETOOLONG;
+                o += (size_t)k;
+        }
+        return 0;
+}
+
+/* A bounded line: escaped pieces appended until it is full, then "...". */
+struct line {
+        char *buf;
+        size_t size, len;
+};
+
+static void line_raw(struct line *l, const char *s)
+{
+        size_t n = strlen(s);
+        if (l->len + n + 1 > l->size)
+                n = l->size > l->len + 1 ? l->size - l->len - 1 : 0;
+        memcpy(l->buf + l->len, s, n);
+        l->len += n;
+        l->buf[l->len] = '\0';
+}
+
+static void line_esc(struct line *l, const char *s)
+{
+        if (l->len + 1 >= l->size)
+                return;
+        cgbind_escape(s, strlen(s), l->buf + l->len, l->size - l->len);
+        l->len += strlen(l->buf + l->len);
+}
+
+/* base/dir/leaf; with dot, a path that would start at the top-level
+ * itself starts with "." ("./memory.max"), as the dry run prints it. */
+static void line_path(struct line *l, const struct plan *plan, size_t dir, const char *base,
+                      const char *leaf, bool dot)
+{
+        const char *names[CGBIND_MAX_DEPTH + 2];
+        size_t n = dir_chain(plan, dir, names, ARRAY_SIZE(names));
+        bool any = false;
+        if (base || (dot && n == 0)) {
+                line_esc(l, base ? base : ".");
+                any = true;
+        }
+        while (n-- > 0) {
+                if (any)
+                        line_raw(l, "/");
+                line_esc(l, names[n]);
+                any = true;
+        }
+        if (leaf) {
+                if (any)
+                        line_raw(l, "/");
+                line_esc(l, leaf);
+        } else if (!any) {
+                line_raw(l, ".");
+        }
+}
+
+void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
+                    char *buf, size_t size)
+{
+        struct line l = { buf, size, 0 };
+        char pid[32];
+        if (size == 0)
+                return;
+        buf[0] = '\0';
         switch (op->kind) {
         case OP_MKDIR:
-                cgbind_escape(op->name, strlen(op->name), esc_name, sizeof(esc_name));
-                return strbuf_appendf(out, "mkdir %s%s%s\n", at_top ? "" : esc_rel,
-                                      at_top ? "" : "/", esc_name);
+        case OP_ADOPT:
+                line_raw(&l, op->kind == OP_MKDIR ? "mkdir " : "adopt ");
+                line_path(&l, plan, op->dir, base, op->name, false);
+                break;
         case OP_WRITE:
-                cgbind_escape(op->value, strlen(op->value), esc_val, sizeof(esc_val));
-                return strbuf_appendf(out, "write %s/%s = \"%s\"\n", esc_rel, op->name, esc_val);
+                line_raw(&l, "write ");
+                line_path(&l, plan, op->dir, base, op->name, true);
+                line_raw(&l, " = \"");
+                line_esc(&l, op->value);
+                line_raw(&l, "\"");
+                break;
         case OP_MOVE_PID:
-                return strbuf_appendf(out, "move pid %d into %s\n", (int)op->pid, esc_rel);
+                snprintf(pid, sizeof(pid), "move pid %d into ", (int)plan->pid);
+                line_raw(&l, pid);
+                line_path(&l, plan, op->dir, base, NULL, false);
+                break;
+        case OP_KIND_MAX:
+        default:
+                line_raw(&l, "?");
+                break;
+        }
+        /* a cut line says so */
+        if (l.len + 1 >= l.size && l.size > 4)
+                memcpy(l.buf + l.size - 4, "...", 4);
+}
+
+static void print_esc(FILE *out, const char *s)
+{
+        char buf[1100];
+        /* in pieces: the escape of a piece never needs more than 4 bytes a byte */
+        for (size_t n = strlen(s); n > 0;) {
+                size_t k = n < 256 ? n : 256;
+                cgbind_escape(s, k, buf, sizeof(buf));
+                fputs(buf, out);
+                s += k;
+                n -= k;
+        }
+}
+
+static void print_path(FILE *out, const struct plan *plan, size_t dir, const char *leaf, bool dot)
+{
+        const char *names[CGBIND_MAX_DEPTH + 2];
+        size_t n = dir_chain(plan, dir, names, ARRAY_SIZE(names));
+        bool any = false;
+        if (dot && n == 0) {
+                fputc('.', out);
+                any = true;
+        }
+        while (n-- > 0) {
+                if (any)
+                        fputc('/', out);
+                print_esc(out, names[n]);
+                any = true;
+        }
+        if (leaf) {
+                if (any)
+                        fputc('/', out);
+                print_esc(out, leaf);
+        } else if (!any) {
+                fputc('.', out);
+        }
+}
+
+int plan_print_op(const struct plan *plan, const struct plan_op *op, FILE *out)
+{
+        switch (op->kind) {
+        case OP_MKDIR:
+                fputs("mkdir ", out);
+                print_path(out, plan, op->dir, op->name, false);
+                break;
+        case OP_ADOPT:
+                fputs("adopt ", out);
+                print_path(out, plan, op->dir, op->name, false);
+                fputs(" (made by a cgbind that was stopped)", out);
+                break;
+        case OP_WRITE:
+                fputs("write ", out);
+                print_path(out, plan, op->dir, op->name, true);
+                fputs(" = \"", out);
+                print_esc(out, op->value);
+                fputc('"', out);
+                break;
+        case OP_MOVE_PID:
+                fprintf(out, "move pid %d into ", (int)plan->pid);
+                print_path(out, plan, op->dir, NULL, false);
+                break;
         case OP_KIND_MAX:
         default:
                 return -EINVAL;
         }
+        fputc('\n', out);
+        return ferror(out) ? -EIO : 0;
 }

@@ -4,9 +4,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "cgbind/caps.h"
 #include "cgbind/props.h"
 
-#define UNLIMITED_V1 "9223372036854771712" /* PAGE_COUNTER_MAX * 4096, as v1 prints it */
+/* The default of a v1 page-counter limit: unlimited, printed as a value that
+ * depends on the page size (prop_value_is_unlimited). */
+static const char UNLIMITED_V1[] = "unlimited";
 
 /* clang-format off */
 static const struct prop_def props[] = {
@@ -25,7 +28,6 @@ static const struct prop_def props[] = {
         { "cpuset.mem_hardwall", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
         { "cpuset.memory_spread_page", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
         { "cpuset.memory_spread_slab", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpuset.sched_relax_domain_level", CG_V1, "cpuset", GRAM_INT, -1, 5, ORDER_NORMAL, PROP_RESOURCE, "-1" },
         /* v1 memory */
         { "memory.use_hierarchy", CG_V1, "memory", GRAM_BOOL, 0, 1, ORDER_EARLY, 0, "1" },
         { "memory.limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
@@ -85,17 +87,27 @@ static const struct prop_def props[] = {
 };
 /* clang-format on */
 
-/* DESIGN's never-list: a confused deputy could escalate through any of these
- * (release_agent is CVE-2022-0492), or they are the runtime's business. */
-static const char *const forbidden[] = {
-        "release_agent",  "notify_on_release",     "tasks",
-        "cgroup.procs",   "cgroup.threads",        "cgroup.kill",
-        "cgroup.freeze",  "cpuset.cpus.partition", "cpuset.cpu_exclusive",
-        "cpuset.mem_exclusive", "cpuset.sched_load_balance",
-};
-
-static const char *const v2_controllers[] = {
-        "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma", "misc", "perf_event",
+/* DESIGN's never-list, each with the reason: a confused deputy could reach
+ * past the container's sub-tree through any of these, or they are the
+ * runtime's business. */
+static const struct {
+        const char *name;
+        const char *reason;
+} never[] = {
+        { "release_agent", "runs a program as root on the host (CVE-2022-0492)" },
+        { "notify_on_release", "makes the kernel run the hierarchy's release_agent" },
+        { "tasks", "moves threads: where processes run is the runtime's" },
+        { "cgroup.procs", "moves processes: where processes run is the runtime's" },
+        { "cgroup.threads", "moves threads: where processes run is the runtime's" },
+        { "cgroup.kill", "kills every process of the sub-tree: an action, not a limit" },
+        { "cgroup.freeze", "stops the workload: a state the runtime owns (pause), not a limit" },
+        { "freezer.state", "stops the workload: a state the runtime owns (pause), not a limit" },
+        { "cpuset.cpus.partition", "takes CPUs away from the rest of the host" },
+        { "cpuset.cpus.exclusive", "reserves CPUs against cgroups outside the sub-tree" },
+        { "cpuset.cpu_exclusive", "reserves CPUs against cgroups outside the sub-tree" },
+        { "cpuset.mem_exclusive", "reserves memory nodes against cgroups outside the sub-tree" },
+        { "cpuset.sched_load_balance", "changes the scheduler domains the whole host shares" },
+        { "cpuset.sched_relax_domain_level", "changes the scheduler domains the whole host shares" },
 };
 
 size_t prop_count(void)
@@ -108,14 +120,38 @@ const struct prop_def *prop_at(size_t i)
         return i < ARRAY_SIZE(props) ? &props[i] : NULL;
 }
 
-bool prop_is_forbidden(const char *name)
+const char *prop_never_reason(const char *name)
 {
         if (startswith(name, "devices."))
+                return "device access is the runtime's policy";
+        for (size_t i = 0; i < ARRAY_SIZE(never); i++)
+                if (streq(name, never[i].name))
+                        return never[i].reason;
+        return NULL;
+}
+
+bool prop_is_forbidden(const char *name)
+{
+        return prop_never_reason(name) != NULL;
+}
+
+bool prop_value_is_unlimited(const char *v)
+{
+        if (!v || streq(v, "-1") || streq(v, "max"))
                 return true;
-        for (size_t i = 0; i < ARRAY_SIZE(forbidden); i++)
-                if (streq(name, forbidden[i]))
-                        return true;
-        return false;
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        return !errno && end != v && !*end && n >= PROP_V1_UNLIMITED_FLOOR;
+}
+
+bool prop_is_default(const struct prop_def *def, const char *value)
+{
+        if (!def->dflt)
+                return false;
+        if (def->dflt == UNLIMITED_V1)
+                return prop_value_is_unlimited(value) && !streq(value, "max");
+        return streq(value, def->dflt);
 }
 
 /* "2MB", "1GB", "64KB": the kernel's hugepage size tokens. */
@@ -150,27 +186,6 @@ const struct prop_def *prop_lookup(enum cg_version v, const char *name)
                         return p;
         }
         return NULL;
-}
-
-bool v2_controller_known(const char *name)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(v2_controllers); i++)
-                if (streq(name, v2_controllers[i]))
-                        return true;
-        return false;
-}
-
-bool controller_list_has(const char *list, const char *controller)
-{
-        size_t n = strlen(controller);
-        for (const char *p = list; *p;) {
-                size_t l = strcspn(p, ", ");
-                if (l == n && strncmp(p, controller, n) == 0)
-                        return true;
-                p += l;
-                p += strspn(p, ", ");
-        }
-        return false;
 }
 
 /* Parses a decimal int64 covering exactly [s, s+n). */
@@ -404,7 +419,7 @@ int prop_check_value(const struct prop_def *def, const char *value, char **ret_c
                      const char **ret_reason)
 {
         size_t n = strlen(value);
-        if (n > 64 * 1024) {
+        if (n > CGBIND_MAX_VALUE) {
                 *ret_reason = "value longer than 64 KiB";
                 return -EINVAL;
         }
@@ -417,10 +432,8 @@ int prop_check_value(const struct prop_def *def, const char *value, char **ret_c
                 *ret_reason = why;
                 return -EINVAL;
         }
-        char *c = strdup(value);
-        if (!c)
-                return -ENOMEM;
-        *ret_canonical = c;
+        if (ret_canonical)
+                *ret_canonical = xstrdup(value);
         return 0;
 }
 
@@ -430,7 +443,7 @@ bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
                 *ret_reason = "empty name";
                 return false;
         }
-        if (len > 255) {
+        if (len > CGBIND_MAX_NAME) {
                 *ret_reason = "name longer than 255 bytes";
                 return false;
         }

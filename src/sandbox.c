@@ -1,12 +1,110 @@
-/* seccomp filter for restore. The image may come from inside an untrusted
- * container; if a parser bug is ever turned into code execution, the process
- * can still only do what a restore does: read, open beneath its cgroup fds,
- * mkdir, rmdir, write and exit. */
+/* Landlock for the paths, seccomp for the system calls (see sandbox.h). The
+ * image may come from inside an untrusted container: if a parser bug were
+ * ever turned into code execution, the process could still only do what a
+ * restore does, beneath the container's own cgroups. */
+#include <fcntl.h>
+#include <linux/landlock.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "cgbind/sandbox.h"
+
+/* ---- Landlock ---- */
+
+/* newer than some headers */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#define LL_NET_BIND_TCP          (1ULL << 0)
+#define LL_NET_CONNECT_TCP       (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX   (1ULL << 0)
+
+/* landlock_ruleset_attr as of ABI 6; the kernel is told how much of it it gets */
+struct ll_ruleset_attr {
+        uint64_t handled_access_fs;
+        uint64_t handled_access_net;
+        uint64_t scoped;
+};
+
+static uint64_t fs_rights(int abi)
+{
+        uint64_t all = (1ULL << 13) - 1; /* ABI 1: execute .. make_sym */
+        if (abi >= 2)
+                all |= LANDLOCK_ACCESS_FS_REFER;
+        if (abi >= 3)
+                all |= LANDLOCK_ACCESS_FS_TRUNCATE;
+        if (abi >= 5)
+                all |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+        return all;
+}
+
+static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
+                    struct cgbind_error *err)
+{
+        long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        if (abi < 0) {
+                /* ENOSYS: before 5.13; EOPNOTSUPP: built in, not enabled */
+                rep->landlock_abi = 0;
+                rep->landlock_errno = errno;
+                return 0;
+        }
+        rep->landlock_abi = (int)abi;
+        struct ll_ruleset_attr attr = { .handled_access_fs = fs_rights((int)abi) };
+        size_t attr_size = sizeof(uint64_t);
+        if (abi >= 4) {
+                /* no TCP at all: the hook never binds or connects */
+                attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+                attr_size = 2 * sizeof(uint64_t);
+        }
+        if (abi >= 6) {
+                /* no abstract unix sockets outside; signals stay, for the
+                 * pidfd liveness check of the container's process */
+                attr.scoped = LL_SCOPE_ABSTRACT_UNIX;
+                attr_size = 3 * sizeof(uint64_t);
+        }
+        _cleanup_close_ int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+        if (rs < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, errno,
+                                        "sandbox (landlock_create_ruleset): %s", strerror(errno));
+        const uint64_t cgroup_rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+                                       LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                       LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR;
+        for (size_t i = 0; i <= p->n_dirs; i++) {
+                struct landlock_path_beneath_attr rule = { 0 };
+                if (i < p->n_dirs) {
+                        rule.parent_fd = p->dirs[i];
+                        rule.allowed_access = cgroup_rights;
+                } else if (p->state_dirfd >= 0) {
+                        /* its lock files: a holder that finished removes
+                         * one, and whoever waited for it makes it anew */
+                        rule.parent_fd = p->state_dirfd;
+                        rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+                                              LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                              LANDLOCK_ACCESS_FS_MAKE_REG |
+                                              LANDLOCK_ACCESS_FS_REMOVE_FILE;
+                } else {
+                        break;
+                }
+                if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
+                        return cgbind_error_set(err, CGBIND_FAILED, errno,
+                                                "sandbox (landlock_add_rule): %s",
+                                                strerror(errno));
+        }
+        if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, errno,
+                                        "sandbox (landlock_restrict_self): %s", strerror(errno));
+        return 0;
+}
+
+/* ---- seccomp ---- */
 
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
@@ -14,75 +112,108 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
-/* What restore and its libc use after the sandbox is on. */
+/* What restore and its libc use after the sandbox is on. open(2), rmdir(2)
+ * and the other calls that take a path from the current directory are not
+ * here: every path is reached from a held directory fd. */
 static const char *const allowed[] = {
-        "read", "write", "writev", "pread64", "lseek", "close", "openat", "openat2", "open",
-        "fstat", "newfstatat", "statx", "fstatfs", "statfs", "getdents64", "mkdirat",
-        "unlinkat", "rmdir", "flock", "fcntl", "brk", "mmap", "munmap", "mremap", "madvise",
-        "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "getpid",
-        "gettid", "clock_gettime", "gettimeofday", "time", "getrandom", "futex", "sched_yield",
-        "restart_syscall", "fsync", "tgkill", "sendto", "sendmsg", "connect", "getuid",
-        "geteuid", "close_range", "mprotect", "readlinkat", "uname",
+        "read",         "write",        "writev",      "pread64",      "lseek",
+        "close",        "fstat",       "newfstatat",   "statx",
+        "getdents64",   "mkdirat",      "unlinkat",    "flock",        "fcntl",
+        "ftruncate",    "brk",          "mmap",        "munmap",       "mremap",
+        "madvise",      "mprotect",     "exit",        "exit_group",   "rt_sigreturn",
+        "rt_sigprocmask", "rt_sigaction", "setitimer", "getpid",       "gettid",
+        "clock_gettime", "gettimeofday", "time",       "getrandom",    "futex",
+        "sched_yield",  "restart_syscall", "tgkill",
 };
 
 /* What no restore ever needs, and what an attacker would reach for first. */
 static const char *const killed[] = {
-        "execve", "execveat", "ptrace", "mount", "umount2", "fsopen", "fsmount", "move_mount",
-        "open_tree", "pivot_root", "chroot", "setns", "unshare", "clone3", "bpf",
-        "init_module", "finit_module", "delete_module", "open_by_handle_at",
+        "execve",       "execveat",     "ptrace",      "mount",        "umount2",
+        "fsopen",       "fsmount",      "move_mount",  "open_tree",    "pivot_root",
+        "chroot",       "setns",        "unshare",     "clone3",       "bpf",
+        "init_module",  "finit_module", "delete_module", "open_by_handle_at",
         "name_to_handle_at", "process_vm_readv", "process_vm_writev", "kexec_load",
-        "kexec_file_load", "keyctl", "add_key", "request_key", "userfaultfd", "perf_event_open",
+        "kexec_file_load", "keyctl",    "add_key",     "request_key",  "userfaultfd",
+        "perf_event_open", "fork",      "vfork",       "clone",
 };
 
-int sandbox_enter(struct cgbind_error *err)
+static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
+                const struct scmp_arg_cmp *args, struct cgbind_error *err)
+{
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return 0; /* not on this architecture */
+        int r = seccomp_rule_add_array(ctx, action, nr, n, args);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (%s): %s", name,
+                                        strerror(-r));
+        return 0;
+}
+
+static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cgbind_error *err)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-        int r;
+        int r = 0;
 
         if (!ctx)
-                return cgbind_error_set(err, CGBIND_FAILED, ENOMEM, "sandbox: seccomp_init failed");
-        for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
-                int nr = seccomp_syscall_resolve_name(allowed[i]);
-                if (nr == __NR_SCMP_ERROR)
-                        continue; /* not on this architecture */
-                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-                if (r < 0)
-                        return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (%s): %s",
-                                                allowed[i], strerror(-r));
-        }
-        /* syslog(3) may reconnect: a local socket, nothing else */
-        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                             SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-        if (r < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (socket): %s",
-                                        strerror(-r));
-        /* clone for threads would be odd, for processes forbidden: a hook that forks is a hook
-         * that can exec later */
-        for (size_t i = 0; i < ARRAY_SIZE(killed); i++) {
-                int nr = seccomp_syscall_resolve_name(killed[i]);
-                if (nr == __NR_SCMP_ERROR)
-                        continue;
-                r = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0);
-                if (r < 0)
-                        return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (%s): %s",
-                                                killed[i], strerror(-r));
-        }
-        r = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(fork), 0);
+                oom();
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(allowed); i++)
+                r = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL, err);
+        /* openat never creates or truncates: the hook only writes cgroup
+         * files that exist, and its own files were opened before */
+        const struct scmp_arg_cmp no_create[] = {
+                SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC, 0),
+        };
         if (r >= 0)
-                r = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(vfork), 0);
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, no_create, err);
+        /* but its own lock files, relative to the state directory */
+        if (r >= 0 && p->state_dirfd >= 0) {
+                const struct scmp_arg_cmp state_create[] = {
+                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->state_dirfd),
+                        SCMP_A2(SCMP_CMP_MASKED_EQ, O_TRUNC, 0),
+                };
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 2, state_create, err);
+        }
+        /* openat2 hides its flags from seccomp in a struct: only where
+         * Landlock confines the paths anyway. Without it, open_beneath()
+         * gets EPERM and walks with openat. */
+        if (r >= 0 && have_landlock)
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat2", 0, NULL, err);
+        /* only the liveness check of the container's process: signal 0 */
+        const struct scmp_arg_cmp sig0[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
         if (r >= 0)
-                r = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 0);
+                r = rule(ctx, SCMP_ACT_ALLOW, "pidfd_send_signal", 1, sig0, err);
+        /* syslog goes to the socket connected before: no other, no new one */
+        if (r >= 0 && p->syslog_fd >= 0) {
+                const struct scmp_arg_cmp fd[] = { SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->syslog_fd) };
+                r = rule(ctx, SCMP_ACT_ALLOW, "sendto", 1, fd, err);
+        }
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(killed); i++)
+                r = rule(ctx, SCMP_ACT_KILL_PROCESS, killed[i], 0, NULL, err);
         if (r < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (fork): %s",
-                                        strerror(-r));
-        /* no_new_privs is what lets an unprivileged process load a filter;
-         * as root it also keeps a later exec from gaining anything */
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, errno, "sandbox (no_new_privs): %s",
-                                        strerror(errno));
+                return r;
         r = seccomp_load(ctx);
         if (r < 0)
                 return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (seccomp_load): %s",
                                         strerror(-r));
+        return 0;
+}
+
+int sandbox_enter(const struct sandbox_policy *p, struct sandbox_report *ret,
+                  struct cgbind_error *err)
+{
+        struct sandbox_report rep = { 0 };
+        /* no_new_privs is what lets a process restrict itself; as root it also
+         * keeps a later exec from gaining anything */
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, errno, "sandbox (no_new_privs): %s",
+                                        strerror(errno));
+        int r = landlock(p, &rep, err);
+        if (r >= 0)
+                r = seccomp(p, rep.landlock_abi > 0, err);
+        if (r < 0)
+                return r;
+        if (ret)
+                *ret = rep;
         return 0;
 }

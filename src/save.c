@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cgbind/container.h"
 #include "cgbind/fsutil.h"
-#include "cgbind/mountinfo.h"
 #include "cgbind/save.h"
 
 struct save_ctx {
@@ -14,6 +14,7 @@ struct save_ctx {
         void *userdata;
         struct cgbind_error *err;
         size_t n_nodes;
+        size_t max_nodes;
         const char *label;
 };
 
@@ -21,14 +22,13 @@ struct save_ctx {
 static void warnf(struct save_ctx *c, const char *fmt, ...) _printf_(2, 3);
 static void warnf(struct save_ctx *c, const char *fmt, ...)
 {
-        char raw[800], msg[1000];
+        char msg[1000];
         va_list ap;
         if (!c->warn)
                 return;
         va_start(ap, fmt);
-        vsnprintf(raw, sizeof(raw), fmt, ap);
+        cgbind_format_escaped(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        cgbind_escape(raw, strlen(raw), msg, sizeof(msg));
         c->warn(msg, c->userdata);
 }
 
@@ -66,15 +66,13 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
                 return 0;
         _cleanup_free_ char *value = NULL;
         int r = cg_read_at(dirfd, name, &value);
-        if (r == -ENOMEM)
-                return r;
         if (r < 0)
                 return 0; /* not readable here (a file the kernel hides or refuses) */
         if (def->grammar == GRAM_IFPRIOMAP)
                 drop_zero_priorities(value);
         if (def->grammar == GRAM_THREADED && !streq(value, "threaded"))
                 return 0; /* "domain", "domain threaded": what the kernel makes by itself */
-        if (def->dflt && streq(value, def->dflt))
+        if (prop_is_default(def, value))
                 return 0;
         if (def->grammar == GRAM_CONTROLLERS && value[0] == '\0')
                 return 0;
@@ -82,17 +80,14 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
          * cannot be written; the group's cpu.idle brings it back. */
         if (h->version == CG_V2 && streq(name, "cpu.weight") && streq(value, "0"))
                 return 0;
-        _cleanup_free_ char *canon = NULL;
         const char *reason;
-        r = prop_check_value(def, value, &canon, &reason);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
+        if (prop_check_value(def, value, NULL, &reason) < 0) {
                 warnf(c, "left out %s = \"%s\": the kernel's value is outside cgbind's grammar",
                       name, value);
                 return 0;
         }
-        return cg_node_add_prop(node, def, name, canon);
+        cg_node_add_prop(node, def, name, value);
+        return 0;
 }
 
 /* rfd: the directory, opened O_RDONLY|O_DIRECTORY beneath the top-level;
@@ -120,17 +115,8 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
                         continue;
                 char ***arr = is_dir ? &dirs : &files;
                 size_t *n = is_dir ? &n_dirs : &n_files;
-                char **a = realloc(*arr, (*n + 1) * sizeof(char *));
-                if (!a) {
-                        r = -ENOMEM;
-                        break;
-                }
-                *arr = a;
-                if (!(a[*n] = strdup(de->d_name))) {
-                        r = -ENOMEM;
-                        break;
-                }
-                (*n)++;
+                *arr = xreallocarray(*arr, *n + 1, sizeof(char *));
+                (*arr)[(*n)++] = xstrdup(de->d_name);
         }
         /* qsort's base must not be NULL, even for zero elements */
         if (r >= 0 && n_files)
@@ -150,26 +136,24 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
                               CGBIND_MAX_DEPTH);
                         continue;
                 }
-                if (++c->n_nodes > CGBIND_MAX_NODES) {
-                        r = cgbind_error_set(c->err, CGBIND_INVALID, E2BIG,
-                                             "save (%s:%s): more than 100000 sub-cgroups",
-                                             c->label, path);
+                if (++c->n_nodes > c->max_nodes) {
+                        r = cgbind_error_set_escaped(c->err, CGBIND_INVALID, E2BIG,
+                                                     "save (%s:%s): more than %zu sub-cgroups "
+                                                     "(--max-cgroups)",
+                                                     c->label, path, c->max_nodes);
                         break;
                 }
                 int cfd = open_beneath(dir_fd, dirs[i], O_RDONLY | O_DIRECTORY);
                 if (cfd == -ENOENT)
                         continue; /* removed while we walked */
                 if (cfd < 0) {
-                        r = cfd;
+                        r = cgbind_error_set_escaped(c->err, CGBIND_FAILED, -cfd,
+                                                     "save (%s:%s/%s): %s", c->label, path,
+                                                     dirs[i], strerror(-cfd));
                         break;
                 }
                 struct cg_node *child = cg_node_add_child(node, dirs[i]);
-                if (!child) {
-                        safe_close(cfd);
-                        r = -ENOMEM;
-                        break;
-                }
-                char sub[4096];
+                char sub[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
                 snprintf(sub, sizeof(sub), "%s%s%s", path, streq(path, "/") ? "" : "/",
                          dirs[i]);
                 r = walk(c, cfd, h, child, depth + 1, sub);
@@ -184,30 +168,45 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
         return r;
 }
 
-int save_image(const struct located *loc, const char *container_id, struct cgbind_image *ret,
-               save_warn_fn warn, void *userdata, struct cgbind_error *err)
+/* True when the tree holds the sub-cgroup at rel ("a/b"). */
+static bool tree_has(const struct cg_node *n, const char *rel)
+{
+        for (const char *p = rel; *p && n;) {
+                size_t l = strcspn(p, "/");
+                const struct cg_node *next = NULL;
+                for (size_t i = 0; i < n->n_children && !next; i++)
+                        if (strlen(n->children[i].name) == l &&
+                            strncmp(n->children[i].name, p, l) == 0)
+                                next = &n->children[i];
+                n = next;
+                p += l;
+                p += strspn(p, "/");
+        }
+        return n != NULL;
+}
+
+int save_image(const struct located *loc, const char *container_id, size_t max_nodes,
+               struct cgbind_image *ret, save_warn_fn warn, void *userdata,
+               struct cgbind_error *err)
 {
         struct cgbind_image img = { 0 };
-        struct save_ctx c = { .warn = warn, .userdata = userdata, .err = err };
+        struct save_ctx c = { .warn = warn, .userdata = userdata, .err = err,
+                              .max_nodes = max_nodes };
         int r = 0;
 
-        img.hierarchies = calloc(loc->n ? loc->n : 1, sizeof(*img.hierarchies));
-        if (!img.hierarchies)
-                return -ENOMEM;
+        img.hierarchies = xcalloc(loc->n, sizeof(*img.hierarchies));
         char created[32];
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        img.created = strdup(created);
-        img.container_id = container_id ? strdup(container_id) : NULL;
-        if (!img.created || (container_id && !img.container_id))
-                r = -ENOMEM;
+        img.created = xstrdup(created);
+        img.container_id = container_id ? xstrdup(container_id) : NULL;
 
         for (size_t i = 0; r >= 0 && i < loc->n; i++) {
                 const struct located_hierarchy *lh = &loc->h[i];
-                const char *label = lh->version == CG_V2 ? "cgroup2" : lh->controllers;
-                if (lh->refused || lh->dirfd < 0) {
+                const char *label = cg_label(lh->version, lh->controllers);
+                if (!located_usable(lh) || lh->dirfd < 0) {
                         warnf(&c, "left out hierarchy %s: %s", label,
                               lh->refused ? lh->refused : "not open");
                         continue;
@@ -216,28 +215,44 @@ int save_image(const struct located *loc, const char *container_id, struct cgbin
                 h->version = lh->version;
                 if (lh->version == CG_V2) {
                         /* the controllers the top-level has, as its parent enabled them */
-                        _cleanup_free_ char *avail = NULL;
+                        char *avail = NULL;
                         r = cg_read_at(lh->dirfd, "cgroup.controllers", &avail);
-                        if (r < 0)
+                        if (r < 0) {
+                                r = cgbind_error_set_escaped(err, CGBIND_FAILED, -r,
+                                                             "save (%s/cgroup.controllers): %s",
+                                                             lh->host_path, strerror(-r));
                                 break;
+                        }
                         for (char *p = avail; *p; p++)
                                 if (*p == ' ')
                                         *p = ',';
-                        h->controllers = controllers_canonical(TAKE_PTR(avail));
+                        r = controllers_canonical(avail, &h->controllers);
+                        if (r < 0) {
+                                r = cgbind_error_set(err, CGBIND_FAILED, E2BIG,
+                                                     "save (cgroup.controllers): more than %d "
+                                                     "controllers",
+                                                     CGBIND_MAX_CONTROLLERS);
+                                break;
+                        }
                 } else {
-                        h->controllers = strdup(lh->controllers);
-                }
-                if (!h->controllers) {
-                        r = -ENOMEM;
-                        break;
-                }
-                if (lh->init_rel && lh->init_rel[0] && !(h->init = strdup(lh->init_rel))) {
-                        r = -ENOMEM;
-                        break;
+                        h->controllers = xstrdup(lh->controllers);
                 }
                 c.label = label;
                 int rfd = open_beneath(lh->dirfd, "", O_RDONLY | O_DIRECTORY);
-                r = rfd < 0 ? rfd : walk(&c, rfd, h, &h->root, 0, "/");
+                if (rfd < 0)
+                        r = cgbind_error_set_escaped(err, CGBIND_FAILED, -rfd, "save (%s): %s",
+                                                     lh->host_path, strerror(-rfd));
+                else
+                        r = walk(&c, rfd, h, &h->root, 0, "/");
+                /* the init's cgroup, when the tree has it: one left out (a
+                 * name or a depth restore would refuse) is not named */
+                if (r >= 0 && lh->init_rel && lh->init_rel[0]) {
+                        if (tree_has(&h->root, lh->init_rel))
+                                h->init = xstrdup(lh->init_rel);
+                        else
+                                warnf(&c, "left out init %s:/%s: its cgroup is not in the image",
+                                      label, lh->init_rel);
+                }
         }
         if (r < 0) {
                 image_free(&img);
@@ -249,4 +264,97 @@ int save_image(const struct located *loc, const char *container_id, struct cgbin
         img.n_nodes = c.n_nodes;
         *ret = img;
         return 0;
+}
+
+void save_options_init(struct save_options *o)
+{
+        *o = (struct save_options){
+                .output = "-",
+                .state_fd = STDIN_FILENO,
+                .timeout_ms = CGBIND_DEFAULT_TIMEOUT_MS,
+                .max_cgroups = CGBIND_DEFAULT_MAX_CGROUPS,
+        };
+}
+
+static void save_warn(const char *msg, void *userdata)
+{
+        log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
+}
+
+static int write_output(const char *path, const char *buf, size_t len, struct cgbind_error *err)
+{
+        char esc[300];
+        cgbind_escape(path, strlen(path), esc, sizeof(esc));
+        if (streq(path, "-")) {
+                for (size_t off = 0; off < len;) {
+                        ssize_t k = write(STDOUT_FILENO, buf + off, len - off);
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                return cgbind_error_set(err, CGBIND_FAILED, k < 0 ? errno : EIO,
+                                                        "output (stdout): %s",
+                                                        strerror(k < 0 ? errno : EIO));
+                        off += (size_t)k;
+                }
+                return 0;
+        }
+        int r = write_file_atomic(path, buf, len, 0644);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "output (%s): %s", esc,
+                                        strerror(-r));
+        return 0;
+}
+
+int save_run(const struct save_options *o, struct cgbind_log *log, struct save_result *ret,
+             struct cgbind_error *err)
+{
+        struct container ctr = { .pidfd = -1, .proc_dirfd = -1 };
+        struct located loc = { 0 };
+        struct cgbind_image img = { 0 }, check = { 0 };
+        struct strbuf out = { 0 };
+        struct deadline d = deadline_in_ms(o->timeout_ms);
+        pid_t pid = o->pid;
+        int r = 0;
+
+        if (pid == 0) {
+                r = container_read_state(o->state_fd, &d, &ctr.state, err);
+                if (r >= 0) {
+                        log_set_container(log, ctr.state.id);
+                        pid = ctr.state.pid;
+                        r = container_read_config(&ctr.state, &ctr.config, err);
+                }
+        }
+        if (r >= 0)
+                r = container_open(&ctr, pid, false, err);
+        if (r >= 0)
+                r = container_locate(&ctr, &loc, err);
+        if (r >= 0)
+                r = save_image(&loc, ctr.state.id, o->max_cgroups, &img, save_warn, log, err);
+        if (r >= 0 && img.n_hierarchies == 0)
+                r = cgbind_error_set(err, CGBIND_PRECONDITION, ENOENT,
+                                     "locate (pid %d): no cgroup of the container can be used",
+                                     (int)pid);
+        if (r >= 0)
+                r = image_write_json(&img, &out, err);
+        /* what is written is read back with restore's own parser first:
+         * save never writes an image that restore would refuse */
+        if (r >= 0) {
+                struct cgbind_error perr = { 0 };
+                if (image_parse(out.buf, out.len, &check, &perr) < 0)
+                        r = cgbind_error_set(err, CGBIND_FAILED, EINVAL,
+                                             "save: the image would not read back (%s); nothing "
+                                             "written",
+                                             perr.msg);
+        }
+        if (r >= 0)
+                r = write_output(o->output, out.buf, out.len, err);
+        if (r >= 0 && ret)
+                *ret = (struct save_result){ .n_nodes = img.n_nodes,
+                                             .n_hierarchies = img.n_hierarchies };
+        strbuf_free(&out);
+        image_free(&check);
+        image_free(&img);
+        located_free(&loc);
+        container_free(&ctr);
+        return r;
 }

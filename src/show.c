@@ -1,7 +1,10 @@
 /* The human view of an image. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <fcntl.h>
 
+#include "cgbind/convert.h"
+#include "cgbind/fsutil.h"
 #include "cgbind/show.h"
 
 /* memory.*, hugetlb.* and blkio byte limits read better as 100M than as 104857600 */
@@ -19,7 +22,7 @@ static void human_size(const char *v, char *buf, size_t size)
         buf[0] = '\0';
         errno = 0;
         long long n = strtoll(v, &end, 10);
-        if (errno || *end || n < 1024 || n >= INT64_C(9223372036854771712))
+        if (errno || *end || n < 1024 || prop_value_is_unlimited(v))
                 return;
         double d = (double)n;
         int u = -1;
@@ -33,73 +36,116 @@ static void human_size(const char *v, char *buf, size_t size)
                 snprintf(buf, size, " (%.1f%c)", d, units[u]);
 }
 
-static int show_props(const struct cg_node *n, struct strbuf *out)
+static void show_props(const struct cg_node *n, struct strbuf *out)
 {
-        int r = 0;
-        for (size_t i = 0; r >= 0 && i < n->n_props; i++) {
+        for (size_t i = 0; i < n->n_props; i++) {
                 const struct cg_prop *p = &n->props[i];
-                char esc[512], human[32] = "";
-                cgbind_escape(p->value, strlen(p->value), esc, sizeof(esc));
+                char human[32] = "";
                 if (is_byte_size(p))
                         human_size(p->value, human, sizeof(human));
                 bool quote = strchr(p->value, ' ') || p->value[0] == '\0' ||
                              strchr(p->value, '\n');
-                r = strbuf_appendf(out, "  %s=%s%s%s%s", p->name, quote ? "\"" : "", esc,
-                                   quote ? "\"" : "", human);
+                strbuf_appendf(out, "  %s=%s", p->name, quote ? "\"" : "");
+                strbuf_append_escaped(out, p->value, strlen(p->value));
+                strbuf_appendf(out, "%s%s", quote ? "\"" : "", human);
         }
-        return r < 0 ? r : strbuf_append(out, "\n", 1);
+        strbuf_append(out, "\n", 1);
 }
 
-static int show_children(const struct cg_node *n, struct strbuf *prefix, struct strbuf *out)
+static void show_children(const struct cg_node *n, struct strbuf *prefix, struct strbuf *out)
 {
-        int r = 0;
-        for (size_t i = 0; r >= 0 && i < n->n_children; i++) {
+        for (size_t i = 0; i < n->n_children; i++) {
                 const struct cg_node *c = &n->children[i];
                 bool last = i + 1 == n->n_children;
-                char esc[600];
-                cgbind_escape(c->name, strlen(c->name), esc, sizeof(esc));
-                r = strbuf_appendf(out, "%s%s%s", prefix->buf, last ? "└─" : "├─", esc);
-                if (r >= 0)
-                        r = show_props(c, out);
-                if (r < 0)
-                        break;
+                strbuf_appendf(out, "%s%s", prefix->buf, last ? "└─" : "├─");
+                strbuf_append_escaped(out, c->name, strlen(c->name));
+                show_props(c, out);
                 size_t saved = prefix->len;
-                r = strbuf_append(prefix, last ? "  " : "│ ", last ? 2 : 4);
-                if (r >= 0)
-                        r = show_children(c, prefix, out);
+                strbuf_append(prefix, last ? "  " : "│ ", last ? 2 : 4);
+                show_children(c, prefix, out);
                 prefix->len = saved;
                 prefix->buf[saved] = '\0';
         }
-        return r;
 }
 
-int show_image(const struct cgbind_image *img, struct strbuf *out)
+void show_image(const struct cgbind_image *img, struct strbuf *out)
 {
-        int r = 0;
+        strbuf_append(out, "", 0);
         if (img->container_id || img->created) {
-                char esc[300];
                 const char *id = img->container_id ? img->container_id : "-";
-                cgbind_escape(id, strlen(id), esc, sizeof(esc));
-                r = strbuf_appendf(out, "container %s, saved %s\n", esc,
-                                   img->created ? img->created : "-");
+                const char *created = img->created ? img->created : "-";
+                strbuf_append(out, "container ", 10);
+                strbuf_append_escaped(out, id, strlen(id));
+                strbuf_append(out, ", saved ", 8);
+                strbuf_append_escaped(out, created, strlen(created));
+                strbuf_append(out, "\n", 1);
         }
-        for (size_t i = 0; r >= 0 && i < img->n_hierarchies; i++) {
+        for (size_t i = 0; i < img->n_hierarchies; i++) {
                 const struct image_hierarchy *h = &img->hierarchies[i];
-                r = strbuf_appendf(out, "%s%s %s", i || img->container_id ? "\n" : "",
-                                   h->version == CG_V2 ? "cgroup2" : "cgroup",
-                                   h->controllers[0] ? h->controllers : "-");
-                if (r >= 0 && h->init)
-                        r = strbuf_appendf(out, "  (init in %s)", h->init);
-                if (r >= 0)
-                        r = strbuf_append(out, "\n/", 2);
-                if (r >= 0)
-                        r = show_props(&h->root, out);
+                strbuf_appendf(out, "%s%s %s", i || img->container_id ? "\n" : "",
+                               h->version == CG_V2 ? "cgroup2" : "cgroup",
+                               h->controllers[0] ? h->controllers : "-");
+                if (h->init) {
+                        strbuf_append(out, "  (init in ", 11);
+                        strbuf_append_escaped(out, h->init, strlen(h->init));
+                        strbuf_append(out, ")", 1);
+                }
+                strbuf_append(out, "\n/", 2);
+                show_props(&h->root, out);
                 struct strbuf prefix = { 0 };
-                if (r >= 0)
-                        r = strbuf_append(&prefix, "", 0);
-                if (r >= 0)
-                        r = show_children(&h->root, &prefix, out);
+                strbuf_append(&prefix, "", 0);
+                show_children(&h->root, &prefix, out);
                 strbuf_free(&prefix);
         }
+}
+
+static void note_cb(const char *msg, void *userdata)
+{
+        log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
+}
+
+int show_run(const struct show_options *o, struct cgbind_log *log, struct cgbind_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        struct cgbind_image img = { 0 };
+        struct strbuf out = { 0 };
+        char esc[300];
+        cgbind_escape(o->path, strlen(o->path), esc, sizeof(esc));
+
+        int r = read_regular_file(AT_FDCWD, o->path, false, CGBIND_DEFAULT_MAX_IMAGE, &buf, &len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -r, "image (%s): %s", esc,
+                                        r == -ENOTREGULAR ? "not a regular file"
+                                        : r == -EFBIG     ? "larger than the limit"
+                                                          : strerror(-r));
+        r = image_parse_consume(&buf, len, &img, err);
+        if (r < 0)
+                return r;
+        if (img.n_dropped)
+                log_msg(log, LOG_LEVEL_WARNING,
+                        "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
+                        "left out",
+                        img.n_dropped);
+        if (o->convert_to) {
+                struct cgbind_image converted = { 0 };
+                r = image_convert(&img, (enum cg_version)o->convert_to, false, note_cb, log,
+                                  &converted, err);
+                if (r >= 0) {
+                        image_free(&img);
+                        img = converted;
+                }
+        }
+        if (r >= 0) {
+                if (o->json)
+                        r = image_write_json(&img, &out, err);
+                else
+                        show_image(&img, &out);
+        }
+        if (r >= 0 && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
+                r = cgbind_error_set(err, CGBIND_FAILED, EIO, "output (stdout): %s",
+                                     strerror(EIO));
+        strbuf_free(&out);
+        image_free(&img);
         return r;
 }

@@ -28,9 +28,7 @@ static int parse_annotations(const struct json *obj, struct cgbind_annotation **
         if (obj->type != JSON_OBJECT)
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                         "%s: \"annotations\" is not an object", what);
-        struct cgbind_annotation *a = calloc(obj->n_items ? obj->n_items : 1, sizeof(*a));
-        if (!a)
-                return -ENOMEM;
+        struct cgbind_annotation *a = xcalloc(obj->n_items, sizeof(*a));
         for (size_t i = 0; i < obj->n_items; i++) {
                 if (obj->items[i]->type != JSON_STRING) {
                         char k[80];
@@ -40,12 +38,8 @@ static int parse_annotations(const struct json *obj, struct cgbind_annotation **
                                                 "%s: annotation (%s): value is not a string", what,
                                                 k);
                 }
-                a[i].key = strdup(obj->keys[i]);
-                a[i].value = strdup(obj->items[i]->string);
-                if (!a[i].key || !a[i].value) {
-                        annotations_free(a, i + 1);
-                        return -ENOMEM;
-                }
+                a[i].key = xstrdup(obj->keys[i]);
+                a[i].value = xstrdup(obj->items[i]->string);
         }
         *ret = a;
         *ret_n = obj->n_items;
@@ -66,10 +60,7 @@ static int get_string(const struct json *root, const char *key, bool required, c
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                         "state (%s): expected a string, got %s", key,
                                         json_type_name(v->type));
-        char *s = strdup(v->string);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
+        *ret = xstrdup(v->string);
         return 0;
 }
 
@@ -163,12 +154,17 @@ int cgbind_config_parse(const char *buf, size_t len, struct cgbind_config *ret,
                 if (path->type != JSON_STRING || path->len == 0)
                         return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                                 "bundle config (root.path): not a path");
-                c.root_path = strdup(path->string);
-                if (!c.root_path)
-                        return -ENOMEM;
+                c.root_path = xstrdup(path->string);
         }
-        r = parse_annotations(json_get(root, "annotations"), &c.annotations, &c.n_annotations,
-                              err, "bundle config");
+        const struct json *cgpath = json_get(json_get(root, "linux"), "cgroupsPath");
+        if (cgpath && cgpath->type != JSON_NULL && cgpath->type != JSON_STRING)
+                r = cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                     "bundle config (linux.cgroupsPath): not a string");
+        else if (cgpath && cgpath->type == JSON_STRING && cgpath->len)
+                c.cgroups_path = xstrdup(cgpath->string);
+        if (r >= 0)
+                r = parse_annotations(json_get(root, "annotations"), &c.annotations,
+                                      &c.n_annotations, err, "bundle config");
         if (r < 0) {
                 cgbind_config_free(&c);
                 return r;
@@ -180,6 +176,7 @@ int cgbind_config_parse(const char *buf, size_t len, struct cgbind_config *ret,
 void cgbind_config_free(struct cgbind_config *c)
 {
         free(c->root_path);
+        free(c->cgroups_path);
         annotations_free(c->annotations, c->n_annotations);
         *c = (struct cgbind_config){ 0 };
 }

@@ -1,7 +1,60 @@
-/* Error struct, escaping of untrusted text, and a growable string buffer. */
+/* Allocation that cannot fail, the error carrier, escaping of untrusted text,
+ * a growable string buffer and deadlines. */
 #include <stdio.h>
 
 #include "cgbind/util.h"
+
+void oom(void)
+{
+        static const char msg[] = "cgbind: out of memory; nothing was changed\n";
+        ssize_t k = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)k;
+        _exit(CGBIND_FAILED);
+}
+
+void *xmalloc(size_t n)
+{
+        void *p = malloc(n ? n : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+        void *p = calloc(n ? n : 1, size ? size : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+        void *q = realloc(p, n ? n : 1);
+        if (!q)
+                oom();
+        return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+        if (size && n > SIZE_MAX / size)
+                oom();
+        return xrealloc(p, n * size);
+}
+
+char *xstrdup(const char *s)
+{
+        return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+        char *d = xmalloc(n + 1);
+        memcpy(d, s, n);
+        d[n] = '\0';
+        return d;
+}
 
 int cgbind_error_set(struct cgbind_error *err, enum cgbind_status status, int errnum,
                      const char *fmt, ...)
@@ -12,17 +65,32 @@ int cgbind_error_set(struct cgbind_error *err, enum cgbind_status status, int er
                 vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
                 va_end(ap);
                 err->status = status;
+                err->errnum = errnum;
         }
         return errnum > 0 ? -errnum : -EINVAL;
 }
 
-void cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
+int cgbind_error_set_escaped(struct cgbind_error *err, enum cgbind_status status, int errnum,
+                             const char *fmt, ...)
+{
+        if (err && err->status == CGBIND_OK) {
+                va_list ap;
+                va_start(ap, fmt);
+                cgbind_format_escaped(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+                err->status = status;
+                err->errnum = errnum;
+        }
+        return errnum > 0 ? -errnum : -EINVAL;
+}
+
+char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
 {
         static const char hex[] = "0123456789abcdef";
         size_t o = 0;
 
         if (bufsize == 0)
-                return;
+                return buf;
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)s[i];
                 bool plain = c >= 0x20 && c < 0x7f && c != '\\';
@@ -45,37 +113,32 @@ void cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
                 }
         }
         buf[o] = '\0';
+        return buf;
 }
 
-char *xstrndup(const char *s, size_t n)
+void cgbind_format_escaped(char *buf, size_t bufsize, const char *fmt, va_list ap)
 {
-        char *d = malloc(n + 1);
-        if (!d)
-                return NULL;
-        memcpy(d, s, n);
-        d[n] = '\0';
-        return d;
+        char raw[2048];
+        vsnprintf(raw, sizeof(raw), fmt, ap);
+        cgbind_escape(raw, strlen(raw), buf, bufsize);
 }
 
-int strbuf_append(struct strbuf *sb, const char *s, size_t n)
+void strbuf_append(struct strbuf *sb, const char *s, size_t n)
 {
         if (sb->len + n + 1 > sb->cap) {
                 size_t cap = sb->cap ? sb->cap : 256;
                 while (cap < sb->len + n + 1)
                         cap *= 2;
-                char *b = realloc(sb->buf, cap);
-                if (!b)
-                        return -ENOMEM;
-                sb->buf = b;
+                sb->buf = xrealloc(sb->buf, cap);
                 sb->cap = cap;
         }
-        memcpy(sb->buf + sb->len, s, n);
+        if (n)
+                memcpy(sb->buf + sb->len, s, n);
         sb->len += n;
         sb->buf[sb->len] = '\0';
-        return 0;
 }
 
-int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
+void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
 {
         char small[512];
         va_list ap;
@@ -84,17 +147,32 @@ int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
         int n = vsnprintf(small, sizeof(small), fmt, ap);
         va_end(ap);
         if (n < 0)
-                return -EINVAL;
-        if ((size_t)n < sizeof(small))
-                return strbuf_append(sb, small, (size_t)n);
-
-        _cleanup_free_ char *big = malloc((size_t)n + 1);
-        if (!big)
-                return -ENOMEM;
+                n = 0;
+        if ((size_t)n < sizeof(small)) {
+                strbuf_append(sb, small, (size_t)n);
+                return;
+        }
+        _cleanup_free_ char *big = xmalloc((size_t)n + 1);
         va_start(ap, fmt);
         vsnprintf(big, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        return strbuf_append(sb, big, (size_t)n);
+        strbuf_append(sb, big, (size_t)n);
+}
+
+void strbuf_append_escaped(struct strbuf *sb, const char *s, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t start = 0;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c >= 0x20 && c < 0x7f && c != '\\')
+                        continue;
+                strbuf_append(sb, s + start, i - start);
+                char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+                strbuf_append(sb, e, 4);
+                start = i + 1;
+        }
+        strbuf_append(sb, s + start, n - start);
 }
 
 void strbuf_free(struct strbuf *sb)
@@ -143,4 +221,28 @@ size_t utf8_valid_prefix(const char *str, size_t len)
                 i += need + 1;
         }
         return len;
+}
+
+struct deadline deadline_in_ms(uint64_t ms)
+{
+        struct deadline d;
+        clock_gettime(CLOCK_MONOTONIC, &d.at);
+        d.at.tv_sec += (time_t)(ms / 1000);
+        d.at.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (d.at.tv_nsec >= 1000000000L) {
+                d.at.tv_sec++;
+                d.at.tv_nsec -= 1000000000L;
+        }
+        return d;
+}
+
+int deadline_left_ms(const struct deadline *d)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ms = (int64_t)(d->at.tv_sec - now.tv_sec) * 1000 +
+                     (d->at.tv_nsec - now.tv_nsec) / 1000000L;
+        if (ms <= 0)
+                return 0;
+        return ms > INT32_MAX ? INT32_MAX : (int)ms;
 }

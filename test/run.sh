@@ -33,7 +33,9 @@ fi
 
 # --- packages -------------------------------------------------------------
 # crun, criu, iptables (CRIU locks the network with it) and podman are used in the VMs
-PKGS="procps gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux"
+# clang and clang-format: the second compiler and the format check; strace:
+# the fault-injection suite
+PKGS="procps gcc clang clang-format meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux strace"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -56,32 +58,66 @@ if [ -n "$LAYOUTS" ]; then
     fi
 fi
 
-# --- build ----------------------------------------------------------------
-say "building in $BUILD"
-if [ ! -f "$BUILD/build.ninja" ]; then
-    meson setup "$BUILD" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-fi
-ninja -C "$BUILD" >/dev/null || { ninja -C "$BUILD"; echo "0 passed, 1 failed"; exit 1; }
-export CGBIND_BIN=$SRC/$BUILD/cgbind
-
 # --- counting -------------------------------------------------------------
-# TAP: "ok" lines pass; "not ok" lines fail; a skip fails too (strict: the
-# runner only starts a suite on the layouts it is written for).
+# Every program's TAP goes through tap_verdict (test/tap.bash): its exit
+# status, its plan and a bail-out count, so a crash half-way is a failure.
+# shellcheck source=tap.bash
+. "$SRC/test/tap.bash"
 PASSED=0
 FAILED=0
-count_tap() { # label file
-    local p f s
-    p=$(grep -cE '^ok [0-9]+' "$2" | head -1)
-    s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$2" | head -1)
-    f=$(grep -cE '^not ok [0-9]+' "$2" | head -1)
-    p=$((p - s))
-    f=$((f + s))
-    PASSED=$((PASSED + p))
-    FAILED=$((FAILED + f))
-    printf '%-28s %4d passed, %d failed%s\n' "$1" "$p" "$f" "$([ "$s" -gt 0 ] && echo " ($s skipped)")" \
-        | tee -a "$RESULTS/summary"
-    grep -E '^not ok|^ok .*# skip' "$2" | sed 's/^/    /'
+count_tap() { # label file exit-status
+    tap_verdict "$2" "${3:-0}"
+    PASSED=$((PASSED + TAP_PASSED))
+    FAILED=$((FAILED + TAP_FAILED))
+    printf '%-28s %4d passed, %d failed%s\n' "$1" "$TAP_PASSED" "$TAP_FAILED" \
+        "${TAP_WHY:+ ($TAP_WHY)}" | tee -a "$RESULTS/summary"
+    grep -E '^not ok|^ok .*# (skip|SKIP)|^Bail out' "$2" | sed 's/^/    /'
+    return 0
 }
+
+# one-line checks (a build, the format check) as TAP of their own
+check_step() { # label command...
+    local label=$1 out=$RESULTS/step.$RANDOM rc=0
+    shift
+    "$@" >"$out.log" 2>&1 || rc=$?
+    if [ "$rc" -eq 0 ]; then
+        printf '1..1\nok 1 - %s\n' "$label" >"$out"
+    else
+        printf '1..1\nnot ok 1 - %s\n' "$label" >"$out"
+        tail -30 "$out.log" | sed 's/^/    /'
+    fi
+    count_tap "$label" "$out" 0
+    return "$rc"
+}
+
+# --- the runner's own check -----------------------------------------------
+say "the runner's self-check: a crash, a plan mismatch, a bail-out are failures"
+rc=0
+bash test/tap-selfcheck.sh >"$RESULTS/selfcheck.tap" 2>/dev/null || rc=$?
+count_tap "runner self-check" "$RESULTS/selfcheck.tap" "$rc"
+
+# --- format ---------------------------------------------------------------
+say "formatting (.clang-format)"
+C_FILES=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include hook test bench -name '*.[ch]')
+# shellcheck disable=SC2086
+check_step "clang-format: the C sources follow .clang-format" clang-format --dry-run --Werror $C_FILES
+
+# --- build ----------------------------------------------------------------
+# warnings are errors, with gcc (the build every suite uses) and with clang
+build() { # dir compiler
+    if [ -f "$1/build.ninja" ]; then
+        meson configure "$1" -Dwerror=true || return 1
+    else
+        CC=$2 meson setup "$1" -Dwerror=true || return 1
+    fi
+    ninja -C "$1"
+}
+say "building in $BUILD (gcc, -Dwerror=true)"
+if ! check_step "build with gcc, warnings are errors" build "$BUILD" gcc; then
+    echo "$PASSED passed, $FAILED failed"
+    exit 1
+fi
+export CGBIND_BIN=$SRC/$BUILD/cgbind
 
 # Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2").
 suites_for() {
@@ -137,12 +173,13 @@ vm_run() {
 }
 
 vm_report() { # LABEL LAYOUT RUNTIME
+    local rc
     say "bats in a cgroup $2 VM with $3"
-    count_tap "bats VM ($2, $3)" "$RESULTS/$1.tap"
+    rc=$(cat "$RESULTS/$1.rc" 2>/dev/null || echo 125)
+    count_tap "bats VM ($2, $3)" "$RESULTS/$1.tap" "$rc"
     if ! grep -qE '^1\.\.[0-9]+' "$RESULTS/$1.tap"; then
-        echo "    the VM run did not report (exit $(cat "$RESULTS/$1.rc" 2>/dev/null || echo none)):"
+        echo "    the VM run did not report (exit $rc):"
         tail -20 "$RESULTS/$1.tap" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
     fi
     echo "    $(cat "$RESULTS/$1.secs" 2>/dev/null || echo '?') s"
 }
@@ -178,40 +215,44 @@ if [ -n "$LAYOUTS" ]; then
     done
 fi
 
+say "building in $BUILD-clang (clang, -Dwerror=true)"
+check_step "build with clang, warnings are errors" build "$BUILD-clang" clang
+
 # --- unit tests -----------------------------------------------------------
-# The C unit tests of a build, as TAP.
-run_unit_tests() { # build-dir tap-file
-    local t
-    : >"$2"
+# Each test program of a build on its own: its exit status and plan count.
+run_unit_tests() { # build-dir label
+    local t rc
     for t in "$1"/test/unit/test-*; do
         [ -f "$t" ] && [ -x "$t" ] || continue
-        CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >>"$2" 2>&1 || true
+        rc=0
+        CGBIND_TEST_DATA=$SRC/test/unit/data "$t" >"$RESULTS/$2.${t##*/}.tap" 2>&1 || rc=$?
+        count_tap "$2 ${t##*/}" "$RESULTS/$2.${t##*/}.tap" "$rc"
+    done
+}
+# The fuzz corpus (test/fuzz/corpus), replayed through every fuzz target.
+replay_corpus() { # build-dir label
+    local t rc name
+    for t in "$1"/test/fuzz/fuzz-*-replay; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        name=$(basename "$t" -replay)
+        rc=0
+        "$t" "$SRC/test/fuzz/corpus/$name" >"$RESULTS/$2.$name.tap" 2>&1 || rc=$?
+        count_tap "$2 $name" "$RESULTS/$2.$name.tap" "$rc"
     done
 }
 say "unit tests"
-run_unit_tests "$BUILD" "$RESULTS/unit.tap"
-count_tap "unit" "$RESULTS/unit.tap"
-
-# The fuzz corpus (test/fuzz/corpus), replayed through every fuzz target.
-replay_corpus() { # build-dir tap-file
-    local t
-    : >"$2"
-    for t in "$1"/test/fuzz/fuzz-*-replay; do
-        [ -f "$t" ] && [ -x "$t" ] || continue
-        "$t" "$SRC/test/fuzz/corpus/$(basename "$t" -replay)" >>"$2" 2>&1 || true
-    done
-}
+run_unit_tests "$BUILD" unit
 say "fuzz corpus replay"
-replay_corpus "$BUILD" "$RESULTS/fuzz.tap"
-count_tap "fuzz corpus" "$RESULTS/fuzz.tap"
+replay_corpus "$BUILD" corpus
 
 # --- host suites ----------------------------------------------------------
 HL=$(host_layout)
 say "bats on this host ($HL)"
 start=$(date +%s)
 # shellcheck disable=SC2046
-bats --tap $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1
-count_tap "bats host ($HL)" "$RESULTS/host.tap"
+rc=0
+bats --tap $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
+count_tap "bats host ($HL)" "$RESULTS/host.tap" "$rc"
 echo "    $(($(date +%s) - start)) s"
 
 # The host's suites again, all but install.bats (it builds its own binary);
@@ -227,33 +268,31 @@ no_openat2_suites() {
 # --- without openat2 (an old kernel, or a seccomp profile that blocks it) --
 say "bats on this host with openat2 failing (ENOSYS)"
 # shellcheck disable=SC2046
+rc=0
 CGBIND_REAL=$CGBIND_BIN CGBIND_NO_OPENAT2_WRAPPER=$SRC/$BUILD/test/no-openat2/no-openat2 \
     CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap $(no_openat2_suites) \
-    >"$RESULTS/no-openat2.tap" 2>&1
-count_tap "bats host, no openat2" "$RESULTS/no-openat2.tap"
+    >"$RESULTS/no-openat2.tap" 2>&1 || rc=$?
+count_tap "bats host, no openat2" "$RESULTS/no-openat2.tap" "$rc"
 
 # --- ASan and UBSan -------------------------------------------------------
-# The seccomp filter stays on (as users run it); LeakSanitizer's exit check
-# needs clone and ptrace, which the filter forbids, so leaks are not checked.
+# The unit tests and the corpus run with LeakSanitizer on. The real binary
+# keeps its seccomp filter on (as users run it), and LeakSanitizer's exit
+# check needs ptrace, which the filter forbids: leaks are not checked there.
 say "ASan and UBSan build"
 ASAN=${BUILD}-asan
-if [ ! -f "$ASAN/build.ninja" ]; then
-    meson setup "$ASAN" -Db_sanitize=address,undefined >/dev/null
-fi
-if ninja -C "$ASAN" >/dev/null; then
-    export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-    run_unit_tests "$ASAN" "$RESULTS/asan-unit.tap"
-    replay_corpus "$ASAN" "$RESULTS/asan-fuzz.tap"
-    cat "$RESULTS/asan-fuzz.tap" >>"$RESULTS/asan-unit.tap"
-    count_tap "ASan+UBSan unit, corpus" "$RESULTS/asan-unit.tap"
+if check_step "build with ASan and UBSan" \
+    bash -c "{ [ -f '$ASAN/build.ninja' ] || meson setup '$ASAN' -Db_sanitize=address,undefined; } && ninja -C '$ASAN'"; then
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export ASAN_OPTIONS=detect_leaks=1
+    run_unit_tests "$ASAN" asan-unit
+    replay_corpus "$ASAN" asan-corpus
+    export ASAN_OPTIONS=detect_leaks=0
+    rc=0
     # shellcheck disable=SC2046
     CGBIND_BIN=$SRC/$ASAN/cgbind bats --tap $(core_suites) \
-        >"$RESULTS/asan-bats.tap" 2>&1
-    count_tap "ASan+UBSan bats host" "$RESULTS/asan-bats.tap"
+        >"$RESULTS/asan-bats.tap" 2>&1 || rc=$?
+    count_tap "ASan+UBSan bats host" "$RESULTS/asan-bats.tap" "$rc"
     unset ASAN_OPTIONS UBSAN_OPTIONS
-else
-    echo "    the sanitizer build failed"
-    FAILED=$((FAILED + 1))
 fi
 
 # --- VM suites: their results ---------------------------------------------

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgbind/caps.h"
 #include "cgbind/util.h"
 
 #ifndef CGROUP_SUPER_MAGIC
@@ -19,8 +20,23 @@
  * is NUL-terminated (not counted in *ret_len). */
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
 
-/* Opens and reads a file (a path, not beneath anything: /proc, the bundle). */
+/* The same, waiting at most until the deadline for the writer (stdin from a
+ * runtime): -ETIMEDOUT when it passes. */
+int read_full_fd_until(int fd, size_t max, const struct deadline *d, char **ret, size_t *ret_len);
+
+/* Opens and reads a file (a path, not beneath anything: /proc). */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Reads a regular file and nothing else: path (relative to dirfd, following
+ * symlinks unless nofollow) is first opened O_PATH, which never runs a
+ * device's or a FIFO's open, checked with fstat, and only then opened for
+ * reading through /proc/self/fd. -ENOTREGULAR when it is not a regular
+ * file, -EFBIG past max. */
+int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
+                      size_t *ret_len);
+
+/* Writes path whole or not at all: a temporary file beside it, fsync, rename. */
+int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode);
 
 /* Reads a cgroup interface file relative to dirfd, without the trailing newline. */
 int cg_read_at(int dirfd, const char *name, char **ret);
@@ -38,6 +54,9 @@ int open_beneath(int dirfd, const char *path, int flags);
 
 /* Forces the fallback walk (tests, and kernels or seccomp profiles without openat2). */
 void fsutil_disable_openat2(bool disable);
+
+/* The error read_regular_file() gives for anything but a regular file. */
+#define ENOTREGULAR ENOEXEC
 
 /* 0 when fd is on a cgroup (v1) or cgroup2 filesystem, storing which in *ret_v2. */
 int fd_cgroup_kind(int fd, bool *ret_v2);

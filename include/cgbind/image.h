@@ -1,21 +1,19 @@
 /* The image: a container's cgroup sub-trees and their properties, relative to
  * the container's top-level cgroup in each hierarchy. Parsed from buffers
- * (native format version 1, or the JSON of CRIU's `crit decode`), checked
- * against the allowlist and the caps before anything is planned. */
+ * (native format version 1, or the JSON of CRIU's `crit decode`); whatever
+ * the parser, image_validate() is the one pass that decides what an image
+ * may hold (names, allowlist, grammar, overlap, depth, counts). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cgbind/caps.h"
+#include "cgbind/cgname.h"
 #include "cgbind/props.h"
 #include "cgbind/util.h"
 
-#define CGBIND_IMAGE_VERSION        1
-#define CGBIND_DEFAULT_MAX_IMAGE    (64u * 1024 * 1024)
-#define CGBIND_MAX_DEPTH            64
-#define CGBIND_MAX_NODES            100000
-#define CGBIND_MAX_NAME             255
-#define CGBIND_MAX_VALUE            (64 * 1024)
+#define CGBIND_IMAGE_VERSION 1
 
 struct cg_prop {
         char *name;
@@ -33,7 +31,7 @@ struct cg_node {
 
 struct image_hierarchy {
         enum cg_version version;
-        char *controllers; /* canonical: sorted, comma-joined ("cpu,cpuacct"; "" for v2) */
+        char *controllers; /* canonical: sorted, comma-joined ("cpu,cpuacct"; v2 may be "") */
         char *init;        /* relative path of the init process's cgroup, or NULL */
         struct cg_node root;
 };
@@ -43,30 +41,43 @@ struct cgbind_image {
         char *container_id;
         struct image_hierarchy *hierarchies;
         size_t n_hierarchies;
-        size_t n_nodes;   /* sub-cgroups, all hierarchies */
+        size_t n_nodes;   /* sub-cgroups, all hierarchies (set by image_validate) */
         size_t n_dropped; /* CRIU images: properties cgbind does not write, left out */
 };
 
-/* Parses an image (native or crit JSON) from buf; every name, property and
- * value is checked, and the caps applied, before it returns. */
+/* Parses an image (native or crit JSON) from buf and validates it. */
 int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err);
 /* The same, and frees *buf (setting it to NULL) as soon as the text is no longer needed. */
 int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err);
+
+/* Everything an image may hold, checked on the built tree: at most
+ * CGBIND_MAX_HIERARCHIES hierarchies that share no controller (one cgroup2 at
+ * most); valid controller names; an init that is a relative path of valid
+ * names within the depth cap; valid, unique sub-cgroup names; at most
+ * CGBIND_MAX_DEPTH levels and CGBIND_MAX_NODES sub-cgroups; only allowlisted
+ * properties of the hierarchy's version and controllers, each value within
+ * its grammar. Sets img->n_nodes. Status 2 on failure. */
+int image_validate(struct cgbind_image *img, struct cgbind_error *err);
+
 void image_free(struct cgbind_image *img);
+void image_hierarchy_free(struct image_hierarchy *h);
 
 /* Serialises to native JSON (pretty, newline-terminated). */
-int image_write_json(const struct cgbind_image *img, struct strbuf *out);
+int image_write_json(const struct cgbind_image *img, struct strbuf *out, struct cgbind_error *err);
 
-/* Tree helpers used while building an image in save. */
-int cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *name,
-                     const char *value);
+/* Tree helpers. A child pointer is valid until the next cg_node_add_child on
+ * its parent. */
+void cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char *name,
+                      const char *value);
 struct cg_node *cg_node_add_child(struct cg_node *n, const char *name);
 void cg_node_free(struct cg_node *n);
-/* dst += src by sub-cgroup name; a property dst has already stays. With
- * controllers, only the properties of those controllers (and core files). */
-int cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *controllers);
-/* Sets *ret_dup to a child name that appears twice, or NULL. */
-int cg_node_find_duplicate(const struct cg_node *n, const char **ret_dup);
+/* dst += src by sub-cgroup name (copies); a property dst has already stays.
+ * With controllers, only the properties of those controllers (and core files). */
+void cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *controllers);
+/* A child name that appears twice among n's children, or NULL. */
+const char *cg_node_find_duplicate(const struct cg_node *n);
+/* The number of sub-cgroups below n. */
+size_t cg_node_count(const struct cg_node *n);
 
-/* The controller a property belongs to in a given hierarchy, for messages. */
+/* The label of a hierarchy in messages: its controllers, or "cgroup2". */
 const char *image_hierarchy_label(const struct image_hierarchy *h);

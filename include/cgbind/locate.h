@@ -5,9 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-#include "cgbind/props.h"
+#include "cgbind/cgname.h"
 #include "cgbind/util.h"
 
 struct locate_input {
@@ -31,8 +32,9 @@ struct located_hierarchy {
         char *host_path;       /* host_mountpoint + host_rel, for messages only */
         char *container_path;  /* the container's mount point, NULL when found without one */
         unsigned major, minor;
-        char *refused; /* why this hierarchy may not be used; NULL when usable */
+        char *refused; /* why this hierarchy may not be used (escaped); NULL when usable */
         int dirfd;     /* O_PATH directory fd of the top-level on the host, or -1 */
+        uint64_t dev, ino; /* of the top-level directory (locate_open) */
 };
 
 struct located {
@@ -45,7 +47,13 @@ int locate_resolve(const struct locate_input *in, struct located *ret, struct cg
 
 /* Opens dirfd of every usable hierarchy, checking the filesystem magic and the
  * device number. A hierarchy that cannot be opened gets refused set. */
-int locate_open(struct located *loc);
+void locate_open(struct located *loc);
+
+/* Marks h unusable with a reason (formatted, then escaped); the first reason stays. */
+void located_refuse(struct located_hierarchy *h, const char *fmt, ...) _printf_(2, 3);
+
+/* True when h was not refused. */
+bool located_usable(const struct located_hierarchy *h);
 
 void located_free(struct located *loc);
 

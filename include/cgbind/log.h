@@ -19,13 +19,16 @@ struct cgbind_log {
         const char *command;  /* "restore" */
         char *container_id;   /* escaped; NULL until known */
         int file_fd;          /* --log FILE, or -1 */
-        bool use_syslog;
+        int syslog_fd;        /* connected to /dev/log, or -1 */
         enum log_level level; /* what reaches the file and syslog */
 };
 
 void log_init(struct cgbind_log *log, const char *command);
 /* Opens FILE for appending (O_APPEND|O_CLOEXEC|O_NOFOLLOW, 0640). */
 int log_open_file(struct cgbind_log *log, const char *path);
+/* Connects to the syslog socket now: the sandbox allows no new socket later,
+ * and a message that cannot be sent is dropped, never retried. */
+int log_open_syslog(struct cgbind_log *log);
 void log_set_container(struct cgbind_log *log, const char *id);
 void log_close(struct cgbind_log *log);
 

@@ -10,23 +10,26 @@
 #include "cgbind/util.h"
 
 struct match_target {
-        struct located_hierarchy *located;
-        /* the tree to restore there: an image hierarchy as it is, or a
-         * merge or split of several (owned when owned is true) */
-        struct image_hierarchy *image;
-        bool owned;
-        char *label; /* for messages: the image's controllers that map here */
+        struct located_hierarchy *located; /* borrowed from the struct located */
+        /* the tree to restore there, owned: an image hierarchy moved out of
+         * the image, or a merge of the parts of several that land here */
+        struct image_hierarchy image;
+        char *label;    /* for messages: the image's hierarchies that map here */
+        size_t n_nodes; /* sub-cgroups of image */
 };
 
 struct match {
         struct match_target *targets;
         size_t n;
+        size_t n_nodes; /* all targets: what the kernel would create after the fan-out */
 };
 
 /* Every controller the image names must be served by a usable located
  * hierarchy, or this fails with status 3 before any change; with
- * skip_missing, warn() is called for each one left out instead. */
+ * skip_missing, warn() is called for each one left out instead. The image is
+ * consumed: its trees move into the targets (or are copied, where one image
+ * hierarchy spreads over several), and it is left empty. */
 typedef void (*match_warn_fn)(const char *msg, void *userdata);
-int match_image(const struct cgbind_image *img, struct located *loc, bool skip_missing,
+int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing,
                 match_warn_fn warn, void *userdata, struct match *ret, struct cgbind_error *err);
 void match_free(struct match *m);

@@ -32,7 +32,7 @@ void mountinfo_free(struct mountinfo *mi);
 /* One line of /proc/<pid>/cgroup: "<id>:<controllers>:<path>". */
 struct proc_cgroup_entry {
         unsigned hierarchy_id;
-        char *controllers; /* as the kernel prints them: "cpu,cpuacct", "name=systemd", "" (v2) */
+        char *controllers; /* canonical: "cpu,cpuacct", "name=systemd", "" (v2) */
         char *path;
 };
 
@@ -45,13 +45,10 @@ int proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *ret,
                       struct cgbind_error *err);
 void proc_cgroup_free(struct proc_cgroup *pc);
 
-/* The controllers a v1 cgroup mount carries, from its super options, sorted
- * and comma-joined ("cpu,cpuacct", "name=systemd"); NULL on ENOMEM. */
-char *cgroup_v1_controllers_from_opts(const char *super_opts);
+/* The controllers a v1 cgroup mount carries, from its super options, in
+ * canonical form ("cpu,cpuacct", "name=systemd"); -E2BIG past
+ * CGBIND_MAX_CONTROLLERS names. */
+int cgroup_v1_controllers_from_opts(const char *super_opts, char **ret);
 
-/* Sorts a comma-separated controller list into canonical form. Takes
- * ownership of list (NULL is passed through); NULL on ENOMEM. */
-char *controllers_canonical(char *list);
-
-/* True when path equals prefix or lies below it (both absolute, "/" is everything). */
-bool path_is_beneath(const char *path, const char *prefix);
+/* True for the file system types of cgroup mounts; *ret_v2 says which. */
+bool mountinfo_is_cgroup(const struct mountinfo_entry *e, bool *ret_v2);

@@ -1,10 +1,17 @@
 /* The planner: image + what exists -> the ordered list of operations, each
  * with its undo. Pure: it reads no file, so dry-run, rollback and the fuzzer's
- * invariant ("nothing outside the container's sub-tree") all rest on it. */
+ * invariant ("nothing outside the container's sub-tree") all rest on it.
+ *
+ * A plan borrows: directory names, property names and values point into the
+ * image trees it was made from, undo values into the observed trees. Both
+ * must outlive it. Its size is one small record per directory and per
+ * operation, whatever the depth and the length of the names. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "cgbind/image.h"
@@ -26,7 +33,10 @@ const char *restore_mode_to_string(enum restore_mode m);
 /* What exists below a top-level cgroup, in the shape of the image tree. */
 struct observed_node {
         bool exists;
-        char **values; /* parallel to the image node's props; NULL where absent or unread */
+        /* it exists because an earlier run of cgbind made it and was killed
+         * before it finished (its journal says so): planned as if created */
+        bool adopted;
+        char **values; /* parallel to the image node's props; NULL where absent */
         struct observed_node *children; /* parallel to the image node's children */
 };
 
@@ -49,29 +59,28 @@ struct plan_options {
 
 enum op_kind {
         OP_MKDIR,    /* mkdir name in dir */
+        OP_ADOPT,    /* name in dir exists from a killed run: nothing to do, rmdir on undo */
         OP_WRITE,    /* write value to file name in dir */
-        OP_MOVE_PID, /* write pid to cgroup.procs of dir (the hook's one process move) */
+        OP_MOVE_PID, /* write the pid to cgroup.procs of dir (the hook's one process move) */
         OP_KIND_MAX,
 };
 
-#define PLAN_NO_PARENT ((size_t)-1)
+#define PLAN_NO_PARENT UINT32_MAX
 
 struct plan_dir {
-        size_t parent; /* PLAN_NO_PARENT for a hierarchy's top-level */
-        size_t hier;   /* index of the hierarchy in the caller's list */
-        char *name;    /* NULL for the top-level */
-        char *rel;     /* path below the top-level, "" for it: messages only */
+        uint32_t parent;  /* PLAN_NO_PARENT for a hierarchy's top-level */
+        uint32_t hier;    /* index of the hierarchy in the caller's list */
+        const char *name; /* NULL for the top-level */
 };
 
 struct plan_op {
         enum op_kind kind;
-        size_t dir;
-        char *name;  /* OP_MKDIR: the new directory; OP_WRITE: the file */
-        char *value; /* OP_WRITE */
-        char *undo;  /* OP_WRITE: what to write back on rollback, NULL when nothing */
-        size_t undo_dir; /* OP_MOVE_PID: where the pid goes back to */
+        uint32_t dir;
+        uint32_t undo_dir;  /* OP_MOVE_PID: where the pid goes back to */
         bool multiline;
-        pid_t pid; /* OP_MOVE_PID */
+        const char *name;  /* OP_MKDIR, OP_ADOPT: the directory; OP_WRITE: the file */
+        const char *value; /* OP_WRITE */
+        const char *undo;  /* OP_WRITE: what to write back on rollback, NULL when nothing */
 };
 
 struct plan {
@@ -81,6 +90,10 @@ struct plan {
         struct plan_op *ops;
         size_t n_ops;
         size_t cap_ops;
+        char **strings; /* values the planner computed (subtree_control deltas) */
+        size_t n_strings;
+        pid_t pid;       /* the pid OP_MOVE_PID moves */
+        size_t n_mkdirs; /* OP_MKDIR operations */
 };
 
 /* Appends the operations for one hierarchy (index hier) to plan. A mode that
@@ -90,7 +103,14 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
 
 void plan_free(struct plan *plan);
 
-/* One line per operation, for --dry-run (base NULL: paths relative to the
- * top-level) and the debug log (base: the hierarchy's host path). */
-int plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
-                   struct strbuf *out);
+/* The path of dir below its top-level ("" for the top-level itself) into
+ * buf; -ENAMETOOLONG when it does not fit (buf then holds a cut path). */
+int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size);
+
+/* One line for the debug log: the operation with base (the hierarchy's host
+ * path) in front, escaped and cut to fit size. Allocates nothing. */
+void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
+                    char *buf, size_t size);
+
+/* One line for --dry-run, relative to the top-level, escaped, never cut. */
+int plan_print_op(const struct plan *plan, const struct plan_op *op, FILE *out);

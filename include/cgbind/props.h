@@ -7,12 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgbind/cgname.h"
 #include "cgbind/util.h"
-
-enum cg_version {
-        CG_V1 = 1,
-        CG_V2 = 2,
-};
 
 enum prop_grammar {
         GRAM_INT,         /* integer in [min, max]; flags may add "max" or -1 */
@@ -63,18 +59,23 @@ const struct prop_def *prop_lookup(enum cg_version v, const char *name);
 
 /* True for the names DESIGN.md forbids outright (release_agent, tasks, devices.*, ...). */
 bool prop_is_forbidden(const char *name);
+/* Why a forbidden name is never written; NULL when it is not forbidden. */
+const char *prop_never_reason(const char *name);
 
-/* Checks value against the grammar; on success *ret_canonical is the value as
- * cgbind writes it (newly allocated). On failure returns -EINVAL and sets
+/* cgroup v1 prints "unlimited" as the largest page-counter value, rounded
+ * down to the page (or huge page) size the counter uses: any value this
+ * close to 2^63 is unlimited, whatever the page size. -1 is how it is written. */
+#define PROP_V1_UNLIMITED_FLOOR INT64_C(9223372019674906624) /* 2^63 - 16 GiB */
+/* "-1", "max" or an integer at or above PROP_V1_UNLIMITED_FLOOR; NULL is unlimited too. */
+bool prop_value_is_unlimited(const char *value);
+/* True when value is what a new cgroup has (save leaves such values out). */
+bool prop_is_default(const struct prop_def *def, const char *value);
+
+/* Checks value against the grammar; on success *ret_canonical (when not
+ * NULL) is the value as cgbind writes it (newly allocated). On failure returns -EINVAL and sets
  * *ret_reason to a static description. */
 int prop_check_value(const struct prop_def *def, const char *value, char **ret_canonical,
                      const char **ret_reason);
-
-/* True when a controller list ("cpu,cpuacct" or "cpu memory") has controller. */
-bool controller_list_has(const char *list, const char *controller);
-
-/* True when the controller is one cgroup v2 can enable in cgroup.subtree_control. */
-bool v2_controller_known(const char *name);
 
 /* Iteration over the allowlist, for save: the entries of version v. */
 size_t prop_count(void);

@@ -1,10 +1,32 @@
-/* The hook's own seccomp filter (libseccomp), loaded once it holds the file
- * descriptors it needs and before it parses the image. */
+/* The hook's confinement, entered once it holds every file descriptor it
+ * needs and before it parses the image (doc/decisions.md, "The sandbox"):
+ *  - Landlock (where the kernel has it): files can be read, written, and
+ *    directories made and removed only beneath the container's top-level
+ *    cgroup directories; files made and removed only in the state directory
+ *    (its locks and journals). Nothing else on the host can be opened or
+ *    changed.
+ *  - seccomp (libseccomp): only the system calls a restore makes; no new
+ *    socket or connection, send() only on the syslog socket already
+ *    connected, no file created but relative to the state directory; execve, ptrace, mount, setns, unshare, bpf,
+ *    module loading and the like kill the process. */
 #pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "cgbind/util.h"
 
-/* Only the system calls a restore makes are allowed; execve, ptrace, mount,
- * setns, unshare, bpf, module loading, open_by_handle_at and process_vm_*
- * kill the process; anything else fails with EPERM. */
-int sandbox_enter(struct cgbind_error *err);
+struct sandbox_policy {
+        const int *dirs; /* directories to work beneath (the top-level cgroups) */
+        size_t n_dirs;
+        int state_dirfd; /* its lock and journal files are beneath it, or -1 */
+        int syslog_fd;   /* the connected syslog socket, or -1 */
+};
+
+struct sandbox_report {
+        int landlock_abi; /* the kernel's Landlock ABI version; 0 when it has none */
+        int landlock_errno;
+};
+
+int sandbox_enter(const struct sandbox_policy *p, struct sandbox_report *ret,
+                  struct cgbind_error *err);

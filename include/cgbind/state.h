@@ -6,10 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgbind/caps.h"
 #include "cgbind/util.h"
-
-#define CGBIND_MAX_STATE_SIZE  (1024 * 1024)
-#define CGBIND_MAX_CONFIG_SIZE (16 * 1024 * 1024)
 
 struct cgbind_annotation {
         char *key;
@@ -26,7 +24,8 @@ struct cgbind_state {
 };
 
 struct cgbind_config {
-        char *root_path; /* root.path as written: relative to the bundle or absolute */
+        char *root_path;    /* root.path as written: relative to the bundle or absolute */
+        char *cgroups_path; /* linux.cgroupsPath as written, NULL when absent or empty */
         struct cgbind_annotation *annotations;
         size_t n_annotations;
 };

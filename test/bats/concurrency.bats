@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # cgbind-layouts: hybrid
-# Concurrency: two hooks for one container serialise (flock on the top-level
-# cgroup directories) and end as one would; twenty containers started at once
+# Concurrency: two hooks for one container serialise (flock on their files in
+# /run/cgbind, one per top-level cgroup) and end as one would; twenty containers started at once
 # each get their own tree and nothing of another's.
 
 load helpers
@@ -80,7 +80,7 @@ top_of() {
     (cd "$b" && $RUNTIME create conc-lock </dev/null >/dev/null 2>&1)
     top=$(top_of conc-lock)
     # hold the lock as a hook would, for a second
-    flock "$top" sleep 1 &
+    flock "$(lock_file_of "$top")" sleep 1 &
     local holder=$!
     sleep 0.2
     local t0 t1

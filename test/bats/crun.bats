@@ -10,7 +10,8 @@ load helpers
 
 setup() {
     requires root crun cgroup_v2
-    RUNTIME=crun
+    RUNTIME_BIN=crun
+    RUNTIME="crun --root $RUNTIME_ROOT"
     IMG=$BATS_TEST_TMPDIR/img.json
     cat >"$IMG" <<'JSON'
 { "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["pids"], "init": "init.scope",
@@ -48,7 +49,7 @@ teardown() {
     echo "$(ctr_pid crun-after)" >"$top/init.scope/cgroup.procs"
     echo +pids >"$top/cgroup.subtree_control"
     mkdir "$top/app"
-    run --separate-stderr "$CGBIND" restore --mode full --image "$IMG" < <(crun state crun-after)
+    run --separate-stderr "$CGBIND" restore --mode full --image "$IMG" < <($RUNTIME state crun-after)
     echo "$stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$top/app/pids.max")" = 9 ]

@@ -12,7 +12,12 @@ shopt -u patsub_replacement 2>/dev/null || true
 # TCG VMs (jq is the slowest): the common paths below use bash builtins only.
 CGBIND_SRC=$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)
 CGBIND=${CGBIND_BIN:-$CGBIND_SRC/build/cgbind}
-RUNTIME=${CGBIND_RUNTIME:-runc}
+# Each test has a runtime state root of its own (runc and crun --root), so a
+# container one test leaves behind can neither meet another test's nor
+# outlive its teardown, which deletes whatever the root holds.
+RUNTIME_BIN=${CGBIND_RUNTIME:-runc}
+RUNTIME_ROOT=${BATS_TEST_TMPDIR:-${BATS_RUN_TMPDIR:-/tmp}}/runtime-root
+RUNTIME="$RUNTIME_BIN --root $RUNTIME_ROOT"
 CG=/sys/fs/cgroup
 
 # requires KEYWORD...: the test needs each of these. A misspelt keyword is an
@@ -116,6 +121,13 @@ pid_cg_dir() {
     _cg_mount "$2"
     [ "$MNT_ROOT" = / ] && MNT_ROOT=
     echo "$REPLY${path#"$MNT_ROOT"}"
+}
+
+# lock_file_of DIR: the file cgbind locks (and journals in) for the
+# top-level cgroup DIR: /run/cgbind/<dev>-<ino>, root's, mode 0700 directory.
+lock_file_of() {
+    mkdir -p -m 0700 /run/cgbind
+    echo "/run/cgbind/$(stat -c '%d-%i' "$1")"
 }
 
 # The pid of container $1's init, from the runtime's state (runc and crun
@@ -322,16 +334,24 @@ wait_for() {
     return 1
 }
 
-# delete -f kills a container that still runs.
+# delete -f kills a container that still runs: every container the test
+# named, and then whatever else the test's runtime root holds.
 cleanup_containers() {
-    local id
-    for id in "${CONTAINERS[@]}"; do
+    local id ids=("${CONTAINERS[@]}") f
+    if [ -d "$RUNTIME_ROOT" ]; then
+        for f in "$RUNTIME_ROOT"/*; do
+            [ -d "$f" ] && ids+=("${f##*/}")
+        done
+    fi
+    for id in "${ids[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do
             $RUNTIME delete -f "$id" >/dev/null 2>&1 && break
+            [ -d "$RUNTIME_ROOT/$id" ] || break
             sleep 0.2
         done
     done
     CONTAINERS=()
+    rm -rf "$RUNTIME_ROOT"
 }
 
 # Sub-cgroups that a test created by hand outside any container.

@@ -19,7 +19,7 @@ setup() {
     local b
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=("$ID")
-    (cd "$b" && runc create "$ID" </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
     if [ "$(cg_layout)" = v2 ]; then
         V2=1
         TOPS=$(cg_host_dir "$ID" "")
@@ -378,7 +378,7 @@ JSON
     image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
     b=$(new_bundle other "sleep 1000")
     CONTAINERS+=(host-hostile-other)
-    (cd "$b" && runc create host-hostile-other </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create host-hostile-other </dev/null >/dev/null 2>&1)
     local other_pid
     other_pid=$(ctr_pid host-hostile-other)
     if [ "$V2" = 1 ]; then OTHER_TOP=$(cg_host_dir host-hostile-other ""); else OTHER_TOP=$(cg_host_dir host-hostile-other pids); fi
@@ -476,13 +476,14 @@ no_openat2() { # ERRNO restore-args...
 
 # ---- the seccomp sandbox of the real binary ----
 # cgbind loads its filter after it has located the container and before it
-# parses the image; it then takes flock(2) on the top-level directories. While
-# this test holds that lock, cgbind waits inside flock with its filter loaded:
-# /proc/<pid>/status shows it, and a system call made in it shows what the
-# filter does with it (made by ptrace: no test switch in the product).
+# parses the image; it then takes flock(2) on its lock files in /run/cgbind,
+# one per top-level directory. While this test holds one of them, cgbind
+# waits inside flock with its filter loaded: /proc/<pid>/status shows it,
+# and a system call made in it shows what the filter does with it (made by
+# ptrace: no test switch in the product).
 
 hold_lock() {
-    exec {LOCK_FD}<"${TOPS%% *}"
+    exec {LOCK_FD}<>"$(lock_file_of "${TOPS%% *}")"
     flock -x "$LOCK_FD"
 }
 
@@ -497,7 +498,7 @@ start_blocked() {
     image "{}" ""
     hold_lock
     state_of "$ID" >"$BATS_TEST_TMPDIR/state"
-    "$CGBIND" restore --image "$IMG" "$@" <"$BATS_TEST_TMPDIR/state" \
+    "$CGBIND" restore --timeout 300 --image "$IMG" "$@" <"$BATS_TEST_TMPDIR/state" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
     CGBIND_PID=$!
     wait_for "grep -q locks_lock_inode_wait /proc/$CGBIND_PID/wchan 2>/dev/null"

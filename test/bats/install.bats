@@ -398,9 +398,9 @@ EOF
     local dst
     dst=$(new_bundle dst "sleep 1000")
     CONTAINERS+=(inst-syslog)
-    (cd "$dst" && runc create inst-syslog </dev/null >/dev/null 2>&1)
+    (cd "$dst" && $RUNTIME create inst-syslog </dev/null >/dev/null 2>&1)
     # the hook as a runtime runs it, state on stdin, in the daemon's mount namespace
-    run --separate-stderr bash -c "runc state inst-syslog | nsenter -t $SYSLOGD_PID -m -- '$BIN' restore --syslog --image '$BAD_IMG'"
+    run --separate-stderr bash -c "$RUNTIME state inst-syslog | nsenter -t $SYSLOGD_PID -m -- '$BIN' restore --syslog --image '$BAD_IMG'"
     [ "$status" -eq 3 ]
     assert_one_error_line
     local message=${stderr#cgbind: restore: }

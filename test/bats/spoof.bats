@@ -18,8 +18,8 @@ setup() {
     local b
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=("$ID" "$OTHER")
-    (cd "$b" && runc create "$ID" </dev/null >/dev/null 2>&1)
-    (cd "$b" && runc create "$OTHER" </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create "$ID" </dev/null >/dev/null 2>&1)
+    (cd "$b" && $RUNTIME create "$OTHER" </dev/null >/dev/null 2>&1)
     PID=$(ctr_pid "$ID")
     if [ "$(cg_layout)" = v2 ]; then
         V2=1

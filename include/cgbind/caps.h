@@ -1,0 +1,45 @@
+/* Every limit cgbind puts on what it reads and what it makes, in one place.
+ * Hitting one is an error with a message, never a silent cut. */
+#pragma once
+
+/* hierarchies in one image, one mount table, one /proc/<pid>/cgroup */
+#define CGBIND_MAX_HIERARCHIES 64
+/* controller names in one hierarchy (v1 mount options, an image's list) */
+#define CGBIND_MAX_CONTROLLERS 64
+/* bytes of a controller name */
+#define CGBIND_MAX_CONTROLLER_NAME 63
+
+/* the image */
+#define CGBIND_DEFAULT_MAX_IMAGE (64u * 1024 * 1024)
+#define CGBIND_MAX_IMAGE_LIMIT   (4ull * 1024 * 1024 * 1024)
+#define CGBIND_MAX_DEPTH         64     /* sub-cgroup levels below a top-level */
+#define CGBIND_MAX_NODES         100000 /* sub-cgroups in one image */
+#define CGBIND_MAX_NAME          255    /* bytes of a sub-cgroup name (NAME_MAX) */
+#define CGBIND_MAX_VALUE         (64 * 1024)
+/* a cgroup path from the kernel or from CRIU's image */
+#define CGBIND_MAX_PATH 4096
+
+/* Sub-cgroups one restore may create, counted after the image is spread over
+ * the container's hierarchies (a v1 image hierarchy can land on several):
+ * each costs kernel memory and, with the memory controller, one of the
+ * host's 65 535 memory cgroup ids. --max-cgroups raises it. */
+#define CGBIND_DEFAULT_MAX_CGROUPS 10000
+#define CGBIND_MAX_CGROUPS_LIMIT   (CGBIND_MAX_NODES * CGBIND_MAX_HIERARCHIES)
+/* The kernel gives out 65 535 memory cgroup ids host-wide (MEM_CGROUP_ID_MAX);
+ * a restore never takes the host past half of them. */
+#define CGBIND_MEMCG_ID_LIMIT    65535
+#define CGBIND_MEMCG_ID_HEADROOM (CGBIND_MEMCG_ID_LIMIT / 2)
+
+/* what the hook reads from the runtime and /proc */
+#define CGBIND_MAX_STATE_SIZE  (1024 * 1024)
+#define CGBIND_MAX_CONFIG_SIZE (16 * 1024 * 1024)
+#define CGBIND_MAX_MOUNTINFO   (64 * 1024 * 1024)
+#define CGBIND_MAX_MOUNTS      100000
+#define CGBIND_MAX_PROC_CGROUP (1024 * 1024)
+/* one cgroup interface file */
+#define CGBIND_MAX_CGROUP_FILE (1024 * 1024)
+
+/* Every wait of a run (the state on stdin, another cgbind's lock) ends by
+ * then; --timeout changes it. */
+#define CGBIND_DEFAULT_TIMEOUT_MS 10000
+#define CGBIND_MAX_TIMEOUT_MS     (3600 * 1000)

@@ -1,0 +1,61 @@
+/* Which container the hook works on, and the checks that it is that
+ * container: the OCI state and the bundle's config, the container's process
+ * seen from the host (one /proc/<pid> directory fd and a pidfd, so a pid
+ * reused half-way cannot mix two processes), and its cgroups. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cgbind/locate.h"
+#include "cgbind/state.h"
+#include "cgbind/util.h"
+
+struct container {
+        struct cgbind_state state;   /* empty for `save --pid` */
+        struct cgbind_config config; /* empty when there is no state */
+        pid_t pid;
+        int pidfd;      /* taken when the pid is checked; -1 where the kernel has none */
+        int proc_dirfd; /* /proc/<pid> */
+        char *mountinfo;
+        size_t mountinfo_len;
+        char *proc_cgroup;
+        size_t proc_cgroup_len;
+        bool pivoted;    /* its root is no longer the host's (after pivot_root) */
+        bool same_mntns; /* it shares the hook's mount namespace */
+        char *rootfs;    /* the bundle's rootfs (realpath); NULL when pivoted or unknown */
+};
+
+/* The OCI state from fd (stdin), waiting for it at most until the deadline. */
+int container_read_state(int fd, const struct deadline *d, struct cgbind_state *ret,
+                         struct cgbind_error *err);
+
+/* The bundle's config.json (a regular file, never a FIFO or a device). */
+int container_read_config(const struct cgbind_state *st, struct cgbind_config *ret,
+                          struct cgbind_error *err);
+
+/* Opens the process view of pid (c->state and c->config set when there is a
+ * state) and checks that it is the state's container:
+ *  - after pivot_root, its root is the bundle's rootfs;
+ *  - before (prestart, createRuntime), the rootfs is a mount point in its
+ *    mount namespace, and it and the hook descend from one process other
+ *    than the host's init (the runtime);
+ *  - in_container: it does not share the hook's mount namespace (restore).
+ * Status 3 when a check fails. */
+int container_open(struct container *c, pid_t pid, bool in_container, struct cgbind_error *err);
+
+/* The container's cgroups: located from its mount table and /proc/<pid>/cgroup,
+ * opened on the host, and every hierarchy whose top-level is not the
+ * container's own refused (the path the runtime was given for it, from
+ * linux.cgroupsPath or the container id, must end it; and no process the
+ * hook descends from, the runtime or its caller, may sit in it). */
+int container_locate(struct container *c, struct located *ret, struct cgbind_error *err);
+
+void container_free(struct container *c);
+
+/* The end of the cgroup path a runtime gives this container ("/ctr-1",
+ * "/libpod_parent/libpod-ID", "libpod-ID.scope" for "machine.slice:libpod:ID"),
+ * for the identity check; exposed for its unit test. */
+void container_cgroup_suffix(const char *cgroups_path, const char *id, char *buf, size_t size,
+                             char *alt, size_t alt_size);

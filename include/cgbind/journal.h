@@ -1,0 +1,61 @@
+/* The hook's own state in /run/cgbind (root only): one file per top-level
+ * cgroup a restore writes beneath, named by that directory's device and
+ * inode ("<dev>-<ino>"). The file is
+ *  - the lock two restores of one container serialise on (flock, waited for
+ *    with a deadline). No workload and no other user can open it, unlike the
+ *    cgroup directories themselves;
+ *  - the journal: before its first change a restore lists there every
+ *    sub-cgroup it will create, and removes the file when it is done (or has
+ *    rolled everything back). A restore killed half-way leaves the list, so
+ *    the next one knows which existing sub-cgroups are its own unfinished
+ *    work (planned as "adopt": filled in, or removed on rollback). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgbind/util.h"
+
+#define CGBIND_STATE_DIR "/run/cgbind"
+
+struct journal_file {
+        uint64_t dev, ino; /* of the top-level directory */
+        char name[64];
+        int fd;
+        bool locked;
+        char **pending; /* sub-cgroups a killed restore listed (relative paths) */
+        size_t n_pending;
+};
+
+struct journal {
+        int dirfd; /* CGBIND_STATE_DIR, or -1 */
+        struct journal_file *files;
+        size_t n;
+        bool readonly; /* a dry run: reads what is there, locks and writes nothing */
+};
+
+/* Opens (creating when needed) the state directory and one file per top-level,
+ * before the sandbox. The directory must be root's, mode 0700, not a symlink.
+ * With readonly, files that do not exist are not made; a top-level given as
+ * dev 0 and ino 0 gets no file. */
+int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, size_t n,
+                 bool readonly, struct cgbind_error *err);
+
+/* Takes every file's lock, in (dev, ino) order, waiting at most until the
+ * deadline (then status 3), and reads what a killed restore left. */
+int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_error *err);
+
+/* True when the journal of top-level k lists rel. */
+bool journal_lists(const struct journal *j, size_t k, const char *rel);
+
+/* Replaces the journal of top-level k with rels (one per line). */
+int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n,
+                  struct cgbind_error *err);
+
+/* The end of a restore: with done (it finished, or rolled everything back)
+ * its files go; otherwise only the empty ones, and a list a killed or
+ * partly rolled-back run left stays. A file is removed only under its lock. */
+void journal_finish(struct journal *j, bool done);
+
+void journal_close(struct journal *j);

@@ -1,0 +1,61 @@
+/* The restore pipeline, one way from input to change:
+ *   state, config -> container (checked) -> located hierarchies -> sandbox
+ *   -> image (parsed, validated) -> converted -> matched (the fan-out capped)
+ *   -> locked -> observed -> planned -> applied (or printed: --dry-run).
+ * Each stage owns what it returns and hands it on. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cgbind/convert.h"
+#include "cgbind/image.h"
+#include "cgbind/log.h"
+#include "cgbind/match.h"
+#include "cgbind/plan.h"
+#include "cgbind/util.h"
+
+struct restore_options {
+        const char *image; /* --image; NULL: the annotation io.cgbind.image */
+        const char *mode;  /* --mode; NULL: the annotation io.cgbind.mode, else soft */
+        bool dry_run;
+        bool top_level;
+        bool skip_missing;
+        bool move_init;
+        bool sandbox;
+        bool convert;   /* an image of the other cgroup version is expected */
+        bool skip_busy; /* CRIU holds the v2 top-level: warn and change nothing */
+        size_t max_image;
+        size_t max_cgroups; /* sub-cgroups after the fan-out */
+        unsigned timeout_ms;
+        int state_fd; /* where the OCI state comes from (stdin) */
+        FILE *out;    /* --dry-run's plan */
+};
+
+/* The defaults of every option. */
+void restore_options_init(struct restore_options *o);
+
+struct restore_result {
+        enum restore_mode mode;
+        size_t n_mkdirs;
+        size_t n_writes;
+        size_t n_adopted;
+        bool changed; /* anything was done (not a dry run, not mode ignore or none) */
+};
+
+int restore_run(const struct restore_options *o, struct cgbind_log *log,
+                struct restore_result *ret, struct cgbind_error *err);
+
+/* The pure middle of the pipeline, for tests and fuzzing: an image (consumed)
+ * on a located layout, converted and matched with the options' policy, the
+ * fan-out capped. */
+int restore_match(struct cgbind_image *img, struct located *loc, const struct restore_options *o,
+                  enum restore_mode mode, struct cgbind_log *log, struct match *ret,
+                  struct cgbind_error *err);
+
+/* Plans every target of m against what was observed (observed[i] for target
+ * i; init_in_top[i] and other_procs[i] likewise). */
+int restore_plan(const struct match *m, const struct observed_node *observed,
+                 const bool *init_in_top, const size_t *other_procs,
+                 const struct plan_options *popts, struct plan *ret, struct cgbind_error *err);

@@ -1,0 +1,352 @@
+/* The container's identity: the state and config it was started with, its
+ * process seen from the host, and the checks that they belong together. */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "cgbind/container.h"
+#include "cgbind/fsutil.h"
+#include "cgbind/mountinfo.h"
+#include "cgbind/path.h"
+
+/* how far up the process tree the runtime is looked for */
+#define MAX_ANCESTORS 32
+
+void container_free(struct container *c)
+{
+        cgbind_state_free(&c->state);
+        cgbind_config_free(&c->config);
+        safe_close(c->pidfd);
+        safe_close(c->proc_dirfd);
+        free(c->mountinfo);
+        free(c->proc_cgroup);
+        free(c->rootfs);
+        *c = (struct container){ .pidfd = -1, .proc_dirfd = -1 };
+}
+
+int container_read_state(int fd, const struct deadline *d, struct cgbind_state *ret,
+                         struct cgbind_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = read_full_fd_until(fd, CGBIND_MAX_STATE_SIZE, d, &buf, &len);
+        if (r == -EFBIG)
+                return cgbind_error_set(err, CGBIND_INVALID, EFBIG,
+                                        "state (stdin): larger than %d bytes",
+                                        CGBIND_MAX_STATE_SIZE);
+        if (r == -ETIMEDOUT)
+                return cgbind_error_set(err, CGBIND_INVALID, ETIMEDOUT,
+                                        "state (stdin): not complete before the deadline "
+                                        "(--timeout); a runtime writes it and closes stdin");
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -r, "state (stdin): %s",
+                                        strerror(-r));
+        return cgbind_state_parse(buf, len, ret, err);
+}
+
+int container_read_config(const struct cgbind_state *st, struct cgbind_config *ret,
+                          struct cgbind_error *err)
+{
+        char esc[300];
+        cgbind_escape(st->bundle, strlen(st->bundle), esc, sizeof(esc));
+        _cleanup_close_ int bfd = open(st->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (bfd < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, errno, "state (bundle %s): %s", esc,
+                                        strerror(errno));
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = read_regular_file(bfd, "config.json", true, CGBIND_MAX_CONFIG_SIZE, &buf, &len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -r,
+                                        "bundle config (%s/config.json): %s", esc,
+                                        r == -ENOTREGULAR ? "not a regular file"
+                                        : r == -EFBIG     ? "too large"
+                                                          : strerror(-r));
+        return cgbind_config_parse(buf, len, ret, err);
+}
+
+static int read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+static bool same_file(int dirfd, const char *name, const char *path)
+{
+        struct stat a, b;
+        return fstatat(dirfd, name, &a, 0) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* The parent of pid, from /proc/<pid>/stat; 0 when it cannot be read. */
+static pid_t parent_of(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        if (read_full_file(path, 4096, &buf, &len) < 0)
+                return 0;
+        /* "pid (comm) S ppid ...": comm may hold spaces and parentheses */
+        const char *p = strrchr(buf, ')');
+        int ppid;
+        char state;
+        if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid < 0)
+                return 0;
+        return (pid_t)ppid;
+}
+
+/* The hook's ancestors, nearest first, up to and without pid 1. */
+static size_t hook_ancestors(pid_t *ret, size_t max)
+{
+        size_t n = 0;
+        for (pid_t p = getppid(); p > 1 && n < max; p = parent_of(p))
+                ret[n++] = p;
+        return n;
+}
+
+/* True when pid and the hook descend from one process other than the
+ * host's init: the runtime that runs the hook is also the container's
+ * parent (runc, crun), or its grandparent (CRIU's restored task). */
+static bool shares_runtime(pid_t pid)
+{
+        pid_t mine[MAX_ANCESTORS];
+        size_t n = hook_ancestors(mine, ARRAY_SIZE(mine));
+        size_t steps = 0;
+        for (pid_t p = parent_of(pid); p > 1 && steps < MAX_ANCESTORS; p = parent_of(p), steps++)
+                for (size_t i = 0; i < n; i++)
+                        if (mine[i] == p)
+                                return true;
+        return false;
+}
+
+static bool rootfs_is_mount(const struct container *c)
+{
+        struct mountinfo mi = { 0 };
+        struct cgbind_error ignored = { 0 };
+        bool found = false;
+        if (mountinfo_parse(c->mountinfo, c->mountinfo_len, &mi, &ignored) < 0)
+                return false;
+        for (size_t i = 0; i < mi.n && !found; i++)
+                found = streq(mi.entries[i].mountpoint, c->rootfs);
+        mountinfo_free(&mi);
+        return found;
+}
+
+static int resolve_rootfs(struct container *c, struct cgbind_error *err)
+{
+        const char *root = c->config.root_path ? c->config.root_path : "rootfs";
+        struct strbuf sb = { 0 };
+        if (root[0] != '/')
+                strbuf_appendf(&sb, "%s/", c->state.bundle);
+        strbuf_append(&sb, root, strlen(root));
+        /* runc resolves the rootfs path the same way before mounting on it */
+        c->rootfs = realpath(sb.buf, NULL);
+        if (!c->rootfs) {
+                char esc[300];
+                cgbind_escape(sb.buf, sb.len, esc, sizeof(esc));
+                int r = cgbind_error_set(err, CGBIND_INVALID, errno,
+                                         "bundle config (root.path %s): %s", esc,
+                                         strerror(errno));
+                strbuf_free(&sb);
+                return r;
+        }
+        strbuf_free(&sb);
+        return 0;
+}
+
+static int not_this_container(pid_t pid, const char *why, struct cgbind_error *err)
+{
+        return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                "process (pid %d): %s: not this container's process", (int)pid,
+                                why);
+}
+
+int container_open(struct container *c, pid_t pid, bool in_container, struct cgbind_error *err)
+{
+        char path[64];
+        c->pid = pid;
+        c->pidfd = -1;
+        c->proc_dirfd = -1;
+
+        /* the pidfd first, then the directory, then the pidfd again: both
+         * were taken while this process held the pid */
+        c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+        c->proc_dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        bool alive = c->proc_dirfd >= 0 &&
+                     (c->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, c->pidfd, 0, NULL, 0) == 0
+                                    : kill(pid, 0) == 0);
+        if (!alive)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, ESRCH,
+                                        "process (pid %d): not running", (int)pid);
+        int r = read_at(c->proc_dirfd, "mountinfo", CGBIND_MAX_MOUNTINFO, &c->mountinfo,
+                        &c->mountinfo_len);
+        if (r >= 0)
+                r = read_at(c->proc_dirfd, "cgroup", CGBIND_MAX_PROC_CGROUP, &c->proc_cgroup,
+                            &c->proc_cgroup_len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
+                                        "process (pid %d): cannot read its cgroups: %s", (int)pid,
+                                        strerror(-r));
+        c->pivoted = !same_file(c->proc_dirfd, "root", "/");
+        c->same_mntns = same_file(c->proc_dirfd, "ns/mnt", "/proc/self/ns/mnt");
+
+        if (in_container && c->same_mntns)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                        "process (pid %d): shares the hook's mount namespace: not "
+                                        "a container, or the hook runs at createContainer or "
+                                        "startContainer (use prestart, createRuntime or poststart)",
+                                        (int)pid);
+        if (!c->state.bundle) {
+                /* save --pid: no state to check against; only a process that
+                 * is already inside its container's root is taken */
+                if (!c->pivoted)
+                        return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                                "process (pid %d): not in a container yet; pass "
+                                                "the OCI state on stdin instead of --pid",
+                                                (int)pid);
+                return 0;
+        }
+        r = resolve_rootfs(c, err);
+        if (r < 0)
+                return r;
+        if (c->pivoted) {
+                /* after pivot_root the pid's root is the bundle's rootfs: a
+                 * state naming another container's pid would restore into
+                 * the wrong one */
+                if (!same_file(c->proc_dirfd, "root", c->rootfs)) {
+                        char esc[300], why[400];
+                        cgbind_escape(c->rootfs, strlen(c->rootfs), esc, sizeof(esc));
+                        snprintf(why, sizeof(why), "its root is not the bundle's rootfs (%s)",
+                                 esc);
+                        return not_this_container(pid, why, err);
+                }
+                free(c->rootfs);
+                c->rootfs = NULL;
+                return 0;
+        }
+        /* Before pivot_root: the runtime has mounted the rootfs in the new
+         * mount namespace (runc and crun bind it onto itself), and the
+         * runtime that runs this hook is the process's parent or grandparent.
+         * Any process with a private mount namespace has neither. */
+        if (!rootfs_is_mount(c))
+                return not_this_container(pid, "the bundle's rootfs is not a mount in its mount "
+                                               "namespace",
+                                          err);
+        if (!shares_runtime(pid))
+                return not_this_container(pid, "it does not descend from the runtime that runs "
+                                               "the hook",
+                                          err);
+        return 0;
+}
+
+void container_cgroup_suffix(const char *cgroups_path, const char *id, char *buf, size_t size,
+                             char *alt, size_t alt_size)
+{
+        alt[0] = '\0';
+        if (!cgroups_path) {
+                /* runc and crun with cgroupfs: <id> below their own cgroup
+                 * or the root; with systemd: <slice>/runc-<id>.scope */
+                snprintf(buf, size, "/%s", id);
+                snprintf(alt, alt_size, "-%s.scope", id);
+                return;
+        }
+        const char *c1 = strchr(cgroups_path, ':');
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c1 && c2 && !strchr(c2 + 1, ':') && cgroups_path[0] != '/') {
+                /* systemd's "slice:prefix:name": the unit is prefix-name.scope,
+                 * or the name itself when it is a slice */
+                const char *prefix = c1 + 1, *name = c2 + 1;
+                size_t pl = (size_t)(c2 - prefix);
+                if (strlen(name) > 6 && streq(name + strlen(name) - 6, ".slice"))
+                        snprintf(buf, size, "/%s", name);
+                else if (pl)
+                        snprintf(buf, size, "/%.*s-%s.scope", (int)pl, prefix, name);
+                else
+                        snprintf(buf, size, "/%s.scope", name);
+                return;
+        }
+        /* a path, absolute or relative to the runtime's own cgroup */
+        snprintf(buf, size, "%s%s", cgroups_path[0] == '/' ? "" : "/", cgroups_path);
+        size_t l = strlen(buf);
+        while (l > 1 && buf[l - 1] == '/')
+                buf[--l] = '\0';
+}
+
+/* The pids in a top-level's cgroup.procs that the hook descends from. */
+static pid_t runtime_in(int dirfd)
+{
+        pid_t mine[MAX_ANCESTORS];
+        size_t n = hook_ancestors(mine, ARRAY_SIZE(mine));
+        _cleanup_free_ char *procs = NULL;
+        if (cg_read_at(dirfd, "cgroup.procs", &procs) < 0)
+                return -1; /* unreadable: refused as unknown */
+        for (char *s = NULL, *t = strtok_r(procs, "\n", &s); t; t = strtok_r(NULL, "\n", &s)) {
+                pid_t p = (pid_t)atoi(t);
+                for (size_t i = 0; i < n; i++)
+                        if (mine[i] == p)
+                                return p;
+        }
+        return 0;
+}
+
+int container_locate(struct container *c, struct located *ret, struct cgbind_error *err)
+{
+        _cleanup_free_ char *host_mi = NULL;
+        size_t host_len;
+        int r = read_full_file("/proc/self/mountinfo", CGBIND_MAX_MOUNTINFO, &host_mi, &host_len);
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
+                                        "mountinfo (/proc/self/mountinfo): %s", strerror(-r));
+        struct locate_input in = {
+                .rootfs = c->rootfs,
+                .pivoted = c->pivoted,
+                .container_mountinfo = c->mountinfo,
+                .container_mountinfo_len = c->mountinfo_len,
+                .proc_cgroup = c->proc_cgroup,
+                .proc_cgroup_len = c->proc_cgroup_len,
+                .host_mountinfo = host_mi,
+                .host_mountinfo_len = host_len,
+        };
+        struct located loc = { 0 };
+        r = locate_resolve(&in, &loc, err);
+        if (r < 0)
+                return r;
+        locate_open(&loc);
+
+        char suffix[CGBIND_MAX_PATH], alt[600];
+        if (c->state.id)
+                container_cgroup_suffix(c->config.cgroups_path, c->state.id, suffix,
+                                        sizeof(suffix), alt, sizeof(alt));
+        for (size_t i = 0; i < loc.n; i++) {
+                struct located_hierarchy *h = &loc.h[i];
+                if (!located_usable(h))
+                        continue;
+                /* a hierarchy the runtime left the container out of (runc 1.1:
+                 * v1 named hierarchies but name=systemd, misc) holds it in the
+                 * runtime's own cgroup, shared with everything it starts */
+                if (c->state.id && !path_ends_with(h->cgroup_path, suffix) &&
+                    !(alt[0] && strlen(h->cgroup_path) > strlen(alt) &&
+                      streq(h->cgroup_path + strlen(h->cgroup_path) - strlen(alt), alt))) {
+                        located_refuse(h, "%s is not the container's own cgroup (%s does not end "
+                                          "with %s)",
+                                       h->cgroup_path, h->cgroup_path, suffix);
+                        continue;
+                }
+                pid_t p = runtime_in(h->dirfd);
+                if (p != 0)
+                        located_refuse(h,
+                                       "%s is not the container's own cgroup: %s the runtime "
+                                       "(pid %d) that runs the hook",
+                                       h->cgroup_path, p > 0 ? "it holds" : "cannot read whether it holds",
+                                       (int)p);
+        }
+        *ret = loc;
+        return 0;
+}

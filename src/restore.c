@@ -1,0 +1,524 @@
+/* The restore pipeline (see restore.h). Everything it opens or reads on the
+ * host happens before the sandbox; after it, only the container's own cgroup
+ * directories, the held journal files and the output descriptors. */
+#include <fcntl.h>
+#include <stdio.h>
+
+#include "cgbind/apply.h"
+#include "cgbind/container.h"
+#include "cgbind/fsutil.h"
+#include "cgbind/journal.h"
+#include "cgbind/restore.h"
+#include "cgbind/sandbox.h"
+
+void restore_options_init(struct restore_options *o)
+{
+        *o = (struct restore_options){
+                .move_init = true,
+                .sandbox = true,
+                .max_image = CGBIND_DEFAULT_MAX_IMAGE,
+                .max_cgroups = CGBIND_DEFAULT_MAX_CGROUPS,
+                .timeout_ms = CGBIND_DEFAULT_TIMEOUT_MS,
+                .state_fd = STDIN_FILENO,
+        };
+}
+
+static void warn_cb(const char *msg, void *userdata)
+{
+        log_msg(userdata, LOG_LEVEL_WARNING, "%s", msg);
+}
+
+/* ---- the pure middle ---- */
+
+int restore_match(struct cgbind_image *img, struct located *loc, const struct restore_options *o,
+                  enum restore_mode mode, struct cgbind_log *log, struct match *ret,
+                  struct cgbind_error *err)
+{
+        /* containers move between v1 and v2 hosts: an image of the other
+         * version is translated; strict refuses what has no counterpart */
+        int r = image_convert_for_host(img, loc, mode == MODE_STRICT, o->convert,
+                                       log ? warn_cb : NULL, log, err);
+        if (r < 0) {
+                image_free(img);
+                return r;
+        }
+        /* every hierarchy of the image must be there, before any change */
+        struct match m = { 0 };
+        r = match_image(img, loc, o->skip_missing, log ? warn_cb : NULL, log, &m, err);
+        if (r < 0)
+                return r;
+        /* what the kernel will make, after one image hierarchy spread over
+         * several of the host's: capped before anything exists */
+        if (m.n_nodes > o->max_cgroups) {
+                size_t n = m.n_nodes, h = m.n;
+                match_free(&m);
+                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                        "image: %zu sub-cgroups in %zu hierarchies, more than "
+                                        "the limit of %zu (--max-cgroups)",
+                                        n, h, o->max_cgroups);
+        }
+        *ret = m;
+        return 0;
+}
+
+int restore_plan(const struct match *m, const struct observed_node *observed,
+                 const bool *init_in_top, const size_t *other_procs,
+                 const struct plan_options *popts, struct plan *ret, struct cgbind_error *err)
+{
+        struct plan plan = { 0 };
+        for (size_t i = 0; i < m->n; i++) {
+                const struct match_target *t = &m->targets[i];
+                struct plan_hierarchy_input in = {
+                        .image = &t->image,
+                        .observed = &observed[i],
+                        .init_in_top = init_in_top[i],
+                        .other_procs_in_top = other_procs[i],
+                        .label = t->label,
+                };
+                int r = plan_hierarchy(&plan, i, &in, popts, err);
+                if (r < 0) {
+                        plan_free(&plan);
+                        return r;
+                }
+        }
+        *ret = plan;
+        return 0;
+}
+
+/* ---- the run ---- */
+
+struct run {
+        const struct restore_options *o;
+        struct cgbind_log *log;
+        struct cgbind_error *err;
+        struct deadline deadline;
+        struct container ctr;
+        struct located loc;
+        struct journal journal;
+        char *image_text;
+        size_t image_len;
+        size_t memcg_count; /* memory cgroups on the host now (/proc/cgroups) */
+        bool memcg_known;
+        struct match match;
+        struct observed_node *observed;
+        bool *init_in_top;
+        size_t *other_procs;
+        struct plan plan;
+        int *top_fds;
+        const char **host_paths;
+        enum restore_mode mode;
+};
+
+static void run_free(struct run *r)
+{
+        for (size_t i = 0; r->observed && i < r->match.n; i++)
+                observed_free(&r->observed[i], &r->match.targets[i].image.root);
+        free(r->observed);
+        free(r->init_in_top);
+        free(r->other_procs);
+        free(r->top_fds);
+        free(r->host_paths);
+        plan_free(&r->plan);
+        match_free(&r->match);
+        free(r->image_text);
+        journal_close(&r->journal);
+        located_free(&r->loc);
+        container_free(&r->ctr);
+}
+
+static int read_image(struct run *r, const char *path)
+{
+        char esc[300];
+        cgbind_escape(path, strlen(path), esc, sizeof(esc));
+        int k = read_regular_file(AT_FDCWD, path, false, r->o->max_image, &r->image_text,
+                                  &r->image_len);
+        if (k == -EFBIG)
+                return cgbind_error_set(r->err, CGBIND_INVALID, EFBIG,
+                                        "image (%s): larger than the limit of %zu bytes", esc,
+                                        r->o->max_image);
+        if (k == -ENOTREGULAR)
+                return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
+                                        "image (%s): not a regular file", esc);
+        if (k < 0)
+                return cgbind_error_set(r->err, CGBIND_INVALID, -k, "image (%s): %s", esc,
+                                        strerror(-k));
+        return 0;
+}
+
+/* The number of memory cgroups on the host (/proc/cgroups), read before
+ * the sandbox: the ids they use are host-wide. */
+static void read_memcg_count(struct run *r)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        if (read_full_file("/proc/cgroups", 64 * 1024, &buf, &len) < 0)
+                return;
+        for (char *s = NULL, *l = strtok_r(buf, "\n", &s); l; l = strtok_r(NULL, "\n", &s)) {
+                char name[64];
+                unsigned long hier, num;
+                if (sscanf(l, "%63s %lu %lu", name, &hier, &num) == 3 && streq(name, "memory")) {
+                        r->memcg_count = num;
+                        r->memcg_known = true;
+                }
+        }
+}
+
+static int enter_sandbox(struct run *r)
+{
+        _cleanup_free_ int *dirs = xcalloc(r->loc.n, sizeof(int));
+        size_t n = 0;
+        for (size_t i = 0; i < r->loc.n; i++)
+                if (located_usable(&r->loc.h[i]))
+                        dirs[n++] = r->loc.h[i].dirfd;
+        struct sandbox_policy p = {
+                .dirs = dirs,
+                .n_dirs = n,
+                .state_dirfd = r->journal.dirfd,
+                .syslog_fd = r->log->syslog_fd,
+        };
+        struct sandbox_report rep = { 0 };
+        int k = sandbox_enter(&p, &rep, r->err);
+        if (k < 0)
+                return k;
+        if (rep.landlock_abi > 0)
+                log_msg(r->log, LOG_LEVEL_DEBUG,
+                        "sandbox: Landlock ABI %d (paths) and seccomp (system calls)",
+                        rep.landlock_abi);
+        else
+                log_msg(r->log, LOG_LEVEL_DEBUG,
+                        "sandbox: the kernel has no Landlock (%s): seccomp only, paths are not "
+                        "confined",
+                        strerror(rep.landlock_errno));
+        return 0;
+}
+
+/* Marks the observed nodes a killed restore made (its journal lists them). */
+static void mark_adopted(struct run *r, size_t t)
+{
+        const struct journal_file *f = NULL;
+        size_t k = (size_t)(r->match.targets[t].located - r->loc.h);
+        if (k < r->journal.n)
+                f = &r->journal.files[k];
+        for (size_t i = 0; f && i < f->n_pending; i++) {
+                const struct cg_node *n = &r->match.targets[t].image.root;
+                struct observed_node *o = &r->observed[t];
+                for (const char *p = f->pending[i]; *p && n && o;) {
+                        size_t l = strcspn(p, "/");
+                        const struct cg_node *next = NULL;
+                        struct observed_node *onext = NULL;
+                        for (size_t c = 0; c < n->n_children && !next; c++)
+                                if (strlen(n->children[c].name) == l &&
+                                    strncmp(n->children[c].name, p, l) == 0) {
+                                        next = &n->children[c];
+                                        onext = o->children ? &o->children[c] : NULL;
+                                }
+                        n = next;
+                        o = onext;
+                        p += l;
+                        p += strspn(p, "/");
+                }
+                if (n && o && o->exists)
+                        o->adopted = true;
+        }
+}
+
+static int count_other_procs(struct run *r, size_t t, size_t *ret)
+{
+        const struct located_hierarchy *lh = r->match.targets[t].located;
+        _cleanup_free_ char *procs = NULL;
+        size_t n = 0;
+        int k = cg_read_at(lh->dirfd, "cgroup.procs", &procs);
+        if (k < 0) {
+                char esc[600];
+                cgbind_escape(lh->host_path, strlen(lh->host_path), esc, sizeof(esc));
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, -k,
+                                        "top-level (%s/cgroup.procs): %s", esc, strerror(-k));
+        }
+        for (char *s = NULL, *p = strtok_r(procs, "\n", &s); p; p = strtok_r(NULL, "\n", &s))
+                if (atoi(p) != (int)r->ctr.pid)
+                        n++;
+        *ret = n;
+        return 0;
+}
+
+static int observe(struct run *r)
+{
+        size_t n = r->match.n;
+        r->observed = xcalloc(n, sizeof(*r->observed));
+        r->init_in_top = xcalloc(n, sizeof(bool));
+        r->other_procs = xcalloc(n, sizeof(size_t));
+        for (size_t i = 0; i < n; i++) {
+                const struct match_target *t = &r->match.targets[i];
+                int k = apply_observe(t->located->dirfd, t->located->host_path, &t->image.root,
+                                      &r->observed[i], r->err);
+                if (k < 0)
+                        return k;
+                mark_adopted(r, i);
+                r->init_in_top[i] = t->located->init_rel && t->located->init_rel[0] == '\0';
+                if (t->image.version == CG_V2 && (k = count_other_procs(r, i, &r->other_procs[i])) < 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* The host's memory cgroup ids are shared by every container: a restore
+ * never takes the host past half of them. */
+static int check_memcg_headroom(struct run *r)
+{
+        if (!r->memcg_known)
+                return 0;
+        size_t mk = 0;
+        for (size_t i = 0; i < r->plan.n_ops; i++) {
+                const struct plan_op *op = &r->plan.ops[i];
+                const struct match_target *t = &r->match.targets[r->plan.dirs[op->dir].hier];
+                bool memory = t->image.version == CG_V2
+                                      ? controller_list_has(t->image.controllers, "memory")
+                                      : controller_list_has(t->located->controllers, "memory");
+                if (op->kind == OP_MKDIR && memory)
+                        mk++;
+        }
+        if (mk && r->memcg_count + mk > CGBIND_MEMCG_ID_HEADROOM)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, ENOSPC,
+                                        "image: %zu memory cgroups to create, with the host's %zu "
+                                        "more than %d (half the kernel's %d memory cgroup ids)",
+                                        mk, r->memcg_count, CGBIND_MEMCG_ID_HEADROOM,
+                                        CGBIND_MEMCG_ID_LIMIT);
+        return 0;
+}
+
+/* Lists, per top-level, every sub-cgroup this run creates or adopts. */
+static int write_journal(struct run *r)
+{
+        for (size_t t = 0; t < r->match.n; t++) {
+                size_t k = (size_t)(r->match.targets[t].located - r->loc.h);
+                const char **rels = NULL;
+                size_t n = 0;
+                for (size_t i = 0; i < r->plan.n_ops; i++) {
+                        const struct plan_op *op = &r->plan.ops[i];
+                        if ((op->kind != OP_MKDIR && op->kind != OP_ADOPT) ||
+                            r->plan.dirs[op->dir].hier != t)
+                                continue;
+                        char rel[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
+                        if (plan_dir_path(&r->plan, op->dir, rel, sizeof(rel) - CGBIND_MAX_NAME - 1) <
+                            0)
+                                continue; /* deeper than a journal line: not adopted later */
+                        size_t l = strlen(rel);
+                        snprintf(rel + l, sizeof(rel) - l, "%s%s", l ? "/" : "", op->name);
+                        rels = xreallocarray(rels, n + 1, sizeof(char *));
+                        rels[n++] = xstrdup(rel);
+                }
+                int e = n ? journal_write(&r->journal, k, rels, n, r->err) : 0;
+                for (size_t i = 0; i < n; i++)
+                        free((char *)rels[i]);
+                free(rels);
+                if (e < 0)
+                        return e;
+        }
+        return 0;
+}
+
+struct debug_ctx {
+        struct cgbind_log *log;
+        const char *const *host_paths;
+};
+
+static void debug_op(const struct plan *plan, const struct plan_op *op, void *userdata)
+{
+        struct debug_ctx *d = userdata;
+        if (d->log->level < LOG_LEVEL_DEBUG)
+                return;
+        char line[1500];
+        plan_format_op(plan, op, d->host_paths[plan->dirs[op->dir].hier], line, sizeof(line));
+        log_msg(d->log, LOG_LEVEL_DEBUG, "%s", line);
+}
+
+static int print_plan(struct run *r)
+{
+        FILE *out = r->o->out ? r->o->out : stdout;
+        fprintf(out, "# mode %s%s\n", restore_mode_to_string(r->mode),
+                r->o->top_level ? ", top-level" : "");
+        for (size_t i = 0; i < r->match.n; i++) {
+                char esc_l[600], esc_p[700];
+                const struct match_target *t = &r->match.targets[i];
+                cgbind_escape(t->label, strlen(t->label), esc_l, sizeof(esc_l));
+                cgbind_escape(t->located->host_path, strlen(t->located->host_path), esc_p,
+                              sizeof(esc_p));
+                fprintf(out, "hierarchy %s: %s\n", esc_l, esc_p);
+        }
+        size_t last = (size_t)-1;
+        for (size_t i = 0; i < r->plan.n_ops; i++) {
+                size_t h = r->plan.dirs[r->plan.ops[i].dir].hier;
+                if (h != last) {
+                        char esc[600];
+                        const char *l = r->match.targets[h].label;
+                        fprintf(out, "[%s]\n", cgbind_escape(l, strlen(l), esc, sizeof(esc)));
+                }
+                last = h;
+                fputs("  ", out);
+                int k = plan_print_op(&r->plan, &r->plan.ops[i], out);
+                if (k < 0)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
+                                                "dry run (stdout): %s", strerror(EIO));
+        }
+        if (fflush(out) != 0 || ferror(out))
+                return cgbind_error_set(r->err, CGBIND_FAILED, EIO, "dry run (stdout): %s",
+                                        strerror(errno ? errno : EIO));
+        return 0;
+}
+
+/* Everything before the sandbox: the inputs, the container, its cgroups,
+ * the state directory. */
+static int prepare(struct run *r, const char **ret_image)
+{
+        const struct restore_options *o = r->o;
+        int k = container_read_state(o->state_fd, &r->deadline, &r->ctr.state, r->err);
+        if (k < 0)
+                return k;
+        log_set_container(r->log, r->ctr.state.id);
+        k = container_read_config(&r->ctr.state, &r->ctr.config, r->err);
+        if (k < 0)
+                return k;
+        const char *mode = o->mode ? o->mode
+                                   : cgbind_annotation(&r->ctr.state, &r->ctr.config,
+                                                       "io.cgbind.mode");
+        if (mode && restore_mode_from_string(mode, &r->mode) < 0) {
+                char esc[100];
+                cgbind_escape(mode, strlen(mode), esc, sizeof(esc));
+                return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
+                                        "mode (%s): not one of soft, full, strict, props, none, "
+                                        "ignore",
+                                        esc);
+        }
+        if (r->mode == MODE_IGNORE)
+                return 0;
+        const char *image = o->image ? o->image
+                                     : cgbind_annotation(&r->ctr.state, &r->ctr.config,
+                                                         "io.cgbind.image");
+        if (!image || !*image)
+                return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
+                                        "image (none): give --image FILE or the annotation "
+                                        "io.cgbind.image");
+        *ret_image = image;
+        k = read_image(r, image);
+        if (k >= 0)
+                k = container_open(&r->ctr, r->ctr.state.pid, true, r->err);
+        if (k >= 0)
+                k = container_locate(&r->ctr, &r->loc, r->err);
+        if (k < 0)
+                return k;
+        read_memcg_count(r);
+
+        _cleanup_free_ uint64_t *devs = xcalloc(r->loc.n, sizeof(uint64_t));
+        _cleanup_free_ uint64_t *inos = xcalloc(r->loc.n, sizeof(uint64_t));
+        /* one journal file per located hierarchy, index for index; a refused
+         * one gets none (it is never written) */
+        for (size_t i = 0; i < r->loc.n; i++)
+                if (located_usable(&r->loc.h[i])) {
+                        devs[i] = r->loc.h[i].dev;
+                        inos[i] = r->loc.h[i].ino;
+                }
+        bool readonly = o->dry_run || r->mode == MODE_NONE;
+        return journal_open(&r->journal, devs, inos, r->loc.n, readonly, r->err);
+}
+
+int restore_run(const struct restore_options *o, struct cgbind_log *log,
+                struct restore_result *ret, struct cgbind_error *err)
+{
+        struct run r = {
+                .o = o,
+                .log = log,
+                .err = err,
+                .deadline = deadline_in_ms(o->timeout_ms),
+                .ctr = { .pidfd = -1, .proc_dirfd = -1 },
+                .journal = { .dirfd = -1 },
+                .mode = MODE_SOFT,
+        };
+        struct restore_result res = { 0 };
+        const char *image = NULL;
+        bool applied = false;
+        int k;
+
+        k = prepare(&r, &image);
+        res.mode = r.mode;
+        if (k < 0 || r.mode == MODE_IGNORE)
+                goto out;
+        if (o->sandbox && (k = enter_sandbox(&r)) < 0)
+                goto out;
+
+        struct cgbind_image img = { 0 };
+        k = image_parse_consume(&r.image_text, r.image_len, &img, err);
+        if (k < 0)
+                goto out;
+        if (img.n_dropped)
+                log_msg(log, LOG_LEVEL_WARNING,
+                        "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
+                        "left out",
+                        img.n_dropped);
+        k = restore_match(&img, &r.loc, o, r.mode, log, &r.match, err);
+        if (k < 0)
+                goto out;
+
+        /* two restores of one container serialise here; nothing a workload
+         * or another user can open is waited for */
+        k = journal_lock(&r.journal, &r.deadline, err);
+        if (k >= 0)
+                k = observe(&r);
+        if (k < 0)
+                goto out;
+        struct plan_options popts = { .mode = r.mode, .top_level = o->top_level,
+                                      .move_init = o->move_init, .pid = r.ctr.pid };
+        k = restore_plan(&r.match, r.observed, r.init_in_top, r.other_procs, &popts, &r.plan, err);
+        if (k == -EBUSY && err->status == CGBIND_PRECONDITION && o->skip_busy) {
+                /* CRIU in the v2 top-level (a restore's prestart hook): a
+                 * hooks.d hook must not break `podman container restore` */
+                log_msg(log, LOG_LEVEL_WARNING, "%s; nothing changed (--skip-busy)", err->msg);
+                *err = (struct cgbind_error){ 0 };
+                k = 0;
+                goto out;
+        }
+        if (k >= 0)
+                k = check_memcg_headroom(&r);
+        if (k < 0)
+                goto out;
+        if (o->dry_run) {
+                k = print_plan(&r);
+                goto out;
+        }
+
+        r.top_fds = xcalloc(r.match.n, sizeof(int));
+        r.host_paths = xcalloc(r.match.n, sizeof(char *));
+        for (size_t i = 0; i < r.match.n; i++) {
+                r.top_fds[i] = r.match.targets[i].located->dirfd;
+                r.host_paths[i] = r.match.targets[i].located->host_path;
+        }
+        k = write_journal(&r);
+        if (k < 0)
+                goto out;
+        struct debug_ctx dctx = { log, r.host_paths };
+        struct apply_ctx actx = {
+                .top_fds = r.top_fds,
+                .host_paths = r.host_paths,
+                .pidfd = r.ctr.pidfd,
+                .before = debug_op,
+                .userdata = &dctx,
+        };
+        k = apply_plan(&r.plan, &actx, err);
+        /* done, or all undone: the journal goes; what a partial rollback
+         * left stays listed for the next run */
+        applied = k >= 0 || err->status == CGBIND_FAILED;
+        if (k >= 0) {
+                for (size_t i = 0; i < r.plan.n_ops; i++) {
+                        enum op_kind kind = r.plan.ops[i].kind;
+                        res.n_mkdirs += kind == OP_MKDIR;
+                        res.n_adopted += kind == OP_ADOPT;
+                        res.n_writes += kind == OP_WRITE || kind == OP_MOVE_PID;
+                }
+                res.changed = true;
+        }
+out:
+        journal_finish(&r.journal, applied);
+        run_free(&r);
+        if (k >= 0 && ret)
+                *ret = res;
+        return k;
+}
