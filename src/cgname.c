@@ -25,12 +25,12 @@ int controllers_canonical(char *list, char **ret)
         if (n)
                 qsort(items, n, sizeof(items[0]), cmp_str);
         struct strbuf sb = { 0 };
-        strbuf_append(&sb, "", 0);
+        strbuf_puts(&sb, "");
         for (size_t i = 0; i < n; i++) {
                 if (i > 0 && streq(items[i], items[i - 1]))
                         continue;
                 if (sb.len)
-                        strbuf_append(&sb, ",", 1);
+                        strbuf_puts(&sb, ",");
                 strbuf_append(&sb, items[i], strlen(items[i]));
         }
         free(list);

@@ -38,7 +38,7 @@ int container_read_state(int fd, const struct deadline *d, struct cgbind_state *
                                         "state (stdin): larger than %d bytes",
                                         CGBIND_MAX_STATE_SIZE);
         if (r == -ETIMEDOUT)
-                return cgbind_error_set(err, CGBIND_INVALID, ETIMEDOUT,
+                return cgbind_error_set(err, CGBIND_PRECONDITION, ETIMEDOUT,
                                         "state (stdin): not complete before the deadline "
                                         "(--timeout); a runtime writes it and closes stdin");
         if (r < 0)
@@ -250,7 +250,7 @@ void container_cgroup_suffix(const char *cgroups_path, const char *id, char *buf
                              char *alt, size_t alt_size)
 {
         alt[0] = '\0';
-        if (!cgroups_path) {
+        if (!cgroups_path || !*cgroups_path) {
                 /* runc and crun with cgroupfs: <id> below their own cgroup
                  * or the root; with systemd: <slice>/runc-<id>.scope */
                 snprintf(buf, size, "/%s", id);

@@ -320,9 +320,20 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
         cg_node_free(&merged);
         if (r < 0)
                 return r;
-        /* the hierarchy's controllers: what the top-level enables */
+        /* the hierarchy's controllers: what the top-level enables, and what
+         * its own limits need (a top-level cpu.weight with no child using cpu) */
         const char *sc = get(&h->root, "cgroup.subtree_control");
-        char *ctl = xstrdup(sc ? sc : "");
+        struct strbuf cs = { 0 };
+        strbuf_puts(&cs, sc ? sc : "");
+        for (size_t i = 0; i < h->root.n_props; i++) {
+                const char *pc = h->root.props[i].def->controller;
+                if (pc && !controller_list_has(cs.buf, pc)) {
+                        if (cs.len)
+                                strbuf_puts(&cs, " ");
+                        strbuf_puts(&cs, pc);
+                }
+        }
+        char *ctl = cs.buf;
         for (char *p = ctl; *p; p++)
                 if (*p == ' ')
                         *p = ',';

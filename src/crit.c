@@ -243,7 +243,7 @@ static int crit_controllers(struct crit_ctx *c, const struct json *cnames, bool 
 {
         struct strbuf sb = { 0 };
         bool v2 = false;
-        strbuf_append(&sb, "", 0);
+        strbuf_puts(&sb, "");
         for (size_t k = 0; cnames && k < cnames->n_items; k++) {
                 const struct json *n = cnames->items[k];
                 if (n->type != JSON_STRING || n->len > CGBIND_MAX_CONTROLLER_NAME ||
@@ -256,7 +256,7 @@ static int crit_controllers(struct crit_ctx *c, const struct json *cnames, bool 
                         continue;
                 }
                 if (sb.len)
-                        strbuf_append(&sb, ",", 1);
+                        strbuf_puts(&sb, ",");
                 strbuf_append(&sb, n->string, n->len);
         }
         if (v2) {

@@ -2,8 +2,6 @@
  * goes through, and writing. */
 #include <stdio.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "cgbind/path.h"
 #include "image-internal.h"
 
@@ -144,8 +142,9 @@ static int invalid(struct validate_ctx *c, const char *fmt, ...)
         va_end(ap);
         char where[400];
         cgbind_escape(c->path, strlen(c->path), where, sizeof(where));
+        const char *label = c->h && c->h->controllers ? image_hierarchy_label(c->h) : "?";
         return cgbind_error_set(c->err, CGBIND_INVALID, EINVAL, "image (%s:%s): %s",
-                                c->h ? image_hierarchy_label(c->h) : "?", where, reason);
+                                label[0] ? label : "?", where, reason);
 }
 
 static bool controller_name_ok(const char *s, size_t n)
@@ -470,7 +469,7 @@ static int parse_hierarchy(struct parse_ctx *c, const struct json *j, struct ima
         if (ctl && ctl->n_items > CGBIND_MAX_CONTROLLERS)
                 return bad(c, "more than %d controllers", CGBIND_MAX_CONTROLLERS);
         struct strbuf sb = { 0 };
-        strbuf_append(&sb, "", 0);
+        strbuf_puts(&sb, "");
         for (size_t i = 0; ctl && i < ctl->n_items; i++) {
                 const struct json *v = ctl->items[i];
                 bool ok = v->type == JSON_STRING && controller_name_ok(v->string, v->len);
@@ -484,7 +483,7 @@ static int parse_hierarchy(struct parse_ctx *c, const struct json *j, struct ima
                         return bad(c, "controller \"%s\" listed twice", v->string);
                 }
                 if (i > 0)
-                        strbuf_append(&sb, ",", 1);
+                        strbuf_puts(&sb, ",");
                 strbuf_append(&sb, v->string, v->len);
         }
         r = image_controllers("controllers", sb.buf, &h->controllers, c->err);
@@ -595,115 +594,139 @@ int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct
         return image_parse_tree(*buf, len, buf, ret, err);
 }
 
-/* ---- writing ---- */
+/* ---- writing ----
+ * Our own writer, not yajl_gen: yajl_gen stops at 128 levels of nesting, and
+ * an image of 64 cgroup levels is about 130 deep. Strings are valid UTF-8
+ * (image_validate and the readers check it); only the characters JSON must
+ * escape are escaped. */
 
-static void gen_freep(yajl_gen *g)
+static void json_str(struct strbuf *out, const char *s)
 {
-        if (*g)
-                yajl_gen_free(*g);
+        static const char hex[] = "0123456789abcdef";
+        strbuf_puts(out, "\"");
+        size_t start = 0, i;
+        for (i = 0; s[i]; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+                        continue;
+                strbuf_append(out, s + start, i - start);
+                start = i + 1;
+                switch (c) {
+                case '"':
+                        strbuf_puts(out, "\\\"");
+                        break;
+                case '\\':
+                        strbuf_puts(out, "\\\\");
+                        break;
+                case '\n':
+                        strbuf_puts(out, "\\n");
+                        break;
+                case '\t':
+                        strbuf_puts(out, "\\t");
+                        break;
+                default: {
+                        char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                        strbuf_append(out, u, 6);
+                        break;
+                }
+                }
+        }
+        strbuf_append(out, s + start, i - start);
+        strbuf_puts(out, "\"");
 }
 
-/* yajl_gen keeps going after an error; the first one is kept and reported. */
-struct gen {
-        yajl_gen g;
-        yajl_gen_status status;
-};
-
-static void gen_check(struct gen *g, yajl_gen_status st)
+static void indent(struct strbuf *out, size_t level)
 {
-        if (g->status == yajl_gen_status_ok)
-                g->status = st;
+        static const char spaces[] = "                                ";
+        for (size_t n = level * 2; n > 0;) {
+                size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+                strbuf_append(out, spaces, k);
+                n -= k;
+        }
 }
 
-static void gs(struct gen *g, const char *s)
+static void write_node(struct strbuf *out, const struct cg_node *n, size_t level)
 {
-        gen_check(g, yajl_gen_string(g->g, (const unsigned char *)s, strlen(s)));
-}
-
-static void gen_node(struct gen *g, const struct cg_node *n)
-{
-        gen_check(g, yajl_gen_map_open(g->g));
+        strbuf_puts(out, "{\n");
         if (n->name) {
-                gs(g, "name");
-                gs(g, n->name);
+                indent(out, level + 1);
+                strbuf_puts(out, "\"name\": ");
+                json_str(out, n->name);
+                strbuf_puts(out, ",\n");
         }
-        gs(g, "properties");
-        gen_check(g, yajl_gen_map_open(g->g));
+        indent(out, level + 1);
+        strbuf_puts(out, "\"properties\": {");
         for (size_t i = 0; i < n->n_props; i++) {
-                gs(g, n->props[i].name);
-                gs(g, n->props[i].value);
+                strbuf_puts(out, i ? ",\n" : "\n");
+                indent(out, level + 2);
+                json_str(out, n->props[i].name);
+                strbuf_puts(out, ": ");
+                json_str(out, n->props[i].value);
         }
-        gen_check(g, yajl_gen_map_close(g->g));
-        gs(g, "children");
-        gen_check(g, yajl_gen_array_open(g->g));
-        for (size_t i = 0; i < n->n_children; i++)
-                gen_node(g, &n->children[i]);
-        gen_check(g, yajl_gen_array_close(g->g));
-        gen_check(g, yajl_gen_map_close(g->g));
+        if (n->n_props) {
+                strbuf_puts(out, "\n");
+                indent(out, level + 1);
+        }
+        strbuf_puts(out, "},\n");
+        indent(out, level + 1);
+        strbuf_puts(out, "\"children\": [");
+        for (size_t i = 0; i < n->n_children; i++) {
+                strbuf_puts(out, i ? ",\n" : "\n");
+                indent(out, level + 2);
+                write_node(out, &n->children[i], level + 2);
+        }
+        if (n->n_children) {
+                strbuf_puts(out, "\n");
+                indent(out, level + 1);
+        }
+        strbuf_puts(out, "]\n");
+        indent(out, level);
+        strbuf_puts(out, "}");
 }
 
 int image_write_json(const struct cgbind_image *img, struct strbuf *out, struct cgbind_error *err)
 {
-        _cleanup_(gen_freep) yajl_gen yg = yajl_gen_alloc(NULL);
-        if (!yg)
-                oom();
-        struct gen g = { .g = yg, .status = yajl_gen_status_ok };
-        yajl_gen_config(yg, yajl_gen_beautify, 1);
-        yajl_gen_config(yg, yajl_gen_indent_string, "  ");
-        yajl_gen_config(yg, yajl_gen_validate_utf8, 1);
-
-        gen_check(&g, yajl_gen_map_open(yg));
-        gs(&g, "cgbind");
-        gen_check(&g, yajl_gen_integer(yg, CGBIND_IMAGE_VERSION));
+        for (size_t i = 0; i < img->n_hierarchies; i++)
+                if (img->hierarchies[i].root.name)
+                        return cgbind_error_set(err, CGBIND_FAILED, EINVAL,
+                                                "image: a top-level cgroup with a name");
+        strbuf_appendf(out, "{\n  \"cgbind\": %d,\n", CGBIND_IMAGE_VERSION);
         if (img->created) {
-                gs(&g, "created");
-                gs(&g, img->created);
+                strbuf_puts(out, "  \"created\": ");
+                json_str(out, img->created);
+                strbuf_puts(out, ",\n");
         }
         if (img->container_id) {
-                gs(&g, "container");
-                gen_check(&g, yajl_gen_map_open(yg));
-                gs(&g, "id");
-                gs(&g, img->container_id);
-                gen_check(&g, yajl_gen_map_close(yg));
+                strbuf_puts(out, "  \"container\": {\n    \"id\": ");
+                json_str(out, img->container_id);
+                strbuf_puts(out, "\n  },\n");
         }
-        gs(&g, "hierarchies");
-        gen_check(&g, yajl_gen_array_open(yg));
+        strbuf_puts(out, "  \"hierarchies\": [");
         for (size_t i = 0; i < img->n_hierarchies; i++) {
                 const struct image_hierarchy *h = &img->hierarchies[i];
-                gen_check(&g, yajl_gen_map_open(yg));
-                gs(&g, "type");
-                gs(&g, h->version == CG_V2 ? "cgroup2" : "cgroup");
-                gs(&g, "controllers");
-                gen_check(&g, yajl_gen_array_open(yg));
-                for (const char *p = h->controllers; *p;) {
+                strbuf_puts(out, i ? ",\n" : "\n");
+                strbuf_appendf(out, "    {\n      \"type\": \"%s\",\n      \"controllers\": [",
+                               h->version == CG_V2 ? "cgroup2" : "cgroup");
+                size_t k = 0;
+                for (const char *p = h->controllers; *p; k++) {
                         size_t l = strcspn(p, ",");
-                        gen_check(&g, yajl_gen_string(yg, (const unsigned char *)p, l));
+                        char name[CGBIND_MAX_CONTROLLER_NAME + 1];
+                        snprintf(name, sizeof(name), "%.*s", (int)l, p);
+                        strbuf_puts(out, k ? ", " : "");
+                        json_str(out, name);
                         p += l;
                         p += strspn(p, ",");
                 }
-                gen_check(&g, yajl_gen_array_close(yg));
+                strbuf_puts(out, "],\n");
                 if (h->init) {
-                        gs(&g, "init");
-                        gs(&g, h->init);
+                        strbuf_puts(out, "      \"init\": ");
+                        json_str(out, h->init);
+                        strbuf_puts(out, ",\n");
                 }
-                gs(&g, "root");
-                gen_node(&g, &h->root);
-                gen_check(&g, yajl_gen_map_close(yg));
+                strbuf_puts(out, "      \"root\": ");
+                write_node(out, &h->root, 3);
+                strbuf_puts(out, "\n    }");
         }
-        gen_check(&g, yajl_gen_array_close(yg));
-        gen_check(&g, yajl_gen_map_close(yg));
-
-        const unsigned char *buf;
-        size_t len;
-        if (g.status == yajl_gen_status_ok)
-                gen_check(&g, yajl_gen_get_buf(yg, &buf, &len));
-        if (g.status != yajl_gen_status_ok)
-                /* yajl_gen_invalid_string: a name or value that is not UTF-8 */
-                return cgbind_error_set(err, CGBIND_FAILED, EINVAL,
-                                        "image: cannot write it as JSON (yajl_gen status %d)",
-                                        (int)g.status);
-        strbuf_append(out, (const char *)buf, len);
-        if (len == 0 || buf[len - 1] != '\n')
-                strbuf_append(out, "\n", 1);
+        strbuf_puts(out, img->n_hierarchies ? "\n  ]\n}\n" : "]\n}\n");
         return 0;
 }

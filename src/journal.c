@@ -200,10 +200,10 @@ int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n
         if (j->readonly || f->fd < 0)
                 return 0;
         struct strbuf sb = { 0 };
-        strbuf_append(&sb, "", 0);
+        strbuf_puts(&sb, "");
         for (size_t i = 0; i < n; i++) {
                 strbuf_append(&sb, rels[i], strlen(rels[i]));
-                strbuf_append(&sb, "\n", 1);
+                strbuf_puts(&sb, "\n");
         }
         int r = 0;
         if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0)

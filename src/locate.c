@@ -112,7 +112,7 @@ static void map_to_host(struct located_hierarchy *h, const struct mountinfo *hos
         strbuf_append(&sb, best->mountpoint, strlen(best->mountpoint));
         if (h->host_rel[0]) {
                 if (!streq(best->mountpoint, "/"))
-                        strbuf_append(&sb, "/", 1);
+                        strbuf_puts(&sb, "/");
                 strbuf_append(&sb, h->host_rel, strlen(h->host_rel));
         }
         h->host_path = sb.buf;

@@ -119,7 +119,8 @@ static int match_split(struct match *m, const struct image_hierarchy *ih, struct
                 struct located_hierarchy *carrier = find_carrier(loc, c, &refused);
                 if (!carrier) {
                         char msg[1024];
-                        snprintf(msg, sizeof(msg), "hierarchy (%s): controller %s %s", label, c,
+                        snprintf(msg, sizeof(msg), "hierarchy (%s): controller %s%s%s", label, c,
+                                 refused ? ": " : " ",
                                  refused ? refused->refused : "is not bound into the container");
                         int r = missing(msg, skip_missing, warn, userdata, err);
                         if (r < 0)

@@ -236,7 +236,7 @@ int cgroup_v1_controllers_from_opts(const char *super_opts, char **ret)
         };
         struct strbuf sb = { 0 };
         _cleanup_free_ char *copy = xstrdup(super_opts);
-        strbuf_append(&sb, "", 0);
+        strbuf_puts(&sb, "");
         for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
              t = strtok_r(NULL, ",", &save)) {
                 bool is_skip = startswith(t, "release_agent=");
@@ -245,7 +245,7 @@ int cgroup_v1_controllers_from_opts(const char *super_opts, char **ret)
                 if (is_skip)
                         continue;
                 if (sb.len)
-                        strbuf_append(&sb, ",", 1);
+                        strbuf_puts(&sb, ",");
                 strbuf_append(&sb, t, strlen(t));
         }
         return controllers_canonical(sb.buf, ret);

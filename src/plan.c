@@ -194,8 +194,8 @@ static int find_prop(const struct cg_node *n, const char *name)
 static void subtree_delta(const char *want, const char *current, struct strbuf *add,
                           struct strbuf *undo)
 {
-        strbuf_append(add, "", 0);
-        strbuf_append(undo, "", 0);
+        strbuf_puts(add, "");
+        strbuf_puts(undo, "");
         for (const char *p = want; *p;) {
                 size_t l = strcspn(p, " ");
                 char name[32];
@@ -353,13 +353,12 @@ static int emit_init_move(struct walk *w, size_t top_dir)
                                 child = &n->children[i];
                                 co = o && o->children ? &o->children[i] : NULL;
                         }
+                /* an init the tree does not hold (CRIU on v2 may record only
+                 * the task's own cgroup) is made all the same: its name was
+                 * checked with the image */
+                const char *name = child ? child->name : plan_own(w->plan, xstrndup(p, l));
                 p += l;
                 p += strspn(p, "/");
-                /* image_validate and convert put every init cgroup in the tree */
-                if (!child)
-                        return cgbind_error_set(w->err, CGBIND_INVALID, EINVAL,
-                                                "image (%s): the init cgroup is not in the tree",
-                                                w->in->label);
                 bool exists = co && co->exists;
                 if (!exists && w->opts->mode == MODE_PROPS) {
                         char esc[300];
@@ -369,13 +368,13 @@ static int emit_init_move(struct walk *w, size_t top_dir)
                                                 "and mode props does not create it",
                                                 w->in->label, esc);
                 }
-                size_t cdir = add_dir(w->plan, dir, w->hier, child->name);
+                size_t cdir = add_dir(w->plan, dir, w->hier, name);
                 bool created = !exists || co->adopted;
                 if (!exists)
-                        add_op(w->plan, OP_MKDIR, dir, child->name, NULL, NULL, false, 0);
+                        add_op(w->plan, OP_MKDIR, dir, name, NULL, NULL, false, 0);
                 else if (co->adopted)
-                        add_op(w->plan, OP_ADOPT, dir, child->name, NULL, NULL, false, 0);
-                if (w->n_chain < ARRAY_SIZE(w->chain))
+                        add_op(w->plan, OP_ADOPT, dir, name, NULL, NULL, false, 0);
+                if (child && w->n_chain < ARRAY_SIZE(w->chain))
                         w->chain[w->n_chain++] = (struct chain){ child, cdir, created };
                 dir = cdir;
                 n = child;

@@ -49,7 +49,7 @@ static void show_props(const struct cg_node *n, struct strbuf *out)
                 strbuf_append_escaped(out, p->value, strlen(p->value));
                 strbuf_appendf(out, "%s%s", quote ? "\"" : "", human);
         }
-        strbuf_append(out, "\n", 1);
+        strbuf_puts(out, "\n");
 }
 
 static void show_children(const struct cg_node *n, struct strbuf *prefix, struct strbuf *out)
@@ -70,15 +70,15 @@ static void show_children(const struct cg_node *n, struct strbuf *prefix, struct
 
 void show_image(const struct cgbind_image *img, struct strbuf *out)
 {
-        strbuf_append(out, "", 0);
+        strbuf_puts(out, "");
         if (img->container_id || img->created) {
                 const char *id = img->container_id ? img->container_id : "-";
                 const char *created = img->created ? img->created : "-";
-                strbuf_append(out, "container ", 10);
+                strbuf_puts(out, "container ");
                 strbuf_append_escaped(out, id, strlen(id));
-                strbuf_append(out, ", saved ", 8);
+                strbuf_puts(out, ", saved ");
                 strbuf_append_escaped(out, created, strlen(created));
-                strbuf_append(out, "\n", 1);
+                strbuf_puts(out, "\n");
         }
         for (size_t i = 0; i < img->n_hierarchies; i++) {
                 const struct image_hierarchy *h = &img->hierarchies[i];
@@ -86,14 +86,14 @@ void show_image(const struct cgbind_image *img, struct strbuf *out)
                                h->version == CG_V2 ? "cgroup2" : "cgroup",
                                h->controllers[0] ? h->controllers : "-");
                 if (h->init) {
-                        strbuf_append(out, "  (init in ", 11);
+                        strbuf_puts(out, "  (init in ");
                         strbuf_append_escaped(out, h->init, strlen(h->init));
-                        strbuf_append(out, ")", 1);
+                        strbuf_puts(out, ")");
                 }
-                strbuf_append(out, "\n/", 2);
+                strbuf_puts(out, "\n/");
                 show_props(&h->root, out);
                 struct strbuf prefix = { 0 };
-                strbuf_append(&prefix, "", 0);
+                strbuf_puts(&prefix, "");
                 show_children(&h->root, &prefix, out);
                 strbuf_free(&prefix);
         }

@@ -130,6 +130,10 @@ struct strbuf {
 };
 
 void strbuf_append(struct strbuf *sb, const char *s, size_t n);
+static inline void strbuf_puts(struct strbuf *sb, const char *s)
+{
+        strbuf_append(sb, s, strlen(s));
+}
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) _printf_(2, 3);
 /* Appends s with every byte a terminal could act on escaped (\xNN), as for messages. */
 void strbuf_append_escaped(struct strbuf *sb, const char *s, size_t n);

@@ -12,6 +12,7 @@
 
 #include "cgbind/locate.h"
 #include "cgbind/mountinfo.h"
+#include "cgbind/path.h"
 
 #include "fuzz.h"
 
@@ -82,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 for (size_t i = 0; i < loc.n; i++) {
                         const struct located_hierarchy *h = &loc.h[i];
                         CHECK(h->dirfd == -1);
+                        CHECK(located_usable(h) == (h->refused == NULL));
                         if (h->refused) {
                                 for (const char *s = h->refused; *s; s++)
                                         CHECK((unsigned char)*s >= 0x20 && *s != 0x7f);
@@ -95,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          * the root check and rel_below() compare strings */
                         CHECK(!strstr(h->cgroup_path, "//"));
                         CHECK(h->cgroup_path[strlen(h->cgroup_path) - 1] != '/');
+                        CHECK(path_is_normal(h->cgroup_path));
                         CHECK(h->init_rel && h->init_rel[0] != '/' &&
                               !has_dotdot_component(h->init_rel));
                         CHECK(h->host_rel && h->host_rel[0] != '/' &&

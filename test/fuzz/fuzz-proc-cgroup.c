@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cgbind/mountinfo.h"
+#include "cgbind/path.h"
 
 #include "fuzz.h"
 
@@ -20,7 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         /* the parser promises an absolute path */
                         if (!e->controllers || !e->path || e->path[0] != '/')
                                 abort();
-                        (void)path_is_beneath(e->path, "/");
+                        CHECK(path_is_beneath(e->path, "/"));
+                        /* the string helpers the locator builds on agree */
+                        CHECK(strcmp(path_rel_below(e->path, "/"), e->path + 1) == 0);
+                        if (path_is_normal(e->path) && strcmp(e->path, "/") != 0) {
+                                CHECK(path_ends_with(e->path, e->path));
+                                CHECK(path_ends_with(e->path, strrchr(e->path, '/') + 1));
+                                CHECK(path_rel_below(e->path, e->path)[0] == '\0');
+                        }
                 }
                 proc_cgroup_free(&pc);
         }

@@ -184,10 +184,114 @@ static void v2_to_v1(void)
         image_free(&img);
 }
 
+/* The policy of a restore: convert only an image of only the other version
+ * than the container's usable hierarchies. */
+static void for_host(void)
+{
+        static const char v1_json[] =
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": "
+                "[\"memory\"], \"root\": { \"children\": [ { \"name\": \"app\", \"properties\": "
+                "{ \"memory.limit_in_bytes\": \"1048576\", \"memory.swappiness\": \"10\" } } ] } } ] }";
+        static const char v2_json[] =
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\", \"controllers\": "
+                "[\"memory\"], \"root\": { \"properties\": { \"cgroup.subtree_control\": \"memory\" },"
+                " \"children\": [ { \"name\": \"app\", \"properties\": { \"memory.max\": "
+                "\"1048576\" } } ] } } ] }";
+        struct located_hierarchy v2h = { .version = CG_V2, .controllers = (char *)"", .dirfd = -1 };
+        struct located_hierarchy v1h[2] = {
+                { .version = CG_V1, .controllers = (char *)"memory", .dirfd = -1 },
+                { .version = CG_V1, .controllers = (char *)"cpu,cpuacct", .dirfd = -1 },
+        };
+        struct located only_v2 = { .h = &v2h, .n = 1 }, only_v1 = { .h = v1h, .n = 2 };
+        struct located_hierarchy mixed_h[3] = { v1h[0], v1h[1], v2h };
+        struct located mixed = { .h = mixed_h, .n = 3 };
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
+
+        ok(parse(v1_json, &img) == 0, "for_host: v1 image parses");
+        n_notes = 0;
+        last_note[0] = '\0';
+        int r = image_convert_for_host(&img, &only_v2, false, false, note, NULL, &err);
+        ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2,
+           "v1 image on a v2 container: converted in place (%s)", err.msg);
+        ok(img.n_hierarchies == 1 && child(&img.hierarchies[0].root, "app") &&
+                   prop(child(&img.hierarchies[0].root, "app"), "memory.max") &&
+                   streq(prop(child(&img.hierarchies[0].root, "app"), "memory.max"), "1048576"),
+           "converted: app memory.max 1048576");
+        ok(img.n_nodes == 2, "converted: n_nodes counts app and init.scope (%zu)", img.n_nodes);
+        ok(n_notes >= 2, "unexpected: a notice and the lost swappiness are noted (%d)", n_notes);
+        image_free(&img);
+
+        ok(parse(v1_json, &img) == 0, "for_host: v1 image parses again");
+        n_notes = 0;
+        r = image_convert_for_host(&img, &only_v2, false, true, note, NULL, &err);
+        ok(r == 0 && img.hierarchies[0].version == CG_V2 && !strstr(last_note, "converting"),
+           "--convert: converted, without the notice (%d notes, last: %s)", n_notes, last_note);
+        image_free(&img);
+
+        ok(parse(v1_json, &img) == 0, "for_host: v1 image parses again");
+        r = image_convert_for_host(&img, &mixed, false, false, note, NULL, &err);
+        ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1,
+           "a v1 image on a hybrid container: left alone");
+        r = image_convert_for_host(&img, &only_v1, false, false, note, NULL, &err);
+        ok(r == 0 && img.hierarchies[0].version == CG_V1, "a v1 image on a v1 container: left alone");
+
+        /* under strict, what has no counterpart is refused and the image stays */
+        err = (struct cgbind_error){ 0 };
+        r = image_convert_for_host(&img, &only_v2, true, false, note, NULL, &err);
+        ok(r < 0 && err.status == CGBIND_PRECONDITION && strstr(err.msg, "memory.swappiness") &&
+                   img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1,
+           "strict: memory.swappiness refused with status 3, the image untouched (%s)", err.msg);
+        image_free(&img);
+
+        ok(parse(v2_json, &img) == 0, "for_host: v2 image parses");
+        err = (struct cgbind_error){ 0 };
+        r = image_convert_for_host(&img, &only_v1, false, false, note, NULL, &err);
+        ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1 &&
+                   streq(img.hierarchies[0].controllers, "memory") &&
+                   child(&img.hierarchies[0].root, "app") &&
+                   prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes") &&
+                   streq(prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes"),
+                         "1048576"),
+           "v2 image on a v1 container: converted to one memory hierarchy (%s)", err.msg);
+        image_free(&img);
+
+        /* a refused hierarchy does not count: a v2 container whose cgroup2 was
+         * refused, beside a usable v1 one, is a v1 container */
+        ok(parse(v2_json, &img) == 0, "for_host: v2 image parses again");
+        mixed_h[2].refused = (char *)"not the container's";
+        r = image_convert_for_host(&img, &mixed, false, false, note, NULL, &err);
+        ok(r == 0 && img.hierarchies[0].version == CG_V1,
+           "v2 image, the container's cgroup2 refused: converted to v1");
+        image_free(&img);
+
+        /* a v1 container's own limits on its top-level (docker -m, --cpu-shares)
+         * and sub-cgroups that use only some controllers: save records both,
+         * and the conversion must keep the top-level's limits valid */
+        static const char top_json[] =
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": "
+                "[\"memory\"], \"root\": { \"properties\": { \"memory.limit_in_bytes\": "
+                "\"536870912\" }, \"children\": [ { \"name\": \"app\", \"properties\": { "
+                "\"memory.limit_in_bytes\": \"104857600\" } } ] } }, { \"type\": \"cgroup\", "
+                "\"controllers\": [\"cpu\", \"cpuacct\"], \"root\": { \"properties\": { "
+                "\"cpu.shares\": \"512\" }, \"children\": [ { \"name\": \"app\" } ] } } ] }";
+        ok(parse(top_json, &img) == 0, "for_host: v1 image with top-level limits parses");
+        err = (struct cgbind_error){ 0 };
+        r = image_convert_for_host(&img, &only_v2, false, true, note, NULL, &err);
+        ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2 &&
+                   controller_list_has(img.hierarchies[0].controllers, "cpu") &&
+                   prop(&img.hierarchies[0].root, "cpu.weight") &&
+                   streq(prop(&img.hierarchies[0].root, "cpu.weight"), "20"),
+           "v1 top-level cpu.shares 512 with no cpu below: converted, cpu.weight 20 kept (%s)",
+           err.msg);
+        image_free(&img);
+}
+
 int main(void)
 {
         formulas();
         v1_to_v2();
         v2_to_v1();
+        for_host();
         return tap_done();
 }

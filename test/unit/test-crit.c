@@ -60,6 +60,11 @@ int main(void)
         ok(img.n_dropped > 20, "and counted (%zu)", img.n_dropped);
         ok(hier(&img, "name=systemd")->root.n_children == 0,
            "name=systemd's top-level is init.scope/ck, found though CRIU drops the slash");
+        size_t counted = 0;
+        for (size_t i = 0; i < img.n_hierarchies; i++)
+                counted += cg_node_count(&img.hierarchies[i].root);
+        ok(img.n_nodes > 0 && img.n_nodes == counted,
+           "n_nodes is set by image_validate for a CRIU image too (%zu)", img.n_nodes);
         image_free(&img);
         free(buf);
 
@@ -99,5 +104,85 @@ int main(void)
                 "\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
                 "\"c\",\"children\":[{\"dir_name\":\"a\"},{\"dir_name\":\"a\"}]}]}]}]}";
         ok(parse(dup, &img, &err) < 0 && strstr(err.msg, "twice"), "a name twice: %s", err.msg);
+
+        /* one controller in two CRIU entries (cpu,cpuacct and cpu): the
+         * hierarchies overlap, and image_validate refuses it as it would a
+         * native image (it once reached match and freed a tree twice) */
+        static const char overlap[] =
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"cpu,cpuacct\",\"path\":\"/c\"},{\"name\":\"cpu\",\"path\":\"/c\"}]}],"
+                "\"controllers\":[{\"cnames\":[\"cpu\",\"cpuacct\"],\"dirs\":[{\"dir_name\":\"c\","
+                "\"children\":[{\"dir_name\":\"a\"}]}]},{\"cnames\":[\"cpu\"],\"dirs\":[{"
+                "\"dir_name\":\"c\",\"children\":[{\"dir_name\":\"b\"}]}]}]}]}";
+        img = (struct cgbind_image){ .n_hierarchies = 4242 };
+        ok(parse(overlap, &img, &err) < 0 && err.status == CGBIND_INVALID &&
+                   strstr(err.msg, "shared") && img.n_hierarchies == 4242,
+           "CRIU entries cpu,cpuacct and cpu: refused, status 2 (%s)", err.msg);
+        /* the same when the set does not name the second entry (an empty tree) */
+        static const char overlap2[] =
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"cpu,cpuacct\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"cpu\","
+                "\"cpuacct\"],\"dirs\":[]},{\"cnames\":[\"cpuacct\"],\"dirs\":[]}]}]}";
+        ok(parse(overlap2, &img, &err) < 0 && err.status == CGBIND_INVALID &&
+                   strstr(err.msg, "shared"),
+           "CRIU entries cpu,cpuacct and cpuacct (not in the set): refused (%s)", err.msg);
+        static const char two_v2[] =
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"\"],\"dirs\":[]},{"
+                "\"cnames\":[\"unified\"],\"dirs\":[]}]}]}";
+        ok(parse(two_v2, &img, &err) < 0 && err.status == CGBIND_INVALID,
+           "CRIU entries \"\" and unified (two cgroup2): refused (%s)", err.msg);
+
+        /* a path longer than CGBIND_MAX_PATH is an error, never cut */
+        struct strbuf sb = { 0 };
+        char comp[201];
+        memset(comp, 'p', 200);
+        comp[200] = '\0';
+        strbuf_appendf(&sb, "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":"
+                            "[{\"name\":\"pids\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":"
+                            "[\"pids\"],\"dirs\":[{\"dir_name\":\"c");
+        for (int i = 0; i < 21; i++) /* 21 * 201 = 4221 bytes */
+                strbuf_appendf(&sb, "/%s", comp);
+        strbuf_appendf(&sb, "\"}]}]}]}");
+        ok(parse(sb.buf, &img, &err) < 0 && err.status == CGBIND_INVALID &&
+                   strstr(err.msg, "longer than 4096"),
+           "a dir_name of 4223 bytes: refused (%s)", err.msg);
+        strbuf_free(&sb);
+        strbuf_appendf(&sb, "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":"
+                            "[{\"name\":\"pids\",\"path\":\"/c");
+        for (int i = 0; i < 21; i++)
+                strbuf_appendf(&sb, "/%s", comp);
+        strbuf_appendf(&sb, "\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[]}]}]}");
+        ok(parse(sb.buf, &img, &err) < 0 && err.status == CGBIND_INVALID &&
+                   strstr(err.msg, "longer than 4096"),
+           "a set path of 4223 bytes: refused (%s)", err.msg);
+        strbuf_free(&sb);
+
+        /* where the root task sat becomes the init: checked like a native one */
+        for (int depth = 64; depth <= 65; depth++) {
+                strbuf_appendf(&sb, "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,"
+                                    "\"ctls\":[{\"name\":\"\",\"cgns_prefix\":2,\"path\":\"/c");
+                for (int i = 0; i < depth; i++)
+                        strbuf_appendf(&sb, "/d");
+                strbuf_appendf(&sb, "\"}]}],\"controllers\":[{\"cnames\":[\"\"],\"dirs\":[]}]}]}");
+                int r = parse(sb.buf, &img, &err);
+                if (depth == 64)
+                        ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].init &&
+                                   strlen(img.hierarchies[0].init) == 64 * 2 - 1,
+                           "a CRIU init 64 levels below the top-level: accepted (%s)", err.msg);
+                else
+                        ok(r < 0 && err.status == CGBIND_INVALID && strstr(err.msg, "init"),
+                           "a CRIU init 65 levels below the top-level: refused (%s)", err.msg);
+                if (r == 0)
+                        image_free(&img);
+                strbuf_free(&sb);
+        }
+        static const char bad_init[] =
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"\",\"cgns_prefix\":2,\"path\":\"/c/../x\"}]}],\"controllers\":[{\"cnames\":"
+                "[\"\"],\"dirs\":[]}]}]}";
+        ok(parse(bad_init, &img, &err) < 0 && err.status == CGBIND_INVALID &&
+                   strstr(err.msg, "init"),
+           "a CRIU init of ../x: refused (%s)", err.msg);
         return tap_done();
 }

@@ -161,14 +161,14 @@ static void round_trip(const char *what, const char *json)
         struct cgbind_error err;
         int r = parse(json, strlen(json), &a, &err);
         is_int(r, 0, "%s: parses (%s)", what, err.msg);
-        r = image_write_json(&a, &out1);
+        r = image_write_json(&a, &out1, &err);
         is_int(r, 0, "%s: written", what);
         ok(out1.buf && out1.len > 0 && out1.buf[out1.len - 1] == '\n',
            "%s: output ends with a newline", what);
         r = out1.buf ? parse(out1.buf, out1.len, &b, &err) : -1;
         is_int(r, 0, "%s: the written image parses (%s)", what, err.msg);
         ok(r == 0 && image_equal(&a, &b), "%s: parse -> write -> parse is equal", what);
-        r = image_write_json(&b, &out2);
+        r = image_write_json(&b, &out2, &err);
         ok(r == 0 && out1.buf && out2.buf && streq(out1.buf, out2.buf),
            "%s: writing again gives the same bytes", what);
         image_free(&a);
@@ -218,8 +218,7 @@ static void refused(const char *what, const char *json, const char *needle)
 static char *one(const char *hier)
 {
         struct strbuf sb = {0};
-        if (strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[%s]}", hier) < 0)
-                abort();
+        strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[%s]}", hier);
         return sb.buf;
 }
 
@@ -227,11 +226,10 @@ static char *one(const char *hier)
 static char *v1_child(const char *controllers, const char *props)
 {
         struct strbuf sb = {0};
-        if (strbuf_appendf(&sb,
-                           "{\"type\":\"cgroup\",\"controllers\":[%s],\"root\":{\"children\":[{"
-                           "\"name\":\"c\",\"properties\":{%s}}]}}",
-                           controllers, props) < 0)
-                abort();
+        strbuf_appendf(&sb,
+                       "{\"type\":\"cgroup\",\"controllers\":[%s],\"root\":{\"children\":[{"
+                       "\"name\":\"c\",\"properties\":{%s}}]}}",
+                       controllers, props);
         char *img = one(sb.buf);
         strbuf_free(&sb);
         return img;
@@ -240,11 +238,10 @@ static char *v1_child(const char *controllers, const char *props)
 static char *v2_child(const char *controllers, const char *props)
 {
         struct strbuf sb = {0};
-        if (strbuf_appendf(&sb,
-                           "{\"type\":\"cgroup2\",\"controllers\":[%s],\"root\":{\"children\":[{"
-                           "\"name\":\"c\",\"properties\":{%s}}]}}",
-                           controllers, props) < 0)
-                abort();
+        strbuf_appendf(&sb,
+                       "{\"type\":\"cgroup2\",\"controllers\":[%s],\"root\":{\"children\":[{"
+                       "\"name\":\"c\",\"properties\":{%s}}]}}",
+                       controllers, props);
         char *img = one(sb.buf);
         strbuf_free(&sb);
         return img;
@@ -426,19 +423,16 @@ static void test_refusals(void)
 static char *chain(size_t depth)
 {
         struct strbuf sb = {0};
-        int r = strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
-                                    "\"controllers\":[\"pids\"],\"root\":{\"children\":[");
-        for (size_t i = 0; r >= 0 && i < depth; i++)
-                r = strbuf_appendf(&sb,
-                                   "{\"name\":\"d%zu\",\"properties\":{\"pids.max\":\"%zu\"},"
-                                   "\"children\":[",
-                                   i + 1, i + 1);
-        for (size_t i = 0; r >= 0 && i < depth; i++)
-                r = strbuf_append(&sb, "]}", 2);
-        if (r >= 0)
-                r = strbuf_appendf(&sb, "]}}]}");
-        if (r < 0)
-                abort();
+        strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
+                            "\"controllers\":[\"pids\"],\"root\":{\"children\":[");
+        for (size_t i = 0; i < depth; i++)
+                strbuf_appendf(&sb,
+                               "{\"name\":\"d%zu\",\"properties\":{\"pids.max\":\"%zu\"},"
+                               "\"children\":[",
+                               i + 1, i + 1);
+        for (size_t i = 0; i < depth; i++)
+                strbuf_append(&sb, "]}", 2);
+        strbuf_appendf(&sb, "]}}]}");
         return sb.buf;
 }
 
@@ -456,14 +450,11 @@ static size_t tree_depth(const struct cg_node *n)
 static char *flat(size_t n)
 {
         struct strbuf sb = {0};
-        int r = strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
-                                    "\"root\":{\"children\":[");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = strbuf_appendf(&sb, "%s{\"name\":\"n%zu\"}", i ? "," : "", i);
-        if (r >= 0)
-                r = strbuf_appendf(&sb, "]}}]}");
-        if (r < 0)
-                abort();
+        strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
+                            "\"root\":{\"children\":[");
+        for (size_t i = 0; i < n; i++)
+                strbuf_appendf(&sb, "%s{\"name\":\"n%zu\"}", i ? "," : "", i);
+        strbuf_appendf(&sb, "]}}]}");
         return sb.buf;
 }
 
@@ -478,6 +469,14 @@ static void test_caps(void)
         if (r == 0) {
                 is_int(tree_depth(&img.hierarchies[0].root), 64, "depth 64 kept");
                 is_int(img.n_nodes, 64, "64 nodes counted");
+                /* about 130 JSON levels: written and read back whole */
+                struct strbuf out = {0};
+                struct cgbind_image back = {0};
+                r = image_write_json(&img, &out, &err);
+                ok(r == 0 && parse(out.buf, out.len, &back, &err) == 0 && image_equal(&img, &back),
+                   "a tree 64 deep writes and reads back the same (%s)", err.msg);
+                image_free(&back);
+                strbuf_free(&out);
         }
         image_free(&img);
         free(json);
@@ -495,48 +494,41 @@ static void test_caps(void)
 
         /* the node cap counts across hierarchies */
         struct strbuf sb = {0};
-        r = strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[");
-        for (int h = 0; r >= 0 && h < 2; h++) {
-                r = strbuf_appendf(&sb,
-                                   "%s{\"type\":\"cgroup\",\"controllers\":[\"%s\"],"
-                                   "\"root\":{\"children\":[",
-                                   h ? "," : "", h ? "memory" : "cpu");
-                for (size_t i = 0; r >= 0 && i < CGBIND_MAX_NODES / 2 + 1; i++)
-                        r = strbuf_appendf(&sb, "%s{\"name\":\"n%zu\"}", i ? "," : "", i);
-                if (r >= 0)
-                        r = strbuf_appendf(&sb, "]}}");
+        strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[");
+        for (int h = 0; h < 2; h++) {
+                strbuf_appendf(&sb,
+                               "%s{\"type\":\"cgroup\",\"controllers\":[\"%s\"],"
+                               "\"root\":{\"children\":[",
+                               h ? "," : "", h ? "memory" : "cpu");
+                for (size_t i = 0; i < CGBIND_MAX_NODES / 2 + 1; i++)
+                        strbuf_appendf(&sb, "%s{\"name\":\"n%zu\"}", i ? "," : "", i);
+                strbuf_appendf(&sb, "]}}");
         }
-        if (r >= 0)
-                r = strbuf_appendf(&sb, "]}");
-        if (r < 0)
-                abort();
+        strbuf_appendf(&sb, "]}");
         refused_owned("50001 sub-cgroups in each of two hierarchies", sb.buf, "more than 100000");
 
         /* a value of exactly 64 KiB passes, one byte more does not */
         for (size_t target = CGBIND_MAX_VALUE; target <= CGBIND_MAX_VALUE + 1; target++) {
                 struct strbuf v = {0};
-                r = 0;
                 /* lines of 11 bytes until 18..28 are left; the last line takes
                  * exactly that: "8:0 rbps=1" and up to 18 zeros (19 digits) */
-                while (r >= 0 && target - v.len > 28)
-                        r = strbuf_append(&v, "8:0 rbps=1\n", 11);
+                while (target - v.len > 28)
+                        strbuf_append(&v, "8:0 rbps=1\n", 11);
                 size_t left = target - v.len;
-                if (r >= 0)
-                        r = strbuf_append(&v, "8:0 rbps=1", 10);
-                for (size_t i = 10; r >= 0 && i < left; i++)
-                        r = strbuf_append(&v, "0", 1);
+                strbuf_append(&v, "8:0 rbps=1", 10);
+                for (size_t i = 10; i < left; i++)
+                        strbuf_append(&v, "0", 1);
                 struct strbuf doc = {0};
-                if (r >= 0)
-                        r = strbuf_appendf(&doc,
-                                           "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
-                                           "\"controllers\":[\"io\"],\"root\":{\"children\":[{"
-                                           "\"name\":\"c\",\"properties\":{\"io.max\":\"");
-                for (size_t i = 0; r >= 0 && i < v.len; i++)
-                        r = v.buf[i] == '\n' ? strbuf_append(&doc, "\\n", 2)
-                                             : strbuf_append(&doc, &v.buf[i], 1);
-                if (r >= 0)
-                        r = strbuf_appendf(&doc, "\"}}]}}]}");
-                if (r < 0 || v.len != target)
+                strbuf_appendf(&doc, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
+                                     "\"controllers\":[\"io\"],\"root\":{\"children\":[{"
+                                     "\"name\":\"c\",\"properties\":{\"io.max\":\"");
+                for (size_t i = 0; i < v.len; i++)
+                        if (v.buf[i] == '\n')
+                                strbuf_append(&doc, "\\n", 2);
+                        else
+                                strbuf_append(&doc, &v.buf[i], 1);
+                strbuf_appendf(&doc, "\"}}]}}]}");
+                if (v.len != target)
                         abort();
                 if (target == CGBIND_MAX_VALUE) {
                         r = parse(doc.buf, doc.len, &img, &err);
@@ -563,23 +555,299 @@ static void test_wide_object(void)
 {
         enum { KEYS = 20000 };
         struct strbuf sb = {0};
-        int r = strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[],\"container\":{\"id\":\"w\"");
-        for (size_t i = 0; r >= 0 && i < KEYS; i++)
-                r = strbuf_appendf(&sb, ",\"k%zx\":0", i);
-        if (r >= 0)
-                r = strbuf_appendf(&sb, "}}");
-        if (r < 0)
-                abort();
+        strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[],\"container\":{\"id\":\"w\"");
+        for (size_t i = 0; i < KEYS; i++)
+                strbuf_appendf(&sb, ",\"k%zx\":0", i);
+        strbuf_appendf(&sb, "}}");
         struct cgbind_image img = {0};
         struct cgbind_error err;
         double t0 = cpu_seconds();
-        r = parse(sb.buf, sb.len, &img, &err);
+        int r = parse(sb.buf, sb.len, &img, &err);
         double spent = cpu_seconds() - t0;
         is_int(r, 0, "an object of %d keys (%zu bytes) parses (%s)", KEYS, sb.len, err.msg);
         /* a sort or a hash makes this milliseconds; a linear duplicate-key
          * search per key makes it seconds, and hours at the 64 MiB cap */
         ok(spent < 0.2, "... in under 0.2 s of CPU (took %.2f s)", spent);
         image_free(&img);
+        strbuf_free(&sb);
+}
+
+/* ---- image_validate on trees built by hand (what every parser hands it) ---- */
+
+static void add_prop(struct cg_node *n, enum cg_version v, const char *name, const char *value)
+{
+        cg_node_add_prop(n, prop_lookup(v, name), name, value);
+}
+
+/* A valid two-hierarchy image: v1 cpu,cpuacct with a/b, cgroup2 memory with x. */
+static void build(struct cgbind_image *img)
+{
+        *img = (struct cgbind_image){0};
+        img->hierarchies = xcalloc(2, sizeof(*img->hierarchies));
+        img->n_hierarchies = 2;
+        struct image_hierarchy *h = &img->hierarchies[0];
+        h->version = CG_V1;
+        h->controllers = xstrdup("cpu,cpuacct");
+        struct cg_node *a = cg_node_add_child(&h->root, "a");
+        add_prop(a, CG_V1, "cpu.shares", "512");
+        cg_node_add_child(a, "b");
+        h = &img->hierarchies[1];
+        h->version = CG_V2;
+        h->controllers = xstrdup("memory");
+        h->init = xstrdup("x");
+        add_prop(&h->root, CG_V2, "cgroup.subtree_control", "memory");
+        add_prop(cg_node_add_child(&h->root, "x"), CG_V2, "memory.max", "1000");
+}
+
+static void validate_refused(const char *what, struct cgbind_image *img, const char *needle)
+{
+        struct cgbind_error err = {0};
+        img->n_nodes = 4242;
+        int r = image_validate(img, &err);
+        ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, needle),
+           "image_validate, %s: refused, message mentions \"%s\" (%s)", what, needle, err.msg);
+        image_free(img);
+}
+
+static void test_validate(void)
+{
+        struct cgbind_image img;
+        struct cgbind_error err = {0};
+
+        build(&img);
+        int r = image_validate(&img, &err);
+        is_int(r, 0, "image_validate: a hand-built image passes (%s)", err.msg);
+        is_int(img.n_nodes, 3, "image_validate sets n_nodes (a, a/b, x)");
+        is_int(cg_node_count(&img.hierarchies[0].root), 2, "cg_node_count: 2 below the v1 top");
+        is_int(cg_node_count(&img.hierarchies[0].root.children[0].children[0]), 0,
+               "cg_node_count of a leaf: 0");
+        ok(cg_node_find_duplicate(&img.hierarchies[0].root) == NULL,
+           "cg_node_find_duplicate: none");
+
+        /* written and read back: the same tree */
+        struct strbuf out = {0};
+        r = image_write_json(&img, &out, &err);
+        struct cgbind_image back = {0};
+        ok(r == 0 && parse(out.buf, out.len, &back, &err) == 0 && image_equal(&img, &back),
+           "a hand-built image writes and parses back equal (%s)", err.msg);
+        image_free(&back);
+        strbuf_free(&out);
+        image_hierarchy_free(&img.hierarchies[1]);
+        ok(img.hierarchies[1].controllers == NULL && img.hierarchies[1].root.n_children == 0,
+           "image_hierarchy_free resets");
+        image_hierarchy_free(&img.hierarchies[1]);
+        image_free(&img);
+
+        build(&img);
+        cg_node_add_child(&img.hierarchies[0].root, "c");
+        cg_node_add_child(&img.hierarchies[0].root, "a");
+        ok(has_str(cg_node_find_duplicate(&img.hierarchies[0].root), "a"),
+           "cg_node_find_duplicate names the twice-used a");
+        validate_refused("a sub-cgroup twice", &img, "twice");
+
+        build(&img);
+        img.hierarchies[1].root.children[0].props[0].def = NULL;
+        validate_refused("a property without its allowlist entry", &img, "allowlist");
+
+        build(&img);
+        add_prop(&img.hierarchies[0].root.children[0], CG_V1, "release_agent", "/x");
+        validate_refused("release_agent", &img, "never");
+
+        build(&img);
+        add_prop(&img.hierarchies[0].root.children[0], CG_V1, "memory.limit_in_bytes", "1");
+        validate_refused("a property of a controller the hierarchy lacks", &img, "controller");
+
+        build(&img);
+        add_prop(&img.hierarchies[0].root.children[0], CG_V1, "cpu.cfs_period_us", "1");
+        validate_refused("a value outside its grammar", &img, "cpu.cfs_period_us");
+
+        build(&img);
+        add_prop(&img.hierarchies[0].root.children[0], CG_V1, "cpu.shares", "1024");
+        validate_refused("a property given twice", &img, "twice");
+
+        build(&img);
+        free(img.hierarchies[0].controllers);
+        img.hierarchies[0].controllers = xstrdup("");
+        validate_refused("v1 without controllers", &img, "controllers");
+
+        build(&img);
+        free(img.hierarchies[0].controllers);
+        img.hierarchies[0].controllers = NULL;
+        validate_refused("controllers NULL", &img, "controllers");
+
+        build(&img);
+        free(img.hierarchies[0].controllers);
+        img.hierarchies[0].controllers = xstrdup("cpu,CPU");
+        validate_refused("a controller name in capitals", &img, "not valid");
+
+        build(&img);
+        free(img.hierarchies[1].controllers);
+        img.hierarchies[1].controllers = xstrdup("cpuacct");
+        validate_refused("cpuacct on cgroup2", &img, "cpuacct");
+
+        build(&img);
+        img.hierarchies[1].version = 3;
+        validate_refused("version 3", &img, "version");
+
+        build(&img);
+        img.hierarchies[0].root.name = xstrdup("top");
+        validate_refused("a named top-level", &img, "top-level");
+
+        build(&img);
+        free(img.hierarchies[0].root.children[0].children[0].name);
+        img.hierarchies[0].root.children[0].children[0].name = NULL;
+        validate_refused("a sub-cgroup without a name", &img, "without a name");
+
+        build(&img);
+        free(img.hierarchies[0].root.children[0].children[0].name);
+        img.hierarchies[0].root.children[0].children[0].name = xstrdup("..");
+        validate_refused("a sub-cgroup named ..", &img, "name");
+
+        static const char *const bad_init[] = {"/x",     "x/", "x//y",        "..",
+                                               "x/../y", "",   "cgroup.procs"};
+        for (size_t i = 0; i < ARRAY_SIZE(bad_init); i++) {
+                build(&img);
+                free(img.hierarchies[1].init);
+                img.hierarchies[1].init = xstrdup(bad_init[i]);
+                char what[64];
+                snprintf(what, sizeof(what), "init \"%s\"", bad_init[i]);
+                validate_refused(what, &img, "init");
+        }
+
+        /* overlap: a controller in two v1 hierarchies, two cgroup2 */
+        build(&img);
+        img.hierarchies = xreallocarray(img.hierarchies, 3, sizeof(*img.hierarchies));
+        img.hierarchies[2] =
+            (struct image_hierarchy){.version = CG_V1, .controllers = xstrdup("cpu")};
+        img.n_hierarchies = 3;
+        validate_refused("cpu,cpuacct and cpu", &img, "shared");
+        build(&img);
+        img.hierarchies = xreallocarray(img.hierarchies, 3, sizeof(*img.hierarchies));
+        img.hierarchies[2] = (struct image_hierarchy){.version = CG_V2, .controllers = xstrdup("")};
+        img.n_hierarchies = 3;
+        validate_refused("two cgroup2 hierarchies", &img, "twice");
+
+        /* more hierarchies than the cap */
+        img = (struct cgbind_image){0};
+        img.n_hierarchies = CGBIND_MAX_HIERARCHIES + 1;
+        img.hierarchies = xcalloc(img.n_hierarchies, sizeof(*img.hierarchies));
+        for (size_t i = 0; i < img.n_hierarchies; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), "name=h%zu", i);
+                img.hierarchies[i] =
+                    (struct image_hierarchy){.version = CG_V1, .controllers = xstrdup(name)};
+        }
+        err = (struct cgbind_error){0};
+        r = image_validate(&img, &err);
+        ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "more than 64"),
+           "image_validate: 65 hierarchies refused (%s)", err.msg);
+        img.n_hierarchies = CGBIND_MAX_HIERARCHIES;
+        err = (struct cgbind_error){0};
+        r = image_validate(&img, &err);
+        is_int(r, 0, "image_validate: 64 named hierarchies accepted (%s)", err.msg);
+        img.n_hierarchies = CGBIND_MAX_HIERARCHIES + 1;
+        image_free(&img);
+
+        /* a tree deeper than the cap, built by hand (no parser stopped it) */
+        build(&img);
+        struct cg_node *n = &img.hierarchies[1].root.children[0];
+        for (int i = 1; i < CGBIND_MAX_DEPTH; i++)
+                n = cg_node_add_child(n, "d");
+        err = (struct cgbind_error){0};
+        is_int(image_validate(&img, &err), 0, "a hand-built tree 64 deep passes (%s)", err.msg);
+        cg_node_add_child(n, "d");
+        validate_refused("a hand-built tree 65 deep", &img, "deeper");
+
+        /* the writer takes a validated image: a name that is not UTF-8 never
+         * reaches it, image_validate refuses it first */
+        build(&img);
+        free(img.hierarchies[0].root.children[0].name);
+        img.hierarchies[0].root.children[0].name = xstrdup("caf\xc3");
+        validate_refused("a sub-cgroup name that is not UTF-8", &img, "UTF-8");
+
+        /* what JSON must escape is escaped, and reads back the same */
+        build(&img);
+        img.container_id = xstrdup("a\"b\\c\x01d\te\x7f");
+        img.created = xstrdup("2026-12-01T00:00:00Z");
+        free(img.hierarchies[0].root.children[0].name);
+        img.hierarchies[0].root.children[0].name = xstrdup("q\"u\\o te\xc3\xa9");
+        err = (struct cgbind_error){0};
+        out = (struct strbuf){0};
+        r = image_validate(&img, &err);
+        if (r == 0)
+                r = image_write_json(&img, &out, &err);
+        back = (struct cgbind_image){0};
+        ok(r == 0 && parse(out.buf, out.len, &back, &err) == 0 && image_equal(&img, &back),
+           "quotes, backslashes and control characters are escaped and read back (%s)", err.msg);
+        ok(out.buf && !memchr(out.buf, 0x01, out.len) && !memchr(out.buf, 0x7f, out.len),
+           "no control character is written raw");
+        image_free(&back);
+        strbuf_free(&out);
+        image_free(&img);
+}
+
+/* cg_node_merge: dst += src by name, dst's own properties win, and with a
+ * controller list only those controllers' properties (and core files) come over. */
+static void test_merge(void)
+{
+        struct cg_node dst = {0}, src = {0};
+        struct cg_node *a = cg_node_add_child(&src, "a");
+        add_prop(a, CG_V1, "cpu.shares", "512");
+        add_prop(a, CG_V1, "pids.max", "10");
+        add_prop(a, CG_V1, "cgroup.clone_children", "1");
+        cg_node_add_child(a, "b");
+        add_prop(cg_node_add_child(&src, "c"), CG_V1, "memory.limit_in_bytes", "1000");
+        struct cg_node *da = cg_node_add_child(&dst, "a");
+        add_prop(da, CG_V1, "cpu.shares", "1024");
+
+        cg_node_merge(&dst, &src, "cpu");
+        is_int(dst.n_children, 2, "merge: a and c");
+        da = &dst.children[0];
+        ok(streq(da->name, "a") && da->n_children == 1 && streq(da->children[0].name, "b"),
+           "merge: a/b added under the existing a");
+        ok(prop_is(da, CG_V1, "cpu.shares", "1024"), "merge: dst's own cpu.shares stays");
+        ok(prop_is(da, CG_V1, "cgroup.clone_children", "1"), "merge: a core file comes over");
+        ok(prop(da, "pids.max") == NULL && prop(&dst.children[1], "memory.limit_in_bytes") == NULL,
+           "merge with \"cpu\": no pids or memory property comes over");
+        ok(streq(dst.children[1].name, "c") && dst.children[1].n_props == 0,
+           "merge: c is there, without properties");
+        is_int(cg_node_count(&dst), 3, "merge: three sub-cgroups");
+
+        struct cg_node all = {0};
+        cg_node_merge(&all, &src, NULL);
+        ok(all.n_children == 2 && all.children[0].n_props == 3 && all.children[1].n_props == 1,
+           "merge without a controller list copies every property");
+        ok(all.children[0].name != src.children[0].name &&
+               all.children[0].props[0].value != src.children[0].props[0].value,
+           "merge copies (no shared strings)");
+        cg_node_free(&all);
+        cg_node_free(&dst);
+        cg_node_free(&src);
+        ok(src.n_children == 0 && src.children == NULL, "cg_node_free resets");
+}
+
+static void test_init_caps(void)
+{
+        /* an init path of 64 levels passes, 65 is refused, and so is one
+         * longer than CGBIND_MAX_PATH */
+        for (int depth = CGBIND_MAX_DEPTH; depth <= CGBIND_MAX_DEPTH + 1; depth++) {
+                struct strbuf sb = {0};
+                strbuf_appendf(&sb, "{\"type\":\"cgroup2\",\"init\":\"");
+                for (int i = 0; i < depth; i++)
+                        strbuf_appendf(&sb, "%sd", i ? "/" : "");
+                strbuf_appendf(&sb, "\",\"root\":{}}");
+                if (depth == CGBIND_MAX_DEPTH)
+                        accepted_owned("init 64 levels deep", one(sb.buf));
+                else
+                        refused_owned("init 65 levels deep", one(sb.buf), "deeper");
+                strbuf_free(&sb);
+        }
+        struct strbuf sb = {0};
+        strbuf_appendf(&sb, "{\"type\":\"cgroup2\",\"init\":\"");
+        for (int i = 0; i < 20; i++)
+                strbuf_appendf(&sb, "%s%0250d", i ? "/" : "", i);
+        strbuf_appendf(&sb, "\",\"root\":{}}");
+        refused_owned("init of 5019 bytes", one(sb.buf), "longer");
         strbuf_free(&sb);
 }
 
@@ -590,5 +858,8 @@ int main(void)
         test_refusals();
         test_caps();
         test_wide_object();
+        test_validate();
+        test_merge();
+        test_init_caps();
         return tap_done();
 }

@@ -3,9 +3,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cgbind/caps.h"
+#include "cgbind/cgname.h"
 #include "cgbind/mountinfo.h"
+#include "cgbind/path.h"
 
 #include "tap.h"
+
+/* The controllers of v1 super options, or NULL when refused. */
+static char *opts_controllers(const char *opts)
+{
+        char *c = NULL;
+        if (cgroup_v1_controllers_from_opts(opts, &c) < 0)
+                return NULL;
+        return c;
+}
+
+/* controllers_canonical on a copy of s, or NULL when refused. */
+static char *canonical(const char *s)
+{
+        char *c = NULL;
+        if (controllers_canonical(xstrdup(s), &c) < 0)
+                return NULL;
+        return c;
+}
 
 static int mi_parse(const char *s, struct mountinfo *mi, struct cgbind_error *err)
 {
@@ -209,7 +230,7 @@ static void test_fixture(void)
                        mp);
                 ok(found->major == 0 && found->minor == minors[k], "device 0:%u of %s", minors[k],
                    mp);
-                _cleanup_free_ char *c = cgroup_v1_controllers_from_opts(found->super_opts);
+                _cleanup_free_ char *c = opts_controllers(found->super_opts);
                 is_str(c, streq(ctl[k], "systemd") ? "name=systemd" : ctl[k], "controllers of %s",
                        mp);
         }
@@ -323,20 +344,58 @@ static void test_super_opts(void)
             {"rw", ""},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                _cleanup_free_ char *c = cgroup_v1_controllers_from_opts(cases[i][0]);
+                _cleanup_free_ char *c = opts_controllers(cases[i][0]);
                 is_str(c, cases[i][1], "super options %s -> \"%s\"", cases[i][0], cases[i][1]);
         }
 
-        char *c = controllers_canonical(strdup("pids,memory,cpu,blkio"));
+        char *c = canonical("pids,memory,cpu,blkio");
         is_str(c, "blkio,cpu,memory,pids", "controllers_canonical sorts");
         free(c);
-        c = controllers_canonical(strdup("cpu"));
+        c = canonical("cpu");
         is_str(c, "cpu", "controllers_canonical: one controller");
         free(c);
-        c = controllers_canonical(strdup(""));
+        c = canonical("");
         is_str(c, "", "controllers_canonical: empty list");
         free(c);
-        ok(controllers_canonical(NULL) == NULL, "controllers_canonical(NULL) is NULL");
+        c = canonical("cpu,,cpuacct,cpu,");
+        is_str(c, "cpu,cpuacct", "controllers_canonical: empty and repeated names dropped");
+        free(c);
+
+        /* at most CGBIND_MAX_CONTROLLERS names; the 65th is an error, never a cut */
+        struct strbuf sb = {0};
+        for (int i = 0; i < CGBIND_MAX_CONTROLLERS; i++)
+                strbuf_appendf(&sb, "%sc%02d", i ? "," : "", i);
+        c = canonical(sb.buf);
+        ok(c && strlen(c) == sb.len, "controllers_canonical: %d names accepted",
+           CGBIND_MAX_CONTROLLERS);
+        free(c);
+        strbuf_appendf(&sb, ",c%02d", CGBIND_MAX_CONTROLLERS);
+        c = (char *)"untouched";
+        int r = controllers_canonical(xstrdup(sb.buf), &c);
+        ok(r == -E2BIG && streq(c, "untouched"),
+           "controllers_canonical: %d names -> -E2BIG, *ret untouched", CGBIND_MAX_CONTROLLERS + 1);
+        strbuf_free(&sb);
+
+        /* the same cap through the super options of a mount */
+        strbuf_append(&sb, "rw,nosuid", 9);
+        for (int i = 0; i <= CGBIND_MAX_CONTROLLERS; i++)
+                strbuf_appendf(&sb, ",c%02d", i);
+        c = NULL;
+        ok(cgroup_v1_controllers_from_opts(sb.buf, &c) == -E2BIG && c == NULL,
+           "super options with %d controllers: -E2BIG", CGBIND_MAX_CONTROLLERS + 1);
+        strbuf_free(&sb);
+
+        /* which mounts are cgroup mounts */
+        struct mountinfo_entry e = {.fstype = (char *)"cgroup"};
+        bool v2 = true;
+        ok(mountinfo_is_cgroup(&e, &v2) && !v2, "fstype cgroup: a v1 cgroup mount");
+        e.fstype = (char *)"cgroup2";
+        v2 = false;
+        ok(mountinfo_is_cgroup(&e, &v2) && v2, "fstype cgroup2: a v2 cgroup mount");
+        e.fstype = (char *)"tmpfs";
+        ok(!mountinfo_is_cgroup(&e, &v2), "fstype tmpfs: not a cgroup mount");
+        e.fstype = (char *)"cgroup2x";
+        ok(!mountinfo_is_cgroup(&e, &v2), "fstype cgroup2x: not a cgroup mount");
 }
 
 static void test_path_is_beneath(void)
@@ -371,6 +430,41 @@ static void test_path_is_beneath(void)
         ok(path_is_beneath("/a", "//"), "path_is_beneath(\"/a\", \"//\") is true");
 }
 
+static void test_path_helpers(void)
+{
+        static const struct {
+                const char *p;
+                bool want;
+        } normal[] = {
+            {"/", true},      {"/a", true},      {"/a/b.c/d", true}, {"/..a/b..", true},
+            {"", false},      {"a/b", false},    {"/a/", false},     {"//a", false},
+            {"/a//b", false}, {"/a/./b", false}, {"/a/.", false},    {"/a/../b", false},
+            {"/..", false},   {"/a/..", false},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(normal); i++)
+                ok(path_is_normal(normal[i].p) == normal[i].want, "path_is_normal(\"%s\") is %s",
+                   normal[i].p, normal[i].want ? "true" : "false");
+
+        is_str(path_rel_below("/a/b/c", "/a"), "b/c", "path_rel_below(/a/b/c, /a)");
+        is_str(path_rel_below("/a/b", "/a/b"), "", "path_rel_below of itself is \"\"");
+        is_str(path_rel_below("/a/b", "/"), "a/b", "path_rel_below(/a/b, /)");
+        is_str(path_rel_below("/", "/"), "", "path_rel_below(/, /)");
+
+        static const struct {
+                const char *path, *suffix;
+                bool want;
+        } ends[] = {
+            {"/a/b/c", "b/c", true},    {"/a/b/c", "/b/c", true},    {"/a/b/c", "c", true},
+            {"/a/b/c", "/a/b/c", true}, {"/a/b/c", "/c/x", false},   {"/a/b/c", "b/", false},
+            {"/a/bb/c", "b/c", false},  {"/a/b/c", "", false},       {"/a/b/c", "/", false},
+            {"/c", "/a/b/c", false},    {"/x/ctr-1", "ctr-1", true}, {"/x/octr-1", "ctr-1", false},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(ends); i++)
+                ok(path_ends_with(ends[i].path, ends[i].suffix) == ends[i].want,
+                   "path_ends_with(\"%s\", \"%s\") is %s", ends[i].path, ends[i].suffix,
+                   ends[i].want ? "true" : "false");
+}
+
 int main(void)
 {
         test_escapes();
@@ -380,5 +474,6 @@ int main(void)
         test_proc_cgroup();
         test_super_opts();
         test_path_is_beneath();
+        test_path_helpers();
         return tap_done();
 }

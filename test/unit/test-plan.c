@@ -92,9 +92,12 @@ struct result {
         bool dirs_ok;
 };
 
-static const char *dir_rel(const struct plan *p, size_t d)
+/* The path of a plan directory below its top-level, "." for the top-level. */
+static const char *dir_rel(const struct plan *p, size_t d, char *buf, size_t size)
 {
-        return p->dirs[d].rel[0] ? p->dirs[d].rel : ".";
+        if (plan_dir_path(p, d, buf, size) < 0)
+                return "(too long)";
+        return buf[0] ? buf : ".";
 }
 
 static void append_quoted(struct strbuf *sb, const char *s)
@@ -114,12 +117,23 @@ static char *render(const struct plan *p)
         strbuf_append(&sb, "", 0);
         for (size_t i = 0; i < p->n_ops; i++) {
                 const struct plan_op *op = &p->ops[i];
+                char d1[20000], d2[20000];
                 switch (op->kind) {
                 case OP_MKDIR:
-                        strbuf_appendf(&sb, "mkdir %s %s", dir_rel(p, op->dir), op->name);
+                        strbuf_appendf(&sb, "mkdir %s %s", dir_rel(p, op->dir, d1, sizeof(d1)),
+                                       op->name);
+                        if (op->value || op->undo)
+                                strbuf_appendf(&sb, " (with a value?)");
+                        break;
+                case OP_ADOPT:
+                        strbuf_appendf(&sb, "adopt %s %s", dir_rel(p, op->dir, d1, sizeof(d1)),
+                                       op->name);
+                        if (op->value || op->undo)
+                                strbuf_appendf(&sb, " (with a value?)");
                         break;
                 case OP_WRITE:
-                        strbuf_appendf(&sb, "write %s %s ", dir_rel(p, op->dir), op->name);
+                        strbuf_appendf(&sb, "write %s %s ", dir_rel(p, op->dir, d1, sizeof(d1)),
+                                       op->name);
                         append_quoted(&sb, op->value);
                         if (op->undo) {
                                 strbuf_appendf(&sb, " undo ");
@@ -129,8 +143,9 @@ static char *render(const struct plan *p)
                                 strbuf_appendf(&sb, " lines");
                         break;
                 case OP_MOVE_PID:
-                        strbuf_appendf(&sb, "move %s pid %d undo %s", dir_rel(p, op->dir),
-                                       (int)op->pid, dir_rel(p, op->undo_dir));
+                        strbuf_appendf(&sb, "move %s pid %d undo %s",
+                                       dir_rel(p, op->dir, d1, sizeof(d1)), (int)p->pid,
+                                       dir_rel(p, op->undo_dir, d2, sizeof(d2)));
                         break;
                 case OP_KIND_MAX:
                 default:
@@ -141,24 +156,29 @@ static char *render(const struct plan *p)
         return sb.buf;
 }
 
-/* Every dir of hierarchy hier hangs off the top-level with rel = parent/name. */
+/* Every dir of hierarchy hier hangs off an earlier dir of the same
+ * hierarchy, with a valid name, and its path is the parent's and the name. */
 static bool dirs_consistent(const struct plan *p, size_t first_dir, size_t hier)
 {
         for (size_t d = first_dir; d < p->n_dirs; d++) {
                 const struct plan_dir *pd = &p->dirs[d];
+                const char *reason;
+                char path[20000], ppath[20000], want[20000];
                 if (pd->hier != hier)
                         return false;
                 if (pd->parent == PLAN_NO_PARENT) {
-                        if (pd->name || pd->rel[0])
+                        if (pd->name || plan_dir_path(p, d, path, sizeof(path)) < 0 || path[0])
                                 return false;
                         continue;
                 }
-                if (pd->parent >= d || !pd->name)
+                if (pd->parent >= d || !pd->name || p->dirs[pd->parent].hier != pd->hier ||
+                    !cgroup_name_valid(pd->name, strlen(pd->name), &reason))
                         return false;
-                const char *prel = p->dirs[pd->parent].rel;
-                char want[4096];
-                snprintf(want, sizeof(want), "%s%s%s", prel, prel[0] ? "/" : "", pd->name);
-                if (!streq(want, pd->rel))
+                if (plan_dir_path(p, d, path, sizeof(path)) < 0 ||
+                    plan_dir_path(p, pd->parent, ppath, sizeof(ppath)) < 0)
+                        return false;
+                snprintf(want, sizeof(want), "%s%s%s", ppath, ppath[0] ? "/" : "", pd->name);
+                if (!streq(want, path))
                         return false;
         }
         for (size_t i = 0; i < p->n_ops; i++)
@@ -633,8 +653,8 @@ static void test_v2_init_move(void)
 
         run(&res, h, &top, true, MODE_SOFT, false, true);
         ok(count_lines(res.ops, "mkdir . init.scope") == 1, "init.scope is created once");
-        ok(res.plan.n_ops > 1 && res.plan.ops[1].kind == OP_MOVE_PID &&
-               res.plan.ops[1].pid == PID && res.plan.ops[1].undo_dir == 0,
+        ok(res.plan.n_ops > 1 && res.plan.ops[1].kind == OP_MOVE_PID && res.plan.pid == PID &&
+               res.plan.ops[1].undo_dir == 0,
            "the second op moves pid %d, undo back to the top-level", PID);
         expect("v2 init move", &res,
                "mkdir . init.scope\n"
@@ -828,14 +848,32 @@ static void test_two_hierarchies(void)
                 ok(plan.dirs[3].parent == 2, "second hierarchy's a hangs off its own top-level");
 
                 struct strbuf sb = {0};
-                for (size_t i = 0; i < plan.n_ops; i++)
-                        plan_format_op(&plan, &plan.ops[i], NULL, &sb);
+                for (size_t i = 0; i < plan.n_ops; i++) {
+                        char line[256];
+                        plan_format_op(&plan, &plan.ops[i], NULL, line, sizeof(line));
+                        strbuf_appendf(&sb, "%s\n", line);
+                }
                 is_str(sb.buf,
                        "mkdir a\n"
                        "write a/pids.max = \"5\"\n"
                        "mkdir a\n"
                        "write a/cpu.shares = \"512\"\n",
                        "plan_format_op lines");
+                strbuf_free(&sb);
+                static const char *const bases[] = {"/sys/fs/cgroup/pids/ctr",
+                                                    "/sys/fs/cgroup/cpu/ctr"};
+                for (size_t i = 0; i < plan.n_ops; i++) {
+                        char line[256];
+                        plan_format_op(&plan, &plan.ops[i], bases[plan.dirs[plan.ops[i].dir].hier],
+                                       line, sizeof(line));
+                        strbuf_appendf(&sb, "%s\n", line);
+                }
+                is_str(sb.buf,
+                       "mkdir /sys/fs/cgroup/pids/ctr/a\n"
+                       "write /sys/fs/cgroup/pids/ctr/a/pids.max = \"5\"\n"
+                       "mkdir /sys/fs/cgroup/cpu/ctr/a\n"
+                       "write /sys/fs/cgroup/cpu/ctr/a/cpu.shares = \"512\"\n",
+                       "plan_format_op lines with the host path in front");
                 strbuf_free(&sb);
         }
         for (size_t i = 0; i < 2; i++)
@@ -860,6 +898,208 @@ static void test_mode_names(void)
         ok(restore_mode_from_string("soft,full", &m) < 0, "modes never combine");
 }
 
+/* ---- sub-cgroups a killed run made (the journal lists them) ---- */
+
+static void obs_adopted(struct observed_node *top, const struct cg_node *root, const char *path)
+{
+        const struct cg_node *n;
+        struct observed_node *o = obs_at(top, root, path, &n);
+        o->exists = true;
+        o->adopted = true;
+}
+
+static void test_adopt(void)
+{
+        struct cgbind_image img = parse_or_bail(v1_cpu_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+
+        /* a was made by a killed run (with its own value already written),
+         * a/c exists and is the workload's, a/b is missing */
+        obs_init(&top, &h->root, true);
+        obs_adopted(&top, &h->root, "a");
+        obs_set(&top, &h->root, "a", "cpu.shares", "512");
+        obs_set(&top, &h->root, "a", "cpu.cfs_quota_us", "-1");
+        obs_exists(&top, &h->root, "a/c");
+        obs_set(&top, &h->root, "a/c", "cpu.shares", "2");
+
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        ok(res.plan.n_mkdirs == 1, "adopt: n_mkdirs counts the mkdir only (%zu)",
+           res.plan.n_mkdirs);
+        expect("soft, a adopted: every property written as on a new cgroup, no undo", &res,
+               "adopt . a\n"
+               "write a cpu.shares \"512\"\n"
+               "write a cpu.cfs_quota_us \"50000\"\n"
+               "mkdir a b\n"
+               "write a/b cpu.shares \"256\"\n");
+
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("full, a adopted, a/c the workload's: a/c gets an undo, a none", &res,
+               "adopt . a\n"
+               "write a cpu.shares \"512\"\n"
+               "write a cpu.cfs_quota_us \"50000\"\n"
+               "mkdir a b\n"
+               "write a/b cpu.shares \"256\"\n"
+               "write a/c cpu.shares \"128\" undo \"2\"\n");
+
+        /* strict only refuses what is not cgbind's own */
+        run(&res, h, &top, false, MODE_STRICT, false, true);
+        expect_refused("strict, a adopted but a/c the workload's", &res, "a/c");
+        obs_adopted(&top, &h->root, "a/c");
+        run(&res, h, &top, false, MODE_STRICT, false, true);
+        expect("strict, a and a/c adopted: not refused", &res,
+               "adopt . a\n"
+               "write a cpu.shares \"512\"\n"
+               "write a cpu.cfs_quota_us \"50000\"\n"
+               "mkdir a b\n"
+               "write a/b cpu.shares \"256\"\n"
+               "adopt a c\n"
+               "write a/c cpu.shares \"128\"\n");
+
+        /* props: an adopted node exists, a missing one is still refused */
+        run(&res, h, &top, false, MODE_PROPS, false, true);
+        expect_refused("props, a adopted, a/b missing", &res, "a/b");
+        obs_adopted(&top, &h->root, "a/b");
+        run(&res, h, &top, false, MODE_PROPS, false, true);
+        ok(res.r == 0 && res.plan.n_mkdirs == 0 && count_lines(res.ops, "adopt . a") == 1 &&
+               count_lines(res.ops, "adopt a b") == 1 && count_lines(res.ops, "adopt a c") == 1,
+           "props, everything adopted: three adopts, no mkdir (%s)", res.err.msg);
+        result_free(&res);
+        run(&res, h, &top, false, MODE_NONE, false, true);
+        expect("none, everything adopted: nothing", &res, "");
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* the v2 init chain: an adopted init.scope is adopted, then the pid moves */
+        img = parse_or_bail(v2_init_tree);
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        obs_adopted(&top, &h->root, "init.scope");
+        run(&res, h, &top, true, MODE_SOFT, false, true);
+        expect("v2 init.scope adopted", &res,
+               "adopt . init.scope\n"
+               "move init.scope pid 4242 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "mkdir . app\n"
+               "write app memory.max \"1000\"\n");
+        obs_adopted(&top, &h->root, "app");
+        run(&res, h, &top, true, MODE_STRICT, false, true);
+        expect("v2 strict, init.scope and app adopted: not refused", &res,
+               "adopt . init.scope\n"
+               "move init.scope pid 4242 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "adopt . app\n"
+               "write app memory.max \"1000\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
+/* ---- the dry run's lines and the debug log's ---- */
+
+static char *print_all(const struct plan *p)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                abort();
+        for (size_t i = 0; i < p->n_ops; i++)
+                if (plan_print_op(p, &p->ops[i], f) < 0)
+                        fputs("(error)\n", f);
+        fclose(f);
+        return buf;
+}
+
+static void test_print(void)
+{
+        struct cgbind_image img = parse_or_bail(v2_init_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, true, MODE_SOFT, false, true);
+        char *out = print_all(&res.plan);
+        is_str(out,
+               "mkdir init.scope\n"
+               "move pid 4242 into init.scope\n"
+               "write ./cgroup.subtree_control = \"+cpu +memory\"\n"
+               "mkdir app\n"
+               "write app/memory.max = \"1000\"\n",
+               "plan_print_op: the dry run's lines, relative, ./ at the top-level");
+        free(out);
+        result_free(&res);
+        obs_adopted(&top, &h->root, "app");
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        out = print_all(&res.plan);
+        ok(has_str(out, "\nadopt app (made by a cgbind that was stopped)\n"),
+           "plan_print_op: an adopted sub-cgroup says so");
+        free(out);
+        result_free(&res);
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* names and values from the image are escaped, a multi-line value is one line */
+        img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\"],"
+            "\"root\":{\"children\":[{\"name\":\"caf\xc3\xa9\",\"children\":[{\"name\":"
+            "\"x\\\\y\",\"properties\":{\"io.max\":\"8:0 rbps=1\\n8:16 wiops=2\"}}]}]}}]}");
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        out = print_all(&res.plan);
+        is_str(out,
+               "mkdir caf\\xc3\\xa9\n"
+               "mkdir caf\\xc3\\xa9/x\\x5cy\n"
+               "write caf\\xc3\\xa9/x\\x5cy/io.max = \"8:0 rbps=1\\x0a8:16 wiops=2\"\n",
+               "plan_print_op escapes names and values");
+        free(out);
+        char line[40];
+        plan_format_op(&res.plan, &res.plan.ops[2], "/sys/fs/cgroup/ctr", line, sizeof(line));
+        ok(strlen(line) == sizeof(line) - 1 && streq(line + strlen(line) - 3, "..."),
+           "plan_format_op cuts a long line to its buffer, ending in ... (%s)", line);
+        char small[4];
+        ok(plan_dir_path(&res.plan, res.plan.ops[2].dir, small, sizeof(small)) == -ENAMETOOLONG,
+           "plan_dir_path: -ENAMETOOLONG when the buffer is too small");
+        char path[64];
+        ok(plan_dir_path(&res.plan, res.plan.ops[2].dir, path, sizeof(path)) == 0 &&
+               streq(path, "caf\xc3\xa9/x\\y"),
+           "plan_dir_path: the raw path below the top-level");
+        result_free(&res);
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* a deep tree of long names: the dry run never cuts */
+        struct strbuf sb = {0};
+        char name[256];
+        memset(name, 'n', 255);
+        name[255] = '\0';
+        strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
+                            "\"controllers\":[\"pids\"],\"root\":{\"children\":[");
+        for (int i = 0; i < CGBIND_MAX_DEPTH; i++)
+                strbuf_appendf(&sb, "{\"name\":\"%s\",%s\"children\":[", name,
+                               i == CGBIND_MAX_DEPTH - 1 ? "\"properties\":{\"pids.max\":\"7\"},"
+                                                         : "");
+        for (int i = 0; i < CGBIND_MAX_DEPTH; i++)
+                strbuf_append(&sb, "]}", 2);
+        strbuf_appendf(&sb, "]}}]}");
+        img = parse_or_bail(sb.buf);
+        strbuf_free(&sb);
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        ok(res.r == 0 && res.dirs_ok && res.plan.n_ops == CGBIND_MAX_DEPTH + 1,
+           "64 levels of 255-byte names: %d ops", CGBIND_MAX_DEPTH + 1);
+        out = print_all(&res.plan);
+        size_t want = strlen("write ") + CGBIND_MAX_DEPTH * 256 + strlen("pids.max = \"7\"\n");
+        ok(out && strlen(out) > want && has_str(out, "/pids.max = \"7\"\n"),
+           "plan_print_op prints the whole %zu-byte path", want);
+        free(out);
+        result_free(&res);
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
 int main(void)
 {
         test_soft_empty();
@@ -874,5 +1114,7 @@ int main(void)
         test_multiline();
         test_two_hierarchies();
         test_mode_names();
+        test_adopt();
+        test_print();
         return tap_done();
 }

@@ -120,19 +120,84 @@ static void test_forbidden(void)
         ok(n > 40 && !overlap, "none of the %zu allowlist entries is forbidden", n);
         ok(prop_at(n) == NULL, "prop_at past the end is NULL");
 
-        /* every default value passes its own grammar */
+        /* every default value passes its own grammar, and is a default. The
+         * v1 page-counter limits have "unlimited" instead: the kernel prints
+         * unlimited as a page-size-dependent number (prop_value_is_unlimited),
+         * so their default is every such number and -1, never a literal */
         bool bad_default = false;
         for (size_t i = 0; i < n; i++) {
                 const struct prop_def *d = prop_at(i);
                 char *c = NULL;
                 const char *why = NULL;
-                if (d->dflt && prop_check_value(d, d->dflt, &c, &why) < 0) {
+                if (!d->dflt)
+                        continue;
+                if (d->version == CG_V1 && streq(d->dflt, "unlimited")) {
+                        if (!prop_is_default(d, "9223372036854771712") ||
+                            !prop_is_default(d, "9223372036854775807") ||
+                            !prop_is_default(d, "-1") || prop_is_default(d, "104857600") ||
+                            prop_check_value(d, "9223372036854771712", NULL, &why) < 0) {
+                                bad_default = true;
+                                tap_diag("unlimited default of %s is not what v1 prints", d->name);
+                        }
+                        continue;
+                }
+                if (prop_check_value(d, d->dflt, &c, &why) < 0 || !prop_is_default(d, d->dflt)) {
                         bad_default = true;
-                        tap_diag("default of %s (\"%s\") refused: %s", d->name, d->dflt, why);
+                        tap_diag("default of %s (\"%s\") refused: %s", d->name, d->dflt,
+                                 why ? why : "not its own default");
                 }
                 free(c);
         }
-        ok(!bad_default, "every allowlist default passes its own grammar");
+        ok(!bad_default, "every allowlist default passes its own grammar (v1 unlimited: every "
+                         "value v1 prints for it)");
+
+        /* the unlimited test save and the planner use */
+        static const struct {
+                const char *v;
+                bool want;
+        } unl[] = {
+            {"-1", true},
+            {"max", true},
+            {"9223372036854771712", true},
+            {"9223372036854775807", true},
+            {"9223372019674906624", true},
+            {"9223372019674906623", false},
+            {"0", false},
+            {"104857600", false},
+            {"", false},
+            {"max ", false},
+            {"-2", false},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(unl); i++)
+                ok(prop_value_is_unlimited(unl[i].v) == unl[i].want,
+                   "prop_value_is_unlimited(\"%s\") is %s", unl[i].v,
+                   unl[i].want ? "true" : "false");
+        ok(prop_value_is_unlimited(NULL), "prop_value_is_unlimited(NULL): unlimited");
+        const struct prop_def *mx = prop_lookup(CG_V2, "memory.max");
+        ok(mx && prop_is_default(mx, "max") && !prop_is_default(mx, "-1") &&
+               !prop_is_default(mx, "1000"),
+           "v2 memory.max: \"max\" is its default, -1 and 1000 are not");
+        const struct prop_def *lim = prop_lookup(CG_V1, "memory.limit_in_bytes");
+        ok(lim && !prop_is_default(lim, "max"), "v1 memory.limit_in_bytes: \"max\" is no default");
+        const struct prop_def *blk = prop_lookup(CG_V1, "blkio.weight");
+        ok(blk && !blk->dflt && !prop_is_default(blk, "500"),
+           "a property without a default is always saved (blkio.weight)");
+
+        /* every forbidden name says why */
+        for (size_t i = 0; i < ARRAY_SIZE(never); i++) {
+                const char *why = prop_never_reason(never[i]);
+                ok(why && *why, "prop_never_reason(%s): %s", never[i], why ? why : "NULL");
+        }
+        ok(has_str(prop_never_reason("release_agent"), "CVE-2022-0492"),
+           "release_agent's reason names CVE-2022-0492");
+        ok(prop_never_reason("cpu.shares") == NULL, "prop_never_reason(cpu.shares) is NULL");
+
+        /* ret_canonical may be NULL: a check only */
+        const char *why = NULL;
+        ok(prop_check_value(prop_lookup(CG_V1, "cpu.shares"), "512", NULL, &why) == 0,
+           "prop_check_value with ret_canonical NULL: accepted");
+        ok(prop_check_value(prop_lookup(CG_V1, "cpu.shares"), "1", NULL, &why) == -EINVAL && why,
+           "prop_check_value with ret_canonical NULL: refused with a reason (%s)", why);
 }
 
 static void check(enum cg_version v, const char *name, const char *value, bool want)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cgbind/container.h"
 #include "cgbind/state.h"
 
 #include "tap.h"
@@ -306,6 +307,80 @@ static void test_config(void)
         }
 }
 
+/* linux.cgroupsPath, as written */
+static void test_cgroups_path(void)
+{
+        static const struct {
+                const char *json, *want;
+        } cases[] = {
+            {"{\"linux\":{\"cgroupsPath\":\"machine.slice:libpod:abc\"}}",
+             "machine.slice:libpod:abc"},
+            {"{\"linux\":{\"cgroupsPath\":\"/libpod_parent/libpod-abc\"}}",
+             "/libpod_parent/libpod-abc"},
+            {"{\"linux\":{\"cgroupsPath\":\"\"}}", NULL},
+            {"{\"linux\":{\"cgroupsPath\":null}}", NULL},
+            {"{\"linux\":{}}", NULL},
+            {"{\"linux\":5}", NULL},
+            {"{}", NULL},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct cgbind_config c = {0};
+                struct cgbind_error err = {0};
+                int r = cgbind_config_parse(cases[i].json, strlen(cases[i].json), &c, &err);
+                ok(r == 0 && (cases[i].want ? c.cgroups_path && streq(c.cgroups_path, cases[i].want)
+                                            : c.cgroups_path == NULL),
+                   "config %s: cgroups_path %s (%s)", cases[i].json,
+                   cases[i].want ? cases[i].want : "NULL", err.msg);
+                cgbind_config_free(&c);
+        }
+        static const char *const bad[] = {"{\"linux\":{\"cgroupsPath\":5}}",
+                                          "{\"linux\":{\"cgroupsPath\":[\"/a\"]}}"};
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                struct cgbind_config c = {.root_path = (char *)"sentinel"};
+                struct cgbind_error err = {0};
+                int r = cgbind_config_parse(bad[i], strlen(bad[i]), &c, &err);
+                ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "cgroupsPath") &&
+                       streq(c.root_path, "sentinel"),
+                   "config %s refused (%s)", bad[i], err.msg);
+        }
+}
+
+/* The end of the container's cgroup path, from linux.cgroupsPath or the id. */
+static void test_cgroup_suffix(void)
+{
+        static const struct {
+                const char *path, *id, *want, *alt;
+        } cases[] = {
+            {NULL, "abc", "/abc", "-abc.scope"},
+            {"", "abc", "/abc", "-abc.scope"},
+            {"machine.slice:libpod:ID", "abc", "/libpod-ID.scope", ""},
+            {"a.slice::x", "abc", "/x.scope", ""},
+            {"s:p:u.slice", "abc", "/u.slice", ""},
+            {"/libpod_parent/libpod-ID", "abc", "/libpod_parent/libpod-ID", ""},
+            {"rel/path/", "abc", "/rel/path", ""},
+            {"/a/b//", "abc", "/a/b", ""},
+            {"system.slice:docker:0123", "x", "/docker-0123.scope", ""},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char buf[256], alt[256];
+                memset(buf, 'X', sizeof(buf));
+                memset(alt, 'X', sizeof(alt));
+                container_cgroup_suffix(cases[i].path, cases[i].id, buf, sizeof(buf), alt,
+                                        sizeof(alt));
+                ok(streq(buf, cases[i].want) && streq(alt, cases[i].alt),
+                   "cgroupsPath %s%s%s, id %s -> \"%s\" and \"%s\" (got \"%s\" and \"%s\")",
+                   cases[i].path ? "\"" : "", cases[i].path ? cases[i].path : "NULL",
+                   cases[i].path ? "\"" : "", cases[i].id, cases[i].want, cases[i].alt, buf, alt);
+        }
+        /* a small buffer is cut, never overrun */
+        char small[8], alt[8];
+        memset(small, 'X', sizeof(small));
+        container_cgroup_suffix("/a/very/long/cgroup/path", "abc", small, sizeof(small), alt,
+                                sizeof(alt));
+        ok(memchr(small, '\0', sizeof(small)) != NULL && startswith("/a/very/long", small),
+           "a cgroup path longer than the buffer is cut to it (\"%s\")", small);
+}
+
 int main(void)
 {
         test_runc();
@@ -314,5 +389,7 @@ int main(void)
         test_size_cap();
         test_depth();
         test_config();
+        test_cgroups_path();
+        test_cgroup_suffix();
         return tap_done();
 }

@@ -1,0 +1,239 @@
+/* save_image and apply_observe on directory trees made in a scratch
+ * directory: what a walk records (allowlisted, non-default, valid names),
+ * what it warns about, its --max-cgroups cap, and that what it writes parses
+ * back and reads back. No cgroup filesystem and no root needed: both only
+ * read files beneath a top-level directory fd. */
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cgbind/apply.h"
+#include "cgbind/image.h"
+#include "cgbind/save.h"
+
+#include "tap.h"
+
+static char scratch[] = "/tmp/cgbind-test-save.XXXXXX";
+
+static void put(const char *rel, const char *content)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+        if (!content) {
+                if (mkdir(path, 0755) < 0) {
+                        printf("Bail out! mkdir %s: %s\n", path, strerror(errno));
+                        exit(1);
+                }
+                return;
+        }
+        FILE *f = fopen(path, "we");
+        if (!f || fputs(content, f) < 0 || fclose(f) != 0) {
+                printf("Bail out! write %s: %s\n", path, strerror(errno));
+                exit(1);
+        }
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+static int n_warnings;
+static char warnings[4096];
+
+static void warn(const char *msg, void *userdata)
+{
+        (void)userdata;
+        n_warnings++;
+        size_t l = strlen(warnings);
+        snprintf(warnings + l, sizeof(warnings) - l, "%s\n", msg);
+}
+
+static const char *prop(const struct cg_node *n, const char *name)
+{
+        for (size_t i = 0; n && i < n->n_props; i++)
+                if (streq(n->props[i].name, name))
+                        return n->props[i].value;
+        return NULL;
+}
+
+static const struct cg_node *child(const struct cg_node *n, const char *name)
+{
+        for (size_t i = 0; n && i < n->n_children; i++)
+                if (streq(n->children[i].name, name))
+                        return &n->children[i];
+        return NULL;
+}
+
+static int open_dir(const char *rel)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+        int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                printf("Bail out! open %s: %s\n", path, strerror(errno));
+                exit(1);
+        }
+        return fd;
+}
+
+int main(void)
+{
+        if (!mkdtemp(scratch)) {
+                printf("Bail out! mkdtemp: %s\n", strerror(errno));
+                return 1;
+        }
+        /* a v1 memory top-level */
+        put("mem", NULL);
+        put("mem/memory.limit_in_bytes", "536870912\n");
+        put("mem/memory.use_hierarchy", "1\n"); /* the default: left out */
+        put("mem/memory.swappiness", "60\n");   /* the default: left out */
+        put("mem/tasks", "1\n");                /* never-listed: never read */
+        put("mem/release_agent", "/bin/x\n");   /* never-listed */
+        put("mem/cpu.shares", "512\n");         /* another controller's file */
+        put("mem/app", NULL);
+        put("mem/app/memory.limit_in_bytes", "9223372036854771712\n"); /* unlimited */
+        put("mem/app/memory.soft_limit_in_bytes", "104857600\n");
+        put("mem/app/memory.memsw.limit_in_bytes", "12abc\n"); /* outside the grammar */
+        put("mem/app/web", NULL);
+        put("mem/app/web/memory.limit_in_bytes", "1048576\n");
+        put("mem/bad\nname", NULL); /* refused name: left out */
+        put("mem/cgroup.x", NULL);  /* refused name: left out */
+        /* a v2 top-level */
+        put("v2", NULL);
+        put("v2/cgroup.controllers", "cpu memory pids\n");
+        put("v2/cgroup.subtree_control", "cpu pids\n");
+        put("v2/memory.max", "max\n");
+        put("v2/init.scope", NULL);
+        put("v2/app", NULL);
+        put("v2/app/cpu.weight", "0\n"); /* idle: left out */
+        put("v2/app/cpu.idle", "1\n");
+        put("v2/app/cgroup.type", "domain\n"); /* what the kernel makes: left out */
+        put("v2/app/pids.max", "64\n");
+        put("v2/app/io.max", "8:0 rbps=1\n"); /* io is not in cgroup.controllers */
+
+        struct located_hierarchy h[3] = {
+            {.version = CG_V1,
+             .controllers = (char *)"memory",
+             .init_rel = (char *)"",
+             .host_path = (char *)"/sys/fs/cgroup/memory/ctr",
+             .dirfd = open_dir("mem")},
+            {.version = CG_V2,
+             .controllers = (char *)"",
+             .init_rel = (char *)"init.scope",
+             .host_path = (char *)"/sys/fs/cgroup/ctr",
+             .dirfd = open_dir("v2")},
+            {.version = CG_V1,
+             .controllers = (char *)"pids",
+             .init_rel = (char *)"",
+             .host_path = (char *)"/sys/fs/cgroup/pids/ctr",
+             .dirfd = -1,
+             .refused = (char *)"not the container's own cgroup"},
+        };
+        struct located loc = {.h = h, .n = 3};
+        struct cgbind_image img = {0};
+        struct cgbind_error err = {0};
+
+        int r = save_image(&loc, "ctr-1", 100, &img, warn, NULL, &err);
+        is_int(r, 0, "save_image on a scratch tree (%s)", err.msg);
+        ok(img.created && img.container_id && streq(img.container_id, "ctr-1"),
+           "created and the container id recorded");
+        is_int(img.n_hierarchies, 2, "two hierarchies (the refused one left out)");
+        ok(strstr(warnings, "left out hierarchy pids") && strstr(warnings, "not the container"),
+           "the refused hierarchy is named in a warning");
+        ok(strstr(warnings, "bad\\x0aname") && strstr(warnings, "cgroup.x"),
+           "the refused sub-cgroup names are warned about, escaped");
+        ok(strstr(warnings, "memory.memsw.limit_in_bytes"),
+           "a value outside the grammar is warned about");
+        const struct image_hierarchy *m = img.n_hierarchies ? &img.hierarchies[0] : NULL;
+        ok(m && m->version == CG_V1 && streq(m->controllers, "memory") && m->init == NULL,
+           "v1 memory: no init (the pid in the top-level)");
+        if (m) {
+                is_str(prop(&m->root, "memory.limit_in_bytes"), "536870912",
+                       "the top-level's own limit is recorded");
+                ok(m->root.n_props == 1,
+                   "defaults, never-listed and other controllers' files "
+                   "are left out (%zu)",
+                   m->root.n_props);
+                const struct cg_node *app = child(&m->root, "app");
+                ok(app && m->root.n_children == 1, "app recorded, the bad names not");
+                ok(app && !prop(app, "memory.limit_in_bytes"),
+                   "an unlimited limit (the page-rounded maximum) is a default");
+                is_str(prop(app, "memory.soft_limit_in_bytes"), "104857600",
+                       "app memory.soft_limit_in_bytes");
+                is_str(prop(child(app, "web"), "memory.limit_in_bytes"), "1048576",
+                       "app/web memory.limit_in_bytes");
+        }
+        const struct image_hierarchy *v2 = img.n_hierarchies > 1 ? &img.hierarchies[1] : NULL;
+        ok(v2 && v2->version == CG_V2 && streq(v2->controllers, "cpu,memory,pids"),
+           "v2: the controllers from cgroup.controllers");
+        ok(v2 && v2->init && streq(v2->init, "init.scope"), "v2: the init's cgroup is the init");
+        if (v2) {
+                is_str(prop(&v2->root, "cgroup.subtree_control"), "cpu pids",
+                       "v2: the top-level's subtree_control");
+                ok(!prop(&v2->root, "memory.max"), "v2: memory.max max is a default");
+                const struct cg_node *app = child(&v2->root, "app");
+                ok(app && !prop(app, "cpu.weight") && prop(app, "cpu.idle") &&
+                       !prop(app, "cgroup.type") && !prop(app, "io.max"),
+                   "v2 app: an idle group's cpu.weight 0, domain and io (not available) left out");
+                is_str(prop(app, "pids.max"), "64", "v2 app pids.max");
+                ok(child(&v2->root, "init.scope") != NULL, "v2: init.scope in the tree");
+        }
+        is_int(img.n_nodes, 4, "n_nodes: app, app/web, init.scope, app");
+        err = (struct cgbind_error){0};
+        ok(image_validate(&img, &err) == 0 && img.n_nodes == 4,
+           "what save makes passes image_validate, the same count (%s)", err.msg);
+
+        /* written and parsed back */
+        struct strbuf out = {0};
+        struct cgbind_image back = {0};
+        r = image_write_json(&img, &out, &err);
+        ok(r == 0 && image_parse(out.buf, out.len, &back, &err) == 0 && back.n_nodes == 4,
+           "the saved image writes and parses back (%s)", err.msg);
+        image_free(&back);
+        strbuf_free(&out);
+
+        /* what restore would read: the current values, absent files as NULL */
+        if (m) {
+                struct observed_node o = {0};
+                r = apply_observe(h[0].dirfd, h[0].host_path, &m->root, &o, &err);
+                ok(r == 0 && o.exists && o.values && streq(o.values[0], "536870912"),
+                   "apply_observe: the top-level's value (%s)", err.msg);
+                const struct cg_node *app = child(&m->root, "app");
+                size_t ai = app ? (size_t)(app - m->root.children) : 0;
+                ok(r == 0 && app && o.children && o.children[ai].exists &&
+                       o.children[ai].children && o.children[ai].children[0].exists,
+                   "apply_observe: app and app/web exist");
+                observed_free(&o, &m->root);
+                /* gone in the meantime: observed as missing, not an error */
+                char path[512];
+                snprintf(path, sizeof(path), "%s/mem/app/web/memory.limit_in_bytes", scratch);
+                remove(path);
+                snprintf(path, sizeof(path), "%s/mem/app/web", scratch);
+                remove(path);
+                r = apply_observe(h[0].dirfd, h[0].host_path, &m->root, &o, &err);
+                ok(r == 0 && o.children && !o.children[ai].children[0].exists,
+                   "apply_observe: a sub-cgroup removed since is missing (%s)", err.msg);
+                observed_free(&o, &m->root);
+        }
+        image_free(&img);
+
+        /* --max-cgroups: one more than the limit is an error, not a cut */
+        n_warnings = 0;
+        err = (struct cgbind_error){0};
+        img = (struct cgbind_image){.n_hierarchies = 4242};
+        r = save_image(&loc, "ctr-1", 2, &img, warn, NULL, &err);
+        ok(r < 0 && err.status == CGBIND_INVALID && strstr(err.msg, "--max-cgroups") &&
+               img.n_hierarchies == 4242,
+           "save_image over --max-cgroups: status 2, nothing returned (%s)", err.msg);
+
+        close(h[0].dirfd);
+        close(h[1].dirfd);
+        nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return tap_done();
+}
