@@ -83,8 +83,7 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
         return read_full_fd(fd, max, ret, ret_len);
 }
 
-int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
-                      size_t *ret_len)
+int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max)
 {
         /* O_PATH runs no open of a device or FIFO; only a regular file is
          * opened for reading, and through the same inode */
@@ -101,9 +100,16 @@ int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, ch
                 return -EFBIG;
         char proc[64];
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        _cleanup_close_ int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        return fd < 0 ? -errno : fd;
+}
+
+int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
+                      size_t *ret_len)
+{
+        _cleanup_close_ int fd = open_regular_file(dirfd, path, nofollow, max);
         if (fd < 0)
-                return -errno;
+                return fd;
         return read_full_fd(fd, max, ret, ret_len);
 }
 

@@ -2,7 +2,7 @@
  * goes through, and writing. */
 #include <stdio.h>
 
-#include "cgbind/path.h"
+#include "cgbind/fsutil.h"
 #include "image-internal.h"
 
 /* ---- the tree ---- */
@@ -25,7 +25,8 @@ void image_hierarchy_free(struct image_hierarchy *h)
 {
         free(h->controllers);
         free(h->init);
-        cg_node_free(&h->root);
+        if (!h->arena_tree)
+                cg_node_free(&h->root);
         *h = (struct image_hierarchy){ 0 };
 }
 
@@ -36,6 +37,10 @@ void image_free(struct cgbind_image *img)
         free(img->hierarchies);
         free(img->created);
         free(img->container_id);
+        if (img->arena) {
+                arena_free(img->arena);
+                free(img->arena);
+        }
         *img = (struct cgbind_image){ 0 };
 }
 
@@ -313,125 +318,7 @@ int image_validate(struct cgbind_image *img, struct cgbind_error *err)
         return 0;
 }
 
-/* ---- the native parser ---- */
-
-struct parse_ctx {
-        struct cgbind_error *err;
-        const struct image_hierarchy *h;
-        char where[512]; /* "memory:/app/worker" while parsing */
-};
-
-/* Untrusted names end up in the message: the whole reason is escaped. */
-static int bad(struct parse_ctx *c, const char *fmt, ...) _printf_(2, 3);
-static int bad(struct parse_ctx *c, const char *fmt, ...)
-{
-        char esc_where[600], reason[700];
-        va_list ap;
-        va_start(ap, fmt);
-        cgbind_format_escaped(reason, sizeof(reason), fmt, ap);
-        va_end(ap);
-        cgbind_escape(c->where, strlen(c->where), esc_where, sizeof(esc_where));
-        return cgbind_error_set(c->err, CGBIND_INVALID, EINVAL, "image (%s): %s", esc_where,
-                                reason);
-}
-
-static int check_keys(struct parse_ctx *c, const struct json *obj, const char *const *allowed,
-                      size_t n_allowed)
-{
-        for (size_t i = 0; i < obj->n_items; i++) {
-                bool ok = false;
-                for (size_t k = 0; k < n_allowed && !ok; k++)
-                        ok = streq(obj->keys[i], allowed[k]);
-                if (!ok)
-                        return bad(c, "unknown key \"%s\"", obj->keys[i]);
-        }
-        return 0;
-}
-
-static int parse_props(struct parse_ctx *c, const struct json *obj, struct cg_node *node)
-{
-        if (!obj)
-                return 0;
-        if (obj->type != JSON_OBJECT)
-                return bad(c, "\"properties\" is not an object");
-        for (size_t i = 0; i < obj->n_items; i++) {
-                const char *name = obj->keys[i];
-                const struct json *v = obj->items[i];
-                const char *reason = prop_never_reason(name);
-                if (reason)
-                        return bad(c, "property %s is never written by cgbind: %s", name, reason);
-                const struct prop_def *def = prop_lookup(c->h->version, name);
-                if (!def)
-                        return bad(c, "property %s is not in the allowlist", name);
-                if (def->controller && !controller_list_has(c->h->controllers, def->controller))
-                        return bad(c,
-                                   "property %s belongs to a controller this hierarchy "
-                                   "does not have",
-                                   name);
-                if (v->type != JSON_STRING)
-                        return bad(c, "value of %s is not a string", name);
-                if (prop_check_value(def, v->string, NULL, &reason) < 0)
-                        return bad(c, "value of %s: %s", name, reason);
-                cg_node_add_prop(node, def, name, v->string);
-        }
-        return 0;
-}
-
-static int parse_node(struct parse_ctx *c, const struct json *j, struct cg_node *node,
-                      size_t depth)
-{
-        static const char *const keys[] = { "name", "properties", "children" };
-        int r;
-
-        if (j->type != JSON_OBJECT)
-                return bad(c, "a cgroup is not an object");
-        r = check_keys(c, j, keys, ARRAY_SIZE(keys));
-        if (r < 0)
-                return r;
-        r = parse_props(c, json_get(j, "properties"), node);
-        if (r < 0)
-                return r;
-        const struct json *children = json_get(j, "children");
-        if (!children)
-                return 0;
-        if (children->type != JSON_ARRAY)
-                return bad(c, "\"children\" is not an array");
-        if (children->n_items == 0)
-                return 0;
-        if (depth + 1 > CGBIND_MAX_DEPTH)
-                return bad(c, "tree deeper than %d levels", CGBIND_MAX_DEPTH);
-        node->children = xcalloc(children->n_items, sizeof(struct cg_node));
-        size_t where_len = strlen(c->where);
-        for (size_t i = 0; i < children->n_items; i++) {
-                const struct json *cj = children->items[i];
-                const struct json *name = json_get(cj, "name");
-                if (!name || name->type != JSON_STRING)
-                        return bad(c, "a sub-cgroup has no \"name\" string");
-                const char *reason;
-                if (!cgroup_name_valid(name->string, name->len, &reason))
-                        return bad(c, "sub-cgroup name \"%s\": %s", name->string, reason);
-                struct cg_node *child = &node->children[node->n_children++];
-                child->name = xstrdup(name->string);
-                snprintf(c->where + where_len, sizeof(c->where) - where_len, "%s%s",
-                         where_len && c->where[where_len - 1] == '/' ? "" : "/", name->string);
-                r = parse_node(c, cj, child, depth + 1);
-                if (r < 0)
-                        return r;
-                c->where[where_len] = '\0';
-        }
-        return 0;
-}
-
-static int parse_init(struct parse_ctx *c, const struct json *v, struct image_hierarchy *h)
-{
-        if (!v || v->type == JSON_NULL)
-                return 0;
-        if (v->type != JSON_STRING)
-                return bad(c, "\"init\" is not a string");
-        if (v->len)
-                h->init = xstrdup(v->string);
-        return 0;
-}
+/* ---- reading: the native parser is image-native.c, CRIU's crit.c ---- */
 
 int image_controllers(const char *where, char *list, char **ret, struct cgbind_error *err)
 {
@@ -442,69 +329,6 @@ int image_controllers(const char *where, char *list, char **ret, struct cgbind_e
         return 0;
 }
 
-static int parse_hierarchy(struct parse_ctx *c, const struct json *j, struct image_hierarchy *h)
-{
-        static const char *const keys[] = { "type", "controllers", "init", "root" };
-        int r;
-
-        snprintf(c->where, sizeof(c->where), "hierarchy");
-        if (j->type != JSON_OBJECT)
-                return bad(c, "not an object");
-        r = check_keys(c, j, keys, ARRAY_SIZE(keys));
-        if (r < 0)
-                return r;
-        const struct json *type = json_get(j, "type");
-        if (!type || type->type != JSON_STRING)
-                return bad(c, "\"type\" missing");
-        if (streq(type->string, "cgroup"))
-                h->version = CG_V1;
-        else if (streq(type->string, "cgroup2"))
-                h->version = CG_V2;
-        else
-                return bad(c, "\"type\" %s is neither cgroup nor cgroup2", type->string);
-
-        const struct json *ctl = json_get(j, "controllers");
-        if (ctl && ctl->type != JSON_ARRAY)
-                return bad(c, "\"controllers\" is not an array");
-        if (ctl && ctl->n_items > CGBIND_MAX_CONTROLLERS)
-                return bad(c, "more than %d controllers", CGBIND_MAX_CONTROLLERS);
-        struct strbuf sb = { 0 };
-        strbuf_puts(&sb, "");
-        for (size_t i = 0; ctl && i < ctl->n_items; i++) {
-                const struct json *v = ctl->items[i];
-                bool ok = v->type == JSON_STRING && controller_name_ok(v->string, v->len);
-                if (ok && h->version == CG_V2)
-                        ok = v2_controller_known(v->string);
-                if (!ok || controller_list_has(sb.buf, v->string)) {
-                        strbuf_free(&sb);
-                        if (!ok)
-                                return bad(c, "controller \"%s\" is not valid",
-                                           v->type == JSON_STRING ? v->string : "?");
-                        return bad(c, "controller \"%s\" listed twice", v->string);
-                }
-                if (i > 0)
-                        strbuf_puts(&sb, ",");
-                strbuf_append(&sb, v->string, v->len);
-        }
-        r = image_controllers("controllers", sb.buf, &h->controllers, c->err);
-        if (r < 0)
-                return r;
-        if (h->version == CG_V1 && h->controllers[0] == '\0')
-                return bad(c, "a cgroup v1 hierarchy needs its controllers");
-
-        snprintf(c->where, sizeof(c->where), "%s:/", image_hierarchy_label(h));
-        c->h = h;
-        r = parse_init(c, json_get(j, "init"), h);
-        if (r < 0)
-                return r;
-        const struct json *root = json_get(j, "root");
-        if (!root)
-                return bad(c, "\"root\" missing");
-        if (json_get(root, "name"))
-                return bad(c, "the top-level cgroup has no name");
-        return parse_node(c, root, &h->root, 0);
-}
-
 static const struct json_limits image_limits = {
         /* two JSON levels per cgroup level, plus the envelope */
         .max_depth = 2 * CGBIND_MAX_DEPTH + 16,
@@ -512,76 +336,61 @@ static const struct json_limits image_limits = {
         .max_string = CGBIND_MAX_VALUE,
 };
 
-static int parse_native(const struct json *root, struct cgbind_image *img,
-                        struct cgbind_error *err)
-{
-        struct parse_ctx c = { .err = err };
-        const struct json *version = json_get(root, "cgbind");
-        if (!version || version->type != JSON_INTEGER)
-                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                        "image: not a cgbind image (no \"cgbind\" version)");
-        if (version->integer != CGBIND_IMAGE_VERSION)
-                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                        "image (cgbind): version %lld is not supported (this is "
-                                        "version %d)",
-                                        (long long)version->integer, CGBIND_IMAGE_VERSION);
-        static const char *const keys[] = { "cgbind", "created", "container", "hierarchies" };
-        snprintf(c.where, sizeof(c.where), "top level");
-        int r = check_keys(&c, root, keys, ARRAY_SIZE(keys));
-        if (r < 0)
-                return r;
-        const struct json *created = json_get(root, "created");
-        if (created && created->type == JSON_STRING)
-                img->created = xstrdup(created->string);
-        const struct json *id = json_get(json_get(root, "container"), "id");
-        if (id && id->type == JSON_STRING)
-                img->container_id = xstrdup(id->string);
-        const struct json *hs = json_get(root, "hierarchies");
-        if (!hs || hs->type != JSON_ARRAY)
-                return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                        "image (hierarchies): missing or not an array");
-        if (hs->n_items > CGBIND_MAX_HIERARCHIES)
-                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
-                                        "image (hierarchies): more than %d",
-                                        CGBIND_MAX_HIERARCHIES);
-        img->hierarchies = xcalloc(hs->n_items, sizeof(*img->hierarchies));
-        for (size_t i = 0; i < hs->n_items; i++) {
-                r = parse_hierarchy(&c, hs->items[i], &img->hierarchies[img->n_hierarchies++]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int image_parse_tree(const char *buf, size_t len, char **owned, struct cgbind_image *ret,
-                            struct cgbind_error *err)
+/* A CRIU document, read whole with the document parser (crit.c). */
+static int parse_crit_text(const char *buf, size_t len, struct cgbind_image *ret,
+                           struct cgbind_error *err)
 {
         _cleanup_(json_freep) struct json *root = NULL;
         struct cgbind_image img = { 0 };
-
         int r = json_parse(buf, len, &image_limits, &root, err, "image");
-        /* the tree holds copies: the text need not live beside it */
-        if (owned) {
-                free(*owned);
-                *owned = NULL;
-        }
         if (r < 0)
                 return r;
         if (root->type != JSON_OBJECT)
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
                                         "image: expected an object, got %s",
                                         json_type_name(root->type));
-        r = json_get(root, "magic") ? image_parse_crit(root, &img, err)
-                                    : parse_native(root, &img, err);
-        /* one pass decides, whatever the parser */
-        if (r >= 0)
-                r = image_validate(&img, err);
+        r = image_parse_crit(root, &img, err);
         if (r < 0) {
                 image_free(&img);
                 return r;
         }
         *ret = img;
         return 0;
+}
+
+/* one pass decides, whatever the parser */
+static int finish(struct cgbind_image *img, struct cgbind_image *ret, struct cgbind_error *err)
+{
+        int r = image_validate(img, err);
+        if (r < 0) {
+                image_free(img);
+                return r;
+        }
+        *ret = *img;
+        return 0;
+}
+
+static int image_parse_tree(const char *buf, size_t len, char **owned, struct cgbind_image *ret,
+                            struct cgbind_error *err)
+{
+        struct image_stream *s;
+        struct cgbind_image img = { 0 };
+        image_native_begin(&s, err);
+        int r = image_native_feed(s, buf, len);
+        if (r == 0)
+                r = image_native_end(s, &img);
+        image_native_free(s);
+        if (r == IMAGE_STREAM_CRIT) {
+                *err = (struct cgbind_error){ 0 };
+                r = parse_crit_text(buf, len, &img, err);
+        }
+        if (owned) {
+                free(*owned);
+                *owned = NULL;
+        }
+        if (r < 0)
+                return r;
+        return finish(&img, ret, err);
 }
 
 int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err)
@@ -592,6 +401,58 @@ int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cg
 int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err)
 {
         return image_parse_tree(*buf, len, buf, ret, err);
+}
+
+int image_parse_fd(int fd, size_t max, struct cgbind_image *ret, struct cgbind_error *err)
+{
+        struct image_stream *s;
+        struct cgbind_image img = { 0 };
+        char buf[64 * 1024];
+        size_t total = 0;
+        int r = 0;
+        image_native_begin(&s, err);
+        for (;;) {
+                ssize_t k = read(fd, buf, sizeof(buf));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        r = cgbind_error_set(err, CGBIND_INVALID, errno, "image: %s",
+                                             strerror(errno));
+                        break;
+                }
+                if (k == 0) {
+                        r = image_native_end(s, &img);
+                        break;
+                }
+                total += (size_t)k;
+                if (total > max) {
+                        r = cgbind_error_set(err, CGBIND_INVALID, EFBIG,
+                                             "image: larger than the limit of %zu bytes", max);
+                        break;
+                }
+                r = image_native_feed(s, buf, (size_t)k);
+                if (r != 0)
+                        break;
+        }
+        image_native_free(s);
+        if (r == IMAGE_STREAM_CRIT) {
+                /* a CRIU image: read whole, from the start */
+                _cleanup_free_ char *text = NULL;
+                size_t len;
+                *err = (struct cgbind_error){ 0 };
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return cgbind_error_set(err, CGBIND_INVALID, errno, "image: %s",
+                                                strerror(errno));
+                r = read_full_fd(fd, max, &text, &len);
+                if (r < 0)
+                        return cgbind_error_set(err, CGBIND_INVALID, -r, "image: %s",
+                                                r == -EFBIG ? "larger than the limit"
+                                                            : strerror(-r));
+                r = parse_crit_text(text, len, &img, err);
+        }
+        if (r < 0)
+                return r;
+        return finish(&img, ret, err);
 }
 
 /* ---- writing ----

@@ -15,6 +15,10 @@ void match_free(struct match *m)
                 free(m->targets[i].label);
         }
         free(m->targets);
+        if (m->arena) {
+                arena_free(m->arena);
+                free(m->arena);
+        }
         *m = (struct match){ 0 };
 }
 
@@ -171,6 +175,12 @@ int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing
                         r = match_split(&m, ih, loc, label, skip_missing, warn, userdata, err);
                 }
         }
+        /* a tree that moved keeps the image's arena alive */
+        bool moved = false;
+        for (size_t i = 0; i < m.n; i++)
+                moved |= m.targets[i].image.arena_tree;
+        if (moved)
+                m.arena = TAKE_PTR(img->arena);
         image_free(img);
         if (r < 0) {
                 match_free(&m);
@@ -182,4 +192,49 @@ int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing
         }
         *ret = m;
         return 0;
+}
+
+size_t match_count(const struct cgbind_image *img, struct located *loc, size_t *ret_targets)
+{
+        const struct located_hierarchy *seen[CGBIND_MAX_HIERARCHIES];
+        size_t n_seen = 0, total = 0;
+        for (size_t i = 0; i < img->n_hierarchies; i++) {
+                const struct image_hierarchy *ih = &img->hierarchies[i];
+                size_t nodes = cg_node_count(&ih->root);
+                const struct located_hierarchy *mine[CGBIND_MAX_HIERARCHIES];
+                size_t n_mine = 0;
+                struct located_hierarchy *lh = locate_find(loc, ih->version, ih->controllers);
+                bool lh_seen = false;
+                for (size_t k = 0; k < n_seen; k++)
+                        lh_seen |= seen[k] == lh;
+                if (located_usable(lh) && !lh_seen) {
+                        mine[n_mine++] = lh;
+                } else if (ih->version == CG_V1) {
+                        for (const char *p = ih->controllers; *p;) {
+                                size_t l = strcspn(p, ",");
+                                char c[CGBIND_MAX_CONTROLLER_NAME + 1];
+                                snprintf(c, sizeof(c), "%.*s", (int)l, p);
+                                p += l;
+                                p += strspn(p, ",");
+                                struct located_hierarchy *refused = NULL;
+                                struct located_hierarchy *carrier = find_carrier(loc, c, &refused);
+                                bool dup = !carrier;
+                                for (size_t k = 0; k < n_mine && !dup; k++)
+                                        dup = mine[k] == carrier;
+                                if (!dup && n_mine < ARRAY_SIZE(mine))
+                                        mine[n_mine++] = carrier;
+                        }
+                }
+                total += nodes * n_mine;
+                for (size_t k = 0; k < n_mine; k++) {
+                        bool dup = false;
+                        for (size_t j = 0; j < n_seen && !dup; j++)
+                                dup = seen[j] == mine[k];
+                        if (!dup && n_seen < ARRAY_SIZE(seen))
+                                seen[n_seen++] = mine[k];
+                }
+        }
+        if (ret_targets)
+                *ret_targets = n_seen;
+        return total;
 }

@@ -6,8 +6,10 @@
  *  - v1: cpuset.cpus and .mems right after mkdir (an empty cpuset refuses
  *    tasks and children's cpus); memory.limit_in_bytes never above
  *    memory.memsw.limit_in_bytes; use_hierarchy and clone_children before
- *    children exist. */
+ *    children exist; cpu.rt_* parents first where the real-time bandwidth
+ *    grows, children first (and before everything else) where it shrinks. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "cgbind/plan.h"
@@ -58,6 +60,18 @@ void plan_free(struct plan *plan)
         free(plan->dirs);
         free(plan->ops);
         *plan = (struct plan){ 0 };
+}
+
+void plan_reserve(struct plan *plan, size_t dirs, size_t ops)
+{
+        if (dirs > plan->cap_dirs) {
+                plan->dirs = xreallocarray(plan->dirs, dirs, sizeof(*plan->dirs));
+                plan->cap_dirs = dirs;
+        }
+        if (ops > plan->cap_ops) {
+                plan->ops = xreallocarray(plan->ops, ops, sizeof(*plan->ops));
+                plan->cap_ops = ops;
+        }
 }
 
 static const char *plan_own(struct plan *plan, char *s)
@@ -117,6 +131,10 @@ struct walk {
                 const char *undo;
         } *deferred;
         size_t n_deferred;
+        /* v1 cpu.rt_* writes that lower a group's bandwidth: children before
+         * parents, and moved in front of the hierarchy's other operations */
+        struct plan_op *late;
+        size_t n_late;
         /* the init chain, created before the top-level's subtree_control */
         struct chain {
                 const struct cg_node *node;
@@ -264,6 +282,109 @@ static void emit_memory(struct walk *w, size_t dir, const struct cg_node *n,
                 emit_prop(w, dir, n, (size_t)second, o, existed);
 }
 
+/* ---- v1 real-time bandwidth ----
+ * The kernel checks each write of cpu.rt_runtime_us or cpu.rt_period_us
+ * against the tree: a group's runtime per period may not exceed what its
+ * parent has left beside the siblings, nor fall below what its children
+ * hold (EINVAL both ways). A group whose bandwidth grows (every new group:
+ * it starts at runtime 0) is written before its children; one whose
+ * bandwidth shrinks after its children, and ahead of every other write of
+ * the hierarchy, so that a sibling that grows finds the room given back. */
+
+struct rt_pair {
+        int64_t runtime, period; /* runtime -1: unlimited */
+        bool known;
+};
+
+static int64_t num_or(const char *s, int64_t fallback)
+{
+        char *end;
+        if (!s || !*s)
+                return fallback;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        return errno || *end ? fallback : v;
+}
+
+static long double rt_bw(const struct rt_pair *p)
+{
+        if (p->runtime < 0)
+                return INFINITY;
+        return p->period > 0 ? (long double)p->runtime / (long double)p->period : 0;
+}
+
+/* The pair before and after this restore. A new group starts at runtime 0.
+ * A value the image does not change is the same before and after, so when
+ * it was not observed (the image names only the other file) a stand-in
+ * keeps the comparison to the file that changes. */
+static void rt_pairs(const struct cg_node *n, const struct observed_node *o, bool existed, int ri,
+                     int pi, struct rt_pair *ret_old, struct rt_pair *ret_new)
+{
+        const char *oldr = existed && ri >= 0 ? observed_value(o, (size_t)ri) : NULL;
+        const char *oldp = existed && pi >= 0 ? observed_value(o, (size_t)pi) : NULL;
+        struct rt_pair old = { existed ? num_or(oldr, 1) : 0, num_or(oldp, 1000000), true };
+        old.known = !existed || ((ri < 0 || oldr) && (pi < 0 || oldp));
+        *ret_new = (struct rt_pair){
+                ri >= 0 ? num_or(n->props[ri].value, 0) : old.runtime,
+                pi >= 0 ? num_or(n->props[pi].value, 0) : old.period,
+                true,
+        };
+        *ret_old = old;
+}
+
+/* Within a group, period first unless the state between the two writes
+ * (new period, old runtime) would have runtime above period or a bandwidth
+ * outside the old and new ones; then runtime first. */
+static bool rt_period_first(const struct rt_pair *old, const struct rt_pair *new)
+{
+        struct rt_pair mid = { old->runtime, new->period, true };
+        long double a = rt_bw(old), b = rt_bw(new), m = rt_bw(&mid);
+        bool fits = old->runtime < 0 || old->runtime <= new->period;
+        return fits && m >= (a < b ? a : b) && m <= (a < b ? b : a);
+}
+
+/* Emits a node's cpu.rt_* writes when its bandwidth moves the way given:
+ * lowering (then into w->late) or not. */
+static void emit_rt(struct walk *w, size_t dir, const struct cg_node *n,
+                    const struct observed_node *o, bool existed, bool lowering)
+{
+        int ri = find_prop(n, "cpu.rt_runtime_us"), pi = find_prop(n, "cpu.rt_period_us");
+        if (ri < 0 && pi < 0)
+                return;
+        struct rt_pair old, new;
+        rt_pairs(n, o, existed, ri, pi, &old, &new);
+        if (lowering != (existed && old.known && rt_bw(&new) < rt_bw(&old)))
+                return;
+        bool period_first = !old.known || rt_period_first(&old, &new);
+        int first = period_first ? pi : ri, second = period_first ? ri : pi;
+        size_t from = w->plan->n_ops;
+        if (first >= 0)
+                emit_prop(w, dir, n, (size_t)first, o, existed);
+        if (second >= 0)
+                emit_prop(w, dir, n, (size_t)second, o, existed);
+        if (!lowering || w->plan->n_ops == from)
+                return;
+        size_t k = w->plan->n_ops - from;
+        w->late = xreallocarray(w->late, w->n_late + k, sizeof(*w->late));
+        memcpy(w->late + w->n_late, w->plan->ops + from, k * sizeof(*w->late));
+        w->n_late += k;
+        w->plan->n_ops = from;
+}
+
+/* The lowering writes, children first, in front of the hierarchy's other
+ * operations (at index at): they only touch groups that existed before. */
+static void splice_late(struct walk *w, size_t at)
+{
+        struct plan *plan = w->plan;
+        if (w->n_late == 0)
+                return;
+        plan->ops = xreallocarray(plan->ops, plan->n_ops + w->n_late, sizeof(*plan->ops));
+        plan->cap_ops = plan->n_ops + w->n_late;
+        memmove(plan->ops + at + w->n_late, plan->ops + at, (plan->n_ops - at) * sizeof(*plan->ops));
+        memcpy(plan->ops + at, w->late, w->n_late * sizeof(*plan->ops));
+        plan->n_ops += w->n_late;
+}
+
 /* Writes a node's properties in the kernel's order. all: every property (a
  * created node, or full/props mode); otherwise only what the tree below needs. */
 static void emit_props(struct walk *w, size_t dir, const struct cg_node *n,
@@ -273,6 +394,11 @@ static void emit_props(struct walk *w, size_t dir, const struct cg_node *n,
                 if (order == ORDER_MEMORY) {
                         if (all && resources)
                                 emit_memory(w, dir, n, o, existed);
+                        continue;
+                }
+                if (order == ORDER_RT) {
+                        if (all && resources)
+                                emit_rt(w, dir, n, o, existed, false);
                         continue;
                 }
                 for (size_t i = 0; i < n->n_props; i++) {
@@ -332,6 +458,8 @@ static void visit(struct walk *w, const struct cg_node *n, const struct observed
         bool all = created || m == MODE_FULL || m == MODE_PROPS;
         emit_props(w, dir, n, o, !created, all, true);
         visit_children(w, n, o, dir);
+        if (all)
+                emit_rt(w, dir, n, o, !created, true);
 }
 
 /* Creates the image's init cgroup (and its parents) and moves the one pid
@@ -439,11 +567,15 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
          * resource properties with --top-level, as full mode would. */
         emit_props(&w, top, root, in->observed, true, opts->top_level, opts->top_level);
         visit_children(&w, root, in->observed, top);
+        if (opts->top_level)
+                emit_rt(&w, top, root, in->observed, true, true);
         for (size_t i = 0; i < w.n_deferred; i++) {
                 const struct deferred *d = &w.deferred[i];
                 add_op(plan, OP_WRITE, d->dir, d->prop->name, d->prop->value, d->undo, false, 0);
         }
         free(w.deferred);
+        splice_late(&w, first_op);
+        free(w.late);
         return 0;
 }
 

@@ -34,6 +34,8 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
  * file, -EFBIG past max. */
 int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
                       size_t *ret_len);
+/* The same checks, and the descriptor opened for reading (or -errno). */
+int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max);
 
 /* Writes path whole or not at all: a temporary file beside it, fsync, rename. */
 int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cgbind/arena.h"
 #include "cgbind/caps.h"
 #include "cgbind/cgname.h"
 #include "cgbind/props.h"
@@ -34,6 +35,9 @@ struct image_hierarchy {
         char *controllers; /* canonical: sorted, comma-joined ("cpu,cpuacct"; v2 may be "") */
         char *init;        /* relative path of the init process's cgroup, or NULL */
         struct cg_node root;
+        /* the tree lives in an arena (the native parser's) that its owner
+         * frees whole; cg_node_free must not touch it */
+        bool arena_tree;
 };
 
 struct cgbind_image {
@@ -43,12 +47,16 @@ struct cgbind_image {
         size_t n_hierarchies;
         size_t n_nodes;   /* sub-cgroups, all hierarchies (set by image_validate) */
         size_t n_dropped; /* CRIU images: properties cgbind does not write, left out */
+        struct arena *arena; /* where arena_tree hierarchies live, or NULL */
 };
 
 /* Parses an image (native or crit JSON) from buf and validates it. */
 int image_parse(const char *buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err);
 /* The same, and frees *buf (setting it to NULL) as soon as the text is no longer needed. */
 int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct cgbind_error *err);
+/* The same from a file descriptor (a regular file), read in pieces: a native
+ * image is never whole in memory as text. At most max bytes. */
+int image_parse_fd(int fd, size_t max, struct cgbind_image *ret, struct cgbind_error *err);
 
 /* Everything an image may hold, checked on the built tree: at most
  * CGBIND_MAX_HIERARCHIES hierarchies that share no controller (one cgroup2 at

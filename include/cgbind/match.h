@@ -22,6 +22,7 @@ struct match {
         struct match_target *targets;
         size_t n;
         size_t n_nodes; /* all targets: what the kernel would create after the fan-out */
+        struct arena *arena; /* the image's, where a moved tree lives */
 };
 
 /* Every controller the image names must be served by a usable located
@@ -33,3 +34,8 @@ typedef void (*match_warn_fn)(const char *msg, void *userdata);
 int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing,
                 match_warn_fn warn, void *userdata, struct match *ret, struct cgbind_error *err);
 void match_free(struct match *m);
+
+/* Before anything is copied: how many sub-cgroups the image becomes once
+ * spread over the located hierarchies (at most: trees that land on one
+ * hierarchy count whole), and over how many. For the cap. */
+size_t match_count(const struct cgbind_image *img, struct located *loc, size_t *ret_targets);

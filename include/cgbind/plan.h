@@ -103,6 +103,10 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
 
 void plan_free(struct plan *plan);
 
+/* Room for dirs directories and ops operations, so that planning does not
+ * grow the arrays (an upper bound is fine). */
+void plan_reserve(struct plan *plan, size_t dirs, size_t ops);
+
 /* The path of dir below its top-level ("" for the top-level itself) into
  * buf; -ENAMETOOLONG when it does not fit (buf then holds a cut path). */
 int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size);
