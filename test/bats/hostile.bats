@@ -4,6 +4,8 @@
 # untrusted container. Each case asserts the exit status (2 invalid input, 3
 # precondition), exactly one "cgbind: " line on stderr, and that neither the
 # container's cgroups nor the host's root cgroups changed (listing and values).
+# The images the parser refuses are a table in test/unit/test-hostile.c;
+# here are the cases that need the binary on a real container.
 # The last tests prove that the seccomp filter is loaded and enforced in the
 # real binary, and that the fallback walk without openat2 works.
 
@@ -107,136 +109,14 @@ never_sub() {
 
 @test "never-listed release_agent at the top-level" { never_top release_agent; }
 @test "never-listed release_agent in a sub-cgroup" { never_sub release_agent; }
-@test "never-listed notify_on_release at the top-level" { never_top notify_on_release; }
-@test "never-listed notify_on_release in a sub-cgroup" { never_sub notify_on_release; }
-@test "never-listed tasks at the top-level" { never_top tasks; }
-@test "never-listed tasks in a sub-cgroup" { never_sub tasks; }
-@test "never-listed cgroup.procs at the top-level" { never_top cgroup.procs; }
-@test "never-listed cgroup.procs in a sub-cgroup" { never_sub cgroup.procs; }
-@test "never-listed cgroup.threads at the top-level" { never_top cgroup.threads; }
-@test "never-listed cgroup.threads in a sub-cgroup" { never_sub cgroup.threads; }
-@test "never-listed cgroup.kill at the top-level" { never_top cgroup.kill; }
-@test "never-listed cgroup.kill in a sub-cgroup" { never_sub cgroup.kill; }
-@test "never-listed cgroup.freeze at the top-level" { never_top cgroup.freeze; }
-@test "never-listed cgroup.freeze in a sub-cgroup" { never_sub cgroup.freeze; }
-@test "never-listed devices.allow at the top-level" { never_top devices.allow; }
-@test "never-listed devices.allow in a sub-cgroup" { never_sub devices.allow; }
-@test "never-listed devices.deny at the top-level" { never_top devices.deny; }
-@test "never-listed devices.deny in a sub-cgroup" { never_sub devices.deny; }
-@test "never-listed cpuset.cpus.partition at the top-level" { never_top cpuset.cpus.partition; }
-@test "never-listed cpuset.cpus.partition in a sub-cgroup" { never_sub cpuset.cpus.partition; }
-@test "never-listed cpuset.cpu_exclusive at the top-level" { never_top cpuset.cpu_exclusive; }
-@test "never-listed cpuset.cpu_exclusive in a sub-cgroup" { never_sub cpuset.cpu_exclusive; }
-@test "never-listed cpuset.mem_exclusive at the top-level" { never_top cpuset.mem_exclusive; }
-@test "never-listed cpuset.mem_exclusive in a sub-cgroup" { never_sub cpuset.mem_exclusive; }
-@test "never-listed cpuset.sched_load_balance at the top-level" { never_top cpuset.sched_load_balance; }
-@test "never-listed cpuset.sched_load_balance in a sub-cgroup" { never_sub cpuset.sched_load_balance; }
 
 # ---- properties outside the allowlist or its grammar ----
 
-@test "an unknown property (pids.current, read-only)" {
-    image "{}" "$(child '"app"' '{ "pids.current": "1" }')"
-    refused 2 "property pids.current is not in the allowlist"
-}
-
-@test "a property name with a path in it (../release_agent)" {
-    image "{}" "$(child '"app"' '{ "../release_agent": "/tmp/x" }')"
-    refused 2 "is not in the allowlist"
-}
-
-@test "a property under the wrong controller (memory file in the pids hierarchy)" {
-    if [ "$V2" = 1 ]; then
-        image "{}" "$(child '"app"' '{ "memory.max": "1048576" }')"
-    else
-        image "{}" "$(child '"app"' '{ "memory.limit_in_bytes": "1048576" }')"
-    fi
-    refused 2 "belongs to a controller this hierarchy does not have"
-}
-
-@test "a value with a newline injected (\"100\\n+cpu\")" {
-    image "{}" "$(child '"app"' '{ "pids.max": "100\n+cpu" }')"
-    refused 2 "newline in a single-line value"
-}
-
-@test "cgroup.subtree_control with a newline injected (v2 only, v1 refuses the name)" {
-    image '{ "cgroup.subtree_control": "pids\n+cpu" }'
-    if [ "$V2" = 1 ]; then
-        refused 2 "newline in a single-line value"
-    else
-        refused 2 "not in the allowlist"
-    fi
-}
-
-@test "a negative value (-5)" {
-    image "{}" "$(child '"app"' '{ "pids.max": "-5" }')"
-    refused 2 "value of pids.max"
-}
-
-@test "a huge number (past int64)" {
-    image "{}" "$(child '"app"' '{ "pids.max": "99999999999999999999999999" }')"
-    refused 2 "value of pids.max"
-}
-
-@test "a number past the property's range (pids.max 2^31)" {
-    image "{}" "$(child '"app"' '{ "pids.max": "2147483648" }')"
-    refused 2 "value of pids.max"
-}
-
-@test "\"max max\"" {
-    image "{}" "$(child '"app"' '{ "pids.max": "max max" }')"
-    refused 2 "value of pids.max"
-}
-
-@test "a value that is a JSON number, not a string" {
-    image "{}" "$(child '"app"' '{ "pids.max": 5 }')"
-    refused 2 "is not a string"
-}
-
-@test "\\u0000 in a value" {
-    image "{}" "$(child '"app"' '{ "pids.max": "5\u0000\n+cpu" }')"
-    refused 2 "contains"
-}
-
 # ---- sub-cgroup names ----
-
-@test "name .." {
-    image "{}" "$(child '".."' '{ "pids.max": "5" }')"
-    refused 2 "name is . or .."
-}
-
-@test "name ." {
-    image "{}" "$(child '"."' '{ "pids.max": "5" }')"
-    refused 2 "name is . or .."
-}
-
-@test "name a/b" {
-    image "{}" "$(child '"a/b"' '{ "pids.max": "5" }')"
-    refused 2 "contains '/'"
-}
 
 @test "name ../../escape" {
     image "{}" "$(child '"../../escape"' '{ "pids.max": "5" }')"
     refused 2 "contains '/'"
-}
-
-@test "name with a newline" {
-    image "{}" "$(child '"a\nb"' '{ "pids.max": "5" }')"
-    refused 2 "control character"
-}
-
-@test "cgroup.procs as a directory name" {
-    image "{}" "$(child '"cgroup.procs"' '{ "pids.max": "5" }')"
-    refused 2 "name starts with cgroup."
-}
-
-@test "an interface file's name as a directory name (pids.max)" {
-    image "{}" "$(child '"pids.max"' '{}')"
-    refused 2 "name is that of an interface file"
-}
-
-@test "a 256-byte name" {
-    image "{}" "$(child "\"$(printf 'a%.0s' $(seq 256))\"" '{}')"
-    refused 2 "longer than 255 bytes"
 }
 
 @test "a 255-byte name is the longest allowed (control: it restores)" {
@@ -250,30 +130,7 @@ never_sub() {
     rmdir "$top/$n"
 }
 
-@test "invalid UTF-8 in a name" {
-    image "{}" "$(child "$(printf '"a\xff\xfeb"')" '{}')"
-    refused 2 "UTF8"
-}
-
-@test "\\u0000 in a name" {
-    image "{}" "$(child '"app\u0000/../x"' '{}')"
-    refused 2 "contains"
-}
-
-@test "the same name twice" {
-    image "{}" "$(child '"app"'), $(child '"app"')"
-    refused 2 "appears twice"
-}
-
 # ---- caps ----
-
-@test "depth 65" {
-    local i tree
-    tree=$(child '"leaf"')
-    for i in $(seq 64); do tree=$(child "\"d$i\"" '{}' "$tree"); done
-    image "{}" "$tree"
-    refused 2 "deeper than 64 levels"
-}
 
 @test "depth 64 is allowed (control: the image parses; dry run)" {
     local i tree
@@ -283,15 +140,6 @@ never_sub() {
     run --separate-stderr "$CGBIND" restore --dry-run --image "$IMG" < <(state_of "$ID")
     [ "$status" -eq 0 ]
     [[ "$output" == *"/leaf"* ]]
-}
-
-@test "more than 100000 sub-cgroups" {
-    {
-        echo "{ \"cgbind\": 1, \"hierarchies\": [ { $HIER, \"root\": { \"properties\": {}, \"children\": ["
-        awk 'BEGIN { for (i = 0; i <= 100000; i++) printf "%s{\"name\":\"n%d\"}\n", (i ? "," : ""), i }'
-        echo "] } } ] }"
-    } >"$IMG"
-    refused 2 "more than 100000 sub-cgroups"
 }
 
 @test "a 70 MiB image (over the default 64 MiB cap)" {
@@ -309,11 +157,6 @@ never_sub() {
 }
 
 # ---- the file and its format ----
-
-@test "duplicate keys" {
-    image "{}" "$(child '"app"' '{ "pids.max": "5", "pids.max": "6" }')"
-    refused 2 "duplicate key"
-}
 
 @test "a FIFO as the image does not hang" {
     mkfifo "$BATS_TEST_TMPDIR/fifo"
@@ -335,40 +178,6 @@ never_sub() {
     ln -s /dev/zero "$BATS_TEST_TMPDIR/img-link"
     IMG=$BATS_TEST_TMPDIR/img-link
     refused 2 "not a regular file"
-}
-
-@test "image version 2" {
-    echo "{ \"cgbind\": 2, \"hierarchies\": [] }" >"$IMG"
-    refused 2 "version 2 is not supported"
-}
-
-@test "an unknown top-level key (a newer version's)" {
-    echo "{ \"cgbind\": 1, \"hierarchies\": [], \"release_agent\": \"/x\" }" >"$IMG"
-    refused 2 "unknown key"
-}
-
-@test "crit magic with garbage" {
-    echo '{ "magic": "CGROUP", "entries": "\u00ff garbage", "x": [[[{}]]] }' >"$IMG"
-    refused 2 "image ("
-}
-
-@test "an image whose init is ../x" {
-    cat >"$IMG" <<JSON
-{ "cgbind": 1, "hierarchies": [ { $HIER, "init": "../x", "root": { "properties": {}, "children": [] } } ] }
-JSON
-    refused 2 "\"init\" ../x is not a relative path"
-}
-
-@test "an image whose init is absolute (/init.scope)" {
-    cat >"$IMG" <<JSON
-{ "cgbind": 1, "hierarchies": [ { $HIER, "init": "/init.scope", "root": { "properties": {}, "children": [] } } ] }
-JSON
-    refused 2 "is not a relative path"
-}
-
-@test "not JSON at all" {
-    printf '\x7fELF\x02\x01\x01' >"$IMG"
-    refused 2 "not valid JSON"
 }
 
 # ---- hostile states ----
