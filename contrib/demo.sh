@@ -9,6 +9,8 @@
 #      its prestart hook;
 #   4. the tree demo-dst sees from the inside is printed beside the saved one.
 set -euo pipefail
+# character counts (side_by_side) are UTF-8 characters, not bytes
+export LC_ALL=C.UTF-8
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${CGBIND_DEMO_DIR:-/var/tmp/cgbind-demo}
@@ -98,6 +100,29 @@ echo "== 2. runc state demo-src | cgbind save -o $WORK/image.json"
 runc state demo-src | "$CGBIND" save -o "$WORK/image.json"
 "$CGBIND" show "$WORK/image.json" >"$WORK/saved.txt"
 
+# side_by_side LEFT RIGHT: two texts in columns, padded by what a terminal
+# shows (characters), not by bytes: cgbind show's tree has box-drawing
+# characters of three bytes each, which pr(1) counts as three columns.
+side_by_side() {
+    local l r w=0 width
+    local -a left=() right=()
+    mapfile -t left <"$1"
+    mapfile -t right <"$2"
+    for l in "${left[@]}"; do
+        l=${l//$'\t'/        }
+        [ "${#l}" -le "$w" ] || w=${#l}
+    done
+    width=$((w + 2))
+    local i n=${#left[@]}
+    [ "${#right[@]}" -le "$n" ] || n=${#right[@]}
+    for ((i = 0; i < n; i++)); do
+        l=${left[i]:-}
+        l=${l//$'\t'/        }
+        r=${right[i]:-}
+        printf '%s%*s%s\n' "$l" $((width - ${#l})) "" "$r"
+    done
+}
+
 echo "== 3. demo-src deleted; demo-dst starts with cgbind as its prestart hook"
 runc kill demo-src KILL; sleep 0.3; runc delete -f demo-src
 hooks=$(jq -n --arg p "$CGBIND" --arg img "$WORK/image.json" \
@@ -108,6 +133,6 @@ start=$(date +%s%N)
 end=$(date +%s%N)
 
 echo "== 4. the saved image (cgbind show) beside the tree demo-dst sees inside"
-pr -m -t -w 150 "$WORK/saved.txt" <(echo "inside demo-dst:"; cat "$WORK/restored.txt") | expand
+side_by_side "$WORK/saved.txt" <(echo "inside demo-dst:"; cat "$WORK/restored.txt")
 echo
 echo "demo-dst started with its sub-tree restored (runc run, hook included: $(( (end - start) / 1000000 )) ms)"
