@@ -43,7 +43,8 @@ _cgbind() {
                         return 0
                         ;;
                 esac
-                COMPREPLY=($(compgen -W '--pid -o --output --log --help' -- "$cur"))
+                case $prev in --max-cgroups | --timeout) return 0 ;; esac
+                COMPREPLY=($(compgen -W '--pid -o --output --log --max-cgroups --timeout --help' -- "$cur"))
                 ;;
         restore)
                 case $prev in
@@ -55,13 +56,13 @@ _cgbind() {
                         COMPREPLY=($(compgen -W 'soft full strict props none ignore' -- "$cur"))
                         return 0
                         ;;
-                --max-image-size)
+                --max-image-size | --max-cgroups | --timeout)
                         return 0
                         ;;
                 esac
                 COMPREPLY=($(compgen -W '--image --mode --dry-run --top-level --skip-missing
                         --no-move-init --log --syslog --debug --no-sandbox --max-image-size
-                        --convert --skip-busy --help' -- "$cur"))
+                        --convert --skip-busy --max-cgroups --timeout --help' -- "$cur"))
                 ;;
         show)
                 if [ "$prev" = --convert ]; then
