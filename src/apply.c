@@ -261,9 +261,13 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
                 why = "the container's process exited during the move";
 
         /* undo in reverse: values back, created cgroups removed deepest first;
-         * what cannot be undone is listed (mkdir: the directory itself) */
+         * what cannot be undone is listed (mkdir: the directory itself). A
+         * multi-line value is written a line at a time: the lines before the
+         * one that failed are in, so the failed write is undone too. */
         char left[600] = "";
         size_t n_left = 0, shown = 0, left_len = 0;
+        if (failed->kind == OP_WRITE && failed->multiline)
+                done++;
         while (done-- > 0) {
                 const struct plan_op *op = &plan->ops[done];
                 if (undo_op(&s, op, ctx) >= 0)

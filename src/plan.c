@@ -230,6 +230,88 @@ static void subtree_delta(const char *want, const char *current, struct strbuf *
         }
 }
 
+/* The first token of a line: the device, the resource or the interface. */
+static size_t line_key(const char *line, size_t len)
+{
+        const char *sp = memchr(line, ' ', len);
+        return sp ? (size_t)(sp - line) : len;
+}
+
+static bool value_has_key(const char *value, const char *key, size_t klen)
+{
+        for (const char *p = value; *p;) {
+                size_t l = strcspn(p, "\n");
+                if (line_key(p, l) == klen && strncmp(p, key, klen) == 0)
+                        return true;
+                p += l;
+                p += *p == '\n';
+        }
+        return false;
+}
+
+/* How a rule of one key goes away again, by the file's grammar: a throttle
+ * of 0, a per-device weight back to default, every io.max key at max. */
+static void reset_line(const struct prop_def *def, const char *key, size_t klen,
+                       struct strbuf *out)
+{
+        strbuf_append(out, key, klen);
+        switch (def->grammar) {
+        case GRAM_IO_WEIGHT:
+                strbuf_puts(out, " default");
+                return;
+        case GRAM_DEV_KEYS:
+        case GRAM_NAME_KEYS:
+                for (const char *k = def->keys ? def->keys : ""; *k;) {
+                        size_t l = strcspn(k, " ");
+                        strbuf_appendf(out, " %.*s=%s", (int)l, k,
+                                       streq(def->name, "io.latency") ? "0" : "max");
+                        k += l;
+                        k += strspn(k, " ");
+                }
+                return;
+        case GRAM_NAME_VALUE:
+                strbuf_puts(out, " max");
+                return;
+        case GRAM_DEV_VALUE:
+        case GRAM_IFPRIOMAP:
+        case GRAM_NONE:
+        case GRAM_INT:
+        case GRAM_BOOL:
+        case GRAM_CPULIST:
+        case GRAM_CPU_MAX:
+        case GRAM_PERCENT:
+        case GRAM_CONTROLLERS:
+        case GRAM_THREADED:
+        case GRAM_WORD:
+        case GRAM_MAX:
+        default:
+                strbuf_puts(out, " 0");
+                return;
+        }
+}
+
+/* The undo of a multi-line value: the old lines, and for every key the new
+ * value adds (a device the old one had no rule for), the line that removes
+ * that rule again. Writing the old lines alone would leave it. */
+static const char *multiline_undo(struct walk *w, const struct prop_def *def, const char *old,
+                                  const char *value)
+{
+        struct strbuf sb = { 0 };
+        strbuf_puts(&sb, old);
+        for (const char *p = value; *p;) {
+                size_t l = strcspn(p, "\n");
+                size_t k = line_key(p, l);
+                if (k && !value_has_key(old, p, k)) {
+                        if (sb.len)
+                                strbuf_puts(&sb, "\n");
+                        reset_line(def, p, k, &sb);
+                }
+                p += l;
+                p += *p == '\n';
+        }
+        return plan_own(w->plan, sb.buf);
+}
+
 /* Emits one property write of a node (or defers it). existed: the node
  * existed, so keep the old value for rollback and skip a write that changes nothing. */
 static void emit_prop(struct walk *w, size_t dir, const struct cg_node *n, size_t i,
@@ -259,6 +341,8 @@ static void emit_prop(struct walk *w, size_t dir, const struct cg_node *n, size_
         }
         /* cgroup.type cannot go back to "domain": nothing to undo with */
         const char *undo = p->def->order == ORDER_TYPE ? NULL : old;
+        if (existed && old && (p->def->flags & PROP_MULTILINE))
+                undo = multiline_undo(w, p->def, old, p->value);
         add_op(w->plan, OP_WRITE, dir, p->name, p->value, existed ? undo : NULL,
                p->def->flags & PROP_MULTILINE, 0);
 }
