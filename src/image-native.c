@@ -216,8 +216,8 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
 {
         struct sax *x = ctx;
         struct frame *f = top(x);
-        if (!check_string(x, s, len, "a key"))
-                return 0;
+        if (!f || !check_string(x, s, len, "a key"))
+                return f ? 0 : bad(x, "a key outside an object");
         char key[96];
         if (f->kind == F_PROPS) {
                 _cleanup_free_ char *name = xstrndup((const char *)s, len);
@@ -344,8 +344,9 @@ static int wrong_type(struct sax *x, enum slot s, const char *got)
                         return bad(x, "not an object");
                 }
                 x->failed = true;
-                return cgbind_error_set(x->err, CGBIND_INVALID, EINVAL,
-                                        "image (hierarchies): missing or not an array");
+                cgbind_error_set(x->err, CGBIND_INVALID, EINVAL,
+                                 "image (hierarchies): missing or not an array");
+                return 0; /* a callback's 0 stops yajl */
         case S_CONTROLLERS:
                 return element ? bad(x, "controller \"?\" is not valid")
                                : bad(x, "\"controllers\" is not an array");
@@ -357,8 +358,9 @@ static int wrong_type(struct sax *x, enum slot s, const char *got)
                 return bad(x, "\"init\" is not a string");
         case S_VERSION:
                 x->failed = true;
-                return cgbind_error_set(x->err, CGBIND_INVALID, EINVAL,
-                                        "image: not a cgbind image (no \"cgbind\" version)");
+                cgbind_error_set(x->err, CGBIND_INVALID, EINVAL,
+                                 "image: not a cgbind image (no \"cgbind\" version)");
+                return 0;
         case S_NONE:
         case S_CREATED:
         case S_CONTAINER:
