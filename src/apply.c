@@ -34,9 +34,16 @@ static int observe_node(struct observe_ctx *c, int dirfd, const struct cg_node *
         if (n->n_props) {
                 o->values = xcalloc(n->n_props, sizeof(char *));
                 for (size_t i = 0; i < n->n_props; i++) {
-                        int r = cg_read_at(dirfd, n->props[i].name, &o->values[i]);
+                        char *raw = NULL;
+                        int r = cg_read_at(dirfd, n->props[i].name, &raw);
                         if (r < 0 && r != -ENOENT)
                                 return observe_failed(c, n->props[i].name, r);
+                        /* as cgbind would write it: this is the undo value
+                         * (memory.oom_control reads three lines, takes one) */
+                        if (raw) {
+                                o->values[i] = prop_from_kernel(n->props[i].def, raw);
+                                free(raw);
+                        }
                 }
         }
         if (n->n_children == 0)

@@ -149,7 +149,7 @@ static int put(struct conv *c, struct cg_node *dst, const char *name, const char
 }
 
 static int putf(struct conv *c, struct cg_node *dst, const char *name, const char *fmt, ...)
-        _printf_(4, 5);
+    _printf_(4, 5);
 static int putf(struct conv *c, struct cg_node *dst, const char *name, const char *fmt, ...)
 {
         char buf[256];
@@ -163,11 +163,34 @@ static int putf(struct conv *c, struct cg_node *dst, const char *name, const cha
 /* ---- v1 -> v2 ---- */
 
 static const char *const throttle_files[][2] = {
-        { "blkio.throttle.read_bps_device", "rbps" },
-        { "blkio.throttle.write_bps_device", "wbps" },
-        { "blkio.throttle.read_iops_device", "riops" },
-        { "blkio.throttle.write_iops_device", "wiops" },
+    {"blkio.throttle.read_bps_device", "rbps"},
+    {"blkio.throttle.write_bps_device", "wbps"},
+    {"blkio.throttle.read_iops_device", "riops"},
+    {"blkio.throttle.write_iops_device", "wiops"},
 };
+
+/* blkio.bfq.weight and the per-device lines of blkio.bfq.weight_device (the
+ * same 1..1000 scale) as one io.bfq.weight, its default line first: a
+ * default written after a device's weight resets that weight (6.1). */
+static int bfq_to_v2(struct conv *c, const struct cg_node *src, struct cg_node *dst)
+{
+        const char *weight = get(src, "blkio.bfq.weight");
+        const char *devices = get(src, "blkio.bfq.weight_device");
+        struct strbuf sb = {0};
+        strbuf_puts(&sb, "");
+        if (weight)
+                strbuf_appendf(&sb, "default %s", weight);
+        for (const char *l = devices ? devices : ""; *l;) {
+                size_t len = strcspn(l, "\n");
+                /* its own default line is blkio.bfq.weight's value */
+                if (!(weight && startswith(l, "default ")))
+                        strbuf_appendf(&sb, "%s%.*s", sb.len ? "\n" : "", (int)len, l);
+                l += len + (l[len] == '\n');
+        }
+        int r = sb.len ? put(c, dst, "io.bfq.weight", sb.buf) : 0;
+        strbuf_free(&sb);
+        return r;
+}
 
 static int v1_props_to_v2(struct conv *c, const struct cg_node *src, struct cg_node *dst)
 {
@@ -188,8 +211,17 @@ static int v1_props_to_v2(struct conv *c, const struct cg_node *src, struct cg_n
                 } else if (streq(n, "cpu.cfs_burst_us")) {
                         r = put(c, dst, "cpu.max.burst", v);
                 } else if (streq(n, "cpu.idle") || streq(n, "cpuset.cpus") ||
-                           streq(n, "cpuset.mems") || streq(n, "pids.max")) {
+                           streq(n, "cpuset.mems") || streq(n, "pids.max") ||
+                           streq(n, "cpu.uclamp.min") || streq(n, "cpu.uclamp.max") ||
+                           streq(n, "rdma.max") || streq(n, "misc.max")) {
+                        /* the same file, the same grammar, in both versions */
                         r = put(c, dst, n, v);
+                } else if (streq(n, "blkio.prio.class")) {
+                        r = put(c, dst, "io.prio.class", v);
+                } else if (streq(n, "blkio.bfq.weight") || streq(n, "blkio.bfq.weight_device")) {
+                        /* both make one io.bfq.weight, made once */
+                        if (!get(dst, "io.bfq.weight"))
+                                r = bfq_to_v2(c, src, dst);
                 } else if (streq(n, "memory.limit_in_bytes")) {
                         r = put(c, dst, "memory.max", v1_unlimited(v) ? "max" : v);
                 } else if (streq(n, "memory.soft_limit_in_bytes")) {
@@ -228,7 +260,8 @@ static int v1_props_to_v2(struct conv *c, const struct cg_node *src, struct cg_n
                                 char dev[32];
                                 unsigned long long val;
                                 if (sscanf(l, "%31s %llu", dev, &val) == 2)
-                                        r = val ? putf(c, dst, "io.max", "%s %s=%llu", dev, key, val)
+                                        r = val ? putf(c, dst, "io.max", "%s %s=%llu", dev, key,
+                                                       val)
                                                 : putf(c, dst, "io.max", "%s %s=max", dev, key);
                                 l += len + (l[len] == '\n');
                         }
@@ -271,8 +304,8 @@ static int to_v2_tree(struct conv *c, const struct cg_node *src, struct cg_node 
         char below[256] = "";
         for (size_t i = 0; i < src->n_children; i++) {
                 struct cg_node *dc = cg_node_add_child(dst, src->children[i].name);
-                snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s",
-                         plen > 1 ? "/" : "", src->children[i].name);
+                snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s", plen > 1 ? "/" : "",
+                         src->children[i].name);
                 char child_used[256] = "";
                 r = to_v2_tree(c, &src->children[i], dc, child_used, sizeof(child_used), false);
                 c->path[plen] = '\0';
@@ -299,7 +332,7 @@ static int to_v2_tree(struct conv *c, const struct cg_node *src, struct cg_node 
 
 static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbind_image *out)
 {
-        struct cg_node merged = { 0 };
+        struct cg_node merged = {0};
         const char *init = NULL;
         int r = 0;
 
@@ -323,7 +356,7 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
         /* the hierarchy's controllers: what the top-level enables, and what
          * its own limits need (a top-level cpu.weight with no child using cpu) */
         const char *sc = get(&h->root, "cgroup.subtree_control");
-        struct strbuf cs = { 0 };
+        struct strbuf cs = {0};
         strbuf_puts(&cs, sc ? sc : "");
         for (size_t i = 0; i < h->root.n_props; i++) {
                 const char *pc = h->root.props[i].def->controller;
@@ -362,7 +395,8 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
 
 /* ---- v2 -> v1 ---- */
 
-static const char *const v1_targets[] = { "cpu", "cpuset", "memory", "pids", "blkio", "hugetlb" };
+static const char *const v1_targets[] = {"cpu",   "cpuset",  "memory", "pids",
+                                         "blkio", "hugetlb", "rdma",   "misc"};
 
 static int v2_props_to_v1(struct conv *c, const char *ctl, const struct cg_node *src,
                           struct cg_node *dst, bool report)
@@ -396,8 +430,25 @@ static int v2_props_to_v1(struct conv *c, const char *ctl, const struct cg_node 
                                         streq(quota, "max") ? "-1" : quota);
                 } else if (streq(n, "cpu.max.burst")) {
                         r = put(c, dst, "cpu.cfs_burst_us", v);
-                } else if (streq(n, "cpu.idle") || streq(n, "pids.max")) {
+                } else if (streq(n, "cpu.idle") || streq(n, "pids.max") ||
+                           streq(n, "cpu.uclamp.min") || streq(n, "cpu.uclamp.max") ||
+                           streq(n, "rdma.max") || streq(n, "misc.max")) {
                         r = put(c, dst, n, v);
+                } else if (streq(n, "io.prio.class")) {
+                        r = put(c, dst, "blkio.prio.class", v);
+                } else if (streq(n, "io.bfq.weight")) {
+                        /* the default line is blkio.bfq.weight, the rest per device */
+                        for (const char *l = v; r >= 0 && *l;) {
+                                size_t len = strcspn(l, "\n");
+                                if (startswith(l, "default "))
+                                        r = putf(c, dst, "blkio.bfq.weight", "%.*s",
+                                                 (int)(len - strlen("default ")),
+                                                 l + strlen("default "));
+                                else
+                                        r = putf(c, dst, "blkio.bfq.weight_device", "%.*s",
+                                                 (int)len, l);
+                                l += len + (l[len] == '\n');
+                        }
                 } else if (streq(n, "cpuset.cpus") || streq(n, "cpuset.mems")) {
                         if (v[0])
                                 r = put(c, dst, n, v);
@@ -439,8 +490,8 @@ static int v2_props_to_v1(struct conv *c, const char *ctl, const struct cg_node 
                                         for (size_t k = 0; r >= 0 && k < ARRAY_SIZE(throttle_files);
                                              k++) {
                                                 char pat[16];
-                                                snprintf(pat, sizeof(pat), " %s=",
-                                                         throttle_files[k][1]);
+                                                snprintf(pat, sizeof(pat),
+                                                         " %s=", throttle_files[k][1]);
                                                 const char *at = strstr(line, pat);
                                                 if (!at)
                                                         continue;
@@ -533,9 +584,9 @@ int image_convert(const struct cgbind_image *img, enum cg_version to, bool stric
                   convert_note_fn note, void *userdata, struct cgbind_image *ret,
                   struct cgbind_error *err)
 {
-        struct conv c = { .to = to, .strict = strict, .note = note, .userdata = userdata,
-                          .err = err };
-        struct cgbind_image out = { 0 };
+        struct conv c = {
+            .to = to, .strict = strict, .note = note, .userdata = userdata, .err = err};
+        struct cgbind_image out = {0};
         int r;
 
         if (img->created)
@@ -590,7 +641,7 @@ int image_convert_for_host(struct cgbind_image *img, const struct located *loc, 
                          3 - (int)to, (int)to);
                 note(msg, userdata);
         }
-        struct cgbind_image converted = { 0 };
+        struct cgbind_image converted = {0};
         int r = image_convert(img, to, strict, note, userdata, &converted, err);
         if (r < 0)
                 return r;

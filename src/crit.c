@@ -57,11 +57,18 @@ static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node 
                         c->n_dropped++;
                         continue;
                 }
-                /* CRIU keeps the kernel's trailing newline in some versions */
-                _cleanup_free_ char *v = xstrdup(value);
-                size_t l = strlen(v);
-                while (l > 0 && v[l - 1] == '\n')
-                        v[--l] = '\0';
+                /* CRIU keeps the kernel's trailing newline in some versions,
+                 * and the file as the kernel prints it (oom_control's lines) */
+                _cleanup_free_ char *raw = xstrdup(value);
+                size_t l = strlen(raw);
+                while (l > 0 && raw[l - 1] == '\n')
+                        raw[--l] = '\0';
+                _cleanup_free_ char *v = prop_from_kernel(def, raw);
+                /* CRIU records every file of every cgroup: what a new cgroup
+                 * has anyway is left out, as save does (a default written
+                 * back fails where the kernel lacks the file: cpu.rt_*) */
+                if (prop_is_default(def, v))
+                        continue;
                 if (def->grammar == GRAM_THREADED && !streq(v, "threaded"))
                         continue;
                 if (def->grammar == GRAM_CONTROLLERS && v[0] == '\0')

@@ -406,12 +406,12 @@ static void rt_pairs(const struct cg_node *n, const struct observed_node *o, boo
 {
         const char *oldr = existed && ri >= 0 ? observed_value(o, (size_t)ri) : NULL;
         const char *oldp = existed && pi >= 0 ? observed_value(o, (size_t)pi) : NULL;
-        struct rt_pair old = { existed ? num_or(oldr, 1) : 0, num_or(oldp, 1000000), true };
+        struct rt_pair old = {existed ? num_or(oldr, 1) : 0, num_or(oldp, 1000000), true};
         old.known = !existed || ((ri < 0 || oldr) && (pi < 0 || oldp));
         *ret_new = (struct rt_pair){
-                ri >= 0 ? num_or(n->props[ri].value, 0) : old.runtime,
-                pi >= 0 ? num_or(n->props[pi].value, 0) : old.period,
-                true,
+            ri >= 0 ? num_or(n->props[ri].value, 0) : old.runtime,
+            pi >= 0 ? num_or(n->props[pi].value, 0) : old.period,
+            true,
         };
         *ret_old = old;
 }
@@ -421,7 +421,7 @@ static void rt_pairs(const struct cg_node *n, const struct observed_node *o, boo
  * outside the old and new ones; then runtime first. */
 static bool rt_period_first(const struct rt_pair *old, const struct rt_pair *new)
 {
-        struct rt_pair mid = { old->runtime, new->period, true };
+        struct rt_pair mid = {old->runtime, new->period, true};
         long double a = rt_bw(old), b = rt_bw(new), m = rt_bw(&mid);
         bool fits = old->runtime < 0 || old->runtime <= new->period;
         return fits && m >= (a < b ? a : b) && m <= (a < b ? b : a);
@@ -464,7 +464,8 @@ static void splice_late(struct walk *w, size_t at)
                 return;
         plan->ops = xreallocarray(plan->ops, plan->n_ops + w->n_late, sizeof(*plan->ops));
         plan->cap_ops = plan->n_ops + w->n_late;
-        memmove(plan->ops + at + w->n_late, plan->ops + at, (plan->n_ops - at) * sizeof(*plan->ops));
+        memmove(plan->ops + at + w->n_late, plan->ops + at,
+                (plan->n_ops - at) * sizeof(*plan->ops));
         memcpy(plan->ops + at, w->late, w->n_late * sizeof(*plan->ops));
         plan->n_ops += w->n_late;
 }

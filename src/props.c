@@ -1,5 +1,7 @@
-/* The property knowledge: the allowlist, value grammars, write order and the
- * name rule for sub-cgroups. Everything an image may make cgbind write is here. */
+/* The property knowledge: one table of every writable interface file a
+ * kernel may offer, with its class, grammar, write order, counterpart and
+ * default rule; the value grammars; and the name rule for sub-cgroups.
+ * Everything an image may make cgbind write is a carried entry here. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,108 +9,279 @@
 #include "cgbind/caps.h"
 #include "cgbind/props.h"
 
-/* The default of a v1 page-counter limit: unlimited, printed as a value that
- * depends on the page size (prop_value_is_unlimited). */
-static const char UNLIMITED_V1[] = "unlimited";
+#define V1     CG_V1
+#define V2     CG_V2
+#define RES    PROP_RESOURCE
+#define MULTI  (PROP_RESOURCE | PROP_MULTILINE)
+#define BYTES  (PROP_RESOURCE | PROP_BYTES)
+#define US_MAX (INT64_MAX / 1000) /* a time in us the kernel turns into ns */
+
+/* a carried file: name, version, controller, grammar, range, write order,
+ * flags, default rule and value, the other version's file, what it sets */
+#define CARRY(n, v, c, g, lo, hi, o, f, dk, d, cp, why)                                            \
+        {                                                                                          \
+                .name = n, .version = v, .controller = c, .class = PROP_CARRIED, .grammar = g,     \
+                .min = lo, .max = hi, .order = o, .flags = f, .dflt_kind = dk, .dflt = d,          \
+                .counterpart = cp, .note = why                                                     \
+        }
+/* the same with the keys or words of a keyed grammar (write order: normal) */
+#define CARRY_K(n, v, c, g, lo, hi, f, dk, d, k, cp, why)                                          \
+        {                                                                                          \
+                .name = n, .version = v, .controller = c, .class = PROP_CARRIED, .grammar = g,     \
+                .min = lo, .max = hi, .order = ORDER_NORMAL, .flags = f, .dflt_kind = dk,          \
+                .dflt = d, .keys = k, .counterpart = cp, .note = why                               \
+        }
+#define NEVER(n, v, c, f, why)                                                                     \
+        {                                                                                          \
+                .name = n, .version = v, .controller = c, .class = PROP_NEVER, .flags = f,         \
+                .note = why                                                                        \
+        }
+#define NOT_LIMIT(n, v, c, f, why)                                                                 \
+        {                                                                                          \
+                .name = n, .version = v, .controller = c, .class = PROP_NOT_LIMIT, .flags = f,     \
+                .note = why                                                                        \
+        }
+
+/* shared reasons */
+static const char MOVES_PROCS[] = "moves processes: where processes run is the runtime's";
+static const char MOVES_THREADS[] = "moves threads: where processes run is the runtime's";
+static const char FREEZES[] =
+    "stops the workload: a state the runtime owns (pause, checkpoint), not a limit";
+static const char DEVICES[] = "device access is the runtime's policy";
+static const char RESETS[] = "resets a statistic; nothing stays set";
+static const char TRIGGER[] = "registers a PSI trigger that lives as long as the writer's file "
+                              "descriptor; nothing stays set";
+static const char EXCL_CPUS[] = "reserves CPUs against cgroups outside the sub-tree";
+static const char SCHED_DOMAINS[] = "changes the scheduler domains the whole host shares";
+static const char PRIO_CLASSES[] = "no-change promote-to-rt restrict-to-be idle none-to-rt";
 
 /* clang-format off */
 static const struct prop_def props[] = {
-        /* cgroup v1, core */
-        { "cgroup.clone_children", CG_V1, NULL, GRAM_BOOL, 0, 1, ORDER_EARLY, 0, "0" },
+        /* ---- cgroup v1: every hierarchy ---- */
+        CARRY("cgroup.clone_children", V1, NULL, GRAM_BOOL, 0, 1, ORDER_EARLY, 0, DFLT_PARENT, NULL, NULL,
+              "a new cpuset child copies this group's cpus and mems"),
+        NEVER("notify_on_release", V1, NULL, 0,
+              "makes the kernel run the hierarchy's release_agent, a host program, as root (CVE-2022-0492)"),
+        NEVER("release_agent", V1, NULL, PROP_ROOT_ONLY, "runs a program as root on the host (CVE-2022-0492)"),
+        NEVER("tasks", V1, NULL, 0, MOVES_THREADS),
+        NEVER("cgroup.procs", V1, NULL, 0, MOVES_PROCS),
         /* v1 cpu */
-        { "cpu.shares", CG_V1, "cpu", GRAM_INT, 2, 262144, ORDER_NORMAL, PROP_RESOURCE, "1024" },
-        { "cpu.cfs_period_us", CG_V1, "cpu", GRAM_INT, 1000, 1000000, ORDER_NORMAL, PROP_RESOURCE, "100000" },
-        { "cpu.cfs_quota_us", CG_V1, "cpu", GRAM_INT, 1000, INT64_MAX / 1000, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_NEG1, "-1" },
-        { "cpu.cfs_burst_us", CG_V1, "cpu", GRAM_INT, 0, INT64_MAX / 1000, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpu.idle", CG_V1, "cpu", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
+        CARRY("cpu.shares", V1, "cpu", GRAM_INT, 2, 262144, ORDER_NORMAL, RES, DFLT_VALUE, "1024", "cpu.weight",
+              "CPU weight among siblings"),
+        CARRY("cpu.cfs_period_us", V1, "cpu", GRAM_INT, 1000, 1000000, ORDER_NORMAL, RES, DFLT_VALUE, "100000", "cpu.max",
+              "CFS bandwidth period, us"),
+        CARRY("cpu.cfs_quota_us", V1, "cpu", GRAM_INT, 1000, US_MAX, ORDER_NORMAL, RES | PROP_ALLOW_NEG1, DFLT_VALUE, "-1",
+              "cpu.max", "CFS run time per period, us (-1: unlimited)"),
+        CARRY("cpu.cfs_burst_us", V1, "cpu", GRAM_INT, 0, US_MAX, ORDER_NORMAL, RES, DFLT_VALUE, "0", "cpu.max.burst",
+              "CFS run time a period may borrow from earlier ones, us (5.14)"),
+        CARRY("cpu.idle", V1, "cpu", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_VALUE, "0", "cpu.idle",
+              "the group's tasks run as SCHED_IDLE (5.15)"),
+        CARRY("cpu.rt_period_us", V1, "cpu", GRAM_INT, 1, US_MAX, ORDER_RT, RES, DFLT_SYSCTL,
+              "/proc/sys/kernel/sched_rt_period_us", NULL, "real-time bandwidth period, us (CONFIG_RT_GROUP_SCHED)"),
+        CARRY("cpu.rt_runtime_us", V1, "cpu", GRAM_INT, 0, US_MAX, ORDER_RT, RES | PROP_ALLOW_NEG1, DFLT_VALUE, "0", NULL,
+              "real-time run time per period, us, out of the parent's (CONFIG_RT_GROUP_SCHED)"),
+        CARRY("cpu.uclamp.min", V1, "cpu", GRAM_PERCENT, 0, 0, ORDER_NORMAL, RES, DFLT_VALUE, "0.00", "cpu.uclamp.min",
+              "utilization clamp, percent (CONFIG_UCLAMP_TASK_GROUP)"),
+        CARRY("cpu.uclamp.max", V1, "cpu", GRAM_PERCENT, 0, 0, ORDER_NORMAL, RES, DFLT_VALUE, "max", "cpu.uclamp.max",
+              "utilization clamp, percent (CONFIG_UCLAMP_TASK_GROUP)"),
+        /* v1 cpuacct */
+        NOT_LIMIT("cpuacct.usage", V1, "cpuacct", 0, "resets the usage counter (0 is the only value accepted)"),
         /* v1 cpuset */
-        { "cpuset.cpus", CG_V1, "cpuset", GRAM_CPULIST, 0, 0, ORDER_CPUSET, PROP_RESOURCE, NULL },
-        { "cpuset.mems", CG_V1, "cpuset", GRAM_CPULIST, 0, 0, ORDER_CPUSET, PROP_RESOURCE, NULL },
-        { "cpuset.memory_migrate", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpuset.mem_hardwall", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpuset.memory_spread_page", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpuset.memory_spread_slab", CG_V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
+        CARRY("cpuset.cpus", V1, "cpuset", GRAM_CPULIST, 0, 0, ORDER_CPUSET, RES, DFLT_NONE, NULL, "cpuset.cpus",
+              "the group's CPUs, a subset of the parent's; a new cpuset starts empty and refuses tasks"),
+        CARRY("cpuset.mems", V1, "cpuset", GRAM_CPULIST, 0, 0, ORDER_CPUSET, RES, DFLT_NONE, NULL, "cpuset.mems",
+              "the group's memory nodes, as cpuset.cpus"),
+        CARRY("cpuset.memory_migrate", V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_VALUE, "0", NULL,
+              "pages move when mems change (cgroup v2 always moves them)"),
+        CARRY("cpuset.mem_hardwall", V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_VALUE, "0", NULL,
+              "kernel allocations too stay on the group's mems"),
+        CARRY("cpuset.memory_spread_page", V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_PARENT, NULL, NULL,
+              "page cache spread over the group's mems"),
+        CARRY("cpuset.memory_spread_slab", V1, "cpuset", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_PARENT, NULL, NULL,
+              "slab caches spread over the group's mems"),
+        NEVER("cpuset.cpu_exclusive", V1, "cpuset", 0, EXCL_CPUS),
+        NEVER("cpuset.mem_exclusive", V1, "cpuset", 0, "reserves memory nodes against cgroups outside the sub-tree"),
+        NEVER("cpuset.sched_load_balance", V1, "cpuset", 0, SCHED_DOMAINS),
+        NEVER("cpuset.sched_relax_domain_level", V1, "cpuset", 0, SCHED_DOMAINS),
+        NEVER("cpuset.memory_pressure_enabled", V1, "cpuset", PROP_ROOT_ONLY, "a switch for the whole host"),
         /* v1 memory */
-        { "memory.use_hierarchy", CG_V1, "memory", GRAM_BOOL, 0, 1, ORDER_EARLY, 0, "1" },
-        { "memory.limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
-        { "memory.memsw.limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
-        { "memory.soft_limit_in_bytes", CG_V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_NEG1, UNLIMITED_V1 },
-        { "memory.swappiness", CG_V1, "memory", GRAM_INT, 0, 200, ORDER_NORMAL, PROP_RESOURCE, "60" },
-        /* v1 pids */
-        { "pids.max", CG_V1, "pids", GRAM_INT, 0, INT32_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        /* v1 blkio */
-        { "blkio.weight", CG_V1, "blkio", GRAM_INT, 10, 1000, ORDER_NORMAL, PROP_RESOURCE, NULL },
-        { "blkio.bfq.weight", CG_V1, "blkio", GRAM_INT, 1, 1000, ORDER_NORMAL, PROP_RESOURCE, "100" },
-        { "blkio.weight_device", CG_V1, "blkio", GRAM_DEV_VALUE, 0, 1000, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        { "blkio.throttle.read_bps_device", CG_V1, "blkio", GRAM_DEV_VALUE, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        { "blkio.throttle.write_bps_device", CG_V1, "blkio", GRAM_DEV_VALUE, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        { "blkio.throttle.read_iops_device", CG_V1, "blkio", GRAM_DEV_VALUE, 0, UINT32_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        { "blkio.throttle.write_iops_device", CG_V1, "blkio", GRAM_DEV_VALUE, 0, UINT32_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        /* v1 hugetlb: hugetlb.<size>.limit_in_bytes */
-        { "hugetlb.*.limit_in_bytes", CG_V1, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_NEG1 | PROP_PATTERN, UNLIMITED_V1 },
-        { "hugetlb.*.rsvd.limit_in_bytes", CG_V1, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_NEG1 | PROP_PATTERN, UNLIMITED_V1 },
+        CARRY("memory.limit_in_bytes", V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, BYTES | PROP_ALLOW_NEG1,
+              DFLT_UNLIMITED, NULL, "memory.max", "memory limit"),
+        CARRY("memory.memsw.limit_in_bytes", V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_MEMORY, BYTES | PROP_ALLOW_NEG1,
+              DFLT_UNLIMITED, NULL, "memory.swap.max", "memory and swap limit (with swap accounting)"),
+        CARRY("memory.soft_limit_in_bytes", V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_NEG1,
+              DFLT_UNLIMITED, NULL, "memory.low", "what reclaim brings the group back to under pressure"),
+        CARRY("memory.kmem.tcp.limit_in_bytes", V1, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_NEG1,
+              DFLT_UNLIMITED, NULL, NULL, "TCP buffer memory limit"),
+        CARRY("memory.swappiness", V1, "memory", GRAM_INT, 0, 200, ORDER_NORMAL, RES, DFLT_PARENT, NULL, NULL,
+              "how readily reclaim swaps"),
+        CARRY("memory.oom_control", V1, "memory", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_PARENT, NULL, NULL,
+              "1: no OOM kill in the group, its tasks wait instead; reads three lines, written as the first number"),
+        CARRY("memory.use_hierarchy", V1, "memory", GRAM_BOOL, 0, 1, ORDER_EARLY, 0, DFLT_PARENT, NULL, NULL,
+              "hierarchical accounting; current kernels accept only 1"),
+        CARRY("memory.move_charge_at_immigrate", V1, "memory", GRAM_INT, 0, 3, ORDER_NORMAL, RES, DFLT_VALUE, "0", NULL,
+              "charges move with a task that moves in (deprecated; recent kernels accept only 0)"),
+        NEVER("memory.kmem.limit_in_bytes", V1, "memory", 0,
+              "no kernel-memory limit since 5.16 (a write is ignored or refused): carrying it would fail or pretend"),
+        NEVER("memory.force_empty", V1, "memory", 0, "an action: reclaims every page of the group"),
+        NEVER("memory.shown_ram_in_bytes", V1, "memory", 0,
+              "in no upstream kernel (the vendor kernel of this project's CI host): what a write does is unknown"),
+        NOT_LIMIT("memory.failcnt", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.max_usage_in_bytes", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.memsw.failcnt", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.memsw.max_usage_in_bytes", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.kmem.failcnt", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.kmem.max_usage_in_bytes", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.kmem.tcp.failcnt", V1, "memory", 0, RESETS),
+        NOT_LIMIT("memory.kmem.tcp.max_usage_in_bytes", V1, "memory", 0, RESETS),
+        NOT_LIMIT("cgroup.event_control", V1, "memory", 0,
+                  "registers an eventfd of the writing process; nothing stays set"),
+        /* v1 devices, freezer */
+        NEVER("devices.allow", V1, "devices", 0, DEVICES),
+        NEVER("devices.deny", V1, "devices", 0, DEVICES),
+        NEVER("freezer.state", V1, "freezer", 0, FREEZES),
         /* v1 net_cls, net_prio */
-        { "net_cls.classid", CG_V1, "net_cls", GRAM_INT, 0, UINT32_MAX, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "net_prio.ifpriomap", CG_V1, "net_prio", GRAM_IFPRIOMAP, 0, UINT32_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
+        CARRY("net_cls.classid", V1, "net_cls", GRAM_INT, 0, UINT32_MAX, ORDER_NORMAL, RES, DFLT_PARENT, NULL, NULL,
+              "class id of the group's packets (tc, iptables)"),
+        CARRY("net_prio.ifpriomap", V1, "net_prio", GRAM_IFPRIOMAP, 0, UINT32_MAX, ORDER_NORMAL, MULTI, DFLT_PARENT, NULL,
+              NULL, "priority of the group's packets per network device of the host's initial network namespace"),
+        /* v1 blkio */
+        CARRY("blkio.weight", V1, "blkio", GRAM_INT, 10, 1000, ORDER_NORMAL, RES, DFLT_VALUE, "500", "io.weight",
+              "CFQ weight (kernels before 5.0)"),
+        CARRY("blkio.weight_device", V1, "blkio", GRAM_DEV_VALUE, 0, 1000, ORDER_NORMAL, MULTI, DFLT_VALUE, "", "io.weight",
+              "CFQ weight per device (kernels before 5.0)"),
+        CARRY("blkio.leaf_weight", V1, "blkio", GRAM_INT, 10, 1000, ORDER_NORMAL, RES, DFLT_VALUE, "500", NULL,
+              "CFQ weight of the group's own tasks against its children (kernels before 5.0)"),
+        CARRY("blkio.leaf_weight_device", V1, "blkio", GRAM_DEV_VALUE, 0, 1000, ORDER_NORMAL, MULTI, DFLT_VALUE, "", NULL,
+              "the same per device (kernels before 5.0)"),
+        CARRY("blkio.bfq.weight", V1, "blkio", GRAM_INT, 1, 1000, ORDER_EARLY, RES, DFLT_VALUE, "100", "io.bfq.weight",
+              "BFQ weight; before the per-device weights, which a later write of it resets"),
+        CARRY("blkio.bfq.weight_device", V1, "blkio", GRAM_IO_WEIGHT, 1, 1000, ORDER_NORMAL, MULTI, DFLT_VALUE, "",
+              "io.bfq.weight", "BFQ weight per device; its \"default\" line is blkio.bfq.weight and is not saved"),
+        CARRY("blkio.throttle.read_bps_device", V1, "blkio", GRAM_DEV_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI, DFLT_VALUE,
+              "", "io.max", "read bytes per second per device (rbps)"),
+        CARRY("blkio.throttle.write_bps_device", V1, "blkio", GRAM_DEV_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI, DFLT_VALUE,
+              "", "io.max", "written bytes per second per device (wbps)"),
+        CARRY("blkio.throttle.read_iops_device", V1, "blkio", GRAM_DEV_VALUE, 0, UINT32_MAX, ORDER_NORMAL, MULTI, DFLT_VALUE,
+              "", "io.max", "reads per second per device (riops)"),
+        CARRY("blkio.throttle.write_iops_device", V1, "blkio", GRAM_DEV_VALUE, 0, UINT32_MAX, ORDER_NORMAL, MULTI, DFLT_VALUE,
+              "", "io.max", "writes per second per device (wiops)"),
+        CARRY_K("blkio.prio.class", V1, "blkio", GRAM_WORD, 0, 0, RES, DFLT_VALUE, "no-change", PRIO_CLASSES, "io.prio.class",
+                "I/O priority class policy (CONFIG_BLK_CGROUP_IOPRIO)"),
+        NOT_LIMIT("blkio.reset_stats", V1, "blkio", 0, RESETS),
+        /* v1 hugetlb: hugetlb.<size>.* */
+        CARRY("hugetlb.*.limit_in_bytes", V1, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL,
+              BYTES | PROP_ALLOW_NEG1 | PROP_PATTERN, DFLT_UNLIMITED, NULL, "hugetlb.*.max", "huge page limit"),
+        CARRY("hugetlb.*.rsvd.limit_in_bytes", V1, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL,
+              BYTES | PROP_ALLOW_NEG1 | PROP_PATTERN, DFLT_UNLIMITED, NULL, "hugetlb.*.rsvd.max",
+              "huge page reservation limit (5.7)"),
+        NOT_LIMIT("hugetlb.*.failcnt", V1, "hugetlb", PROP_PATTERN, RESETS),
+        NOT_LIMIT("hugetlb.*.max_usage_in_bytes", V1, "hugetlb", PROP_PATTERN, RESETS),
+        NOT_LIMIT("hugetlb.*.rsvd.failcnt", V1, "hugetlb", PROP_PATTERN, RESETS),
+        NOT_LIMIT("hugetlb.*.rsvd.max_usage_in_bytes", V1, "hugetlb", PROP_PATTERN, RESETS),
+        /* v1 pids, rdma, misc */
+        CARRY("pids.max", V1, "pids", GRAM_INT, 0, 4194304, ORDER_NORMAL, RES | PROP_ALLOW_MAX, DFLT_VALUE, "max",
+              "pids.max", "task limit (4194304 is the kernel's PID_MAX_LIMIT)"),
+        CARRY_K("rdma.max", V1, "rdma", GRAM_NAME_KEYS, 0, INT32_MAX, MULTI | PROP_ALLOW_MAX, DFLT_LINES, "max",
+                "hca_handle hca_object", "rdma.max", "RDMA handles and objects per device"),
+        CARRY("misc.max", V1, "misc", GRAM_NAME_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI | PROP_ALLOW_MAX, DFLT_LINES,
+              "max", "misc.max", "limit per misc resource (sev, sev_es, tdx)"),
 
-        /* cgroup v2, core */
-        { "cgroup.type", CG_V2, NULL, GRAM_THREADED, 0, 0, ORDER_TYPE, 0, NULL },
-        { "cgroup.subtree_control", CG_V2, NULL, GRAM_CONTROLLERS, 0, 0, ORDER_SUBTREE, 0, "" },
-        { "cgroup.max.depth", CG_V2, NULL, GRAM_INT, 0, INT32_MAX, ORDER_LAST, PROP_ALLOW_MAX, "max" },
-        { "cgroup.max.descendants", CG_V2, NULL, GRAM_INT, 0, INT32_MAX, ORDER_LAST, PROP_ALLOW_MAX, "max" },
+        /* ---- cgroup v2: every cgroup ---- */
+        CARRY("cgroup.type", V2, NULL, GRAM_THREADED, 0, 0, ORDER_TYPE, 0, DFLT_VALUE, "domain", NULL,
+              "threaded mode of the sub-tree; the kernel makes \"domain threaded\" and \"domain invalid\" itself"),
+        CARRY("cgroup.subtree_control", V2, NULL, GRAM_CONTROLLERS, 0, 0, ORDER_SUBTREE, 0, DFLT_VALUE, "", NULL,
+              "the controllers the children get; only ever added"),
+        CARRY("cgroup.max.depth", V2, NULL, GRAM_INT, 0, INT32_MAX, ORDER_LAST, PROP_ALLOW_MAX, DFLT_VALUE, "max", NULL,
+              "depth limit of the sub-tree"),
+        CARRY("cgroup.max.descendants", V2, NULL, GRAM_INT, 0, INT32_MAX, ORDER_LAST, PROP_ALLOW_MAX, DFLT_VALUE, "max",
+              NULL, "size limit of the sub-tree"),
+        CARRY("cgroup.pressure", V2, NULL, GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_VALUE, "1", NULL,
+              "PSI accounting of this group alone on or off (6.1; not inherited)"),
+        NEVER("cgroup.procs", V2, NULL, 0, MOVES_PROCS),
+        NEVER("cgroup.threads", V2, NULL, 0, MOVES_THREADS),
+        NEVER("cgroup.kill", V2, NULL, 0, "an action: kills every process of the sub-tree"),
+        NEVER("cgroup.freeze", V2, NULL, 0, FREEZES),
+        NOT_LIMIT("cpu.pressure", V2, NULL, 0, TRIGGER),
+        NOT_LIMIT("io.pressure", V2, NULL, 0, TRIGGER),
+        NOT_LIMIT("memory.pressure", V2, NULL, 0, TRIGGER),
+        NOT_LIMIT("irq.pressure", V2, NULL, 0, TRIGGER),
         /* v2 cpu */
-        { "cpu.weight", CG_V2, "cpu", GRAM_INT, 1, 10000, ORDER_NORMAL, PROP_RESOURCE, "100" },
-        { "cpu.max", CG_V2, "cpu", GRAM_CPU_MAX, 1000, INT64_MAX / 1000, ORDER_NORMAL, PROP_RESOURCE, "max 100000" },
-        { "cpu.max.burst", CG_V2, "cpu", GRAM_INT, 0, INT64_MAX / 1000, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpu.idle", CG_V2, "cpu", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
-        { "cpu.uclamp.min", CG_V2, "cpu", GRAM_PERCENT, 0, 0, ORDER_NORMAL, PROP_RESOURCE, "0.00" },
-        { "cpu.uclamp.max", CG_V2, "cpu", GRAM_PERCENT, 0, 0, ORDER_NORMAL, PROP_RESOURCE, "max" },
+        CARRY("cpu.weight", V2, "cpu", GRAM_INT, 1, 10000, ORDER_NORMAL, RES, DFLT_VALUE, "100", "cpu.shares",
+              "CPU weight among siblings"),
+        CARRY("cpu.max", V2, "cpu", GRAM_CPU_MAX, 1000, US_MAX, ORDER_NORMAL, RES, DFLT_VALUE, "max 100000",
+              "cpu.cfs_quota_us", "bandwidth: run time per period and the period, us"),
+        CARRY("cpu.max.burst", V2, "cpu", GRAM_INT, 0, US_MAX, ORDER_NORMAL, RES, DFLT_VALUE, "0", "cpu.cfs_burst_us",
+              "run time a period may borrow from earlier ones, us"),
+        CARRY("cpu.idle", V2, "cpu", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_VALUE, "0", "cpu.idle",
+              "the group's tasks run as SCHED_IDLE"),
+        CARRY("cpu.uclamp.min", V2, "cpu", GRAM_PERCENT, 0, 0, ORDER_NORMAL, RES, DFLT_VALUE, "0.00", "cpu.uclamp.min",
+              "utilization clamp, percent (CONFIG_UCLAMP_TASK_GROUP)"),
+        CARRY("cpu.uclamp.max", V2, "cpu", GRAM_PERCENT, 0, 0, ORDER_NORMAL, RES, DFLT_VALUE, "max", "cpu.uclamp.max",
+              "utilization clamp, percent (CONFIG_UCLAMP_TASK_GROUP)"),
+        NEVER("cpu.weight.nice", V2, "cpu", 0, "another view of cpu.weight, which carries the same setting"),
         /* v2 cpuset */
-        { "cpuset.cpus", CG_V2, "cpuset", GRAM_CPULIST, 0, 0, ORDER_NORMAL, PROP_RESOURCE, "" },
-        { "cpuset.mems", CG_V2, "cpuset", GRAM_CPULIST, 0, 0, ORDER_NORMAL, PROP_RESOURCE, "" },
+        CARRY("cpuset.cpus", V2, "cpuset", GRAM_CPULIST, 0, 0, ORDER_NORMAL, RES, DFLT_VALUE, "", "cpuset.cpus",
+              "the group's CPUs (empty: the parent's)"),
+        CARRY("cpuset.mems", V2, "cpuset", GRAM_CPULIST, 0, 0, ORDER_NORMAL, RES, DFLT_VALUE, "", "cpuset.mems",
+              "the group's memory nodes (empty: the parent's)"),
+        NEVER("cpuset.cpus.partition", V2, "cpuset", 0, "takes CPUs away from the rest of the host"),
+        NEVER("cpuset.cpus.exclusive", V2, "cpuset", 0, EXCL_CPUS),
         /* v2 memory */
-        { "memory.min", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "0" },
-        { "memory.low", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "0" },
-        { "memory.high", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        { "memory.max", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        { "memory.swap.high", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        { "memory.swap.max", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        { "memory.zswap.max", CG_V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        { "memory.oom.group", CG_V2, "memory", GRAM_BOOL, 0, 1, ORDER_NORMAL, PROP_RESOURCE, "0" },
+        CARRY("memory.min", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE, "0",
+              NULL, "memory protection, hard"),
+        CARRY("memory.low", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE, "0",
+              "memory.soft_limit_in_bytes", "memory protection, best effort"),
+        CARRY("memory.high", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE, "max",
+              NULL, "memory throttling limit"),
+        CARRY("memory.max", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE, "max",
+              "memory.limit_in_bytes", "memory limit"),
+        CARRY("memory.swap.high", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE,
+              "max", NULL, "swap throttling limit"),
+        CARRY("memory.swap.max", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE,
+              "max", "memory.memsw.limit_in_bytes", "swap limit"),
+        CARRY("memory.zswap.max", V2, "memory", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX, DFLT_VALUE,
+              "max", NULL, "zswap pool limit"),
+        CARRY("memory.zswap.writeback", V2, "memory", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_PARENT, NULL, NULL,
+              "zswap may write pages back to swap (6.8)"),
+        CARRY("memory.oom.group", V2, "memory", GRAM_BOOL, 0, 1, ORDER_NORMAL, RES, DFLT_VALUE, "0", NULL,
+              "the OOM killer kills the group as a whole"),
+        NEVER("memory.reclaim", V2, "memory", 0, "an action: reclaims the workload's memory"),
+        NOT_LIMIT("memory.peak", V2, "memory", 0, "resets the peak seen through the writer's file descriptor (6.12)"),
+        NOT_LIMIT("memory.swap.peak", V2, "memory", 0, "resets the peak seen through the writer's file descriptor (6.12)"),
         /* v2 io */
-        { "io.weight", CG_V2, "io", GRAM_IO_WEIGHT, 1, 10000, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "default 100" },
-        { "io.max", CG_V2, "io", GRAM_IO_KEYS, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        { "io.latency", CG_V2, "io", GRAM_IO_KEYS, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_MULTILINE, "" },
-        /* v2 pids */
-        { "pids.max", CG_V2, "pids", GRAM_INT, 0, INT32_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX, "max" },
-        /* v2 hugetlb: hugetlb.<size>.max */
-        { "hugetlb.*.max", CG_V2, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX | PROP_PATTERN, "max" },
-        { "hugetlb.*.rsvd.max", CG_V2, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, PROP_RESOURCE | PROP_ALLOW_MAX | PROP_PATTERN, "max" },
+        CARRY("io.weight", V2, "io", GRAM_IO_WEIGHT, 1, 10000, ORDER_NORMAL, MULTI, DFLT_VALUE, "default 100",
+              "blkio.weight", "io.cost weight, default and per device"),
+        CARRY("io.bfq.weight", V2, "io", GRAM_IO_WEIGHT, 1, 1000, ORDER_NORMAL, MULTI, DFLT_VALUE, "default 100",
+              "blkio.bfq.weight", "BFQ weight, the default line first, then per device"),
+        CARRY_K("io.max", V2, "io", GRAM_DEV_KEYS, 0, INT64_MAX, MULTI | PROP_ALLOW_MAX, DFLT_VALUE, "",
+                "rbps wbps riops wiops", "blkio.throttle.*", "bytes and operations per second per device"),
+        CARRY_K("io.latency", V2, "io", GRAM_DEV_KEYS, 0, INT64_MAX, MULTI | PROP_ALLOW_MAX, DFLT_VALUE, "", "target", NULL,
+                "latency target per device, us (CONFIG_BLK_CGROUP_IOLATENCY)"),
+        CARRY_K("io.prio.class", V2, "io", GRAM_WORD, 0, 0, RES, DFLT_VALUE, "no-change", PRIO_CLASSES, "blkio.prio.class",
+                "I/O priority class policy (CONFIG_BLK_CGROUP_IOPRIO)"),
+        NEVER("io.cost.qos", V2, "io", PROP_ROOT_ONLY, "configures a device for the whole host"),
+        NEVER("io.cost.model", V2, "io", PROP_ROOT_ONLY, "configures a device for the whole host"),
+        /* v2 pids, hugetlb, rdma, misc, dmem */
+        CARRY("pids.max", V2, "pids", GRAM_INT, 0, 4194304, ORDER_NORMAL, RES | PROP_ALLOW_MAX, DFLT_VALUE, "max",
+              "pids.max", "task limit (4194304 is the kernel's PID_MAX_LIMIT)"),
+        CARRY("hugetlb.*.max", V2, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL, BYTES | PROP_ALLOW_MAX | PROP_PATTERN,
+              DFLT_VALUE, "max", "hugetlb.*.limit_in_bytes", "huge page limit"),
+        CARRY("hugetlb.*.rsvd.max", V2, "hugetlb", GRAM_INT, 0, INT64_MAX, ORDER_NORMAL,
+              BYTES | PROP_ALLOW_MAX | PROP_PATTERN, DFLT_VALUE, "max", "hugetlb.*.rsvd.limit_in_bytes",
+              "huge page reservation limit"),
+        CARRY_K("rdma.max", V2, "rdma", GRAM_NAME_KEYS, 0, INT32_MAX, MULTI | PROP_ALLOW_MAX, DFLT_LINES, "max",
+                "hca_handle hca_object", "rdma.max", "RDMA handles and objects per device"),
+        CARRY("misc.max", V2, "misc", GRAM_NAME_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI | PROP_ALLOW_MAX, DFLT_LINES,
+              "max", "misc.max", "limit per misc resource (sev, sev_es, tdx)"),
+        CARRY("dmem.max", V2, "dmem", GRAM_NAME_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI | PROP_ALLOW_MAX, DFLT_LINES,
+              "max", NULL, "device memory limit per region, bytes (6.14)"),
+        CARRY("dmem.min", V2, "dmem", GRAM_NAME_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI | PROP_ALLOW_MAX, DFLT_LINES,
+              "0", NULL, "device memory protection per region, hard, bytes (6.14)"),
+        CARRY("dmem.low", V2, "dmem", GRAM_NAME_VALUE, 0, INT64_MAX, ORDER_NORMAL, MULTI | PROP_ALLOW_MAX, DFLT_LINES,
+              "0", NULL, "device memory protection per region, best effort, bytes (6.14)"),
 };
 /* clang-format on */
-
-/* DESIGN's never-list, each with the reason: a confused deputy could reach
- * past the container's sub-tree through any of these, or they are the
- * runtime's business. */
-static const struct {
-        const char *name;
-        const char *reason;
-} never[] = {
-        { "release_agent", "runs a program as root on the host (CVE-2022-0492)" },
-        { "notify_on_release", "makes the kernel run the hierarchy's release_agent" },
-        { "tasks", "moves threads: where processes run is the runtime's" },
-        { "cgroup.procs", "moves processes: where processes run is the runtime's" },
-        { "cgroup.threads", "moves threads: where processes run is the runtime's" },
-        { "cgroup.kill", "kills every process of the sub-tree: an action, not a limit" },
-        { "cgroup.freeze", "stops the workload: a state the runtime owns (pause), not a limit" },
-        { "freezer.state", "stops the workload: a state the runtime owns (pause), not a limit" },
-        { "cpuset.cpus.partition", "takes CPUs away from the rest of the host" },
-        { "cpuset.cpus.exclusive", "reserves CPUs against cgroups outside the sub-tree" },
-        { "cpuset.cpu_exclusive", "reserves CPUs against cgroups outside the sub-tree" },
-        { "cpuset.mem_exclusive", "reserves memory nodes against cgroups outside the sub-tree" },
-        { "cpuset.sched_load_balance", "changes the scheduler domains the whole host shares" },
-        { "cpuset.sched_relax_domain_level", "changes the scheduler domains the whole host shares" },
-};
 
 size_t prop_count(void)
 {
@@ -120,14 +293,25 @@ const struct prop_def *prop_at(size_t i)
         return i < ARRAY_SIZE(props) ? &props[i] : NULL;
 }
 
+const char *prop_class_name(enum prop_class c)
+{
+        static const char *const names[PROP_CLASS_MAX] = {
+            [PROP_CARRIED] = "carried",
+            [PROP_NEVER] = "never",
+            [PROP_NOT_LIMIT] = "not-a-limit",
+        };
+        return c < PROP_CLASS_MAX ? names[c] : "?";
+}
+
+static const struct prop_def *find(const char *name, bool any_version, enum cg_version v);
+
 const char *prop_never_reason(const char *name)
 {
+        /* DESIGN names devices.* as a whole, devices.list included */
         if (startswith(name, "devices."))
-                return "device access is the runtime's policy";
-        for (size_t i = 0; i < ARRAY_SIZE(never); i++)
-                if (streq(name, never[i].name))
-                        return never[i].reason;
-        return NULL;
+                return DEVICES;
+        const struct prop_def *d = find(name, true, V1);
+        return d && d->class != PROP_CARRIED ? d->note : NULL;
 }
 
 bool prop_is_forbidden(const char *name)
@@ -147,11 +331,21 @@ bool prop_value_is_unlimited(const char *v)
 
 bool prop_is_default(const struct prop_def *def, const char *value)
 {
-        if (!def->dflt)
-                return false;
-        if (def->dflt == UNLIMITED_V1)
+        switch (def->dflt_kind) {
+        case DFLT_VALUE:
+                if (def->grammar == GRAM_THREADED)
+                        return !streq(value, "threaded");
+                return streq(value, def->dflt);
+        case DFLT_UNLIMITED:
                 return prop_value_is_unlimited(value) && !streq(value, "max");
-        return streq(value, def->dflt);
+        case DFLT_NONE:
+        case DFLT_PARENT:
+        case DFLT_SYSCTL:
+        case DFLT_LINES:
+        case DFLT_MAX:
+        default:
+                return false;
+        }
 }
 
 /* "2MB", "1GB", "64KB": the kernel's hugepage size tokens. */
@@ -175,17 +369,31 @@ static bool pattern_match(const char *pattern, const char *name)
         return hugepage_size_valid(name + pre, n - pre - suf);
 }
 
+bool prop_name_matches(const struct prop_def *def, const char *name)
+{
+        /* the first byte rejects almost every entry without a call */
+        if (def->name[0] != name[0])
+                return false;
+        return def->flags & PROP_PATTERN ? pattern_match(def->name, name) : streq(def->name, name);
+}
+
+static const struct prop_def *find(const char *name, bool any_version, enum cg_version v)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(props); i++)
+                if ((any_version || props[i].version == v) && prop_name_matches(&props[i], name))
+                        return &props[i];
+        return NULL;
+}
+
+const struct prop_def *prop_classify(enum cg_version v, const char *name)
+{
+        return find(name, false, v);
+}
+
 const struct prop_def *prop_lookup(enum cg_version v, const char *name)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
-                const struct prop_def *p = &props[i];
-                /* the first byte rejects almost every entry without a call */
-                if (p->version != v || p->name[0] != name[0])
-                        continue;
-                if (p->flags & PROP_PATTERN ? pattern_match(p->name, name) : streq(p->name, name))
-                        return p;
-        }
-        return NULL;
+        const struct prop_def *d = find(name, false, v);
+        return d && d->class == PROP_CARRIED ? d : NULL;
 }
 
 /* Parses a decimal int64 covering exactly [s, s+n). */
@@ -270,6 +478,31 @@ static bool dev_ok(const char *s, size_t n)
                min <= 1048575;
 }
 
+/* An RDMA device, misc resource or dmem region: printable, no '=' (the
+ * keys' separator), at most 255 bytes (dmem regions are "drm/PCI-ID/vram0"). */
+static bool resource_name_ok(const char *s, size_t n)
+{
+        if (n == 0 || n > 255)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isgraph((unsigned char)s[i]) || s[i] == '=')
+                        return false;
+        return true;
+}
+
+/* True when [s, s+n) is one of the space-separated words of list. */
+static bool word_in(const char *list, const char *s, size_t n)
+{
+        for (const char *p = list; *p;) {
+                size_t l = strcspn(p, " ");
+                if (l == n && strncmp(p, s, n) == 0)
+                        return true;
+                p += l;
+                p += strspn(p, " ");
+        }
+        return false;
+}
+
 static bool percent_ok(const char *s, size_t n)
 {
         if (n == 3 && strncmp(s, "max", 3) == 0)
@@ -291,52 +524,64 @@ static bool percent_ok(const char *s, size_t n)
         return whole < 100 || strspn(s + i + 1, "0") == n - i - 1;
 }
 
+/* " key=N key=N": each key one of d->keys, each N in [min, max] or "max". */
+static bool keys_ok(const struct prop_def *d, const char *p, const char *end)
+{
+        struct prop_def withmax = *d;
+        withmax.flags |= PROP_ALLOW_MAX;
+        if (p == end)
+                return false;
+        while (p < end) {
+                if (*p != ' ')
+                        return false;
+                p++;
+                const char *e = memchr(p, ' ', (size_t)(end - p));
+                if (!e)
+                        e = end;
+                const char *eq = memchr(p, '=', (size_t)(e - p));
+                if (!eq || !word_in(d->keys, p, (size_t)(eq - p)) ||
+                    !int_token_ok(&withmax, eq + 1, (size_t)(e - eq - 1), d->min, d->max))
+                        return false;
+                p = e;
+        }
+        return true;
+}
+
 static const char *check_line(const struct prop_def *d, const char *s, size_t n)
 {
         const char *sp = memchr(s, ' ', n);
+        size_t head = sp ? (size_t)(sp - s) : n;
         switch (d->grammar) {
         case GRAM_DEV_VALUE:
-                if (!sp || !dev_ok(s, (size_t)(sp - s)) ||
-                    !int_token_ok(d, sp + 1, n - (size_t)(sp - s) - 1, d->min, d->max))
+                if (!sp || !dev_ok(s, head) ||
+                    !int_token_ok(d, sp + 1, n - head - 1, d->min, d->max))
                         return "expected \"MAJ:MIN value\" lines";
                 return NULL;
         case GRAM_IO_WEIGHT:
-                if (!sp || !((sp - s == 7 && strncmp(s, "default", 7) == 0) ||
-                             dev_ok(s, (size_t)(sp - s))) ||
-                    !int_token_ok(d, sp + 1, n - (size_t)(sp - s) - 1, d->min, d->max))
-                        return "expected \"default N\" or \"MAJ:MIN N\" lines, N in 1..10000";
+                if (!sp || !((head == 7 && strncmp(s, "default", 7) == 0) || dev_ok(s, head)) ||
+                    !int_token_ok(d, sp + 1, n - head - 1, d->min, d->max))
+                        return "expected \"default N\" or \"MAJ:MIN N\" lines, N in range";
                 return NULL;
-        case GRAM_IO_KEYS: {
-                if (!sp || !dev_ok(s, (size_t)(sp - s)))
-                        return "expected \"MAJ:MIN key=value ...\" lines";
-                static const char *const keys[] = { "rbps", "wbps", "riops", "wiops", "target" };
-                const char *p = sp + 1, *end = s + n;
-                while (p < end) {
-                        const char *e = memchr(p, ' ', (size_t)(end - p));
-                        if (!e)
-                                e = end;
-                        const char *eq = memchr(p, '=', (size_t)(e - p));
-                        bool known = false;
-                        for (size_t k = 0; eq && k < ARRAY_SIZE(keys); k++)
-                                known |= (size_t)(eq - p) == strlen(keys[k]) &&
-                                         strncmp(p, keys[k], (size_t)(eq - p)) == 0;
-                        struct prop_def withmax = *d;
-                        withmax.flags |= PROP_ALLOW_MAX;
-                        if (!known || !int_token_ok(&withmax, eq + 1, (size_t)(e - eq - 1), 0,
-                                                    INT64_MAX))
-                                return "expected \"MAJ:MIN key=value ...\" with keys rbps, wbps, "
-                                       "riops, wiops, target";
-                        p = e + 1;
-                }
+        case GRAM_DEV_KEYS:
+                if (!dev_ok(s, head) || !keys_ok(d, s + head, s + n))
+                        return "expected \"MAJ:MIN key=value ...\" lines with the file's keys";
                 return NULL;
-        }
+        case GRAM_NAME_KEYS:
+                if (!resource_name_ok(s, head) || !keys_ok(d, s + head, s + n))
+                        return "expected \"NAME key=value ...\" lines with the file's keys";
+                return NULL;
+        case GRAM_NAME_VALUE:
+                if (!sp || !resource_name_ok(s, head) ||
+                    !int_token_ok(d, sp + 1, n - head - 1, d->min, d->max))
+                        return "expected \"NAME value\" lines";
+                return NULL;
         case GRAM_IFPRIOMAP: {
-                if (!sp || sp == s || (size_t)(sp - s) > 15)
+                if (!sp || sp == s || head > 15)
                         return "expected \"ifname priority\" lines";
                 for (const char *c = s; c < sp; c++)
                         if (*c == '/' || *c == ':' || !isgraph((unsigned char)*c))
                                 return "expected \"ifname priority\" lines";
-                if (!int_token_ok(d, sp + 1, n - (size_t)(sp - s) - 1, d->min, d->max))
+                if (!int_token_ok(d, sp + 1, n - head - 1, d->min, d->max))
                         return "expected \"ifname priority\" lines";
                 return NULL;
         }
@@ -393,9 +638,15 @@ static const char *check(const struct prop_def *d, const char *v, size_t n)
         }
         case GRAM_THREADED:
                 return n == 8 && strncmp(v, "threaded", 8) == 0 ? NULL : "only \"threaded\"";
+        case GRAM_WORD:
+                return n > 0 && !memchr(v, ' ', n) && word_in(d->keys, v, n)
+                           ? NULL
+                           : "not one of the words the file takes";
         case GRAM_DEV_VALUE:
         case GRAM_IO_WEIGHT:
-        case GRAM_IO_KEYS:
+        case GRAM_DEV_KEYS:
+        case GRAM_NAME_KEYS:
+        case GRAM_NAME_VALUE:
         case GRAM_IFPRIOMAP: {
                 const char *p = v, *end = v + n;
                 while (p < end) {
@@ -409,9 +660,10 @@ static const char *check(const struct prop_def *d, const char *v, size_t n)
                 }
                 return NULL;
         }
+        case GRAM_NONE:
         case GRAM_MAX:
         default:
-                return "unknown grammar";
+                return "not a property cgbind writes";
         }
 }
 
@@ -427,7 +679,8 @@ int prop_check_value(const struct prop_def *def, const char *value, char **ret_c
                 *ret_reason = "newline in a single-line value";
                 return -EINVAL;
         }
-        const char *why = check(def, value, n);
+        const char *why =
+            def->class == PROP_CARRIED ? check(def, value, n) : "not a property cgbind writes";
         if (why) {
                 *ret_reason = why;
                 return -EINVAL;
@@ -435,6 +688,142 @@ int prop_check_value(const struct prop_def *def, const char *value, char **ret_c
         if (ret_canonical)
                 *ret_canonical = xstrdup(value);
         return 0;
+}
+
+/* ---- what save records ---- */
+
+char *prop_from_kernel(const struct prop_def *def, const char *raw)
+{
+        /* "oom_kill_disable 1\nunder_oom 0\noom_kill 0": the switch is the
+         * first number, the rest is state (CRIU records the same) */
+        if (def->grammar == GRAM_BOOL && startswith(raw, "oom_kill_disable "))
+                return xstrndup(raw + strlen("oom_kill_disable "),
+                                strcspn(raw + strlen("oom_kill_disable "), "\n"));
+        return xstrdup(raw);
+}
+
+/* True when every value in the line (after its name: " key=V ..." or " V")
+ * is dflt. */
+static bool line_all(const char *line, size_t n, const char *dflt)
+{
+        const char *sp = memchr(line, ' ', n);
+        if (!sp)
+                return false;
+        size_t dl = strlen(dflt);
+        for (const char *p = sp + 1, *end = line + n; p < end;) {
+                const char *e = memchr(p, ' ', (size_t)(end - p));
+                if (!e)
+                        e = end;
+                const char *eq = memchr(p, '=', (size_t)(e - p));
+                const char *val = eq ? eq + 1 : p;
+                if ((size_t)(e - val) != dl || strncmp(val, dflt, dl) != 0)
+                        return false;
+                p = e + 1;
+        }
+        return true;
+}
+
+/* True when the exact line [line, line+n) is one of the lines of text. */
+static bool has_line(const char *text, const char *line, size_t n)
+{
+        for (const char *p = text; p && *p;) {
+                size_t l = strcspn(p, "\n");
+                if (l == n && strncmp(p, line, n) == 0)
+                        return true;
+                p += l;
+                p += *p == '\n';
+        }
+        return false;
+}
+
+enum line_rule {
+        KEEP_ALL_DFLT,  /* drop lines whose values all read the default */
+        KEEP_NEW,       /* drop lines that the parent has as they are */
+        KEEP_NON_ZERO,  /* drop " 0" lines */
+        KEEP_NO_DEFAULT /* drop the "default N" line */
+};
+
+/* v with the lines the rule says a new cgroup would have taken out, in place. */
+static void drop_lines(char *v, enum line_rule rule, const char *arg)
+{
+        char *out = v;
+        for (char *p = v; *p;) {
+                size_t l = strcspn(p, "\n");
+                bool drop = false;
+                switch (rule) {
+                case KEEP_ALL_DFLT:
+                        drop = line_all(p, l, arg);
+                        break;
+                case KEEP_NEW:
+                        drop = has_line(arg, p, l);
+                        break;
+                case KEEP_NON_ZERO:
+                        drop = l >= 2 && p[l - 1] == '0' && p[l - 2] == ' ';
+                        break;
+                case KEEP_NO_DEFAULT:
+                        drop = startswith(p, "default ");
+                        break;
+                default:
+                        break;
+                }
+                if (!drop) {
+                        if (out != v)
+                                *out++ = '\n';
+                        memmove(out, p, l);
+                        out += l;
+                }
+                p += l;
+                if (*p)
+                        p++;
+        }
+        *out = '\0';
+}
+
+char *prop_value_to_save(const struct prop_def *def, const char *raw, const char *inherited)
+{
+        _cleanup_free_ char *v = prop_from_kernel(def, raw);
+        bool dflt = false;
+        switch (def->dflt_kind) {
+        case DFLT_NONE:
+                break;
+        case DFLT_VALUE:
+                /* the "default N" line of blkio.bfq.weight_device is
+                 * blkio.bfq.weight, which is saved on its own */
+                if (def->grammar == GRAM_IO_WEIGHT && def->version == CG_V1)
+                        drop_lines(v, KEEP_NO_DEFAULT, NULL);
+                dflt = prop_is_default(def, v);
+                break;
+        case DFLT_UNLIMITED:
+                dflt = prop_is_default(def, v);
+                break;
+        case DFLT_PARENT:
+        case DFLT_SYSCTL: {
+                if (!inherited) {
+                        /* the root's priorities are 0: the rest is the host's interface list */
+                        if (def->grammar == GRAM_IFPRIOMAP)
+                                drop_lines(v, KEEP_NON_ZERO, NULL);
+                        dflt = def->grammar == GRAM_IFPRIOMAP && !v[0];
+                        break;
+                }
+                _cleanup_free_ char *p = prop_from_kernel(def, inherited);
+                /* ifpriomap is inherited line by line (one line per device) */
+                if (def->grammar == GRAM_IFPRIOMAP) {
+                        drop_lines(v, KEEP_NEW, p);
+                        dflt = !v[0];
+                } else {
+                        dflt = streq(v, p);
+                }
+                break;
+        }
+        case DFLT_LINES:
+                drop_lines(v, KEEP_ALL_DFLT, def->dflt);
+                dflt = !v[0];
+                break;
+        case DFLT_MAX:
+        default:
+                break;
+        }
+        return dflt ? NULL : TAKE_PTR(v);
 }
 
 bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
@@ -469,8 +858,8 @@ bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
         /* Every interface file, controller prefix and unit suffix below has a
          * dot, except three forbidden names: a name without a dot needs no more. */
         if (!memchr(name, '.', len)) {
-                static const char *const dotless[] = { "tasks", "release_agent",
-                                                       "notify_on_release" };
+                static const char *const dotless[] = {"tasks", "release_agent",
+                                                      "notify_on_release"};
                 for (size_t i = 0; i < ARRAY_SIZE(dotless); i++)
                         if (strlen(dotless[i]) == len && memcmp(name, dotless[i], len) == 0) {
                                 *ret_reason = "name is that of an interface file";
@@ -483,18 +872,18 @@ bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
         char buf[256];
         memcpy(buf, name, len);
         buf[len] = '\0';
-        if (prop_is_forbidden(buf) || prop_lookup(CG_V1, buf) || prop_lookup(CG_V2, buf)) {
+        if (prop_is_forbidden(buf) || prop_classify(CG_V1, buf) || prop_classify(CG_V2, buf)) {
                 *ret_reason = "name is that of an interface file";
                 return false;
         }
         static const char *const ctrl_prefixes[] = {
-                "cpu.",     "cpuacct.", "cpuset.", "memory.", "pids.",    "blkio.", "io.",
-                "hugetlb.", "net_cls.", "net_prio.", "freezer.", "devices.", "rdma.", "misc.",
-                "perf_event.",
+            "cpu.",  "cpuacct.", "cpuset.",     "memory.",   "pids.",    "blkio.",
+            "io.",   "hugetlb.", "net_cls.",    "net_prio.", "freezer.", "devices.",
+            "rdma.", "misc.",    "perf_event.", "dmem.",
         };
         /* systemd's unit names ("cpu.slice" would be odd, but legal) are not interface files */
-        static const char *const unit_suffixes[] = { ".slice", ".scope", ".service", ".mount",
-                                                     ".socket", ".swap" };
+        static const char *const unit_suffixes[] = {".slice", ".scope",  ".service",
+                                                    ".mount", ".socket", ".swap"};
         for (size_t i = 0; i < ARRAY_SIZE(unit_suffixes); i++) {
                 size_t sl = strlen(unit_suffixes[i]);
                 if (len > sl && streq(buf + len - sl, unit_suffixes[i]))

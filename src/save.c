@@ -9,6 +9,11 @@
 #include "cgbind/fsutil.h"
 #include "cgbind/save.h"
 
+struct sysctl_value {
+        const char *path;
+        char *value;
+};
+
 struct save_ctx {
         save_warn_fn warn;
         void *userdata;
@@ -16,6 +21,8 @@ struct save_ctx {
         size_t n_nodes;
         size_t max_nodes;
         const char *label;
+        struct sysctl_value sysctls[4];
+        size_t n_sysctls;
 };
 
 /* Sub-cgroup names are the container's: the whole warning is escaped. */
@@ -37,49 +44,106 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* net_prio.ifpriomap lists every interface with priority 0 by default: keep
- * only the lines that carry a priority, the rest is the host's interface list. */
-static void drop_zero_priorities(char *v)
+/* What a new child of a cgroup would read for the files whose default the
+ * kernel copies from the parent at mkdir (DFLT_PARENT): that cgroup's own
+ * values, kept while its children are walked. */
+struct inherited {
+        const struct prop_def *defs[16];
+        char *values[16];
+        size_t n;
+};
+
+static void inherited_add(struct inherited *in, const struct prop_def *def, const char *value)
 {
-        char *out = v;
-        for (char *p = v; *p;) {
-                size_t l = strcspn(p, "\n");
-                bool zero = l >= 2 && p[l - 1] == '0' && p[l - 2] == ' ';
-                if (!zero) {
-                        if (out != v)
-                                *out++ = '\n';
-                        memmove(out, p, l);
-                        out += l;
-                }
-                p += l;
-                if (*p)
-                        p++;
+        if (in->n < ARRAY_SIZE(in->defs)) {
+                in->defs[in->n] = def;
+                in->values[in->n++] = xstrdup(value);
         }
-        *out = '\0';
+}
+
+static const char *inherited_get(const struct inherited *in, const struct prop_def *def)
+{
+        for (size_t i = 0; in && i < in->n; i++)
+                if (in->defs[i] == def)
+                        return in->values[i];
+        return NULL;
+}
+
+static void inherited_free(struct inherited *in)
+{
+        for (size_t i = 0; i < in->n; i++)
+                free(in->values[i]);
+        in->n = 0;
+}
+
+/* What the top-level started with where the kernel copies the parent's value:
+ * its parent's values (the runtime's cgroup, outside the container: read,
+ * never written). Nothing when the parent cannot be read: then every such
+ * value of the top-level is recorded. */
+static void top_level_inherited(int top_fd, const struct image_hierarchy *h, struct inherited *ret)
+{
+        _cleanup_close_ int pfd = openat(top_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return;
+        for (size_t i = 0; i < prop_count(); i++) {
+                const struct prop_def *d = prop_at(i);
+                if (d->class != PROP_CARRIED || d->dflt_kind != DFLT_PARENT ||
+                    d->version != h->version ||
+                    (d->controller && !controller_list_has(h->controllers, d->controller)))
+                        continue;
+                _cleanup_free_ char *v = NULL;
+                if (cg_read_at(pfd, d->name, &v) >= 0)
+                        inherited_add(ret, d, v);
+        }
+}
+
+/* The value a DFLT_SYSCTL file starts with (cpu.rt_period_us: the global RT
+ * period), read once per save; NULL when it cannot be read. */
+static const char *sysctl_default(struct save_ctx *c, const char *path)
+{
+        for (size_t i = 0; i < c->n_sysctls; i++)
+                if (streq(c->sysctls[i].path, path))
+                        return c->sysctls[i].value;
+        if (c->n_sysctls == ARRAY_SIZE(c->sysctls))
+                return NULL;
+        char *value = NULL;
+        if (cg_read_at(AT_FDCWD, path, &value) < 0)
+                value = NULL;
+        c->sysctls[c->n_sysctls++] = (struct sysctl_value){path, value};
+        return value;
 }
 
 static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
-                       struct cg_node *node, const char *name)
+                       struct cg_node *node, const char *name, const struct inherited *parent,
+                       struct inherited *mine)
 {
         const struct prop_def *def = prop_lookup(h->version, name);
         if (!def || (def->controller && !controller_list_has(h->controllers, def->controller)))
                 return 0;
-        _cleanup_free_ char *value = NULL;
-        int r = cg_read_at(dirfd, name, &value);
+        _cleanup_free_ char *raw = NULL;
+        int r = cg_read_at(dirfd, name, &raw);
         if (r < 0)
                 return 0; /* not readable here (a file the kernel hides or refuses) */
-        if (def->grammar == GRAM_IFPRIOMAP)
-                drop_zero_priorities(value);
-        if (def->grammar == GRAM_THREADED && !streq(value, "threaded"))
-                return 0; /* "domain", "domain threaded": what the kernel makes by itself */
-        if (prop_is_default(def, value))
+        const char *inherit = NULL;
+        if (def->dflt_kind == DFLT_PARENT) {
+                inherited_add(mine, def, raw);
+                inherit = inherited_get(parent, def);
+        } else if (def->dflt_kind == DFLT_SYSCTL) {
+                inherit = sysctl_default(c, def->dflt);
+        }
+        /* the kernel's rule for a new cgroup: such a value is left out */
+        _cleanup_free_ char *value = prop_value_to_save(def, raw, inherit);
+        if (!value)
                 return 0;
-        if (def->grammar == GRAM_CONTROLLERS && value[0] == '\0')
-                return 0;
-        /* An idle v2 group (cpu.idle 1) reads cpu.weight as 0, a value that
-         * cannot be written; the group's cpu.idle brings it back. */
-        if (h->version == CG_V2 && streq(name, "cpu.weight") && streq(value, "0"))
-                return 0;
+        /* An idle group (cpu.idle 1) reads its weight as the kernel's idle
+         * weight (v2 cpu.weight 0, v1 cpu.shares 3), which cannot be written
+         * while it is idle; the group's cpu.idle brings it back. */
+        if (streq(name, h->version == CG_V2 ? "cpu.weight" : "cpu.shares")) {
+                _cleanup_free_ char *idle = NULL;
+                if (streq(value, "0") ||
+                    (cg_read_at(dirfd, "cpu.idle", &idle) >= 0 && streq(idle, "1")))
+                        return 0;
+        }
         const char *reason;
         if (prop_check_value(def, value, NULL, &reason) < 0) {
                 warnf(c, "left out %s = \"%s\": the kernel's value is outside cgbind's grammar",
@@ -93,9 +157,10 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
 /* rfd: the directory, opened O_RDONLY|O_DIRECTORY beneath the top-level;
  * walk owns it. It is listed and used for every open below it, so that each
  * sub-cgroup costs one open. */
-static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
-                struct cg_node *node, size_t depth, const char *path)
+static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, struct cg_node *node,
+                size_t depth, const char *path, const struct inherited *parent)
 {
+        struct inherited mine = {.n = 0};
         DIR *d = fdopendir(rfd);
         if (!d) {
                 safe_close(rfd);
@@ -124,7 +189,7 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
         if (r >= 0 && n_dirs)
                 qsort(dirs, n_dirs, sizeof(char *), cmp_str);
         for (size_t i = 0; r >= 0 && i < n_files; i++)
-                r = record_prop(c, dir_fd, h, node, files[i]);
+                r = record_prop(c, dir_fd, h, node, files[i], parent, &mine);
         for (size_t i = 0; r >= 0 && i < n_dirs; i++) {
                 const char *reason;
                 if (!cgroup_name_valid(dirs[i], strlen(dirs[i]), &reason)) {
@@ -148,16 +213,16 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h,
                         continue; /* removed while we walked */
                 if (cfd < 0) {
                         r = cgbind_error_set_escaped(c->err, CGBIND_FAILED, -cfd,
-                                                     "save (%s:%s/%s): %s", c->label, path,
-                                                     dirs[i], strerror(-cfd));
+                                                     "save (%s:%s/%s): %s", c->label, path, dirs[i],
+                                                     strerror(-cfd));
                         break;
                 }
                 struct cg_node *child = cg_node_add_child(node, dirs[i]);
                 char sub[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
-                snprintf(sub, sizeof(sub), "%s%s%s", path, streq(path, "/") ? "" : "/",
-                         dirs[i]);
-                r = walk(c, cfd, h, child, depth + 1, sub);
+                snprintf(sub, sizeof(sub), "%s%s%s", path, streq(path, "/") ? "" : "/", dirs[i]);
+                r = walk(c, cfd, h, child, depth + 1, sub, &mine);
         }
+        inherited_free(&mine);
         closedir(d);
         for (size_t i = 0; i < n_files; i++)
                 free(files[i]);
@@ -189,9 +254,9 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                struct cgbind_image *ret, save_warn_fn warn, void *userdata,
                struct cgbind_error *err)
 {
-        struct cgbind_image img = { 0 };
-        struct save_ctx c = { .warn = warn, .userdata = userdata, .err = err,
-                              .max_nodes = max_nodes };
+        struct cgbind_image img = {0};
+        struct save_ctx c = {
+            .warn = warn, .userdata = userdata, .err = err, .max_nodes = max_nodes};
         int r = 0;
 
         img.hierarchies = xcalloc(loc->n, sizeof(*img.hierarchies));
@@ -242,8 +307,12 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                 if (rfd < 0)
                         r = cgbind_error_set_escaped(err, CGBIND_FAILED, -rfd, "save (%s): %s",
                                                      lh->host_path, strerror(-rfd));
-                else
-                        r = walk(&c, rfd, h, &h->root, 0, "/");
+                else {
+                        struct inherited top = {.n = 0};
+                        top_level_inherited(lh->dirfd, h, &top);
+                        r = walk(&c, rfd, h, &h->root, 0, "/", &top);
+                        inherited_free(&top);
+                }
                 /* the init's cgroup, when the tree has it: one left out (a
                  * name or a depth restore would refuse) is not named */
                 if (r >= 0 && lh->init_rel && lh->init_rel[0]) {
@@ -254,6 +323,8 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                                       label, lh->init_rel);
                 }
         }
+        for (size_t i = 0; i < c.n_sysctls; i++)
+                free(c.sysctls[i].value);
         if (r < 0) {
                 image_free(&img);
                 if (err && err->status == CGBIND_OK)
@@ -269,10 +340,10 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
 void save_options_init(struct save_options *o)
 {
         *o = (struct save_options){
-                .output = "-",
-                .state_fd = STDIN_FILENO,
-                .timeout_ms = CGBIND_DEFAULT_TIMEOUT_MS,
-                .max_cgroups = CGBIND_DEFAULT_MAX_CGROUPS,
+            .output = "-",
+            .state_fd = STDIN_FILENO,
+            .timeout_ms = CGBIND_DEFAULT_TIMEOUT_MS,
+            .max_cgroups = CGBIND_DEFAULT_MAX_CGROUPS,
         };
 }
 
@@ -308,10 +379,10 @@ static int write_output(const char *path, const char *buf, size_t len, struct cg
 int save_run(const struct save_options *o, struct cgbind_log *log, struct save_result *ret,
              struct cgbind_error *err)
 {
-        struct container ctr = { .pidfd = -1, .proc_dirfd = -1 };
-        struct located loc = { 0 };
-        struct cgbind_image img = { 0 }, check = { 0 };
-        struct strbuf out = { 0 };
+        struct container ctr = {.pidfd = -1, .proc_dirfd = -1};
+        struct located loc = {0};
+        struct cgbind_image img = {0}, check = {0};
+        struct strbuf out = {0};
         struct deadline d = deadline_in_ms(o->timeout_ms);
         pid_t pid = o->pid;
         int r = 0;
@@ -339,7 +410,7 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
         /* what is written is read back with restore's own parser first:
          * save never writes an image that restore would refuse */
         if (r >= 0) {
-                struct cgbind_error perr = { 0 };
+                struct cgbind_error perr = {0};
                 if (image_parse(out.buf, out.len, &check, &perr) < 0)
                         r = cgbind_error_set(err, CGBIND_FAILED, EINVAL,
                                              "save: the image would not read back (%s); nothing "
@@ -349,8 +420,8 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
         if (r >= 0)
                 r = write_output(o->output, out.buf, out.len, err);
         if (r >= 0 && ret)
-                *ret = (struct save_result){ .n_nodes = img.n_nodes,
-                                             .n_hierarchies = img.n_hierarchies };
+                *ret = (struct save_result){.n_nodes = img.n_nodes,
+                                            .n_hierarchies = img.n_hierarchies};
         strbuf_free(&out);
         image_free(&check);
         image_free(&img);

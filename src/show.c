@@ -7,12 +7,10 @@
 #include "cgbind/fsutil.h"
 #include "cgbind/show.h"
 
-/* memory.*, hugetlb.* and blkio byte limits read better as 100M than as 104857600 */
+/* byte limits (the table's PROP_BYTES) read better as 100M than as 104857600 */
 static bool is_byte_size(const struct cg_prop *p)
 {
-        return (startswith(p->name, "memory.") && !streq(p->name, "memory.swappiness") &&
-                !streq(p->name, "memory.oom.group") && !streq(p->name, "memory.use_hierarchy")) ||
-               (startswith(p->name, "hugetlb.") && !streq(p->name, "hugetlb.*"));
+        return p->def && (p->def->flags & PROP_BYTES);
 }
 
 static void human_size(const char *v, char *buf, size_t size)
@@ -106,20 +104,19 @@ static void note_cb(const char *msg, void *userdata)
 
 int show_run(const struct show_options *o, struct cgbind_log *log, struct cgbind_error *err)
 {
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
         struct cgbind_image img = { 0 };
         struct strbuf out = { 0 };
         char esc[300];
         cgbind_escape(o->path, strlen(o->path), esc, sizeof(esc));
 
-        int r = read_regular_file(AT_FDCWD, o->path, false, CGBIND_DEFAULT_MAX_IMAGE, &buf, &len);
-        if (r < 0)
-                return cgbind_error_set(err, CGBIND_INVALID, -r, "image (%s): %s", esc,
-                                        r == -ENOTREGULAR ? "not a regular file"
-                                        : r == -EFBIG     ? "larger than the limit"
-                                                          : strerror(-r));
-        r = image_parse_consume(&buf, len, &img, err);
+        _cleanup_close_ int fd = open_regular_file(AT_FDCWD, o->path, false,
+                                                   CGBIND_DEFAULT_MAX_IMAGE);
+        if (fd < 0)
+                return cgbind_error_set(err, CGBIND_INVALID, -fd, "image (%s): %s", esc,
+                                        fd == -ENOTREGULAR ? "not a regular file"
+                                        : fd == -EFBIG     ? "larger than the limit"
+                                                           : strerror(-fd));
+        int r = image_parse_fd(fd, CGBIND_DEFAULT_MAX_IMAGE, &img, err);
         if (r < 0)
                 return r;
         if (img.n_dropped)

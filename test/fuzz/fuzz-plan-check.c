@@ -239,9 +239,15 @@ static void check_write(const struct plan_op *op, const struct image_hierarchy *
                     strcmp(node->props[k].value, op->value) != 0)
                         continue;
                 found = true;
-                if (op->undo)
-                        CHECK(onode && onode->values && onode->values[k] &&
-                              strcmp(onode->values[k], op->undo) == 0);
+                /* the undo is the observed value; a multi-line one may add,
+                 * after it, the lines that remove rules the write adds */
+                if (op->undo) {
+                        CHECK(onode && onode->values && onode->values[k]);
+                        size_t ol = strlen(onode->values[k]);
+                        CHECK(strncmp(onode->values[k], op->undo, ol) == 0);
+                        CHECK(op->undo[ol] == '\0' ||
+                              (op->multiline && (ol == 0 || op->undo[ol] == '\n')));
+                }
         }
         CHECK(found);
         /* cgroup.type cannot go back to domain: never an undo */

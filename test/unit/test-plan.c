@@ -508,6 +508,130 @@ static void test_v1_memory(void)
         image_free(&img);
 }
 
+/* v1 cpu.rt_*: a child's runtime per period comes out of its parent's, and
+ * the kernel checks every write (EINVAL when a child would exceed its parent
+ * or a parent would fall below its children) */
+static const char v1_rt_tree[] =
+    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
+    "\"root\":{\"properties\":{\"cpu.rt_runtime_us\":\"20000\"},\"children\":[{\"name\":"
+    "\"a\",\"properties\":{\"cpu.shares\":\"512\",\"cpu.rt_runtime_us\":\"10000\","
+    "\"cpu.rt_period_us\":\"1000000\"},\"children\":[{\"name\":\"b\",\"properties\":{"
+    "\"cpu.rt_runtime_us\":\"5000\"}},{\"name\":\"c\",\"properties\":{"
+    "\"cpu.rt_runtime_us\":\"2000\"}}]}]}}]}";
+
+static void obs_rt(struct observed_node *top, const struct cg_node *root, const char *a_rt,
+                   const char *b_rt, const char *c_rt)
+{
+        obs_exists(top, root, "a");
+        obs_exists(top, root, "a/b");
+        obs_exists(top, root, "a/c");
+        obs_set(top, root, "", "cpu.rt_runtime_us", "950000");
+        obs_set(top, root, "a", "cpu.shares", "512");
+        obs_set(top, root, "a", "cpu.rt_period_us", "1000000");
+        obs_set(top, root, "a", "cpu.rt_runtime_us", a_rt);
+        obs_set(top, root, "a/b", "cpu.rt_runtime_us", b_rt);
+        obs_set(top, root, "a/c", "cpu.rt_runtime_us", c_rt);
+}
+
+static void test_v1_rt(void)
+{
+        struct cgbind_image img = parse_or_bail(v1_rt_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+
+        /* new groups start at runtime 0: parents first, period before runtime */
+        obs_init(&top, &h->root, true);
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 rt created: parents first, the period before the runtime", &res,
+               "mkdir . a\n"
+               "write a cpu.rt_period_us \"1000000\"\n"
+               "write a cpu.rt_runtime_us \"10000\"\n"
+               "write a cpu.shares \"512\"\n"
+               "mkdir a b\n"
+               "write a/b cpu.rt_runtime_us \"5000\"\n"
+               "mkdir a c\n"
+               "write a/c cpu.rt_runtime_us \"2000\"\n");
+
+        /* every group lowered: children first, ahead of everything else */
+        obs_rt(&top, &h->root, "40000", "30000", "8000");
+        obs_set(&top, &h->root, "a", "cpu.shares", "1024");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v1 rt lowered (full): children first, before the other writes", &res,
+               "write a/b cpu.rt_runtime_us \"5000\" undo \"30000\"\n"
+               "write a/c cpu.rt_runtime_us \"2000\" undo \"8000\"\n"
+               "write a cpu.rt_runtime_us \"10000\" undo \"40000\"\n"
+               "write a cpu.shares \"512\" undo \"1024\"\n");
+
+        /* with --top-level the top-level is lowered last of all */
+        run(&res, h, &top, false, MODE_FULL, true, true);
+        expect("v1 rt lowered with --top-level: the top-level after its children", &res,
+               "write a/b cpu.rt_runtime_us \"5000\" undo \"30000\"\n"
+               "write a/c cpu.rt_runtime_us \"2000\" undo \"8000\"\n"
+               "write a cpu.rt_runtime_us \"10000\" undo \"40000\"\n"
+               "write . cpu.rt_runtime_us \"20000\" undo \"950000\"\n"
+               "write a cpu.shares \"512\" undo \"1024\"\n");
+
+        /* every group raised: parents first, where the tree puts them */
+        obs_rt(&top, &h->root, "4000", "1000", "1000");
+        obs_set(&top, &h->root, "", "cpu.rt_runtime_us", "5000");
+        run(&res, h, &top, false, MODE_FULL, true, true);
+        expect("v1 rt raised (full, --top-level): parents first", &res,
+               "write . cpu.rt_runtime_us \"20000\" undo \"5000\"\n"
+               "write a cpu.rt_runtime_us \"10000\" undo \"4000\"\n"
+               "write a/b cpu.rt_runtime_us \"5000\" undo \"1000\"\n"
+               "write a/c cpu.rt_runtime_us \"2000\" undo \"1000\"\n");
+
+        /* one sibling lowered, one raised, the parent unchanged: the lowered one
+         * first although it comes second in the tree (the raised one needs the
+         * room it gives back) */
+        obs_rt(&top, &h->root, "10000", "1000", "8000");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        expect("v1 rt: a lowered sibling before a raised one", &res,
+               "write a/c cpu.rt_runtime_us \"2000\" undo \"8000\"\n"
+               "write a/b cpu.rt_runtime_us \"5000\" undo \"1000\"\n");
+
+        /* soft leaves existing groups alone */
+        run(&res, h, &top, false, MODE_SOFT, false, true);
+        expect("v1 rt, soft, all exist", &res, "");
+        observed_free(&top, &h->root);
+        image_free(&img);
+
+        /* within a group: the period and the runtime in the order that keeps
+         * runtime <= period and the bandwidth between the old and the new */
+        img = parse_or_bail(
+            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
+            "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{"
+            "\"cpu.rt_runtime_us\":\"5000\",\"cpu.rt_period_us\":\"100000\"}}]}}]}");
+        h = &img.hierarchies[0];
+        obs_init(&top, &h->root, true);
+        obs_exists(&top, &h->root, "a");
+        obs_set(&top, &h->root, "a", "cpu.rt_period_us", "1000000");
+        obs_set(&top, &h->root, "a", "cpu.rt_runtime_us", "10000");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        /* period first would pass through 10000/100000, above both 1% and 5% */
+        expect("v1 rt within a group: runtime first when the period shrinks below it", &res,
+               "write a cpu.rt_runtime_us \"5000\" undo \"10000\"\n"
+               "write a cpu.rt_period_us \"100000\" undo \"1000000\"\n");
+        obs_set(&top, &h->root, "a", "cpu.rt_period_us", "50000");
+        obs_set(&top, &h->root, "a", "cpu.rt_runtime_us", "1000");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        /* 2% to 5%: the period first passes through 1%, below both: runtime first;
+         * lowering (from 10% to 5%) would put it in front: see above */
+        expect("v1 rt within a group: runtime first when the period grows", &res,
+               "write a cpu.rt_runtime_us \"5000\" undo \"1000\"\n"
+               "write a cpu.rt_period_us \"100000\" undo \"50000\"\n");
+        obs_set(&top, &h->root, "a", "cpu.rt_period_us", "200000");
+        obs_set(&top, &h->root, "a", "cpu.rt_runtime_us", "4000");
+        run(&res, h, &top, false, MODE_FULL, false, true);
+        /* 2% to 5%: the period first passes through 4%: period first */
+        expect("v1 rt within a group: period first when that passes between the two", &res,
+               "write a cpu.rt_period_us \"100000\" undo \"200000\"\n"
+               "write a cpu.rt_runtime_us \"5000\" undo \"4000\"\n");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
 /* ---- v2 ordering ---- */
 
 static void test_v2_type(void)
@@ -1106,6 +1230,7 @@ int main(void)
         test_modes_existing();
         test_v1_cpuset();
         test_v1_memory();
+        test_v1_rt();
         test_v2_type();
         test_v2_subtree();
         test_v2_top_level();

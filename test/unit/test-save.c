@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cgbind/apply.h"
+#include "cgbind/fsutil.h"
 #include "cgbind/image.h"
 #include "cgbind/save.h"
 
@@ -88,11 +89,14 @@ int main(void)
                 printf("Bail out! mkdtemp: %s\n", strerror(errno));
                 return 1;
         }
-        /* a v1 memory top-level */
+        /* a v1 memory top-level; its parent (the scratch directory) has what
+         * the kernel copies into a new cgroup */
+        put("memory.use_hierarchy", "1\n");
+        put("memory.swappiness", "60\n");
         put("mem", NULL);
         put("mem/memory.limit_in_bytes", "536870912\n");
-        put("mem/memory.use_hierarchy", "1\n"); /* the default: left out */
-        put("mem/memory.swappiness", "60\n");   /* the default: left out */
+        put("mem/memory.use_hierarchy", "1\n"); /* the parent's: left out */
+        put("mem/memory.swappiness", "60\n");   /* the parent's: left out */
         put("mem/tasks", "1\n");                /* never-listed: never read */
         put("mem/release_agent", "/bin/x\n");   /* never-listed */
         put("mem/cpu.shares", "512\n");         /* another controller's file */
@@ -231,6 +235,111 @@ int main(void)
         ok(r < 0 && err.status == CGBIND_INVALID && strstr(err.msg, "--max-cgroups") &&
                img.n_hierarchies == 4242,
            "save_image over --max-cgroups: status 2, nothing returned (%s)", err.msg);
+
+        /* the kernel's rule for what a new cgroup reads, file by file
+         * (enum prop_default): the parent's value, a sysctl, unlimited at any
+         * page size, lines at their default */
+        put("rules", NULL);
+        put("rules/memory.swappiness", "30\n");
+        put("rules/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+        put("rules/cgroup.clone_children", "0\n");
+        put("rules/net_prio.ifpriomap", "lo 0\neth0 3\n");
+        put("rules/top", NULL);
+        put("rules/top/memory.swappiness", "30\n");
+        put("rules/top/memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 0\n");
+        put("rules/top/cgroup.clone_children", "1\n");
+        put("rules/top/net_prio.ifpriomap", "lo 0\neth0 3\n");
+        put("rules/top/a", NULL);
+        put("rules/top/a/memory.swappiness", "60\n");
+        put("rules/top/a/memory.oom_control", "oom_kill_disable 1\nunder_oom 1\noom_kill 2\n");
+        put("rules/top/a/cgroup.clone_children", "1\n");
+        put("rules/top/a/net_prio.ifpriomap", "lo 0\neth0 0\n");
+        put("rules/top/a/hugetlb.2MB.limit_in_bytes", "9223372036852678656\n");
+        put("rules/top/a/hugetlb.1GB.limit_in_bytes", "9223372035781033984\n");
+        put("rules/top/a/hugetlb.2MB.rsvd.limit_in_bytes", "1073741824\n");
+        put("rules/top/a/memory.kmem.tcp.limit_in_bytes", "9223372036854771712\n");
+        put("rules/top/a/rdma.max", "mlx4_0 hca_handle=max hca_object=max\n"
+                                    "mlx5_0 hca_handle=2 hca_object=max\n");
+        put("rules/top/a/misc.max", "sev max\nsev_es 4\n");
+        put("rules/top/a/blkio.bfq.weight", "200\n");
+        put("rules/top/a/blkio.bfq.weight_device", "default 200\n8:0 300\n");
+        put("rules/top/a/memory.move_charge_at_immigrate", "0\n");
+        put("rules/top/b", NULL);
+        put("rules/top/b/blkio.bfq.weight_device", "default 100\n");
+        put("rules/top/b/rdma.max", "mlx4_0 hca_handle=max hca_object=max\n");
+        put("rules/top/b/misc.max", "sev max\n");
+        put("rules/top/b/net_prio.ifpriomap", "lo 0\neth0 3\n");
+        /* cpu.rt_period_us starts at the sysctl's value */
+        char *rt = NULL;
+        ok(cg_read_at(AT_FDCWD, "/proc/sys/kernel/sched_rt_period_us", &rt) == 0,
+           "the RT period sysctl reads (%s)", rt ? rt : "");
+        char rt_other[64], line[80];
+        snprintf(rt_other, sizeof(rt_other), "%lld", rt ? atoll(rt) + 1 : 1);
+        snprintf(line, sizeof(line), "%s\n", rt ? rt : "0");
+        put("rules/top/a/cpu.rt_period_us", line);
+        snprintf(line, sizeof(line), "%s\n", rt_other);
+        put("rules/top/b/cpu.rt_period_us", line);
+        put("rules/top/b/cpu.rt_runtime_us", "0\n");
+        put("rules/top/a/cpu.rt_runtime_us", "5000\n");
+        struct located_hierarchy rh = {.version = CG_V1,
+                                       .controllers =
+                                           (char *)"blkio,cpu,hugetlb,memory,misc,net_prio,rdma",
+                                       .init_rel = (char *)"",
+                                       .host_path = (char *)"/sys/fs/cgroup/x/ctr",
+                                       .dirfd = open_dir("rules/top")};
+        struct located rloc = {.h = &rh, .n = 1};
+        n_warnings = 0;
+        warnings[0] = '\0';
+        err = (struct cgbind_error){0};
+        r = save_image(&rloc, "ctr-2", 100, &img, warn, NULL, &err);
+        is_int(r, 0, "save_image, default rules (%s)", err.msg);
+        is_int(n_warnings, 0, "no warning (%s)", warnings);
+        if (r == 0) {
+                const struct cg_node *top = &img.hierarchies[0].root;
+                const struct cg_node *a = child(top, "a"), *b = child(top, "b");
+                ok(!prop(top, "memory.swappiness") && !prop(top, "net_prio.ifpriomap"),
+                   "top-level: swappiness and priorities as its parent's are left out");
+                is_str(prop(top, "memory.oom_control"), "1",
+                       "top-level: oom_control's three lines are saved as the switch, 1");
+                is_str(prop(top, "cgroup.clone_children"), "1",
+                       "top-level: clone_children unlike its parent's is recorded");
+                is_str(prop(a, "memory.swappiness"), "60",
+                       "a: swappiness 60 under a parent of 30 is recorded (a new cgroup would "
+                       "read 30)");
+                ok(!prop(a, "memory.oom_control") && !prop(a, "cgroup.clone_children"),
+                   "a: oom_control and clone_children as the parent's are left out (its "
+                   "under_oom and oom_kill are state)");
+                is_str(prop(a, "net_prio.ifpriomap"), "eth0 0",
+                       "a: a priority of 0 where the parent has 3 is recorded, line by line");
+                ok(!prop(b, "net_prio.ifpriomap"), "b: the parent's priorities are left out");
+                ok(!prop(a, "hugetlb.2MB.limit_in_bytes") && !prop(a, "hugetlb.1GB.limit_in_bytes"),
+                   "a: unlimited huge page limits, rounded to 2MB and 1GB, are left out");
+                is_str(prop(a, "hugetlb.2MB.rsvd.limit_in_bytes"), "1073741824",
+                       "a: a huge page reservation limit is recorded");
+                ok(!prop(a, "memory.kmem.tcp.limit_in_bytes") &&
+                       !prop(a, "memory.move_charge_at_immigrate"),
+                   "a: an unlimited TCP limit and move_charge 0 are left out");
+                is_str(prop(a, "rdma.max"), "mlx5_0 hca_handle=2 hca_object=max",
+                       "a: rdma.max keeps the devices with a limit");
+                is_str(prop(a, "misc.max"), "sev_es 4", "a: misc.max keeps the limited resources");
+                ok(!prop(b, "rdma.max") && !prop(b, "misc.max"),
+                   "b: rdma.max and misc.max at max are left out");
+                is_str(prop(a, "blkio.bfq.weight"), "200", "a: blkio.bfq.weight");
+                is_str(prop(a, "blkio.bfq.weight_device"), "8:0 300",
+                       "a: blkio.bfq.weight_device without its default line (blkio.bfq.weight)");
+                ok(!prop(b, "blkio.bfq.weight_device"),
+                   "b: blkio.bfq.weight_device with only its default line is left out");
+                ok(!prop(a, "cpu.rt_period_us"), "a: cpu.rt_period_us at the sysctl's is left out");
+                is_str(prop(b, "cpu.rt_period_us"), rt ? rt_other : "",
+                       "b: another period is recorded");
+                ok(!prop(b, "cpu.rt_runtime_us") && prop(a, "cpu.rt_runtime_us"),
+                   "cpu.rt_runtime_us 0 is left out, 5000 recorded");
+                err = (struct cgbind_error){0};
+                ok(image_validate(&img, &err) == 0, "and the image validates (%s)", err.msg);
+        }
+        free(rt);
+        image_free(&img);
+        close(rh.dirfd);
 
         close(h[0].dirfd);
         close(h[1].dirfd);
