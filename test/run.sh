@@ -255,11 +255,14 @@ bats --tap $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
 count_tap "bats host ($HL)" "$RESULTS/host.tap" "$rc"
 echo "    $(($(date +%s) - start)) s"
 
-# The host's suites again, all but install.bats (it builds its own binary);
+# The host's suites again, all but install.bats (it builds its own binary)
+# and the fault and sandbox suites;
 # without openat2 also all but hostile.bats, whose own openat2 and seccomp
 # tests wrap the binary themselves.
+# faults.bats and sandbox.bats trace and preload the plain binary itself
+# (strace, LD_PRELOAD): once is what they are for.
 core_suites() {
-    suites_for "$HL" | grep -v '/install\.bats$'
+    suites_for "$HL" | grep -v -e '/install\.bats$' -e '/faults\.bats$' -e '/sandbox\.bats$'
 }
 no_openat2_suites() {
     core_suites | grep -v '/hostile\.bats$'
