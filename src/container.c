@@ -24,7 +24,7 @@ void container_free(struct container *c)
         free(c->mountinfo);
         free(c->proc_cgroup);
         free(c->rootfs);
-        *c = (struct container){ .pidfd = -1, .proc_dirfd = -1 };
+        *c = (struct container){.pidfd = -1, .proc_dirfd = -1};
 }
 
 int container_read_state(int fd, const struct deadline *d, struct cgbind_state *ret,
@@ -42,8 +42,7 @@ int container_read_state(int fd, const struct deadline *d, struct cgbind_state *
                                         "state (stdin): not complete before the deadline "
                                         "(--timeout); a runtime writes it and closes stdin");
         if (r < 0)
-                return cgbind_error_set(err, CGBIND_INVALID, -r, "state (stdin): %s",
-                                        strerror(-r));
+                return cgbind_error_set(err, CGBIND_INVALID, -r, "state (stdin): %s", strerror(-r));
         return cgbind_state_parse(buf, len, ret, err);
 }
 
@@ -127,8 +126,8 @@ static bool shares_runtime(pid_t pid)
 
 static bool rootfs_is_mount(const struct container *c)
 {
-        struct mountinfo mi = { 0 };
-        struct cgbind_error ignored = { 0 };
+        struct mountinfo mi = {0};
+        struct cgbind_error ignored = {0};
         bool found = false;
         if (mountinfo_parse(c->mountinfo, c->mountinfo_len, &mi, &ignored) < 0)
                 return false;
@@ -141,7 +140,7 @@ static bool rootfs_is_mount(const struct container *c)
 static int resolve_rootfs(struct container *c, struct cgbind_error *err)
 {
         const char *root = c->config.root_path ? c->config.root_path : "rootfs";
-        struct strbuf sb = { 0 };
+        struct strbuf sb = {0};
         if (root[0] != '/')
                 strbuf_appendf(&sb, "%s/", c->state.bundle);
         strbuf_append(&sb, root, strlen(root));
@@ -151,8 +150,7 @@ static int resolve_rootfs(struct container *c, struct cgbind_error *err)
                 char esc[300];
                 cgbind_escape(sb.buf, sb.len, esc, sizeof(esc));
                 int r = cgbind_error_set(err, CGBIND_INVALID, errno,
-                                         "bundle config (root.path %s): %s", esc,
-                                         strerror(errno));
+                                         "bundle config (root.path %s): %s", esc, strerror(errno));
                 strbuf_free(&sb);
                 return r;
         }
@@ -223,8 +221,7 @@ int container_open(struct container *c, pid_t pid, bool in_container, struct cgb
                 if (!same_file(c->proc_dirfd, "root", c->rootfs)) {
                         char esc[300], why[400];
                         cgbind_escape(c->rootfs, strlen(c->rootfs), esc, sizeof(esc));
-                        snprintf(why, sizeof(why), "its root is not the bundle's rootfs (%s)",
-                                 esc);
+                        snprintf(why, sizeof(why), "its root is not the bundle's rootfs (%s)", esc);
                         return not_this_container(pid, why, err);
                 }
                 free(c->rootfs);
@@ -236,12 +233,14 @@ int container_open(struct container *c, pid_t pid, bool in_container, struct cgb
          * runtime that runs this hook is the process's parent or grandparent.
          * Any process with a private mount namespace has neither. */
         if (!rootfs_is_mount(c))
-                return not_this_container(pid, "the bundle's rootfs is not a mount in its mount "
-                                               "namespace",
+                return not_this_container(pid,
+                                          "the bundle's rootfs is not a mount in its mount "
+                                          "namespace",
                                           err);
         if (!shares_runtime(pid))
-                return not_this_container(pid, "it does not descend from the runtime that runs "
-                                               "the hook",
+                return not_this_container(pid,
+                                          "it does not descend from the runtime that runs "
+                                          "the hook",
                                           err);
         return 0;
 }
@@ -305,16 +304,16 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
                                         "mountinfo (/proc/self/mountinfo): %s", strerror(-r));
         struct locate_input in = {
-                .rootfs = c->rootfs,
-                .pivoted = c->pivoted,
-                .container_mountinfo = c->mountinfo,
-                .container_mountinfo_len = c->mountinfo_len,
-                .proc_cgroup = c->proc_cgroup,
-                .proc_cgroup_len = c->proc_cgroup_len,
-                .host_mountinfo = host_mi,
-                .host_mountinfo_len = host_len,
+            .rootfs = c->rootfs,
+            .pivoted = c->pivoted,
+            .container_mountinfo = c->mountinfo,
+            .container_mountinfo_len = c->mountinfo_len,
+            .proc_cgroup = c->proc_cgroup,
+            .proc_cgroup_len = c->proc_cgroup_len,
+            .host_mountinfo = host_mi,
+            .host_mountinfo_len = host_len,
         };
-        struct located loc = { 0 };
+        struct located loc = {0};
         r = locate_resolve(&in, &loc, err);
         if (r < 0)
                 return r;
@@ -322,8 +321,8 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
 
         char suffix[CGBIND_MAX_PATH], alt[600];
         if (c->state.id)
-                container_cgroup_suffix(c->config.cgroups_path, c->state.id, suffix,
-                                        sizeof(suffix), alt, sizeof(alt));
+                container_cgroup_suffix(c->config.cgroups_path, c->state.id, suffix, sizeof(suffix),
+                                        alt, sizeof(alt));
         for (size_t i = 0; i < loc.n; i++) {
                 struct located_hierarchy *h = &loc.h[i];
                 if (!located_usable(h))
@@ -334,8 +333,9 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                 if (c->state.id && !path_ends_with(h->cgroup_path, suffix) &&
                     !(alt[0] && strlen(h->cgroup_path) > strlen(alt) &&
                       streq(h->cgroup_path + strlen(h->cgroup_path) - strlen(alt), alt))) {
-                        located_refuse(h, "%s is not the container's own cgroup (%s does not end "
-                                          "with %s)",
+                        located_refuse(h,
+                                       "%s is not the container's own cgroup (%s does not end "
+                                       "with %s)",
                                        h->cgroup_path, h->cgroup_path, suffix);
                         continue;
                 }
@@ -344,8 +344,8 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                         located_refuse(h,
                                        "%s is not the container's own cgroup: %s the runtime "
                                        "(pid %d) that runs the hook",
-                                       h->cgroup_path, p > 0 ? "it holds" : "cannot read whether it holds",
-                                       (int)p);
+                                       h->cgroup_path,
+                                       p > 0 ? "it holds" : "cannot read whether it holds", (int)p);
         }
         *ret = loc;
         return 0;

@@ -56,10 +56,10 @@ struct building {
 
 struct frame {
         enum frame_kind kind;
-        enum slot slot;      /* objects: the value the last key announced */
-        unsigned seen;       /* objects: the keys seen (1 << slot) */
+        enum slot slot;             /* objects: the value the last key announced */
+        unsigned seen;              /* objects: the keys seen (1 << slot) */
         const struct prop_def *def; /* F_PROPS: the key's allowlist entry */
-        const char *key;     /* F_PROPS: the key, in the arena */
+        const char *key;            /* F_PROPS: the key, in the arena */
 };
 
 struct sax {
@@ -69,9 +69,9 @@ struct sax {
         struct frame frames[2 * CGBIND_MAX_DEPTH + 16];
         size_t depth;
         struct building nodes[CGBIND_MAX_DEPTH + 2];
-        size_t n_nodes;    /* open cgroups */
-        size_t skip_depth; /* nested values inside an F_SKIP */
-        size_t values;     /* JSON values, capped like the document parser */
+        size_t n_nodes;            /* open cgroups */
+        size_t skip_depth;         /* nested values inside an F_SKIP */
+        size_t values;             /* JSON values, capped like the document parser */
         struct image_hierarchy *h; /* the hierarchy being read */
         struct strbuf controllers;
         bool have_version;
@@ -92,8 +92,7 @@ static int bad(struct sax *x, const char *fmt, ...)
                 cgbind_format_escaped(reason, sizeof(reason), fmt, ap);
                 va_end(ap);
                 cgbind_escape(x->where, strlen(x->where), where, sizeof(where));
-                cgbind_error_set(x->err, CGBIND_INVALID, EINVAL, "image (%s): %s", where,
-                                 reason);
+                cgbind_error_set(x->err, CGBIND_INVALID, EINVAL, "image (%s): %s", where, reason);
                 x->failed = true;
         }
         return 0; /* stops yajl */
@@ -108,7 +107,7 @@ static int push(struct sax *x, enum frame_kind kind)
 {
         if (x->depth == ARRAY_SIZE(x->frames))
                 return bad(x, "nested deeper than %d levels", CGBIND_MAX_DEPTH);
-        x->frames[x->depth++] = (struct frame){ .kind = kind };
+        x->frames[x->depth++] = (struct frame){.kind = kind};
         return 1;
 }
 
@@ -138,8 +137,8 @@ static void where_push(struct sax *x, struct building *b, const char *name)
 {
         size_t l = strlen(x->where);
         b->where_len = l;
-        snprintf(x->where + l, sizeof(x->where) - l, "%s%s",
-                 l && x->where[l - 1] == '/' ? "" : "/", name);
+        snprintf(x->where + l, sizeof(x->where) - l, "%s%s", l && x->where[l - 1] == '/' ? "" : "/",
+                 name);
 }
 
 static int open_node(struct sax *x)
@@ -147,7 +146,7 @@ static int open_node(struct sax *x)
         if (x->n_nodes == ARRAY_SIZE(x->nodes))
                 return bad(x, "tree deeper than %d levels", CGBIND_MAX_DEPTH);
         struct building *b = &x->nodes[x->n_nodes++];
-        *b = (struct building){ .where_len = strlen(x->where) };
+        *b = (struct building){.where_len = strlen(x->where)};
         return push(x, F_NODE);
 }
 
@@ -169,8 +168,7 @@ static int close_node(struct sax *x)
         }
         b->node.props = arena_memdup(x->arena, b->props, b->n_props, sizeof(*b->props));
         b->node.n_props = b->n_props;
-        b->node.children = arena_memdup(x->arena, b->children, b->n_children,
-                                        sizeof(*b->children));
+        b->node.children = arena_memdup(x->arena, b->children, b->n_children, sizeof(*b->children));
         b->node.n_children = b->n_children;
         free(b->props);
         free(b->children);
@@ -203,9 +201,9 @@ static int add_prop(struct sax *x, const struct prop_def *def, const char *name,
         /* a fixed name points at the allowlist's own string; a pattern
          * (hugetlb.2MB.max) keeps its copy */
         b->props[b->n_props++] = (struct cg_prop){
-                .name = (char *)name,
-                .value = v,
-                .def = def,
+            .name = (char *)name,
+            .value = v,
+            .def = def,
         };
         return 1;
 }
@@ -243,12 +241,18 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
                 const char *key;
                 enum slot slot;
         } keys[] = {
-                { F_TOP, "cgbind", S_VERSION },          { F_TOP, "created", S_CREATED },
-                { F_TOP, "container", S_CONTAINER },     { F_TOP, "hierarchies", S_HIERARCHIES },
-                { F_CONTAINER, "id", S_ID },             { F_HIER, "type", S_TYPE },
-                { F_HIER, "controllers", S_CONTROLLERS }, { F_HIER, "init", S_INIT },
-                { F_HIER, "root", S_ROOT },              { F_NODE, "name", S_NAME },
-                { F_NODE, "properties", S_PROPERTIES },  { F_NODE, "children", S_CHILDREN },
+            {F_TOP, "cgbind", S_VERSION},
+            {F_TOP, "created", S_CREATED},
+            {F_TOP, "container", S_CONTAINER},
+            {F_TOP, "hierarchies", S_HIERARCHIES},
+            {F_CONTAINER, "id", S_ID},
+            {F_HIER, "type", S_TYPE},
+            {F_HIER, "controllers", S_CONTROLLERS},
+            {F_HIER, "init", S_INIT},
+            {F_HIER, "root", S_ROOT},
+            {F_NODE, "name", S_NAME},
+            {F_NODE, "properties", S_PROPERTIES},
+            {F_NODE, "children", S_CHILDREN},
         };
         enum slot slot = S_NONE;
         for (size_t i = 0; i < ARRAY_SIZE(keys) && slot == S_NONE; i++)
@@ -310,13 +314,19 @@ static enum slot slot_for_value(struct sax *x)
 static const char *slot_name(enum slot s)
 {
         static const char *const names[S_SLOT_MAX] = {
-                [S_VERSION] = "\"cgbind\"",       [S_CREATED] = "\"created\"",
-                [S_CONTAINER] = "\"container\"",  [S_HIERARCHIES] = "\"hierarchies\"",
-                [S_ID] = "\"id\"",                [S_TYPE] = "\"type\"",
-                [S_CONTROLLERS] = "\"controllers\"", [S_INIT] = "\"init\"",
-                [S_ROOT] = "\"root\"",            [S_NAME] = "\"name\"",
-                [S_PROPERTIES] = "\"properties\"", [S_CHILDREN] = "\"children\"",
-                [S_PROP_VALUE] = "a property's value",
+            [S_VERSION] = "\"cgbind\"",
+            [S_CREATED] = "\"created\"",
+            [S_CONTAINER] = "\"container\"",
+            [S_HIERARCHIES] = "\"hierarchies\"",
+            [S_ID] = "\"id\"",
+            [S_TYPE] = "\"type\"",
+            [S_CONTROLLERS] = "\"controllers\"",
+            [S_INIT] = "\"init\"",
+            [S_ROOT] = "\"root\"",
+            [S_NAME] = "\"name\"",
+            [S_PROPERTIES] = "\"properties\"",
+            [S_CHILDREN] = "\"children\"",
+            [S_PROP_VALUE] = "a property's value",
         };
         return s < S_SLOT_MAX && names[s] ? names[s] : "a value";
 }
@@ -326,8 +336,8 @@ static const char *slot_name(enum slot s)
 static int wrong_type(struct sax *x, enum slot s, const char *got)
 {
         struct frame *f = top(x);
-        bool element = f && (f->kind == F_HIERARCHIES || f->kind == F_CONTROLLERS ||
-                             f->kind == F_CHILDREN);
+        bool element =
+            f && (f->kind == F_HIERARCHIES || f->kind == F_CONTROLLERS || f->kind == F_CHILDREN);
         switch (s) {
         case S_PROP_VALUE:
                 return bad(x, "value of %s is not a string", f->key ? f->key : "?");
@@ -376,8 +386,7 @@ static int wrong_type(struct sax *x, enum slot s, const char *got)
 static int not_an_object(struct sax *x, const char *type)
 {
         x->failed = true;
-        cgbind_error_set(x->err, CGBIND_INVALID, EINVAL, "image: expected an object, got %s",
-                         type);
+        cgbind_error_set(x->err, CGBIND_INVALID, EINVAL, "image: expected an object, got %s", type);
         return 0;
 }
 
@@ -547,11 +556,10 @@ static int on_start_map(void *ctx)
                         return wrong_type(x, s, "an object");
                 if (x->img->n_hierarchies == CGBIND_MAX_HIERARCHIES)
                         return bad(x, "more than %d hierarchies", CGBIND_MAX_HIERARCHIES);
-                x->img->hierarchies = xreallocarray(x->img->hierarchies,
-                                                    x->img->n_hierarchies + 1,
+                x->img->hierarchies = xreallocarray(x->img->hierarchies, x->img->n_hierarchies + 1,
                                                     sizeof(*x->img->hierarchies));
                 x->h = &x->img->hierarchies[x->img->n_hierarchies++];
-                *x->h = (struct image_hierarchy){ .arena_tree = true };
+                *x->h = (struct image_hierarchy){.arena_tree = true};
                 strbuf_free(&x->controllers);
                 strbuf_puts(&x->controllers, "");
                 snprintf(x->where, sizeof(x->where), "hierarchy");
@@ -691,16 +699,16 @@ static int on_end(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-        .yajl_null = on_null,
-        .yajl_boolean = on_boolean,
-        .yajl_integer = on_integer,
-        .yajl_double = on_double,
-        .yajl_string = on_string,
-        .yajl_start_map = on_start_map,
-        .yajl_map_key = on_key,
-        .yajl_end_map = on_end,
-        .yajl_start_array = on_start_array,
-        .yajl_end_array = on_end,
+    .yajl_null = on_null,
+    .yajl_boolean = on_boolean,
+    .yajl_integer = on_integer,
+    .yajl_double = on_double,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_key,
+    .yajl_end_map = on_end,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = on_end,
 };
 
 struct image_stream {
@@ -714,7 +722,7 @@ int image_native_begin(struct image_stream **ret, struct cgbind_error *err)
 {
         struct image_stream *s = xcalloc(1, sizeof(*s));
         s->arena = xcalloc(1, sizeof(*s->arena));
-        s->x = (struct sax){ .err = err, .img = &s->img, .arena = s->arena };
+        s->x = (struct sax){.err = err, .img = &s->img, .arena = s->arena};
         s->h = yajl_alloc(&callbacks, NULL, &s->x);
         if (!s->h)
                 oom();
@@ -769,7 +777,7 @@ int image_native_end(struct image_stream *s, struct cgbind_image *ret)
                                         "image: not a cgbind image (no \"cgbind\" version)");
         s->img.arena = TAKE_PTR(s->arena);
         *ret = s->img;
-        s->img = (struct cgbind_image){ 0 };
+        s->img = (struct cgbind_image){0};
         return 0;
 }
 

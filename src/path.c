@@ -29,8 +29,8 @@ bool path_is_normal(const char *p)
         if (streq(p, "/"))
                 return true;
         for (const char *s = p; *s; s++)
-                if (s[0] == '/' && (s[1] == '/' || s[1] == '\0' ||
-                                    (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))))
+                if (s[0] == '/' &&
+                    (s[1] == '/' || s[1] == '\0' || (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))))
                         return false;
         return !has_dotdot(p);
 }

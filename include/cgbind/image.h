@@ -45,8 +45,8 @@ struct cgbind_image {
         char *container_id;
         struct image_hierarchy *hierarchies;
         size_t n_hierarchies;
-        size_t n_nodes;   /* sub-cgroups, all hierarchies (set by image_validate) */
-        size_t n_dropped; /* CRIU images: properties cgbind does not write, left out */
+        size_t n_nodes;      /* sub-cgroups, all hierarchies (set by image_validate) */
+        size_t n_dropped;    /* CRIU images: properties cgbind does not write, left out */
         struct arena *arena; /* where arena_tree hierarchies live, or NULL */
 };
 

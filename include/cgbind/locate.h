@@ -32,8 +32,8 @@ struct located_hierarchy {
         char *host_path;       /* host_mountpoint + host_rel, for messages only */
         char *container_path;  /* the container's mount point, NULL when found without one */
         unsigned major, minor;
-        char *refused; /* why this hierarchy may not be used (escaped); NULL when usable */
-        int dirfd;     /* O_PATH directory fd of the top-level on the host, or -1 */
+        char *refused;     /* why this hierarchy may not be used (escaped); NULL when usable */
+        int dirfd;         /* O_PATH directory fd of the top-level on the host, or -1 */
         uint64_t dev, ino; /* of the top-level directory (locate_open) */
 };
 

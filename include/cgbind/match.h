@@ -21,7 +21,7 @@ struct match_target {
 struct match {
         struct match_target *targets;
         size_t n;
-        size_t n_nodes; /* all targets: what the kernel would create after the fan-out */
+        size_t n_nodes;      /* all targets: what the kernel would create after the fan-out */
         struct arena *arena; /* the image's, where a moved tree lives */
 };
 

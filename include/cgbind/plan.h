@@ -36,7 +36,7 @@ struct observed_node {
         /* it exists because an earlier run of cgbind made it and was killed
          * before it finished (its journal says so): planned as if created */
         bool adopted;
-        char **values; /* parallel to the image node's props; NULL where absent */
+        char **values;                  /* parallel to the image node's props; NULL where absent */
         struct observed_node *children; /* parallel to the image node's children */
 };
 
@@ -76,7 +76,7 @@ struct plan_dir {
 struct plan_op {
         enum op_kind kind;
         uint32_t dir;
-        uint32_t undo_dir;  /* OP_MOVE_PID: where the pid goes back to */
+        uint32_t undo_dir; /* OP_MOVE_PID: where the pid goes back to */
         bool multiline;
         const char *name;  /* OP_MKDIR, OP_ADOPT: the directory; OP_WRITE: the file */
         const char *value; /* OP_WRITE */
@@ -113,8 +113,8 @@ int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size);
 
 /* One line for the debug log: the operation with base (the hierarchy's host
  * path) in front, escaped and cut to fit size. Allocates nothing. */
-void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base,
-                    char *buf, size_t size);
+void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base, char *buf,
+                    size_t size);
 
 /* One line for --dry-run, relative to the top-level, escaped, never cut. */
 int plan_print_op(const struct plan *plan, const struct plan_op *op, FILE *out);

@@ -7,8 +7,8 @@
  *    changed.
  *  - seccomp (libseccomp): only the system calls a restore makes; no new
  *    socket or connection, send() only on the syslog socket already
- *    connected, no file created but relative to the state directory; execve, ptrace, mount, setns, unshare, bpf,
- *    module loading and the like kill the process. */
+ *    connected, no file created but relative to the state directory; execve, ptrace, mount, setns,
+ * unshare, bpf, module loading and the like kill the process. */
 #pragma once
 
 #include <stdbool.h>

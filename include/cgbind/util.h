@@ -117,8 +117,7 @@ int cgbind_error_set_escaped(struct cgbind_error *err, enum cgbind_status status
  * to fit bufsize. Returns buf. */
 char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize);
 /* Formats, then escapes the result into buf. */
-void cgbind_format_escaped(char *buf, size_t bufsize, const char *fmt, va_list ap)
-        _printf_(3, 0);
+void cgbind_format_escaped(char *buf, size_t bufsize, const char *fmt, va_list ap) _printf_(3, 0);
 
 /* ---- strings ---- */
 

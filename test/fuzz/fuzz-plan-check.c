@@ -316,9 +316,9 @@ void fuzz_check_plan(const struct plan *plan, const struct fuzz_plan_input *in,
                         lookup(&h->root, oroot, path, &cn, &co);
                         /* only a sub-cgroup of the image, or one on the way to
                          * its init (made even when the tree lacks it) */
-                        bool on_init = h->init && strncmp(h->init, path, strlen(path)) == 0 &&
-                                       (h->init[strlen(path)] == '\0' ||
-                                        h->init[strlen(path)] == '/');
+                        bool on_init =
+                            h->init && strncmp(h->init, path, strlen(path)) == 0 &&
+                            (h->init[strlen(path)] == '\0' || h->init[strlen(path)] == '/');
                         CHECK(cn != NULL || (on_init && op->kind == OP_MKDIR));
                         if (op->kind == OP_MKDIR) {
                                 /* made only when missing; props never creates (DESIGN:

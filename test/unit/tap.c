@@ -14,8 +14,8 @@
 static int n_tests, n_failed;
 static const char *todo_reason;
 
-__attribute__((format(printf, 4, 0)))
-static void vreport(bool ok, const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void vreport(bool ok, const char *file, int line,
+                                                          const char *fmt, va_list ap)
 {
         const char *todo = todo_reason;
         todo_reason = NULL;

@@ -156,8 +156,7 @@ static void test_refusals(void)
             "duplicate key in annotations",
             "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
             "duplicate");
-        refused("\\u0000 in a string", "{\"pid\":5,\"id\":\"a\\u0000b\",\"bundle\":\"/b\"}",
-                "NUL");
+        refused("\\u0000 in a string", "{\"pid\":5,\"id\":\"a\\u0000b\",\"bundle\":\"/b\"}", "NUL");
         refused("\\u0000 in a key", "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"x\\u0000\":1}",
                 "NUL");
         refused("invalid UTF-8 in a string",
