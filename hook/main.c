@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "cgbind/caps.h"
+#include "cgbind/criu.h"
 #include "cgbind/log.h"
 #include "cgbind/restore.h"
 #include "cgbind/save.h"
@@ -23,6 +24,7 @@ static const char usage_text[] =
         "                 [--debug] [--no-sandbox] [--max-image-size BYTES] [--convert]\n"
         "                 [--skip-busy] [--max-cgroups N] [--timeout SECONDS]\n"
         "  cgbind show    [--json] [--convert v1|v2] FILE\n"
+        "  cgbind criu-script [--mode MODE] [--log FILE] [--syslog] [--debug]\n"
         "  cgbind --help | --version\n"
         "\n"
         "save records the sub-cgroups of a container and their limits; the OCI state\n"
@@ -32,6 +34,9 @@ static const char usage_text[] =
         "Modes: soft (default), full, strict, props, none, ignore.\n"
         "The image can also come from the annotation io.cgbind.image, the mode from\n"
         "io.cgbind.mode; the flags win.\n"
+        "criu-script is CRIU's action-script (also run as <cgbind_dir>/criu-script):\n"
+        "it saves into the checkpoint at post-dump and restores from it at\n"
+        "post-restore (mode full unless --mode), reading CRTOOLS_* from CRIU.\n"
         "\n"
         "Exit status: 0 done, 1 failed and rolled back, 2 bad usage or input,\n"
         "3 precondition failed, 4 failed and the rollback left something behind.\n";
@@ -304,6 +309,75 @@ static int cmd_restore(int argc, char **argv)
         return status;
 }
 
+/* ---- criu-script: CRIU's action script ---- */
+
+static int cmd_criu(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "mode", required_argument, NULL, 'm' },
+                { "log", required_argument, NULL, 'l' },
+                { "syslog", no_argument, NULL, 'S' },
+                { "debug", no_argument, NULL, 'd' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct criu_options o;
+        struct cgbind_log log;
+        int c, r;
+
+        criu_options_init(&o);
+        log_init(&log, "criu-script");
+        o.action = getenv("CRTOOLS_SCRIPT_ACTION");
+        /* every other step: nothing to do, and nothing opened */
+        if (criu_step_of(o.action) == CRIU_STEP_OTHER && argc < 2)
+                return 0;
+        while ((c = getopt_long(argc, argv, "+m:h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'm':
+                        o.mode = optarg;
+                        break;
+                case 'l':
+                        if ((r = open_log(&log, optarg)) != 0)
+                                return r;
+                        break;
+                case 'S':
+                        log_open_syslog(&log);
+                        break;
+                case 'd':
+                        log.level = LOG_LEVEL_DEBUG;
+                        break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return 0;
+                default:
+                        return usage_error(&log, "usage", NULL, "see cgbind --help");
+                }
+        }
+        if (optind != argc)
+                return usage_error(&log, "usage", argv[optind], "unexpected argument");
+        o.image_dir = getenv("CRTOOLS_IMAGE_DIR");
+        o.init_pid = getenv("CRTOOLS_INIT_PID");
+        /* CRIU hands the script only its environment: where a syslog
+         * socket exists, the journal keeps what a runtime drops */
+        if (log.syslog_fd < 0 && access("/dev/log", F_OK) == 0)
+                log_open_syslog(&log);
+
+        struct cgbind_error err = { 0 };
+        struct criu_result res;
+        r = criu_script_run(&o, &log, &res, &err);
+        int status = r < 0 ? fail(&log, &err, r) : 0;
+        if (r >= 0 && res.step == CRIU_STEP_DUMP && res.image)
+                log_msg(&log, LOG_LEVEL_INFO, "saved %zu sub-cgroups into the checkpoint",
+                        res.n_nodes);
+        else if (r >= 0 && res.step == CRIU_STEP_RESTORE && res.image)
+                log_msg(&log, LOG_LEVEL_INFO,
+                        "restored from the checkpoint: %zu cgroups created, %zu writes, %zu "
+                        "processes moved out of the top-level",
+                        res.n_mkdirs, res.n_writes, res.n_moved);
+        log_close(&log);
+        return status;
+}
+
 /* ---- show ---- */
 
 static int cmd_show(int argc, char **argv)
@@ -354,6 +428,12 @@ static int cmd_show(int argc, char **argv)
 int main(int argc, char **argv)
 {
         process_hygiene();
+        /* <cgbind_dir>/criu-script, a link to this binary, is what CRIU's
+         * configuration names: an action-script takes no arguments */
+        const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+        base = base ? base + 1 : argc > 0 ? argv[0] : NULL;
+        if (base && streq(base, "criu-script"))
+                return cmd_criu(argc, argv);
         if (argc < 2) {
                 fputs(usage_text, stderr);
                 return CGBIND_INVALID;
@@ -374,6 +454,8 @@ int main(int argc, char **argv)
                 return cmd_restore(argc - 1, argv + 1);
         if (streq(cmd, "show"))
                 return cmd_show(argc - 1, argv + 1);
+        if (streq(cmd, "criu-script"))
+                return cmd_criu(argc - 1, argv + 1);
         char esc[100];
         cgbind_escape(cmd, strlen(cmd), esc, sizeof(esc));
         fprintf(stderr, "cgbind: usage (%s): unknown command; see cgbind --help\n", esc);

@@ -232,7 +232,11 @@ int container_open(struct container *c, pid_t pid, bool in_container, struct cgb
          * mount namespace (runc and crun bind it onto itself), and the
          * runtime that runs this hook is the process's parent or grandparent.
          * Any process with a private mount namespace has neither. */
-        if (!rootfs_is_mount(c))
+        /* During `runc restore` the prestart hooks run at CRIU's
+         * setup-namespaces step (state "stopped"), before CRIU has restored
+         * the container's mounts: only the descent check holds there. */
+        bool restoring = c->state.status && streq(c->state.status, "stopped");
+        if (!restoring && !rootfs_is_mount(c))
                 return not_this_container(pid,
                                           "the bundle's rootfs is not a mount in its mount "
                                           "namespace",

@@ -42,23 +42,33 @@ int restore_match(struct cgbind_image *img, struct located *loc, const struct re
                 image_free(img);
                 return r;
         }
+        /* what the kernel will make, after one image hierarchy spread over
+         * several of the host's: capped before anything is copied, planned
+         * or made */
+        size_t targets;
+        size_t n = match_count(img, loc, &targets);
+        if (n > o->max_cgroups) {
+                image_free(img);
+                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
+                                        "image: %zu sub-cgroups in %zu hierarchies, more than "
+                                        "the limit of %zu (--max-cgroups)",
+                                        n, targets, o->max_cgroups);
+        }
         /* every hierarchy of the image must be there, before any change */
         struct match m = { 0 };
         r = match_image(img, loc, o->skip_missing, log ? warn_cb : NULL, log, &m, err);
         if (r < 0)
                 return r;
-        /* what the kernel will make, after one image hierarchy spread over
-         * several of the host's: capped before anything exists */
-        if (m.n_nodes > o->max_cgroups) {
-                size_t n = m.n_nodes, h = m.n;
-                match_free(&m);
-                return cgbind_error_set(err, CGBIND_INVALID, E2BIG,
-                                        "image: %zu sub-cgroups in %zu hierarchies, more than "
-                                        "the limit of %zu (--max-cgroups)",
-                                        n, h, o->max_cgroups);
-        }
         *ret = m;
         return 0;
+}
+
+static size_t count_props(const struct cg_node *n)
+{
+        size_t c = n->n_props;
+        for (size_t i = 0; i < n->n_children; i++)
+                c += count_props(&n->children[i]);
+        return c;
 }
 
 int restore_plan(const struct match *m, const struct observed_node *observed,
@@ -66,6 +76,15 @@ int restore_plan(const struct match *m, const struct observed_node *observed,
                  const struct plan_options *popts, struct plan *ret, struct cgbind_error *err)
 {
         struct plan plan = { 0 };
+        /* sized once: growing by doubling would hold up to three times
+         * what is needed at the moment of the copy */
+        size_t dirs = 0, ops = 0;
+        for (size_t i = 0; i < m->n; i++) {
+                dirs += m->targets[i].n_nodes + 1 + CGBIND_MAX_DEPTH;
+                ops += m->targets[i].n_nodes + count_props(&m->targets[i].image.root) + 2 +
+                       CGBIND_MAX_DEPTH;
+        }
+        plan_reserve(&plan, dirs, ops);
         for (size_t i = 0; i < m->n; i++) {
                 const struct match_target *t = &m->targets[i];
                 struct plan_hierarchy_input in = {
@@ -95,8 +114,7 @@ struct run {
         struct container ctr;
         struct located loc;
         struct journal journal;
-        char *image_text;
-        size_t image_len;
+        int image_fd; /* the image, read after the sandbox is on */
         size_t memcg_count; /* memory cgroups on the host now (/proc/cgroups) */
         bool memcg_known;
         struct match match;
@@ -120,7 +138,7 @@ static void run_free(struct run *r)
         free(r->host_paths);
         plan_free(&r->plan);
         match_free(&r->match);
-        free(r->image_text);
+        safe_close(r->image_fd);
         journal_close(&r->journal);
         located_free(&r->loc);
         container_free(&r->ctr);
@@ -130,8 +148,11 @@ static int read_image(struct run *r, const char *path)
 {
         char esc[300];
         cgbind_escape(path, strlen(path), esc, sizeof(esc));
-        int k = read_regular_file(AT_FDCWD, path, false, r->o->max_image, &r->image_text,
-                                  &r->image_len);
+        int k = open_regular_file(AT_FDCWD, path, false, r->o->max_image);
+        if (k >= 0) {
+                r->image_fd = k;
+                return 0;
+        }
         if (k == -EFBIG)
                 return cgbind_error_set(r->err, CGBIND_INVALID, EFBIG,
                                         "image (%s): larger than the limit of %zu bytes", esc,
@@ -368,9 +389,34 @@ static int print_plan(struct run *r)
 
 /* Everything before the sandbox: the inputs, the container, its cgroups,
  * the state directory. */
+static int prepare_host(struct run *r);
+
+/* A container its caller found without an OCI state (CRIU's action
+ * script): the process, its cgroups and the image are taken over. */
+static int prepare_input(struct run *r)
+{
+        const struct restore_options *o = r->o;
+        struct restore_input *in = o->input;
+        r->ctr = in->ctr;
+        r->loc = in->loc;
+        r->image_fd = in->image_fd;
+        in->ctr = (struct container){ .pidfd = -1, .proc_dirfd = -1 };
+        in->loc = (struct located){ 0 };
+        in->image_fd = -1;
+        if (o->mode && restore_mode_from_string(o->mode, &r->mode) < 0)
+                return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
+                                        "mode: not one of soft, full, strict, props, none, "
+                                        "ignore");
+        if (r->mode == MODE_IGNORE)
+                return 0;
+        return prepare_host(r);
+}
+
 static int prepare(struct run *r, const char **ret_image)
 {
         const struct restore_options *o = r->o;
+        if (o->input)
+                return prepare_input(r);
         int k = container_read_state(o->state_fd, &r->deadline, &r->ctr.state, r->err);
         if (k < 0)
                 return k;
@@ -406,6 +452,14 @@ static int prepare(struct run *r, const char **ret_image)
                 k = container_locate(&r->ctr, &r->loc, r->err);
         if (k < 0)
                 return k;
+        return prepare_host(r);
+}
+
+/* The host's side, for every caller: the memory cgroup count and the
+ * state directory with one journal file per located hierarchy. */
+static int prepare_host(struct run *r)
+{
+        const struct restore_options *o = r->o;
         read_memcg_count(r);
 
         _cleanup_free_ uint64_t *devs = xcalloc(r->loc.n, sizeof(uint64_t));
@@ -421,6 +475,122 @@ static int prepare(struct run *r, const char **ret_image)
         return journal_open(&r->journal, devs, inos, r->loc.n, readonly, r->err);
 }
 
+/* Inside the sandbox: image -> match -> lock -> observe -> plan. Returns 1
+ * when there is nothing more to do (--skip-busy), 0 to go on. */
+static int stage_plan(struct run *r)
+{
+        const struct restore_options *o = r->o;
+        struct cgbind_image img = { 0 };
+        int k = image_parse_fd(r->image_fd, o->max_image, &img, r->err);
+        r->image_fd = safe_close(r->image_fd);
+        if (k < 0)
+                return k;
+        if (img.n_dropped)
+                log_msg(r->log, LOG_LEVEL_WARNING,
+                        "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
+                        "left out",
+                        img.n_dropped);
+        k = restore_match(&img, &r->loc, o, r->mode, r->log, &r->match, r->err);
+        if (k < 0)
+                return k;
+        /* two restores of one container serialise here; nothing a workload
+         * or another user can open is waited for */
+        k = journal_lock(&r->journal, &r->deadline, r->err);
+        if (k >= 0)
+                k = observe(r);
+        if (k < 0)
+                return k;
+        struct plan_options popts = { .mode = r->mode, .top_level = o->top_level,
+                                      .move_init = o->move_init, .pid = r->ctr.pid };
+        k = restore_plan(&r->match, r->observed, r->init_in_top, r->other_procs, &popts,
+                         &r->plan, r->err);
+        if (k == -EBUSY && r->err->status == CGBIND_PRECONDITION && o->skip_busy) {
+                /* CRIU in the v2 top-level (a restore's prestart hook): a
+                 * hooks.d hook must not break `podman container restore` */
+                log_msg(r->log, LOG_LEVEL_WARNING, "%s; nothing changed (--skip-busy)",
+                        r->err->msg);
+                *r->err = (struct cgbind_error){ 0 };
+                return 1;
+        }
+        if (k < 0)
+                return k;
+        return check_memcg_headroom(r);
+}
+
+/* The journal, then the changes; *ret_applied when the run ended with every
+ * change made or every change undone. */
+static int stage_apply(struct run *r, struct restore_result *res, bool *ret_applied)
+{
+        r->top_fds = xcalloc(r->match.n, sizeof(int));
+        r->host_paths = xcalloc(r->match.n, sizeof(char *));
+        for (size_t i = 0; i < r->match.n; i++) {
+                r->top_fds[i] = r->match.targets[i].located->dirfd;
+                r->host_paths[i] = r->match.targets[i].located->host_path;
+        }
+        int k = write_journal(r);
+        if (k < 0)
+                return k;
+        struct debug_ctx dctx = { r->log, r->host_paths };
+        struct apply_ctx actx = {
+                .top_fds = r->top_fds,
+                .host_paths = r->host_paths,
+                .pidfd = r->ctr.pidfd,
+                .before = debug_op,
+                .userdata = &dctx,
+        };
+        k = apply_plan(&r->plan, &actx, r->err);
+        /* done, or all undone: the journal goes; what a partial rollback
+         * left stays listed for the next run */
+        *ret_applied = k >= 0 || r->err->status == CGBIND_FAILED;
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < r->plan.n_ops; i++) {
+                enum op_kind kind = r->plan.ops[i].kind;
+                res->n_mkdirs += kind == OP_MKDIR;
+                res->n_adopted += kind == OP_ADOPT;
+                res->n_writes += kind == OP_WRITE || kind == OP_MOVE_PID;
+        }
+        res->changed = true;
+        return 0;
+}
+
+/* runc hands a restore's hooks the state "stopped": the container is in
+ * CRIU's hands, its mounts may not be there yet. With --skip-busy (a
+ * hooks.d hook) a precondition that fails then is a warning and nothing is
+ * changed, so that the restore goes on; CRIU's action-script (criu.h) or
+ * the follow-up restore puts the sub-tree back. */
+static bool restoring_skipped(struct run *r)
+{
+        if (!r->o->skip_busy || r->err->status != CGBIND_PRECONDITION || !r->ctr.state.status ||
+            !streq(r->ctr.state.status, "stopped"))
+                return false;
+        log_msg(r->log, LOG_LEVEL_WARNING,
+                "%s; the container is being restored (state stopped): nothing changed "
+                "(--skip-busy)",
+                r->err->msg);
+        *r->err = (struct cgbind_error){ 0 };
+        return true;
+}
+
+static int run_stages(struct run *r, struct restore_result *res, bool *ret_applied)
+{
+        const char *image = NULL;
+        int k = prepare(r, &image);
+        res->mode = r->mode;
+        if (k < 0 && restoring_skipped(r))
+                return 0;
+        if (k < 0 || r->mode == MODE_IGNORE)
+                return k;
+        if (r->o->sandbox && (k = enter_sandbox(r)) < 0)
+                return k;
+        k = stage_plan(r);
+        if (k != 0)
+                return k < 0 ? k : 0;
+        if (r->o->dry_run)
+                return print_plan(r);
+        return stage_apply(r, res, ret_applied);
+}
+
 int restore_run(const struct restore_options *o, struct cgbind_log *log,
                 struct restore_result *ret, struct cgbind_error *err)
 {
@@ -431,91 +601,12 @@ int restore_run(const struct restore_options *o, struct cgbind_log *log,
                 .deadline = deadline_in_ms(o->timeout_ms),
                 .ctr = { .pidfd = -1, .proc_dirfd = -1 },
                 .journal = { .dirfd = -1 },
+                .image_fd = -1,
                 .mode = MODE_SOFT,
         };
         struct restore_result res = { 0 };
-        const char *image = NULL;
         bool applied = false;
-        int k;
-
-        k = prepare(&r, &image);
-        res.mode = r.mode;
-        if (k < 0 || r.mode == MODE_IGNORE)
-                goto out;
-        if (o->sandbox && (k = enter_sandbox(&r)) < 0)
-                goto out;
-
-        struct cgbind_image img = { 0 };
-        k = image_parse_consume(&r.image_text, r.image_len, &img, err);
-        if (k < 0)
-                goto out;
-        if (img.n_dropped)
-                log_msg(log, LOG_LEVEL_WARNING,
-                        "image (CRIU cgroup.img): %zu properties that cgbind never writes were "
-                        "left out",
-                        img.n_dropped);
-        k = restore_match(&img, &r.loc, o, r.mode, log, &r.match, err);
-        if (k < 0)
-                goto out;
-
-        /* two restores of one container serialise here; nothing a workload
-         * or another user can open is waited for */
-        k = journal_lock(&r.journal, &r.deadline, err);
-        if (k >= 0)
-                k = observe(&r);
-        if (k < 0)
-                goto out;
-        struct plan_options popts = { .mode = r.mode, .top_level = o->top_level,
-                                      .move_init = o->move_init, .pid = r.ctr.pid };
-        k = restore_plan(&r.match, r.observed, r.init_in_top, r.other_procs, &popts, &r.plan, err);
-        if (k == -EBUSY && err->status == CGBIND_PRECONDITION && o->skip_busy) {
-                /* CRIU in the v2 top-level (a restore's prestart hook): a
-                 * hooks.d hook must not break `podman container restore` */
-                log_msg(log, LOG_LEVEL_WARNING, "%s; nothing changed (--skip-busy)", err->msg);
-                *err = (struct cgbind_error){ 0 };
-                k = 0;
-                goto out;
-        }
-        if (k >= 0)
-                k = check_memcg_headroom(&r);
-        if (k < 0)
-                goto out;
-        if (o->dry_run) {
-                k = print_plan(&r);
-                goto out;
-        }
-
-        r.top_fds = xcalloc(r.match.n, sizeof(int));
-        r.host_paths = xcalloc(r.match.n, sizeof(char *));
-        for (size_t i = 0; i < r.match.n; i++) {
-                r.top_fds[i] = r.match.targets[i].located->dirfd;
-                r.host_paths[i] = r.match.targets[i].located->host_path;
-        }
-        k = write_journal(&r);
-        if (k < 0)
-                goto out;
-        struct debug_ctx dctx = { log, r.host_paths };
-        struct apply_ctx actx = {
-                .top_fds = r.top_fds,
-                .host_paths = r.host_paths,
-                .pidfd = r.ctr.pidfd,
-                .before = debug_op,
-                .userdata = &dctx,
-        };
-        k = apply_plan(&r.plan, &actx, err);
-        /* done, or all undone: the journal goes; what a partial rollback
-         * left stays listed for the next run */
-        applied = k >= 0 || err->status == CGBIND_FAILED;
-        if (k >= 0) {
-                for (size_t i = 0; i < r.plan.n_ops; i++) {
-                        enum op_kind kind = r.plan.ops[i].kind;
-                        res.n_mkdirs += kind == OP_MKDIR;
-                        res.n_adopted += kind == OP_ADOPT;
-                        res.n_writes += kind == OP_WRITE || kind == OP_MOVE_PID;
-                }
-                res.changed = true;
-        }
-out:
+        int k = run_stages(&r, &res, &applied);
         journal_finish(&r.journal, applied);
         run_free(&r);
         if (k >= 0 && ret)

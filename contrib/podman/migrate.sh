@@ -2,6 +2,17 @@
 # Moves a podman container, with its cgroup sub-tree, to another host (or back
 # onto the same one) through podman's checkpoint and restore.
 #
+# Not needed with CRIU 3.19 or later: there cgbind is CRIU's action-script
+# (/etc/criu/runc.conf, see README.md "Saving and restoring with checkpoints"),
+# the image travels inside the exported archive (checkpoint/cgbind.json), and
+#
+#   podman container checkpoint --export ARCHIVE NAME
+#   podman container restore --import ARCHIVE [--name NEW-NAME]
+#
+# bring the sub-tree back by themselves. This script remains for CRIU 3.17
+# and 3.18 (Debian 12), which cannot run an action-script under runc: the
+# image then travels beside the archive, and the hooks.d hook reads it.
+#
 #   migrate.sh checkpoint NAME ARCHIVE     on the source host
 #   migrate.sh restore ARCHIVE [NEW-NAME]  on the target host
 #

@@ -9,12 +9,22 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cgbind/container.h"
 #include "cgbind/convert.h"
 #include "cgbind/image.h"
 #include "cgbind/log.h"
 #include "cgbind/match.h"
 #include "cgbind/plan.h"
 #include "cgbind/util.h"
+
+/* A container found without an OCI state (CRIU's action script, criu.h):
+ * its process opened, its cgroups located and checked, the image opened.
+ * restore_run takes all three over and leaves them empty. */
+struct restore_input {
+        struct container ctr;
+        struct located loc;
+        int image_fd;
+};
 
 struct restore_options {
         const char *image; /* --image; NULL: the annotation io.cgbind.image */
@@ -30,6 +40,7 @@ struct restore_options {
         size_t max_cgroups; /* sub-cgroups after the fan-out */
         unsigned timeout_ms;
         int state_fd; /* where the OCI state comes from (stdin) */
+        struct restore_input *input; /* instead of the state: see restore_input */
         FILE *out;    /* --dry-run's plan */
 };
 

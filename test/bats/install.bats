@@ -139,7 +139,10 @@ JSON
     [ -x "$dest/opt/cgbind/bin/cgbind" ]
     [ "$(jq -c .stages "$json")" = '["createRuntime"]' ]
     # nothing else: no PATH link, no man pages, no completion
-    [ "$(cd "$dest" && find . -type f -o -type l | sort)" = "$(printf '%s\n' ./etc/containers/oci/hooks.d/cgbind.json ./opt/cgbind/bin/cgbind)" ]
+    [ "$(cd "$dest" && find . -type f -o -type l | sort)" = "$(printf '%s\n' ./etc/containers/oci/hooks.d/cgbind.json ./opt/cgbind/bin/cgbind ./opt/cgbind/bin/criu-script ./usr/share/cgbind/criu-runc.conf ./usr/share/cgbind/install-runc-conf.sh)" ]
+    # CRIU's action-script: the link beside the binary, and the line naming it
+    [ "$(readlink "$dest/opt/cgbind/bin/criu-script")" = cgbind ]
+    grep -qx 'action-script /opt/cgbind/bin/criu-script' "$dest/usr/share/cgbind/criu-runc.conf"
 }
 
 @test "man pages: cgbind(1) and cgbind-image(5) render with man and groff without a warning" {

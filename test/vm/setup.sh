@@ -153,7 +153,63 @@ up_to_date() {
 	[ -f "$CACHE/vm.env" ] && grep -qx "SETUP_FORMAT=$SETUP_FORMAT" "$CACHE/vm.env" || return 1
 	key=$(initramfs_key) || return 1
 	[ -f "$CACHE/initramfs.stamp" ] && [ "$(cat "$CACHE/initramfs.stamp")" = "$key" ] || return 1
-	[ -f "$CACHE/initramfs.cpio.gz" ]
+	[ -f "$CACHE/initramfs.cpio.gz" ] || return 1
+	criu_up_to_date
+}
+
+# ------------------------------------------------------- CRIU >= 3.19
+# Debian 12's CRIU 3.17 cannot run an action-script under runc (it aborts
+# with "BUG at criu/action-scripts.c:172"; fixed in CRIU 3.19), and cgbind's
+# checkpoint suites need one. They run Debian 13's CRIU instead: the criu
+# package and the packages of its shared-library closure (libc6 included)
+# are downloaded from Debian 13 with a private apt configuration, unpacked
+# into $CACHE/criu-trixie, and started through Debian 13's own loader by the
+# wrapper $CACHE/criu-trixie/criu (runc --criu takes its path). Nothing is
+# installed on the host. Made once; --force makes it again.
+CRIU_FORMAT=1
+CRIU_SUITE=trixie
+criu_up_to_date() {
+	[ "$FORCE" = 0 ] && [ -x "$CACHE/criu-trixie/criu" ] && [ -f "$CACHE/criu-trixie.stamp" ] &&
+		[ "$(head -n 1 "$CACHE/criu-trixie.stamp")" = "format $CRIU_FORMAT $CRIU_SUITE" ]
+}
+build_criu() {
+	local a=$CACHE/criu-trixie.apt dl new pkgs v d
+	log "fetching criu and its libraries from Debian $CRIU_SUITE"
+	rm -rf "$a"
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $CRIU_SUITE main" >"$a/sources.list"
+	printf '%s\n' "Dir::Etc::SourceList \"$a/sources.list\";" 'Dir::Etc::SourceParts "/nonexistent";' \
+		"Dir::State::Lists \"$a/lists\";" "Dir::Cache \"$a/cache\";" 'Dir::State::status "/dev/null";' \
+		'APT::Architecture "amd64";' 'APT::Architectures "amd64";' 'Acquire::Languages "none";' >"$a/apt.conf"
+	APT_CONFIG=$a/apt.conf apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update ($CRIU_SUITE) failed"
+	# criu and everything it depends on (no recommends): its libraries, libc6
+	pkgs=$(APT_CONFIG=$a/apt.conf apt-cache depends --recurse --no-recommends --no-suggests \
+		--no-conflicts --no-breaks --no-replaces --no-enhances criu | grep -v '^[ <]' | sort -u)
+	[ -n "$pkgs" ] || die "cannot resolve criu in Debian $CRIU_SUITE"
+	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
+	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
+	# shellcheck disable=SC2086
+	(cd "$dl" && APT_CONFIG=$a/apt.conf apt-get -q download $pkgs >&2) || die "cannot download criu from $CRIU_SUITE"
+	new=$CACHE/criu-trixie.new
+	rm -rf "$new"
+	mkdir -p "$new"
+	for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$new"; done
+	rm -rf "$dl" "$a"
+	[ -x "$new/usr/sbin/criu" ] && [ -e "$new/usr/lib64/ld-linux-x86-64.so.2" ] ||
+		die "no criu or no loader in the $CRIU_SUITE packages"
+	printf '%s\n' '#!/bin/sh' "# Debian $CRIU_SUITE's criu, run with its own loader and libraries (test/vm/setup.sh)" \
+		'd=${0%/*}' \
+		'exec "$d/usr/lib64/ld-linux-x86-64.so.2" --library-path "$d/usr/lib/x86_64-linux-gnu" "$d/usr/sbin/criu" "$@"' \
+		>"$new/criu"
+	chmod 0755 "$new/criu"
+	v=$("$new/criu" --version | awk '$1 == "Version:" { print $2 }')
+	case "$v" in
+	3.19* | 3.[2-9][0-9]* | [4-9].*) ;;
+	*) die "criu from $CRIU_SUITE is '$v', not >= 3.19" ;;
+	esac
+	rm -rf "$CACHE/criu-trixie"
+	mv "$new" "$CACHE/criu-trixie"
+	printf 'format %s %s\ncriu %s\n%s\n' "$CRIU_FORMAT" "$CRIU_SUITE" "$v" "$pkgs" >"$CACHE/criu-trixie.stamp"
 }
 
 # The initramfs depends on: its /init, the busybox binary, the kernel and
@@ -209,6 +265,8 @@ if [ "$FORCE_KERNEL" = 1 ] || ! [ -f "$CACHE/kernel.stamp" ] ||
 	echo "$kpkg $kver" >"$CACHE/kernel.stamp"
 	rm -f "$CACHE/initramfs.stamp"
 fi
+
+criu_up_to_date || build_criu
 
 krel=$(ls "$CACHE/kernel/lib/modules")
 moddir=$CACHE/kernel/lib/modules/$krel

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Shared by checkpoint.bats and checkpoint-podman.bats: cgbind as CRIU's
+# action-script, with a CRIU >= 3.19 (Debian 12 has 3.17, which aborts when
+# runc and an action-script meet: test/vm/setup.sh unpacks Debian 13's into
+# /var/cache/cgbind-vm/criu-trixie, and runc runs it with --criu).
+
+CRIU_BIN=${CGBIND_CRIU:-/var/cache/cgbind-vm/criu-trixie/criu}
+
+# criu_setup_file: what every checkpoint suite needs before its first test:
+# a CRIU that can run action-scripts, and /etc/criu/runc.conf naming cgbind
+# as the action-script, as the installed fragment does (in the VM: writes
+# there are thrown away with it). CK_SCRIPT is <dir>/criu-script, a link to
+# the binary under test, the name the installed link has.
+criu_setup_file() {
+    requires root runc vm
+    command -v iptables >/dev/null || { echo "CRIU needs iptables to lock the network" >&2; return 1; }
+    [ -x "$CRIU_BIN" ] || { echo "no CRIU >= 3.19 at $CRIU_BIN (test/vm/setup.sh makes it)" >&2; return 1; }
+    local v
+    v=$("$CRIU_BIN" --version | sed -n 's/^Version: //p')
+    case "$v" in
+    3.19* | 3.[2-9][0-9]* | [4-9].*) ;;
+    *) echo "$CRIU_BIN is CRIU '$v', not >= 3.19" >&2; return 1 ;;
+    esac
+    if [ -e /etc/criu/runc.conf ]; then
+        echo "/etc/criu/runc.conf exists already; this suite writes its own" >&2
+        return 1
+    fi
+    export CK_SCRIPT=$BATS_FILE_TMPDIR/criu-script
+    ln -sf "$CGBIND" "$CK_SCRIPT"
+    mkdir -p /etc/criu
+    sed "s|@CRIU_SCRIPT@|$CK_SCRIPT|" "$CGBIND_SRC/contrib/criu/runc.conf.in" >/etc/criu/runc.conf
+}
+
+criu_teardown_file() {
+    rm -f /etc/criu/runc.conf
+}
+
+# one_line_in FILE PATTERN: FILE has lines matching PATTERN, and they are
+# all the same line (CRIU runs the script twice at each step).
+one_line_in() {
+    local n
+    n=$(grep -E "$2" "$1" | sort -u | wc -l)
+    if [ "$n" != 1 ]; then
+        echo "expected one distinct line matching '$2' in $1, got $n:" >&2
+        grep -E "$2" "$1" >&2
+        return 1
+    fi
+}

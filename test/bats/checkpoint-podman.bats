@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2
+# podman's own flow: checkpoint --export, the container removed, restore
+# --import under another name. cgbind is CRIU's action-script
+# (/etc/criu/runc.conf, which podman's runc reads too); podman runs runc with
+# a CRIU >= 3.19 through --runtime-flag criu=PATH. The sub-tree is made at
+# the first start by the hooks.d hook (the annotation names an image). The
+# checkpointed spec carries that hook, so it runs again during the restore:
+# CRIU holds the container then, and with --skip-busy it changes nothing
+# (its log says so). What comes back came through the checkpoint archive.
+
+load helpers
+load checkpoint-helpers
+
+pm() {
+    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+setup_file() {
+    criu_setup_file
+    command -v podman >/dev/null || { echo "podman is not installed" >&2; return 1; }
+    export PM_ROOT=$BATS_FILE_TMPDIR/podman
+    mkdir -p "$PM_ROOT/rootfs/bin" "$PM_ROOT/hooks"
+    cp /bin/busybox "$PM_ROOT/rootfs/bin/"
+    for a in sh cat echo sleep; do ln -sf busybox "$PM_ROOT/rootfs/bin/$a"; done
+    pm import - localhost/cgbind-ck < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
+}
+
+teardown_file() {
+    pm rm -af >/dev/null 2>&1 || true
+    pm rmi -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}
+
+setup() {
+    requires root cgroup_v2 vm
+    IMG=$BATS_TEST_TMPDIR/img.json
+    cat >"$IMG" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
+    { "name": "init.scope" },
+    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
+        "cgroup.subtree_control": "cpu pids" },
+      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
+JSON
+    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/hook.log" \
+        '.hook.path = $p | .hook.args += ["--log", $log] | .stages = ["prestart"]' \
+        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
+        >"$PM_ROOT/hooks/cgbind.json"
+}
+
+teardown() {
+    pm rm -af >/dev/null 2>&1 || true
+}
+
+top_of() { # NAME: the container's top-level cgroup on the host
+    local pid
+    pid=$(pm inspect -f '{{.State.Pid}}' "$1")
+    pid_cg_dir "$pid" ""
+}
+
+limits_in() { # TOP (the init's cgroup; the top-level is its parent)
+    local t=${1%/init.scope}
+    echo $(cat "$t/cgroup.subtree_control" "$t/app/pids.max" "$t/app/memory.max" "$t/app/cpu.weight" \
+        "$t/app/job/pids.max" "$t/app/job/cpu.max" 2>&1)
+}
+
+@test "podman checkpoint --export, rm, restore --import --name other: the tree and its limits come back" {
+    run pm --hooks-dir "$PM_ROOT/hooks" run -d --name cgbind-src --network none \
+        --annotation io.cgbind.image="$IMG" localhost/cgbind-ck \
+        sh -c 'exec >/dev/null 2>&1; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+    [ "$status" -eq 0 ]
+    local want="cpu memory pids 7 67108864 50 3 20000 100000"
+    [ "$(limits_in "$(top_of cgbind-src)")" = "$want" ]
+
+    run pm container checkpoint --export "$BATS_TEST_TMPDIR/ck.tar" cgbind-src
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # the image travels in the archive, beside CRIU's images
+    tar -tf "$BATS_TEST_TMPDIR/ck.tar" | grep -qx 'checkpoint/cgbind.json'
+    run pm rm -f cgbind-src
+    [ "$status" -eq 0 ]
+
+    # the hooks directory is not read again: the spec in the archive has the hook
+    run pm --hooks-dir "$BATS_TEST_TMPDIR/no-hooks" container restore --import "$BATS_TEST_TMPDIR/ck.tar" --name cgbind-other
+    echo "$output"
+    cat "$BATS_TEST_TMPDIR/hook.log" || true
+    [ "$status" -eq 0 ] || grep -hE 'cgbind|Error' /var/lib/containers/storage/vfs-containers/*/userdata/restore.log | tail -n 8
+    [ "$status" -eq 0 ]
+    # the hook the spec carries ran during the restore, and let it go on
+    grep -q "warning container=.* restore: .*nothing changed (--skip-busy)" "$BATS_TEST_TMPDIR/hook.log"
+    local top pid c1
+    top=$(top_of cgbind-other)
+    [[ $top == *"$(pm inspect -f '{{.Id}}' cgbind-other)"* ]]
+    [ "$(limits_in "$top")" = "$want" ]
+    pid=$(pm inspect -f '{{.State.Pid}}' cgbind-other)
+    wait_for "c1=\$(cat /proc/$pid/root/count) && [ -n \"\$c1\" ]"
+    c1=$(cat /proc/"$pid"/root/count)
+    wait_for "[ \"\$(cat /proc/$pid/root/count)\" -gt ${c1:-0} ]"
+    [ "$(pm inspect -f '{{.State.Status}}' cgbind-other)" = running ]
+}

@@ -1,0 +1,143 @@
+/* criu_script_run's inputs, without CRIU and without root: the steps it
+ * handles and the ones it leaves alone, CRIU's environment checked before
+ * anything is opened, a checkpoint without an image, and an image in a
+ * checkpoint that is not a regular file or too large. A run whose parent is
+ * not CRIU is refused before it looks at any process. The restores
+ * themselves run in the VMs (checkpoint.bats). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cgbind/criu.h"
+
+#include "tap.h"
+
+static char scratch[] = "/tmp/cgbind-test-criu.XXXXXX";
+
+static int run(const char *action, const char *dir, const char *pid, struct criu_result *res,
+               struct cgbind_error *err)
+{
+        struct criu_options o;
+        struct cgbind_log log;
+        criu_options_init(&o);
+        o.action = action;
+        o.image_dir = dir;
+        o.init_pid = pid;
+        o.max_image = 64;
+        log_init(&log, "criu-script");
+        *err = (struct cgbind_error){ 0 };
+        *res = (struct criu_result){ 0 };
+        int r = criu_script_run(&o, &log, res, err);
+        log_close(&log);
+        return r;
+}
+
+static void put(const char *name, const char *content)
+{
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s", scratch, name);
+        FILE *f = fopen(path, "we");
+        if (!f || fputs(content, f) < 0 || fclose(f) != 0) {
+                printf("Bail out! write %s\n", path);
+                exit(1);
+        }
+}
+
+int main(void)
+{
+        struct criu_result res;
+        struct cgbind_error err;
+        char pid[32], path[256];
+
+        if (!mkdtemp(scratch)) {
+                printf("Bail out! mkdtemp\n");
+                return 1;
+        }
+        snprintf(pid, sizeof(pid), "%d", (int)getpid());
+
+        is_int(criu_step_of("post-dump"), CRIU_STEP_DUMP, "post-dump saves");
+        is_int(criu_step_of("post-restore"), CRIU_STEP_RESTORE, "post-restore restores");
+        is_int(criu_step_of("post-resume"), CRIU_STEP_RESUMED, "post-resume forgets the record");
+        const char *others[] = { "pre-dump",
+                                 "network-lock",
+                                 "pre-restore",
+                                 "setup-namespaces",
+                                 "post-setup-namespaces",
+                                 "network-unlock",
+                                 "pre-resume",
+                                 "orphan-pts-master",
+                                 "",
+                                 NULL };
+        for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+                is_int(criu_step_of(others[i]), CRIU_STEP_OTHER, "step \"%s\": nothing to do",
+                       others[i] ? others[i] : "(unset)");
+
+        /* a step it does not handle: 0 whatever the rest says */
+        is_int(run("pre-restore", NULL, NULL, &res, &err), 0, "pre-restore without anything: 0");
+        is_int(err.status, CGBIND_OK, "... and no error");
+        is_int(run("post-resume", "/proc/1/fd/3", "x", &res, &err), 0,
+               "post-resume of another process's restore: 0, nothing read");
+
+        /* CRIU's environment is checked first */
+        ok(run("post-restore", scratch, NULL, &res, &err) < 0 && err.status == CGBIND_INVALID &&
+                   has_str(err.msg, "CRTOOLS_INIT_PID (unset)"),
+           "no CRTOOLS_INIT_PID: status 2 (%s)", err.msg);
+        ok(run("post-dump", scratch, "1", &res, &err) < 0 && err.status == CGBIND_INVALID,
+           "CRTOOLS_INIT_PID 1: not a container's pid");
+        ok(run("post-restore", scratch, "12x", &res, &err) < 0 && err.status == CGBIND_INVALID,
+           "CRTOOLS_INIT_PID 12x: refused");
+        ok(run("post-restore", "relative/dir", pid, &res, &err) < 0 &&
+                   err.status == CGBIND_INVALID && has_str(err.msg, "CRTOOLS_IMAGE_DIR"),
+           "a relative CRTOOLS_IMAGE_DIR: status 2 (%s)", err.msg);
+        snprintf(path, sizeof(path), "%s/missing", scratch);
+        ok(run("post-restore", path, pid, &res, &err) < 0 && err.status == CGBIND_PRECONDITION,
+           "a missing checkpoint directory: status 3 (%s)", err.msg);
+
+        /* a checkpoint without an image restores as before */
+        is_int(run("post-restore", scratch, pid, &res, &err), 0, "no cgbind.json: 0");
+        ok(!res.image && res.step == CRIU_STEP_RESTORE, "... and nothing found");
+
+        /* the image is opened like any untrusted one */
+        snprintf(path, sizeof(path), "%s/elsewhere.json", scratch);
+        put("elsewhere.json", "{\"cgbind\": 1, \"hierarchies\": []}");
+        char link[256];
+        snprintf(link, sizeof(link), "%s/" CRIU_IMAGE_NAME, scratch);
+        if (symlink(path, link) < 0) {
+                printf("Bail out! symlink\n");
+                return 1;
+        }
+        ok(run("post-restore", scratch, pid, &res, &err) < 0 && err.status == CGBIND_INVALID,
+           "cgbind.json a symlink: not followed, status 2 (%s)", err.msg);
+        unlink(link);
+        if (mkfifo(link, 0600) < 0) {
+                printf("Bail out! mkfifo\n");
+                return 1;
+        }
+        ok(run("post-restore", scratch, pid, &res, &err) < 0 && err.status == CGBIND_INVALID &&
+                   has_str(err.msg, "not a regular file"),
+           "cgbind.json a FIFO: never opened for reading, status 2 (%s)", err.msg);
+        unlink(link);
+        put(CRIU_IMAGE_NAME, "{\"cgbind\": 1, \"hierarchies\": [], \"container\": {\"id\": "
+                             "\"a-name-that-is-long-enough\"}}");
+        ok(run("post-restore", scratch, pid, &res, &err) < 0 && err.status == CGBIND_INVALID &&
+                   has_str(err.msg, "larger than the limit of 64 bytes"),
+           "cgbind.json over --max-image-size: status 2 (%s)", err.msg);
+
+        /* a script whose parent is not CRIU restores nothing */
+        put(CRIU_IMAGE_NAME, "{\"cgbind\": 1, \"hierarchies\": []}");
+        ok(run("post-restore", scratch, pid, &res, &err) < 0 && err.status == CGBIND_PRECONDITION &&
+                   has_str(err.msg, "not a descriptor"),
+           "CRTOOLS_IMAGE_DIR not /proc/<parent>/fd/N: status 3 (%s)", err.msg);
+        int fd = open(scratch, O_RDONLY | O_DIRECTORY);
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
+        ok(run("post-restore", path, pid, &res, &err) < 0 && err.status == CGBIND_PRECONDITION,
+           "a descriptor of its own, not its parent's: status 3 (%s)", err.msg);
+        close(fd);
+
+        unlink(link);
+        snprintf(path, sizeof(path), "%s/elsewhere.json", scratch);
+        unlink(path);
+        rmdir(scratch);
+        return tap_done();
+}
