@@ -45,8 +45,7 @@ static const char usage_text[] =
 static int fail(struct cgbind_log *log, const struct cgbind_error *err, int r)
 {
         if (err->status == CGBIND_OK) {
-                log_msg(log, LOG_LEVEL_ERROR, "internal error without a message: %s",
-                        strerror(-r));
+                log_msg(log, LOG_LEVEL_ERROR, "internal error without a message: %s", strerror(-r));
                 return CGBIND_FAILED;
         }
         log_msg(log, LOG_LEVEL_ERROR, "%s", err->msg);
@@ -251,8 +250,8 @@ static int parse_restore_args(int argc, char **argv, struct restore_options *o,
                         break;
                 case 'G':
                         if (!parse_ull(optarg, 1, CGBIND_MAX_CGROUPS_LIMIT, &v)) {
-                                *ret_status = usage_error(log, "--max-cgroups", optarg,
-                                                          "not a count");
+                                *ret_status =
+                                        usage_error(log, "--max-cgroups", optarg, "not a count");
                                 return -1;
                         }
                         o->max_cgroups = (size_t)v;
@@ -314,12 +313,9 @@ static int cmd_restore(int argc, char **argv)
 static int cmd_criu(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                { "mode", required_argument, NULL, 'm' },
-                { "log", required_argument, NULL, 'l' },
-                { "syslog", no_argument, NULL, 'S' },
-                { "debug", no_argument, NULL, 'd' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+                { "mode", required_argument, NULL, 'm' }, { "log", required_argument, NULL, 'l' },
+                { "syslog", no_argument, NULL, 'S' },     { "debug", no_argument, NULL, 'd' },
+                { "help", no_argument, NULL, 'h' },       {},
         };
         struct criu_options o;
         struct cgbind_log log;
@@ -404,8 +400,7 @@ static int cmd_show(int argc, char **argv)
                         else if (streq(optarg, "v2") || streq(optarg, "2"))
                                 o.convert_to = CG_V2;
                         else
-                                return usage_error(&log, "--convert", optarg,
-                                                   "expected v1 or v2");
+                                return usage_error(&log, "--convert", optarg, "expected v1 or v2");
                         break;
                 case 'h':
                         fputs(usage_text, stdout);

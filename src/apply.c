@@ -69,8 +69,8 @@ static int observe_node(struct observe_ctx *c, int dirfd, const struct cg_node *
 int apply_observe(int top_fd, const char *host_path, const struct cg_node *root,
                   struct observed_node *ret, struct cgbind_error *err)
 {
-        struct observe_ctx c = {.host_path = host_path, .err = err};
-        struct observed_node o = {0};
+        struct observe_ctx c = { .host_path = host_path, .err = err };
+        struct observed_node o = { 0 };
         int r = observe_node(&c, top_fd, root, &o);
         if (r < 0) {
                 observed_free(&o, root);
@@ -234,7 +234,7 @@ static void describe_op(const struct plan *plan, const struct apply_ctx *ctx,
 
 int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbind_error *err)
 {
-        struct dir_stack s = {.plan = plan, .top_fds = ctx->top_fds};
+        struct dir_stack s = { .plan = plan, .top_fds = ctx->top_fds };
         size_t done = 0;
         int r = 0;
 

@@ -24,7 +24,7 @@ int controllers_canonical(char *list, char **ret)
         }
         if (n)
                 qsort(items, n, sizeof(items[0]), cmp_str);
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_puts(&sb, "");
         for (size_t i = 0; i < n; i++) {
                 if (i > 0 && streq(items[i], items[i - 1]))
@@ -53,7 +53,7 @@ bool controller_list_has(const char *list, const char *controller)
 
 /* dmem arrived in 6.14; the rest are every controller of cgroup v2 today */
 static const char *const v2_controllers[] = {
-    "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma", "misc", "perf_event", "dmem",
+        "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma", "misc", "perf_event", "dmem",
 };
 
 bool v2_controller_known(const char *name)

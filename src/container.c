@@ -24,7 +24,7 @@ void container_free(struct container *c)
         free(c->mountinfo);
         free(c->proc_cgroup);
         free(c->rootfs);
-        *c = (struct container){.pidfd = -1, .proc_dirfd = -1};
+        *c = (struct container){ .pidfd = -1, .proc_dirfd = -1 };
 }
 
 int container_read_state(int fd, const struct deadline *d, struct cgbind_state *ret,
@@ -126,8 +126,8 @@ static bool shares_runtime(pid_t pid)
 
 static bool rootfs_is_mount(const struct container *c)
 {
-        struct mountinfo mi = {0};
-        struct cgbind_error ignored = {0};
+        struct mountinfo mi = { 0 };
+        struct cgbind_error ignored = { 0 };
         bool found = false;
         if (mountinfo_parse(c->mountinfo, c->mountinfo_len, &mi, &ignored) < 0)
                 return false;
@@ -140,7 +140,7 @@ static bool rootfs_is_mount(const struct container *c)
 static int resolve_rootfs(struct container *c, struct cgbind_error *err)
 {
         const char *root = c->config.root_path ? c->config.root_path : "rootfs";
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         if (root[0] != '/')
                 strbuf_appendf(&sb, "%s/", c->state.bundle);
         strbuf_append(&sb, root, strlen(root));
@@ -308,16 +308,16 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
                                         "mountinfo (/proc/self/mountinfo): %s", strerror(-r));
         struct locate_input in = {
-            .rootfs = c->rootfs,
-            .pivoted = c->pivoted,
-            .container_mountinfo = c->mountinfo,
-            .container_mountinfo_len = c->mountinfo_len,
-            .proc_cgroup = c->proc_cgroup,
-            .proc_cgroup_len = c->proc_cgroup_len,
-            .host_mountinfo = host_mi,
-            .host_mountinfo_len = host_len,
+                .rootfs = c->rootfs,
+                .pivoted = c->pivoted,
+                .container_mountinfo = c->mountinfo,
+                .container_mountinfo_len = c->mountinfo_len,
+                .proc_cgroup = c->proc_cgroup,
+                .proc_cgroup_len = c->proc_cgroup_len,
+                .host_mountinfo = host_mi,
+                .host_mountinfo_len = host_len,
         };
-        struct located loc = {0};
+        struct located loc = { 0 };
         r = locate_resolve(&in, &loc, err);
         if (r < 0)
                 return r;

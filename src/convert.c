@@ -149,7 +149,7 @@ static int put(struct conv *c, struct cg_node *dst, const char *name, const char
 }
 
 static int putf(struct conv *c, struct cg_node *dst, const char *name, const char *fmt, ...)
-    _printf_(4, 5);
+        _printf_(4, 5);
 static int putf(struct conv *c, struct cg_node *dst, const char *name, const char *fmt, ...)
 {
         char buf[256];
@@ -163,10 +163,10 @@ static int putf(struct conv *c, struct cg_node *dst, const char *name, const cha
 /* ---- v1 -> v2 ---- */
 
 static const char *const throttle_files[][2] = {
-    {"blkio.throttle.read_bps_device", "rbps"},
-    {"blkio.throttle.write_bps_device", "wbps"},
-    {"blkio.throttle.read_iops_device", "riops"},
-    {"blkio.throttle.write_iops_device", "wiops"},
+        { "blkio.throttle.read_bps_device", "rbps" },
+        { "blkio.throttle.write_bps_device", "wbps" },
+        { "blkio.throttle.read_iops_device", "riops" },
+        { "blkio.throttle.write_iops_device", "wiops" },
 };
 
 /* blkio.bfq.weight and the per-device lines of blkio.bfq.weight_device (the
@@ -176,7 +176,7 @@ static int bfq_to_v2(struct conv *c, const struct cg_node *src, struct cg_node *
 {
         const char *weight = get(src, "blkio.bfq.weight");
         const char *devices = get(src, "blkio.bfq.weight_device");
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_puts(&sb, "");
         if (weight)
                 strbuf_appendf(&sb, "default %s", weight);
@@ -332,7 +332,7 @@ static int to_v2_tree(struct conv *c, const struct cg_node *src, struct cg_node 
 
 static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbind_image *out)
 {
-        struct cg_node merged = {0};
+        struct cg_node merged = { 0 };
         const char *init = NULL;
         int r = 0;
 
@@ -356,7 +356,7 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
         /* the hierarchy's controllers: what the top-level enables, and what
          * its own limits need (a top-level cpu.weight with no child using cpu) */
         const char *sc = get(&h->root, "cgroup.subtree_control");
-        struct strbuf cs = {0};
+        struct strbuf cs = { 0 };
         strbuf_puts(&cs, sc ? sc : "");
         for (size_t i = 0; i < h->root.n_props; i++) {
                 const char *pc = h->root.props[i].def->controller;
@@ -395,8 +395,8 @@ static int v1_to_v2(struct conv *c, const struct cgbind_image *img, struct cgbin
 
 /* ---- v2 -> v1 ---- */
 
-static const char *const v1_targets[] = {"cpu",   "cpuset",  "memory", "pids",
-                                         "blkio", "hugetlb", "rdma",   "misc"};
+static const char *const v1_targets[] = { "cpu",   "cpuset",  "memory", "pids",
+                                          "blkio", "hugetlb", "rdma",   "misc" };
 
 static int v2_props_to_v1(struct conv *c, const char *ctl, const struct cg_node *src,
                           struct cg_node *dst, bool report)
@@ -585,8 +585,9 @@ int image_convert(const struct cgbind_image *img, enum cg_version to, bool stric
                   struct cgbind_error *err)
 {
         struct conv c = {
-            .to = to, .strict = strict, .note = note, .userdata = userdata, .err = err};
-        struct cgbind_image out = {0};
+                .to = to, .strict = strict, .note = note, .userdata = userdata, .err = err
+        };
+        struct cgbind_image out = { 0 };
         int r;
 
         if (img->created)
@@ -641,7 +642,7 @@ int image_convert_for_host(struct cgbind_image *img, const struct located *loc, 
                          3 - (int)to, (int)to);
                 note(msg, userdata);
         }
-        struct cgbind_image converted = {0};
+        struct cgbind_image converted = { 0 };
         int r = image_convert(img, to, strict, note, userdata, &converted, err);
         if (r < 0)
                 return r;

@@ -247,7 +247,7 @@ static const char *root_set_path(const struct json *sets, const char *controller
 /* The controller names of one CRIU controller entry; v2 for "" or "unified". */
 static int crit_controllers(struct crit_ctx *c, const struct json *cnames, bool *ret_v2, char **ret)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         bool v2 = false;
         strbuf_puts(&sb, "");
         for (size_t k = 0; cnames && k < cnames->n_items; k++) {
@@ -282,7 +282,7 @@ static int crit_controllers(struct crit_ctx *c, const struct json *cnames, bool 
 
 int image_parse_crit(const struct json *root, struct cgbind_image *img, struct cgbind_error *err)
 {
-        struct crit_ctx c = {.err = err};
+        struct crit_ctx c = { .err = err };
         const char *magic = str_member(root, "magic");
         if (!magic || !streq(magic, "CGROUP"))
                 return cgbind_error_set(err, CGBIND_INVALID, EINVAL,

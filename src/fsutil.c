@@ -32,7 +32,7 @@ static int read_loop(int fd, size_t max, const struct deadline *d, char **ret, s
                         buf = xrealloc(buf, cap + 1);
                 }
                 if (d) {
-                        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+                        struct pollfd pfd = { .fd = fd, .events = POLLIN };
                         int left = deadline_left_ms(d);
                         int p = left ? poll(&pfd, 1, left) : 0;
                         if (p < 0 && errno == EINTR)
@@ -88,7 +88,7 @@ int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max)
         /* O_PATH runs no open of a device or FIFO; only a regular file is
          * opened for reading, and through the same inode */
         _cleanup_close_ int pfd =
-            openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+                openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
         if (pfd < 0)
                 return -errno;
         struct stat st;
@@ -275,9 +275,9 @@ int open_beneath(int dirfd, const char *path, int flags)
 {
         if (!openat2_disabled) {
                 struct open_how how = {
-                    .flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW),
-                    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-                               RESOLVE_NO_XDEV,
+                        .flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW),
+                        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+                                   RESOLVE_NO_XDEV,
                 };
                 /* "" means dirfd itself; the fallback below handles "" but refuses "." */
                 long fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));

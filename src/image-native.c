@@ -107,7 +107,7 @@ static int push(struct sax *x, enum frame_kind kind)
 {
         if (x->depth == ARRAY_SIZE(x->frames))
                 return bad(x, "nested deeper than %d levels", CGBIND_MAX_DEPTH);
-        x->frames[x->depth++] = (struct frame){.kind = kind};
+        x->frames[x->depth++] = (struct frame){ .kind = kind };
         return 1;
 }
 
@@ -146,7 +146,7 @@ static int open_node(struct sax *x)
         if (x->n_nodes == ARRAY_SIZE(x->nodes))
                 return bad(x, "tree deeper than %d levels", CGBIND_MAX_DEPTH);
         struct building *b = &x->nodes[x->n_nodes++];
-        *b = (struct building){.where_len = strlen(x->where)};
+        *b = (struct building){ .where_len = strlen(x->where) };
         return push(x, F_NODE);
 }
 
@@ -201,9 +201,9 @@ static int add_prop(struct sax *x, const struct prop_def *def, const char *name,
         /* a fixed name points at the allowlist's own string; a pattern
          * (hugetlb.2MB.max) keeps its copy */
         b->props[b->n_props++] = (struct cg_prop){
-            .name = (char *)name,
-            .value = v,
-            .def = def,
+                .name = (char *)name,
+                .value = v,
+                .def = def,
         };
         return 1;
 }
@@ -241,18 +241,18 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
                 const char *key;
                 enum slot slot;
         } keys[] = {
-            {F_TOP, "cgbind", S_VERSION},
-            {F_TOP, "created", S_CREATED},
-            {F_TOP, "container", S_CONTAINER},
-            {F_TOP, "hierarchies", S_HIERARCHIES},
-            {F_CONTAINER, "id", S_ID},
-            {F_HIER, "type", S_TYPE},
-            {F_HIER, "controllers", S_CONTROLLERS},
-            {F_HIER, "init", S_INIT},
-            {F_HIER, "root", S_ROOT},
-            {F_NODE, "name", S_NAME},
-            {F_NODE, "properties", S_PROPERTIES},
-            {F_NODE, "children", S_CHILDREN},
+                { F_TOP, "cgbind", S_VERSION },
+                { F_TOP, "created", S_CREATED },
+                { F_TOP, "container", S_CONTAINER },
+                { F_TOP, "hierarchies", S_HIERARCHIES },
+                { F_CONTAINER, "id", S_ID },
+                { F_HIER, "type", S_TYPE },
+                { F_HIER, "controllers", S_CONTROLLERS },
+                { F_HIER, "init", S_INIT },
+                { F_HIER, "root", S_ROOT },
+                { F_NODE, "name", S_NAME },
+                { F_NODE, "properties", S_PROPERTIES },
+                { F_NODE, "children", S_CHILDREN },
         };
         enum slot slot = S_NONE;
         for (size_t i = 0; i < ARRAY_SIZE(keys) && slot == S_NONE; i++)
@@ -314,19 +314,19 @@ static enum slot slot_for_value(struct sax *x)
 static const char *slot_name(enum slot s)
 {
         static const char *const names[S_SLOT_MAX] = {
-            [S_VERSION] = "\"cgbind\"",
-            [S_CREATED] = "\"created\"",
-            [S_CONTAINER] = "\"container\"",
-            [S_HIERARCHIES] = "\"hierarchies\"",
-            [S_ID] = "\"id\"",
-            [S_TYPE] = "\"type\"",
-            [S_CONTROLLERS] = "\"controllers\"",
-            [S_INIT] = "\"init\"",
-            [S_ROOT] = "\"root\"",
-            [S_NAME] = "\"name\"",
-            [S_PROPERTIES] = "\"properties\"",
-            [S_CHILDREN] = "\"children\"",
-            [S_PROP_VALUE] = "a property's value",
+                [S_VERSION] = "\"cgbind\"",
+                [S_CREATED] = "\"created\"",
+                [S_CONTAINER] = "\"container\"",
+                [S_HIERARCHIES] = "\"hierarchies\"",
+                [S_ID] = "\"id\"",
+                [S_TYPE] = "\"type\"",
+                [S_CONTROLLERS] = "\"controllers\"",
+                [S_INIT] = "\"init\"",
+                [S_ROOT] = "\"root\"",
+                [S_NAME] = "\"name\"",
+                [S_PROPERTIES] = "\"properties\"",
+                [S_CHILDREN] = "\"children\"",
+                [S_PROP_VALUE] = "a property's value",
         };
         return s < S_SLOT_MAX && names[s] ? names[s] : "a value";
 }
@@ -336,8 +336,8 @@ static const char *slot_name(enum slot s)
 static int wrong_type(struct sax *x, enum slot s, const char *got)
 {
         struct frame *f = top(x);
-        bool element =
-            f && (f->kind == F_HIERARCHIES || f->kind == F_CONTROLLERS || f->kind == F_CHILDREN);
+        bool element = f && (f->kind == F_HIERARCHIES || f->kind == F_CONTROLLERS ||
+                             f->kind == F_CHILDREN);
         switch (s) {
         case S_PROP_VALUE:
                 return bad(x, "value of %s is not a string", f->key ? f->key : "?");
@@ -559,7 +559,7 @@ static int on_start_map(void *ctx)
                 x->img->hierarchies = xreallocarray(x->img->hierarchies, x->img->n_hierarchies + 1,
                                                     sizeof(*x->img->hierarchies));
                 x->h = &x->img->hierarchies[x->img->n_hierarchies++];
-                *x->h = (struct image_hierarchy){.arena_tree = true};
+                *x->h = (struct image_hierarchy){ .arena_tree = true };
                 strbuf_free(&x->controllers);
                 strbuf_puts(&x->controllers, "");
                 snprintf(x->where, sizeof(x->where), "hierarchy");
@@ -699,16 +699,16 @@ static int on_end(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-    .yajl_null = on_null,
-    .yajl_boolean = on_boolean,
-    .yajl_integer = on_integer,
-    .yajl_double = on_double,
-    .yajl_string = on_string,
-    .yajl_start_map = on_start_map,
-    .yajl_map_key = on_key,
-    .yajl_end_map = on_end,
-    .yajl_start_array = on_start_array,
-    .yajl_end_array = on_end,
+        .yajl_null = on_null,
+        .yajl_boolean = on_boolean,
+        .yajl_integer = on_integer,
+        .yajl_double = on_double,
+        .yajl_string = on_string,
+        .yajl_start_map = on_start_map,
+        .yajl_map_key = on_key,
+        .yajl_end_map = on_end,
+        .yajl_start_array = on_start_array,
+        .yajl_end_array = on_end,
 };
 
 struct image_stream {
@@ -722,7 +722,7 @@ int image_native_begin(struct image_stream **ret, struct cgbind_error *err)
 {
         struct image_stream *s = xcalloc(1, sizeof(*s));
         s->arena = xcalloc(1, sizeof(*s->arena));
-        s->x = (struct sax){.err = err, .img = &s->img, .arena = s->arena};
+        s->x = (struct sax){ .err = err, .img = &s->img, .arena = s->arena };
         s->h = yajl_alloc(&callbacks, NULL, &s->x);
         if (!s->h)
                 oom();
@@ -777,7 +777,7 @@ int image_native_end(struct image_stream *s, struct cgbind_image *ret)
                                         "image: not a cgbind image (no \"cgbind\" version)");
         s->img.arena = TAKE_PTR(s->arena);
         *ret = s->img;
-        s->img = (struct cgbind_image){0};
+        s->img = (struct cgbind_image){ 0 };
         return 0;
 }
 

@@ -18,7 +18,7 @@ void cg_node_free(struct cg_node *n)
                 cg_node_free(&n->children[i]);
         free(n->children);
         free(n->name);
-        *n = (struct cg_node){0};
+        *n = (struct cg_node){ 0 };
 }
 
 void image_hierarchy_free(struct image_hierarchy *h)
@@ -27,7 +27,7 @@ void image_hierarchy_free(struct image_hierarchy *h)
         free(h->init);
         if (!h->arena_tree)
                 cg_node_free(&h->root);
-        *h = (struct image_hierarchy){0};
+        *h = (struct image_hierarchy){ 0 };
 }
 
 void image_free(struct cgbind_image *img)
@@ -41,7 +41,7 @@ void image_free(struct cgbind_image *img)
                 arena_free(img->arena);
                 free(img->arena);
         }
-        *img = (struct cgbind_image){0};
+        *img = (struct cgbind_image){ 0 };
 }
 
 const char *image_hierarchy_label(const struct image_hierarchy *h)
@@ -54,9 +54,9 @@ void cg_node_add_prop(struct cg_node *n, const struct prop_def *def, const char 
 {
         n->props = xreallocarray(n->props, n->n_props + 1, sizeof(*n->props));
         n->props[n->n_props++] = (struct cg_prop){
-            .name = xstrdup(name),
-            .value = xstrdup(value),
-            .def = def,
+                .name = xstrdup(name),
+                .value = xstrdup(value),
+                .def = def,
         };
 }
 
@@ -64,7 +64,7 @@ struct cg_node *cg_node_add_child(struct cg_node *n, const char *name)
 {
         n->children = xreallocarray(n->children, n->n_children + 1, sizeof(*n->children));
         struct cg_node *c = &n->children[n->n_children++];
-        *c = (struct cg_node){.name = xstrdup(name)};
+        *c = (struct cg_node){ .name = xstrdup(name) };
         return c;
 }
 
@@ -284,7 +284,7 @@ static int validate_controllers(struct validate_ctx *c, const struct image_hiera
 
 int image_validate(struct cgbind_image *img, struct cgbind_error *err)
 {
-        struct validate_ctx c = {.err = err};
+        struct validate_ctx c = { .err = err };
         int r;
 
         if (img->n_hierarchies > CGBIND_MAX_HIERARCHIES)
@@ -329,10 +329,10 @@ int image_controllers(const char *where, char *list, char **ret, struct cgbind_e
 }
 
 static const struct json_limits image_limits = {
-    /* two JSON levels per cgroup level, plus the envelope */
-    .max_depth = 2 * CGBIND_MAX_DEPTH + 16,
-    .max_nodes = 20 * CGBIND_MAX_NODES,
-    .max_string = CGBIND_MAX_VALUE,
+        /* two JSON levels per cgroup level, plus the envelope */
+        .max_depth = 2 * CGBIND_MAX_DEPTH + 16,
+        .max_nodes = 20 * CGBIND_MAX_NODES,
+        .max_string = CGBIND_MAX_VALUE,
 };
 
 /* A CRIU document, read whole with the document parser (crit.c). */
@@ -340,7 +340,7 @@ static int parse_crit_text(const char *buf, size_t len, struct cgbind_image *ret
                            struct cgbind_error *err)
 {
         _cleanup_(json_freep) struct json *root = NULL;
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         int r = json_parse(buf, len, &image_limits, &root, err, "image");
         if (r < 0)
                 return r;
@@ -373,14 +373,14 @@ static int image_parse_tree(const char *buf, size_t len, char **owned, struct cg
                             struct cgbind_error *err)
 {
         struct image_stream *s;
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         image_native_begin(&s, err);
         int r = image_native_feed(s, buf, len);
         if (r == 0)
                 r = image_native_end(s, &img);
         image_native_free(s);
         if (r == IMAGE_STREAM_CRIT) {
-                *err = (struct cgbind_error){0};
+                *err = (struct cgbind_error){ 0 };
                 r = parse_crit_text(buf, len, &img, err);
         }
         if (owned) {
@@ -405,7 +405,7 @@ int image_parse_consume(char **buf, size_t len, struct cgbind_image *ret, struct
 int image_parse_fd(int fd, size_t max, struct cgbind_image *ret, struct cgbind_error *err)
 {
         struct image_stream *s;
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         char buf[64 * 1024];
         size_t total = 0;
         int r = 0;
@@ -438,7 +438,7 @@ int image_parse_fd(int fd, size_t max, struct cgbind_image *ret, struct cgbind_e
                 /* a CRIU image: read whole, from the start */
                 _cleanup_free_ char *text = NULL;
                 size_t len;
-                *err = (struct cgbind_error){0};
+                *err = (struct cgbind_error){ 0 };
                 if (lseek(fd, 0, SEEK_SET) < 0)
                         return cgbind_error_set(err, CGBIND_INVALID, errno, "image: %s",
                                                 strerror(errno));
@@ -485,7 +485,7 @@ static void json_str(struct strbuf *out, const char *s)
                         strbuf_puts(out, "\\t");
                         break;
                 default: {
-                        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                        char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
                         strbuf_append(out, u, 6);
                         break;
                 }

@@ -36,7 +36,7 @@ static int state_dir(bool readonly, struct cgbind_error *err)
 int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, size_t n,
                  bool readonly, struct cgbind_error *err)
 {
-        *j = (struct journal){.dirfd = -1, .readonly = readonly};
+        *j = (struct journal){ .dirfd = -1, .readonly = readonly };
         int dfd = state_dir(readonly, err);
         if (dfd < 0 && dfd != -ENOENT)
                 return dfd;
@@ -88,8 +88,8 @@ static bool still_named(const struct journal *j, const struct journal_file *f)
  * before flock() blocked is not lost for more than a second. */
 static int lock_until(int fd, const struct deadline *d)
 {
-        struct sigaction sa = {.sa_handler = on_alarm}, old;
-        struct itimerval off = {0};
+        struct sigaction sa = { .sa_handler = on_alarm }, old;
+        struct itimerval off = { 0 };
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
                 return 0;
         if (errno != EWOULDBLOCK)
@@ -98,8 +98,8 @@ static int lock_until(int fd, const struct deadline *d)
         if (left == 0)
                 return -ETIMEDOUT;
         struct itimerval tick = {
-            .it_interval = {1, 0},
-            .it_value = {left / 1000, (left % 1000) * 1000},
+                .it_interval = { 1, 0 },
+                .it_value = { left / 1000, (left % 1000) * 1000 },
         };
         sigemptyset(&sa.sa_mask);
         sigaction(SIGALRM, &sa, &old);
@@ -155,10 +155,10 @@ int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_erro
                         int r = lock_until(f->fd, d);
                         if (r == -ETIMEDOUT)
                                 return cgbind_error_set(
-                                    err, CGBIND_PRECONDITION, ETIMEDOUT,
-                                    "lock (%s/%s): another cgbind holds it; gave up after the "
-                                    "deadline (--timeout), nothing changed",
-                                    CGBIND_STATE_DIR, f->name);
+                                        err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                        "lock (%s/%s): another cgbind holds it; gave up after the "
+                                        "deadline (--timeout), nothing changed",
+                                        CGBIND_STATE_DIR, f->name);
                         if (r < 0)
                                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
                                                         "lock (%s/%s): %s", CGBIND_STATE_DIR,
@@ -199,7 +199,7 @@ int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n
         struct journal_file *f = &j->files[k];
         if (j->readonly || f->fd < 0)
                 return 0;
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_puts(&sb, "");
         for (size_t i = 0; i < n; i++) {
                 strbuf_append(&sb, rels[i], strlen(rels[i]));
@@ -258,5 +258,5 @@ void journal_close(struct journal *j)
         }
         free(j->files);
         safe_close(j->dirfd);
-        *j = (struct journal){.dirfd = -1};
+        *j = (struct journal){ .dirfd = -1 };
 }

@@ -47,9 +47,9 @@ void json_free(struct json *j)
 const char *json_type_name(enum json_type t)
 {
         static const char *const names[JSON_TYPE_MAX] = {
-            [JSON_NULL] = "null",     [JSON_BOOL] = "boolean",  [JSON_INTEGER] = "integer",
-            [JSON_DOUBLE] = "number", [JSON_STRING] = "string", [JSON_ARRAY] = "array",
-            [JSON_OBJECT] = "object",
+                [JSON_NULL] = "null",     [JSON_BOOL] = "boolean",  [JSON_INTEGER] = "integer",
+                [JSON_DOUBLE] = "number", [JSON_STRING] = "string", [JSON_ARRAY] = "array",
+                [JSON_OBJECT] = "object",
         };
         return t < JSON_TYPE_MAX ? names[t] : "?";
 }
@@ -245,16 +245,16 @@ static int on_start_array(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-    .yajl_null = on_null,
-    .yajl_boolean = on_boolean,
-    .yajl_integer = on_integer,
-    .yajl_double = on_double,
-    .yajl_string = on_string,
-    .yajl_start_map = on_start_map,
-    .yajl_map_key = on_map_key,
-    .yajl_end_map = close_container,
-    .yajl_start_array = on_start_array,
-    .yajl_end_array = close_container,
+        .yajl_null = on_null,
+        .yajl_boolean = on_boolean,
+        .yajl_integer = on_integer,
+        .yajl_double = on_double,
+        .yajl_string = on_string,
+        .yajl_start_map = on_start_map,
+        .yajl_map_key = on_map_key,
+        .yajl_end_map = close_container,
+        .yajl_start_array = on_start_array,
+        .yajl_end_array = close_container,
 };
 
 static void yajl_freep(yajl_handle *h)
@@ -266,7 +266,7 @@ static void yajl_freep(yajl_handle *h)
 int json_parse(const char *buf, size_t len, const struct json_limits *limits, struct json **ret,
                struct cgbind_error *err, const char *what)
 {
-        struct builder b = {.limits = limits};
+        struct builder b = { .limits = limits };
         _cleanup_(yajl_freep) yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
         if (!h)
                 oom();

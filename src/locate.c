@@ -108,7 +108,7 @@ static void map_to_host(struct located_hierarchy *h, const struct mountinfo *hos
         }
         h->host_mountpoint = xstrdup(best->mountpoint);
         h->host_rel = xstrdup(path_rel_below(h->cgroup_path, best->root));
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_append(&sb, best->mountpoint, strlen(best->mountpoint));
         if (h->host_rel[0]) {
                 if (!streq(best->mountpoint, "/"))
@@ -130,7 +130,7 @@ static int add_hierarchy(struct located *loc, size_t *cap, struct located_hierar
                 loc->h = xreallocarray(loc->h, *cap, sizeof(*loc->h));
         }
         struct located_hierarchy *h = &loc->h[loc->n++];
-        *h = (struct located_hierarchy){.dirfd = -1};
+        *h = (struct located_hierarchy){ .dirfd = -1 };
         *ret = h;
         return 0;
 }
@@ -204,7 +204,7 @@ static int resolve_from_mounts(const struct locate_input *in, const struct mount
                 h->minor = e->minor;
                 h->cgroup_path = xstrdup(e->root);
                 h->container_path =
-                    xstrdup(in->pivoted ? e->mountpoint : e->mountpoint + strlen(in->rootfs));
+                        xstrdup(in->pivoted ? e->mountpoint : e->mountpoint + strlen(in->rootfs));
                 const struct proc_cgroup_entry *pe = find_proc_entry(pc, v2, h->controllers);
                 if (!pe) {
                         located_refuse(h, "the container's process is in no cgroup of hierarchy %s",
@@ -264,9 +264,9 @@ static int resolve_from_proc(const struct locate_input *in, const struct proc_cg
 
 int locate_resolve(const struct locate_input *in, struct located *ret, struct cgbind_error *err)
 {
-        struct mountinfo cmi = {0}, host = {0};
-        struct proc_cgroup pc = {0};
-        struct located loc = {0};
+        struct mountinfo cmi = { 0 }, host = { 0 };
+        struct proc_cgroup pc = { 0 };
+        struct located loc = { 0 };
         size_t cap = 0;
         int r;
 
@@ -302,7 +302,7 @@ void locate_open(struct located *loc)
                 if (h->refused || h->dirfd >= 0)
                         continue;
                 _cleanup_close_ int mfd =
-                    open(h->host_mountpoint, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        open(h->host_mountpoint, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (mfd < 0) {
                         located_refuse(h, "cannot open the hook's mount %s", h->host_mountpoint);
                         continue;

@@ -12,17 +12,17 @@
 void log_init(struct cgbind_log *log, const char *command)
 {
         *log = (struct cgbind_log){
-            .command = command,
-            .file_fd = -1,
-            .syslog_fd = -1,
-            .level = LOG_LEVEL_INFO,
+                .command = command,
+                .file_fd = -1,
+                .syslog_fd = -1,
+                .level = LOG_LEVEL_INFO,
         };
 }
 
 int log_open_file(struct cgbind_log *log, const char *path)
 {
         int fd =
-            open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+                open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
         if (fd < 0)
                 return -errno;
         safe_close(log->file_fd);
@@ -32,7 +32,7 @@ int log_open_file(struct cgbind_log *log, const char *path)
 
 int log_open_syslog(struct cgbind_log *log)
 {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
@@ -63,10 +63,10 @@ void log_close(struct cgbind_log *log)
 }
 
 static const char *const level_names[LOG_LEVEL_MAX] = {
-    [LOG_LEVEL_ERROR] = "error",
-    [LOG_LEVEL_WARNING] = "warning",
-    [LOG_LEVEL_INFO] = "info",
-    [LOG_LEVEL_DEBUG] = "debug",
+        [LOG_LEVEL_ERROR] = "error",
+        [LOG_LEVEL_WARNING] = "warning",
+        [LOG_LEVEL_INFO] = "info",
+        [LOG_LEVEL_DEBUG] = "debug",
 };
 
 /* A lost log line must not change the outcome of the hook. */
@@ -113,16 +113,17 @@ void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...)
                 clock_gettime(CLOCK_REALTIME, &now);
                 gmtime_r(&now.tv_sec, &tm);
                 strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-                int n =
-                    snprintf(line, sizeof(line), "%s.%03ldZ cgbind[%d] %s container=%s %s: %s\n",
-                             ts, now.tv_nsec / 1000000, (int)getpid(), level_names[level], ctr,
-                             log->command, text);
+                int n = snprintf(line, sizeof(line),
+                                 "%s.%03ldZ cgbind[%d] %s container=%s %s: %s\n", ts,
+                                 now.tv_nsec / 1000000, (int)getpid(), level_names[level], ctr,
+                                 log->command, text);
                 write_line(log->file_fd, line, n);
         }
         if (log->syslog_fd >= 0) {
                 /* "<PRI>TAG[PID]: MSG": journald and rsyslog read it, and
                  * stamp it themselves (no time zone file to read here) */
-                static const int prio[LOG_LEVEL_MAX] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+                static const int prio[LOG_LEVEL_MAX] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+                                                         LOG_DEBUG };
                 int n = snprintf(line, sizeof(line), "<%d>cgbind[%d]: container=%s %s: %s",
                                  LOG_DAEMON | prio[level], (int)getpid(), ctr, log->command, text);
                 if (n > 0) {

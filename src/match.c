@@ -19,7 +19,7 @@ void match_free(struct match *m)
                 arena_free(m->arena);
                 free(m->arena);
         }
-        *m = (struct match){0};
+        *m = (struct match){ 0 };
 }
 
 static struct match_target *find_target(struct match *m, const struct located_hierarchy *lh)
@@ -34,7 +34,7 @@ static struct match_target *add_target(struct match *m, struct located_hierarchy
 {
         m->targets = xreallocarray(m->targets, m->n + 1, sizeof(*m->targets));
         struct match_target *t = &m->targets[m->n++];
-        *t = (struct match_target){.located = lh};
+        *t = (struct match_target){ .located = lh };
         t->image.version = lh->version;
         return t;
 }
@@ -102,7 +102,7 @@ static int match_exact(struct match *m, struct image_hierarchy *ih, struct locat
         struct match_target *t = add_target(m, lh);
         append_label(t, label);
         t->image = *ih;
-        *ih = (struct image_hierarchy){.version = ih->version};
+        *ih = (struct image_hierarchy){ .version = ih->version };
         return 0;
 }
 
@@ -151,7 +151,7 @@ static int match_split(struct match *m, const struct image_hierarchy *ih, struct
 int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing,
                 match_warn_fn warn, void *userdata, struct match *ret, struct cgbind_error *err)
 {
-        struct match m = {0};
+        struct match m = { 0 };
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < img->n_hierarchies; i++) {

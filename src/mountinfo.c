@@ -15,8 +15,8 @@ static char *unescape(const char *s, size_t n)
         for (size_t i = 0; i < n; i++) {
                 if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
                     s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-                        out[o++] =
-                            (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+                        out[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+                                          (s[i + 3] - '0'));
                         i += 3;
                 } else {
                         out[o++] = s[i];
@@ -125,7 +125,7 @@ static bool parse_line(const char *line, const char *end, struct mountinfo_entry
 
 int mountinfo_parse(const char *buf, size_t len, struct mountinfo *ret, struct cgbind_error *err)
 {
-        struct mountinfo mi = {0};
+        struct mountinfo mi = { 0 };
         size_t cap = 0, lineno = 0;
         const char *p = buf, *end = buf + len;
 
@@ -147,7 +147,7 @@ int mountinfo_parse(const char *buf, size_t len, struct mountinfo *ret, struct c
                         cap = cap ? cap * 2 : 64;
                         mi.entries = xreallocarray(mi.entries, cap, sizeof(*mi.entries));
                 }
-                struct mountinfo_entry e = {0};
+                struct mountinfo_entry e = { 0 };
                 if (!parse_line(p, le, &e)) {
                         mountinfo_free(&mi);
                         return cgbind_error_set(err, CGBIND_INVALID, EINVAL,
@@ -174,7 +174,7 @@ void proc_cgroup_free(struct proc_cgroup *pc)
 int proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *ret,
                       struct cgbind_error *err)
 {
-        struct proc_cgroup pc = {0};
+        struct proc_cgroup pc = { 0 };
         size_t cap = 0, lineno = 0;
         const char *p = buf, *end = buf + len;
 
@@ -228,12 +228,18 @@ int cgroup_v1_controllers_from_opts(const char *super_opts, char **ret)
 {
         /* mount options that are not controllers */
         static const char *const skip[] = {
-            "rw",          "ro",    "noprefix",     "clone_children", "xattr",   "cpuset_v2_mode",
-            "none",        "all",   "favordynmods", "nofavordynmods", "sync",    "async",
-            "nosuid",      "nodev", "noexec",       "relatime",       "noatime", "nodiratime",
-            "strictatime",
+                "rw",           "ro",
+                "noprefix",     "clone_children",
+                "xattr",        "cpuset_v2_mode",
+                "none",         "all",
+                "favordynmods", "nofavordynmods",
+                "sync",         "async",
+                "nosuid",       "nodev",
+                "noexec",       "relatime",
+                "noatime",      "nodiratime",
+                "strictatime",
         };
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         _cleanup_free_ char *copy = xstrdup(super_opts);
         strbuf_puts(&sb, "");
         for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;

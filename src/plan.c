@@ -15,8 +15,8 @@
 #include "cgbind/plan.h"
 
 static const char *const mode_names[MODE_MAX] = {
-    [MODE_SOFT] = "soft",   [MODE_FULL] = "full", [MODE_STRICT] = "strict",
-    [MODE_PROPS] = "props", [MODE_NONE] = "none", [MODE_IGNORE] = "ignore",
+        [MODE_SOFT] = "soft",   [MODE_FULL] = "full", [MODE_STRICT] = "strict",
+        [MODE_PROPS] = "props", [MODE_NONE] = "none", [MODE_IGNORE] = "ignore",
 };
 
 int restore_mode_from_string(const char *s, enum restore_mode *ret)
@@ -59,7 +59,7 @@ void plan_free(struct plan *plan)
         free(plan->strings);
         free(plan->dirs);
         free(plan->ops);
-        *plan = (struct plan){0};
+        *plan = (struct plan){ 0 };
 }
 
 void plan_reserve(struct plan *plan, size_t dirs, size_t ops)
@@ -88,9 +88,9 @@ static size_t add_dir(struct plan *plan, size_t parent, size_t hier, const char 
                 plan->dirs = xreallocarray(plan->dirs, plan->cap_dirs, sizeof(*plan->dirs));
         }
         plan->dirs[plan->n_dirs] = (struct plan_dir){
-            .parent = parent == PLAN_NO_PARENT ? PLAN_NO_PARENT : (uint32_t)parent,
-            .hier = (uint32_t)hier,
-            .name = name,
+                .parent = parent == PLAN_NO_PARENT ? PLAN_NO_PARENT : (uint32_t)parent,
+                .hier = (uint32_t)hier,
+                .name = name,
         };
         return plan->n_dirs++;
 }
@@ -103,13 +103,13 @@ static void add_op(struct plan *plan, enum op_kind kind, size_t dir, const char 
                 plan->ops = xreallocarray(plan->ops, plan->cap_ops, sizeof(*plan->ops));
         }
         plan->ops[plan->n_ops++] = (struct plan_op){
-            .kind = kind,
-            .dir = (uint32_t)dir,
-            .undo_dir = (uint32_t)undo_dir,
-            .multiline = multiline,
-            .name = name,
-            .value = value,
-            .undo = undo,
+                .kind = kind,
+                .dir = (uint32_t)dir,
+                .undo_dir = (uint32_t)undo_dir,
+                .multiline = multiline,
+                .name = name,
+                .value = value,
+                .undo = undo,
         };
         if (kind == OP_MKDIR)
                 plan->n_mkdirs++;
@@ -295,7 +295,7 @@ static void reset_line(const struct prop_def *def, const char *key, size_t klen,
 static const char *multiline_undo(struct walk *w, const struct prop_def *def, const char *old,
                                   const char *value)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_puts(&sb, old);
         for (const char *p = value; *p;) {
                 size_t l = strcspn(p, "\n");
@@ -320,7 +320,7 @@ static void emit_prop(struct walk *w, size_t dir, const struct cg_node *n, size_
         const char *old = existed ? observed_value(o, i) : NULL;
 
         if (p->def->order == ORDER_SUBTREE) {
-                struct strbuf add = {0}, undo = {0};
+                struct strbuf add = { 0 }, undo = { 0 };
                 subtree_delta(p->value, old, &add, &undo);
                 if (add.len) {
                         const char *u = existed ? plan_own(w->plan, TAKE_PTR(undo.buf)) : NULL;
@@ -335,7 +335,7 @@ static void emit_prop(struct walk *w, size_t dir, const struct cg_node *n, size_
                 return;
         if (p->def->order == ORDER_LAST) {
                 w->deferred = xreallocarray(w->deferred, w->n_deferred + 1, sizeof(*w->deferred));
-                w->deferred[w->n_deferred++] = (struct deferred){dir, p, old};
+                w->deferred[w->n_deferred++] = (struct deferred){ dir, p, old };
                 return;
         }
         /* cgroup.type cannot go back to "domain": nothing to undo with */
@@ -405,12 +405,12 @@ static void rt_pairs(const struct cg_node *n, const struct observed_node *o, boo
 {
         const char *oldr = existed && ri >= 0 ? observed_value(o, (size_t)ri) : NULL;
         const char *oldp = existed && pi >= 0 ? observed_value(o, (size_t)pi) : NULL;
-        struct rt_pair old = {existed ? num_or(oldr, 1) : 0, num_or(oldp, 1000000), true};
+        struct rt_pair old = { existed ? num_or(oldr, 1) : 0, num_or(oldp, 1000000), true };
         old.known = !existed || ((ri < 0 || oldr) && (pi < 0 || oldp));
         *ret_new = (struct rt_pair){
-            ri >= 0 ? num_or(n->props[ri].value, 0) : old.runtime,
-            pi >= 0 ? num_or(n->props[pi].value, 0) : old.period,
-            true,
+                ri >= 0 ? num_or(n->props[ri].value, 0) : old.runtime,
+                pi >= 0 ? num_or(n->props[pi].value, 0) : old.period,
+                true,
         };
         *ret_old = old;
 }
@@ -420,7 +420,7 @@ static void rt_pairs(const struct cg_node *n, const struct observed_node *o, boo
  * outside the old and new ones; then runtime first. */
 static bool rt_period_first(const struct rt_pair *old, const struct rt_pair *new)
 {
-        struct rt_pair mid = {old->runtime, new->period, true};
+        struct rt_pair mid = { old->runtime, new->period, true };
         long double a = rt_bw(old), b = rt_bw(new), m = rt_bw(&mid);
         bool fits = old->runtime < 0 || old->runtime <= new->period;
         return fits && m >= (a < b ? a : b) && m <= (a < b ? b : a);
@@ -587,7 +587,7 @@ static int emit_init_move(struct walk *w, size_t top_dir)
                 else if (co->adopted)
                         add_op(w->plan, OP_ADOPT, dir, name, NULL, NULL, false, 0);
                 if (child && w->n_chain < ARRAY_SIZE(w->chain))
-                        w->chain[w->n_chain++] = (struct chain){child, cdir, created};
+                        w->chain[w->n_chain++] = (struct chain){ child, cdir, created };
                 dir = cdir;
                 n = child;
                 o = co;
@@ -600,7 +600,8 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
                    const struct plan_options *opts, struct cgbind_error *err)
 {
         struct walk w = {
-            .plan = plan, .hier = hier, .in = in, .opts = opts, .err = err, .path = "/"};
+                .plan = plan, .hier = hier, .in = in, .opts = opts, .err = err, .path = "/"
+        };
         const struct cg_node *root = &in->image->root;
         int r;
 
@@ -617,7 +618,7 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
         if (in->image->version == CG_V2 && in->other_procs_in_top > 0) {
                 int sc = find_prop(root, "cgroup.subtree_control");
                 const char *cur = sc >= 0 ? observed_value(in->observed, (size_t)sc) : NULL;
-                struct strbuf add = {0}, undo = {0};
+                struct strbuf add = { 0 }, undo = { 0 };
                 if (sc >= 0)
                         subtree_delta(root->props[sc].value, cur, &add, &undo);
                 bool needs = add.len > 0;
@@ -625,12 +626,13 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
                 strbuf_free(&undo);
                 if (needs)
                         return cgbind_error_set(
-                            err, CGBIND_PRECONDITION, EBUSY,
-                            "top-level (%s): %zu other processes share it (CRIU during runc "
-                            "restore?), so its controllers cannot be enabled; restore after "
-                            "the runtime is done (runtime state ID | cgbind restore --mode full "
-                            "--image FILE), or at prestart",
-                            in->label, in->other_procs_in_top);
+                                err, CGBIND_PRECONDITION, EBUSY,
+                                "top-level (%s): %zu other processes share it (CRIU during runc "
+                                "restore?), so its controllers cannot be enabled; restore after "
+                                "the runtime is done (runtime state ID | cgbind restore --mode "
+                                "full "
+                                "--image FILE), or at prestart",
+                                in->label, in->other_procs_in_top);
         }
         size_t first_op = plan->n_ops, first_dir = plan->n_dirs, first_mkdirs = plan->n_mkdirs;
         size_t top = add_dir(plan, PLAN_NO_PARENT, hier, NULL);
@@ -746,7 +748,7 @@ static void line_path(struct line *l, const struct plan *plan, size_t dir, const
 void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base, char *buf,
                     size_t size)
 {
-        struct line l = {buf, size, 0};
+        struct line l = { buf, size, 0 };
         char pid[32];
         if (size == 0)
                 return;

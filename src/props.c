@@ -46,7 +46,7 @@
 static const char MOVES_PROCS[] = "moves processes: where processes run is the runtime's";
 static const char MOVES_THREADS[] = "moves threads: where processes run is the runtime's";
 static const char FREEZES[] =
-    "stops the workload: a state the runtime owns (pause, checkpoint), not a limit";
+        "stops the workload: a state the runtime owns (pause, checkpoint), not a limit";
 static const char DEVICES[] = "device access is the runtime's policy";
 static const char RESETS[] = "resets a statistic; nothing stays set";
 static const char TRIGGER[] = "registers a PSI trigger that lives as long as the writer's file "
@@ -296,9 +296,9 @@ const struct prop_def *prop_at(size_t i)
 const char *prop_class_name(enum prop_class c)
 {
         static const char *const names[PROP_CLASS_MAX] = {
-            [PROP_CARRIED] = "carried",
-            [PROP_NEVER] = "never",
-            [PROP_NOT_LIMIT] = "not-a-limit",
+                [PROP_CARRIED] = "carried",
+                [PROP_NEVER] = "never",
+                [PROP_NOT_LIMIT] = "not-a-limit",
         };
         return c < PROP_CLASS_MAX ? names[c] : "?";
 }
@@ -640,8 +640,8 @@ static const char *check(const struct prop_def *d, const char *v, size_t n)
                 return n == 8 && strncmp(v, "threaded", 8) == 0 ? NULL : "only \"threaded\"";
         case GRAM_WORD:
                 return n > 0 && !memchr(v, ' ', n) && word_in(d->keys, v, n)
-                           ? NULL
-                           : "not one of the words the file takes";
+                               ? NULL
+                               : "not one of the words the file takes";
         case GRAM_DEV_VALUE:
         case GRAM_IO_WEIGHT:
         case GRAM_DEV_KEYS:
@@ -680,7 +680,7 @@ int prop_check_value(const struct prop_def *def, const char *value, char **ret_c
                 return -EINVAL;
         }
         const char *why =
-            def->class == PROP_CARRIED ? check(def, value, n) : "not a property cgbind writes";
+                def->class == PROP_CARRIED ? check(def, value, n) : "not a property cgbind writes";
         if (why) {
                 *ret_reason = why;
                 return -EINVAL;
@@ -858,8 +858,8 @@ bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
         /* Every interface file, controller prefix and unit suffix below has a
          * dot, except three forbidden names: a name without a dot needs no more. */
         if (!memchr(name, '.', len)) {
-                static const char *const dotless[] = {"tasks", "release_agent",
-                                                      "notify_on_release"};
+                static const char *const dotless[] = { "tasks", "release_agent",
+                                                       "notify_on_release" };
                 for (size_t i = 0; i < ARRAY_SIZE(dotless); i++)
                         if (strlen(dotless[i]) == len && memcmp(name, dotless[i], len) == 0) {
                                 *ret_reason = "name is that of an interface file";
@@ -877,13 +877,13 @@ bool cgroup_name_valid(const char *name, size_t len, const char **ret_reason)
                 return false;
         }
         static const char *const ctrl_prefixes[] = {
-            "cpu.",  "cpuacct.", "cpuset.",     "memory.",   "pids.",    "blkio.",
-            "io.",   "hugetlb.", "net_cls.",    "net_prio.", "freezer.", "devices.",
-            "rdma.", "misc.",    "perf_event.", "dmem.",
+                "cpu.",  "cpuacct.", "cpuset.",     "memory.",   "pids.",    "blkio.",
+                "io.",   "hugetlb.", "net_cls.",    "net_prio.", "freezer.", "devices.",
+                "rdma.", "misc.",    "perf_event.", "dmem.",
         };
         /* systemd's unit names ("cpu.slice" would be odd, but legal) are not interface files */
-        static const char *const unit_suffixes[] = {".slice", ".scope",  ".service",
-                                                    ".mount", ".socket", ".swap"};
+        static const char *const unit_suffixes[] = { ".slice", ".scope",  ".service",
+                                                     ".mount", ".socket", ".swap" };
         for (size_t i = 0; i < ARRAY_SIZE(unit_suffixes); i++) {
                 size_t sl = strlen(unit_suffixes[i]);
                 if (len > sl && streq(buf + len - sl, unit_suffixes[i]))

@@ -114,7 +114,7 @@ struct run {
         struct container ctr;
         struct located loc;
         struct journal journal;
-        int image_fd; /* the image, read after the sandbox is on */
+        int image_fd;       /* the image, read after the sandbox is on */
         size_t memcg_count; /* memory cgroups on the host now (/proc/cgroups) */
         bool memcg_known;
         struct match match;
@@ -276,7 +276,8 @@ static int observe(struct run *r)
                         return k;
                 mark_adopted(r, i);
                 r->init_in_top[i] = t->located->init_rel && t->located->init_rel[0] == '\0';
-                if (t->image.version == CG_V2 && (k = count_other_procs(r, i, &r->other_procs[i])) < 0)
+                if (t->image.version == CG_V2 &&
+                    (k = count_other_procs(r, i, &r->other_procs[i])) < 0)
                         return k;
         }
         return 0;
@@ -320,8 +321,8 @@ static int write_journal(struct run *r)
                             r->plan.dirs[op->dir].hier != t)
                                 continue;
                         char rel[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
-                        if (plan_dir_path(&r->plan, op->dir, rel, sizeof(rel) - CGBIND_MAX_NAME - 1) <
-                            0)
+                        if (plan_dir_path(&r->plan, op->dir, rel,
+                                          sizeof(rel) - CGBIND_MAX_NAME - 1) < 0)
                                 continue; /* deeper than a journal line: not adopted later */
                         size_t l = strlen(rel);
                         snprintf(rel + l, sizeof(rel) - l, "%s%s", l ? "/" : "", op->name);
@@ -378,8 +379,8 @@ static int print_plan(struct run *r)
                 fputs("  ", out);
                 int k = plan_print_op(&r->plan, &r->plan.ops[i], out);
                 if (k < 0)
-                        return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
-                                                "dry run (stdout): %s", strerror(EIO));
+                        return cgbind_error_set(r->err, CGBIND_FAILED, EIO, "dry run (stdout): %s",
+                                                strerror(EIO));
         }
         if (fflush(out) != 0 || ferror(out))
                 return cgbind_error_set(r->err, CGBIND_FAILED, EIO, "dry run (stdout): %s",
@@ -424,9 +425,9 @@ static int prepare(struct run *r, const char **ret_image)
         k = container_read_config(&r->ctr.state, &r->ctr.config, r->err);
         if (k < 0)
                 return k;
-        const char *mode = o->mode ? o->mode
-                                   : cgbind_annotation(&r->ctr.state, &r->ctr.config,
-                                                       "io.cgbind.mode");
+        const char *mode =
+                o->mode ? o->mode
+                        : cgbind_annotation(&r->ctr.state, &r->ctr.config, "io.cgbind.mode");
         if (mode && restore_mode_from_string(mode, &r->mode) < 0) {
                 char esc[100];
                 cgbind_escape(mode, strlen(mode), esc, sizeof(esc));
@@ -437,9 +438,9 @@ static int prepare(struct run *r, const char **ret_image)
         }
         if (r->mode == MODE_IGNORE)
                 return 0;
-        const char *image = o->image ? o->image
-                                     : cgbind_annotation(&r->ctr.state, &r->ctr.config,
-                                                         "io.cgbind.image");
+        const char *image =
+                o->image ? o->image
+                         : cgbind_annotation(&r->ctr.state, &r->ctr.config, "io.cgbind.image");
         if (!image || !*image)
                 return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
                                         "image (none): give --image FILE or the annotation "
@@ -500,10 +501,12 @@ static int stage_plan(struct run *r)
                 k = observe(r);
         if (k < 0)
                 return k;
-        struct plan_options popts = { .mode = r->mode, .top_level = o->top_level,
-                                      .move_init = o->move_init, .pid = r->ctr.pid };
-        k = restore_plan(&r->match, r->observed, r->init_in_top, r->other_procs, &popts,
-                         &r->plan, r->err);
+        struct plan_options popts = { .mode = r->mode,
+                                      .top_level = o->top_level,
+                                      .move_init = o->move_init,
+                                      .pid = r->ctr.pid };
+        k = restore_plan(&r->match, r->observed, r->init_in_top, r->other_procs, &popts, &r->plan,
+                         r->err);
         if (k == -EBUSY && r->err->status == CGBIND_PRECONDITION && o->skip_busy) {
                 /* CRIU in the v2 top-level (a restore's prestart hook): a
                  * hooks.d hook must not break `podman container restore` */
@@ -591,8 +594,8 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         return stage_apply(r, res, ret_applied);
 }
 
-int restore_run(const struct restore_options *o, struct cgbind_log *log,
-                struct restore_result *ret, struct cgbind_error *err)
+int restore_run(const struct restore_options *o, struct cgbind_log *log, struct restore_result *ret,
+                struct cgbind_error *err)
 {
         struct run r = {
                 .o = o,

@@ -57,7 +57,7 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
                 return 0;
         }
         rep->landlock_abi = (int)abi;
-        struct ll_ruleset_attr attr = {.handled_access_fs = fs_rights((int)abi)};
+        struct ll_ruleset_attr attr = { .handled_access_fs = fs_rights((int)abi) };
         size_t attr_size = sizeof(uint64_t);
         if (abi >= 4) {
                 /* no TCP at all: the hook never binds or connects */
@@ -78,7 +78,7 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
                                        LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
                                        LANDLOCK_ACCESS_FS_REMOVE_DIR;
         for (size_t i = 0; i <= p->n_dirs; i++) {
-                struct landlock_path_beneath_attr rule = {0};
+                struct landlock_path_beneath_attr rule = { 0 };
                 if (i < p->n_dirs) {
                         rule.parent_fd = p->dirs[i];
                         rule.allowed_access = cgroup_rights;
@@ -87,8 +87,8 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
                          * one, and whoever waited for it makes it anew */
                         rule.parent_fd = p->state_dirfd;
                         rule.allowed_access =
-                            LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-                            LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE;
+                                LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE;
                 } else {
                         break;
                 }
@@ -114,49 +114,52 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
  * and the other calls that take a path from the current directory are not
  * here: every path is reached from a held directory fd. */
 static const char *const allowed[] = {
-    "read",           "write",        "writev",    "pread64",    "lseek",       "close",
-    "fstat",          "newfstatat",   "statx",     "getdents64", "mkdirat",     "unlinkat",
-    "flock",          "fcntl",        "ftruncate", "brk",        "mmap",        "munmap",
-    "mremap",         "madvise",      "mprotect",  "exit",       "exit_group",  "rt_sigreturn",
-    "rt_sigprocmask", "rt_sigaction", "setitimer", "getpid",     "gettid",      "clock_gettime",
-    "gettimeofday",   "time",         "getrandom", "futex",      "sched_yield", "restart_syscall",
-    "tgkill",
+        "read",           "write",         "writev",       "pread64",
+        "lseek",          "close",         "fstat",        "newfstatat",
+        "statx",          "getdents64",    "mkdirat",      "unlinkat",
+        "flock",          "fcntl",         "ftruncate",    "brk",
+        "mmap",           "munmap",        "mremap",       "madvise",
+        "mprotect",       "exit",          "exit_group",   "rt_sigreturn",
+        "rt_sigprocmask", "rt_sigaction",  "setitimer",    "getpid",
+        "gettid",         "clock_gettime", "gettimeofday", "time",
+        "getrandom",      "futex",         "sched_yield",  "restart_syscall",
+        "tgkill",
 };
 
 /* What no restore ever needs, and what an attacker would reach for first. */
 static const char *const killed[] = {
-    "execve",
-    "execveat",
-    "ptrace",
-    "mount",
-    "umount2",
-    "fsopen",
-    "fsmount",
-    "move_mount",
-    "open_tree",
-    "pivot_root",
-    "chroot",
-    "setns",
-    "unshare",
-    "clone3",
-    "bpf",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "open_by_handle_at",
-    "name_to_handle_at",
-    "process_vm_readv",
-    "process_vm_writev",
-    "kexec_load",
-    "kexec_file_load",
-    "keyctl",
-    "add_key",
-    "request_key",
-    "userfaultfd",
-    "perf_event_open",
-    "fork",
-    "vfork",
-    "clone",
+        "execve",
+        "execveat",
+        "ptrace",
+        "mount",
+        "umount2",
+        "fsopen",
+        "fsmount",
+        "move_mount",
+        "open_tree",
+        "pivot_root",
+        "chroot",
+        "setns",
+        "unshare",
+        "clone3",
+        "bpf",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "open_by_handle_at",
+        "name_to_handle_at",
+        "process_vm_readv",
+        "process_vm_writev",
+        "kexec_load",
+        "kexec_file_load",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "userfaultfd",
+        "perf_event_open",
+        "fork",
+        "vfork",
+        "clone",
 };
 
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
@@ -184,15 +187,15 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
         /* openat never creates or truncates: the hook only writes cgroup
          * files that exist, and its own files were opened before */
         const struct scmp_arg_cmp no_create[] = {
-            SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC, 0),
+                SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC, 0),
         };
         if (r >= 0)
                 r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, no_create, err);
         /* but its own lock files, relative to the state directory */
         if (r >= 0 && p->state_dirfd >= 0) {
                 const struct scmp_arg_cmp state_create[] = {
-                    SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->state_dirfd),
-                    SCMP_A2(SCMP_CMP_MASKED_EQ, O_TRUNC, 0),
+                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->state_dirfd),
+                        SCMP_A2(SCMP_CMP_MASKED_EQ, O_TRUNC, 0),
                 };
                 r = rule(ctx, SCMP_ACT_ALLOW, "openat", 2, state_create, err);
         }
@@ -202,12 +205,12 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
         if (r >= 0 && have_landlock)
                 r = rule(ctx, SCMP_ACT_ALLOW, "openat2", 0, NULL, err);
         /* only the liveness check of the container's process: signal 0 */
-        const struct scmp_arg_cmp sig0[] = {SCMP_A1(SCMP_CMP_EQ, 0)};
+        const struct scmp_arg_cmp sig0[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
         if (r >= 0)
                 r = rule(ctx, SCMP_ACT_ALLOW, "pidfd_send_signal", 1, sig0, err);
         /* syslog goes to the socket connected before: no other, no new one */
         if (r >= 0 && p->syslog_fd >= 0) {
-                const struct scmp_arg_cmp fd[] = {SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->syslog_fd)};
+                const struct scmp_arg_cmp fd[] = { SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->syslog_fd) };
                 r = rule(ctx, SCMP_ACT_ALLOW, "sendto", 1, fd, err);
         }
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(killed); i++)
@@ -224,7 +227,7 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
 int sandbox_enter(const struct sandbox_policy *p, struct sandbox_report *ret,
                   struct cgbind_error *err)
 {
-        struct sandbox_report rep = {0};
+        struct sandbox_report rep = { 0 };
         /* no_new_privs is what lets a process restrict itself; as root it also
          * keeps a later exec from gaining anything */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

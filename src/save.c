@@ -109,7 +109,7 @@ static const char *sysctl_default(struct save_ctx *c, const char *path)
         char *value = NULL;
         if (cg_read_at(AT_FDCWD, path, &value) < 0)
                 value = NULL;
-        c->sysctls[c->n_sysctls++] = (struct sysctl_value){path, value};
+        c->sysctls[c->n_sysctls++] = (struct sysctl_value){ path, value };
         return value;
 }
 
@@ -160,7 +160,7 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
 static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, struct cg_node *node,
                 size_t depth, const char *path, const struct inherited *parent)
 {
-        struct inherited mine = {.n = 0};
+        struct inherited mine = { .n = 0 };
         DIR *d = fdopendir(rfd);
         if (!d) {
                 safe_close(rfd);
@@ -254,9 +254,10 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                struct cgbind_image *ret, save_warn_fn warn, void *userdata,
                struct cgbind_error *err)
 {
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         struct save_ctx c = {
-            .warn = warn, .userdata = userdata, .err = err, .max_nodes = max_nodes};
+                .warn = warn, .userdata = userdata, .err = err, .max_nodes = max_nodes
+        };
         int r = 0;
 
         img.hierarchies = xcalloc(loc->n, sizeof(*img.hierarchies));
@@ -308,7 +309,7 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                         r = cgbind_error_set_escaped(err, CGBIND_FAILED, -rfd, "save (%s): %s",
                                                      lh->host_path, strerror(-rfd));
                 else {
-                        struct inherited top = {.n = 0};
+                        struct inherited top = { .n = 0 };
                         top_level_inherited(lh->dirfd, h, &top);
                         r = walk(&c, rfd, h, &h->root, 0, "/", &top);
                         inherited_free(&top);
@@ -340,10 +341,10 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
 void save_options_init(struct save_options *o)
 {
         *o = (struct save_options){
-            .output = "-",
-            .state_fd = STDIN_FILENO,
-            .timeout_ms = CGBIND_DEFAULT_TIMEOUT_MS,
-            .max_cgroups = CGBIND_DEFAULT_MAX_CGROUPS,
+                .output = "-",
+                .state_fd = STDIN_FILENO,
+                .timeout_ms = CGBIND_DEFAULT_TIMEOUT_MS,
+                .max_cgroups = CGBIND_DEFAULT_MAX_CGROUPS,
         };
 }
 
@@ -379,10 +380,10 @@ static int write_output(const char *path, const char *buf, size_t len, struct cg
 int save_run(const struct save_options *o, struct cgbind_log *log, struct save_result *ret,
              struct cgbind_error *err)
 {
-        struct container ctr = {.pidfd = -1, .proc_dirfd = -1};
-        struct located loc = {0};
-        struct cgbind_image img = {0}, check = {0};
-        struct strbuf out = {0};
+        struct container ctr = { .pidfd = -1, .proc_dirfd = -1 };
+        struct located loc = { 0 };
+        struct cgbind_image img = { 0 }, check = { 0 };
+        struct strbuf out = { 0 };
         struct deadline d = deadline_in_ms(o->timeout_ms);
         pid_t pid = o->pid;
         int r = 0;
@@ -410,7 +411,7 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
         /* what is written is read back with restore's own parser first:
          * save never writes an image that restore would refuse */
         if (r >= 0) {
-                struct cgbind_error perr = {0};
+                struct cgbind_error perr = { 0 };
                 if (image_parse(out.buf, out.len, &check, &perr) < 0)
                         r = cgbind_error_set(err, CGBIND_FAILED, EINVAL,
                                              "save: the image would not read back (%s); nothing "
@@ -420,8 +421,8 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
         if (r >= 0)
                 r = write_output(o->output, out.buf, out.len, err);
         if (r >= 0 && ret)
-                *ret = (struct save_result){.n_nodes = img.n_nodes,
-                                            .n_hierarchies = img.n_hierarchies};
+                *ret = (struct save_result){ .n_nodes = img.n_nodes,
+                                             .n_hierarchies = img.n_hierarchies };
         strbuf_free(&out);
         image_free(&check);
         image_free(&img);

@@ -89,7 +89,7 @@ void show_image(const struct cgbind_image *img, struct strbuf *out)
                 }
                 strbuf_puts(out, "\n/");
                 show_props(&h->root, out);
-                struct strbuf prefix = {0};
+                struct strbuf prefix = { 0 };
                 strbuf_puts(&prefix, "");
                 show_children(&h->root, &prefix, out);
                 strbuf_free(&prefix);
@@ -103,13 +103,13 @@ static void note_cb(const char *msg, void *userdata)
 
 int show_run(const struct show_options *o, struct cgbind_log *log, struct cgbind_error *err)
 {
-        struct cgbind_image img = {0};
-        struct strbuf out = {0};
+        struct cgbind_image img = { 0 };
+        struct strbuf out = { 0 };
         char esc[300];
         cgbind_escape(o->path, strlen(o->path), esc, sizeof(esc));
 
         _cleanup_close_ int fd =
-            open_regular_file(AT_FDCWD, o->path, false, CGBIND_DEFAULT_MAX_IMAGE);
+                open_regular_file(AT_FDCWD, o->path, false, CGBIND_DEFAULT_MAX_IMAGE);
         if (fd < 0)
                 return cgbind_error_set(err, CGBIND_INVALID, -fd, "image (%s): %s", esc,
                                         fd == -ENOTREGULAR ? "not a regular file"
@@ -124,7 +124,7 @@ int show_run(const struct show_options *o, struct cgbind_log *log, struct cgbind
                         "left out",
                         img.n_dropped);
         if (o->convert_to) {
-                struct cgbind_image converted = {0};
+                struct cgbind_image converted = { 0 };
                 r = image_convert(&img, (enum cg_version)o->convert_to, false, note_cb, log,
                                   &converted, err);
                 if (r >= 0) {

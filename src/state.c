@@ -6,9 +6,9 @@
 #include "cgbind/state.h"
 
 static const struct json_limits state_limits = {
-    .max_depth = 32,
-    .max_nodes = 100000,
-    .max_string = 64 * 1024,
+        .max_depth = 32,
+        .max_nodes = 100000,
+        .max_string = 64 * 1024,
 };
 
 static void annotations_free(struct cgbind_annotation *a, size_t n)
@@ -68,7 +68,7 @@ int cgbind_state_parse(const char *buf, size_t len, struct cgbind_state *ret,
                        struct cgbind_error *err)
 {
         _cleanup_(json_freep) struct json *root = NULL;
-        struct cgbind_state s = {0};
+        struct cgbind_state s = { 0 };
         int r;
 
         if (len > CGBIND_MAX_STATE_SIZE)
@@ -126,20 +126,20 @@ void cgbind_state_free(struct cgbind_state *s)
         free(s->status);
         free(s->bundle);
         annotations_free(s->annotations, s->n_annotations);
-        *s = (struct cgbind_state){0};
+        *s = (struct cgbind_state){ 0 };
 }
 
 static const struct json_limits config_limits = {
-    .max_depth = 64,
-    .max_nodes = 1000000,
-    .max_string = 1024 * 1024,
+        .max_depth = 64,
+        .max_nodes = 1000000,
+        .max_string = 1024 * 1024,
 };
 
 int cgbind_config_parse(const char *buf, size_t len, struct cgbind_config *ret,
                         struct cgbind_error *err)
 {
         _cleanup_(json_freep) struct json *root = NULL;
-        struct cgbind_config c = {0};
+        struct cgbind_config c = { 0 };
         int r;
 
         r = json_parse(buf, len, &config_limits, &root, err, "bundle config (config.json)");
@@ -178,7 +178,7 @@ void cgbind_config_free(struct cgbind_config *c)
         free(c->root_path);
         free(c->cgroups_path);
         annotations_free(c->annotations, c->n_annotations);
-        *c = (struct cgbind_config){0};
+        *c = (struct cgbind_config){ 0 };
 }
 
 const char *cgbind_annotation(const struct cgbind_state *s, const struct cgbind_config *c,

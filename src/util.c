@@ -168,7 +168,7 @@ void strbuf_append_escaped(struct strbuf *sb, const char *s, size_t n)
                 if (c >= 0x20 && c < 0x7f && c != '\\')
                         continue;
                 strbuf_append(sb, s + start, i - start);
-                char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+                char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
                 strbuf_append(sb, e, 4);
                 start = i + 1;
         }
@@ -240,8 +240,8 @@ int deadline_left_ms(const struct deadline *d)
 {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t ms =
-            (int64_t)(d->at.tv_sec - now.tv_sec) * 1000 + (d->at.tv_nsec - now.tv_nsec) / 1000000L;
+        int64_t ms = (int64_t)(d->at.tv_sec - now.tv_sec) * 1000 +
+                     (d->at.tv_nsec - now.tv_nsec) / 1000000L;
         if (ms <= 0)
                 return 0;
         return ms > INT32_MAX ? INT32_MAX : (int)ms;

@@ -39,9 +39,9 @@ struct restore_options {
         size_t max_image;
         size_t max_cgroups; /* sub-cgroups after the fan-out */
         unsigned timeout_ms;
-        int state_fd; /* where the OCI state comes from (stdin) */
+        int state_fd;                /* where the OCI state comes from (stdin) */
         struct restore_input *input; /* instead of the state: see restore_input */
-        FILE *out;    /* --dry-run's plan */
+        FILE *out;                   /* --dry-run's plan */
 };
 
 /* The defaults of every option. */
@@ -55,8 +55,8 @@ struct restore_result {
         bool changed; /* anything was done (not a dry run, not mode ignore or none) */
 };
 
-int restore_run(const struct restore_options *o, struct cgbind_log *log,
-                struct restore_result *ret, struct cgbind_error *err);
+int restore_run(const struct restore_options *o, struct cgbind_log *log, struct restore_result *ret,
+                struct cgbind_error *err);
 
 /* The pure middle of the pipeline, for tests and fuzzing: an image (consumed)
  * on a located layout, converted and matched with the options' policy, the

@@ -80,9 +80,9 @@ static void check_image(const struct cgbind_image *img)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
-        struct cgbind_image img = {0}, again = {0};
-        struct cgbind_error err = {0};
-        struct strbuf out = {0}, out2 = {0}, shown = {0};
+        struct cgbind_image img = { 0 }, again = { 0 };
+        struct cgbind_error err = { 0 };
+        struct strbuf out = { 0 }, out2 = { 0 }, shown = { 0 };
 
         int r = image_parse(buf, size, &img, &err);
         fuzz_check_error(r, &err);
@@ -93,19 +93,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 for (size_t i = 0; i < shown.len; i++)
                         CHECK((unsigned char)shown.buf[i] >= 0x20 || shown.buf[i] == '\n');
                 /* what cgbind writes it reads back, unchanged */
-                err = (struct cgbind_error){0};
+                err = (struct cgbind_error){ 0 };
                 if (image_write_json(&img, &out, &err) < 0) {
                         fprintf(stderr, "write failed: %s\n", err.msg);
                         abort();
                 }
-                err = (struct cgbind_error){0};
+                err = (struct cgbind_error){ 0 };
                 if (image_parse(out.buf, out.len, &again, &err) < 0) {
                         fprintf(stderr, "re-parse failed: %s\n", err.msg);
                         abort();
                 }
                 /* validation is one pass: running it again changes nothing */
                 size_t n_nodes = again.n_nodes;
-                err = (struct cgbind_error){0};
+                err = (struct cgbind_error){ 0 };
                 CHECK(image_validate(&again, &err) == 0 && again.n_nodes == n_nodes);
                 CHECK(again.n_nodes == img.n_nodes);
                 if (image_write_json(&again, &out2, &err) < 0 || out.len != out2.len ||

@@ -61,23 +61,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         struct locate_input in = {
-            .rootfs = rootfs_str,
-            .pivoted = pivoted,
-            .container_mountinfo = cmi,
-            .container_mountinfo_len = cmi_len,
-            .proc_cgroup = pc,
-            .proc_cgroup_len = pc_len,
-            .host_mountinfo = hmi,
-            .host_mountinfo_len = hmi_len,
+                .rootfs = rootfs_str,
+                .pivoted = pivoted,
+                .container_mountinfo = cmi,
+                .container_mountinfo_len = cmi_len,
+                .proc_cgroup = pc,
+                .proc_cgroup_len = pc_len,
+                .host_mountinfo = hmi,
+                .host_mountinfo_len = hmi_len,
         };
-        struct located loc = {0};
-        struct cgbind_error err = {0};
+        struct located loc = { 0 };
+        struct cgbind_error err = { 0 };
         int r = locate_resolve(&in, &loc, &err);
         fuzz_check_error(r, &err);
         if (r >= 0) {
-                struct mountinfo host = {0};
-                struct proc_cgroup procs = {0};
-                struct cgbind_error e2 = {0};
+                struct mountinfo host = { 0 };
+                struct proc_cgroup procs = { 0 };
+                struct cgbind_error e2 = { 0 };
                 CHECK(mountinfo_parse(hmi, hmi_len, &host, &e2) >= 0);
                 CHECK(proc_cgroup_parse(pc, pc_len, &procs, &e2) >= 0);
                 for (size_t i = 0; i < loc.n; i++) {

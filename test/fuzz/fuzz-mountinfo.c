@@ -13,8 +13,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
-        struct mountinfo mi = {0};
-        struct cgbind_error err = {0};
+        struct mountinfo mi = { 0 };
+        struct cgbind_error err = { 0 };
 
         int r = mountinfo_parse(buf, size, &mi, &err);
         fuzz_check_error(r, &err);

@@ -23,17 +23,19 @@
 #define MAX_LAYOUT 16
 
 /* "v2", "v1:<controllers>", a trailing "!" for a refused hierarchy */
-static const char *const hybrid[] = {
-    "v1:cpu,cpuacct",  "v1:cpuset", "v1:memory",           "v1:pids",
-    "v1:name=systemd", "v1:blkio!", "v1:net_cls,net_prio", NULL};
-static const char *const unified[] = {"v2", NULL};
-static const char *const separate[] = {"v1:cpu",     "v1:cpuacct", "v1:cpuset",  "v1:memory",
-                                       "v1:pids",    "v1:blkio",   "v1:net_cls", "v1:net_prio",
-                                       "v1:hugetlb", "v1:devices", "v1:freezer", "v1:name=systemd",
-                                       NULL};
-static const char *const hybrid_unified[] = {"v1:cpu,cpuacct",  "v1:cpuset", "v1:memory", "v1:pids",
-                                             "v1:name=systemd", "v2",        NULL};
-static const char *const *const layouts[] = {hybrid, unified, separate, hybrid_unified};
+static const char *const hybrid[] = { "v1:cpu,cpuacct",      "v1:cpuset",
+                                      "v1:memory",           "v1:pids",
+                                      "v1:name=systemd",     "v1:blkio!",
+                                      "v1:net_cls,net_prio", NULL };
+static const char *const unified[] = { "v2", NULL };
+static const char *const separate[] = { "v1:cpu",     "v1:cpuacct", "v1:cpuset",  "v1:memory",
+                                        "v1:pids",    "v1:blkio",   "v1:net_cls", "v1:net_prio",
+                                        "v1:hugetlb", "v1:devices", "v1:freezer", "v1:name=systemd",
+                                        NULL };
+static const char *const hybrid_unified[] = {
+        "v1:cpu,cpuacct", "v1:cpuset", "v1:memory", "v1:pids", "v1:name=systemd", "v2", NULL
+};
+static const char *const *const layouts[] = { hybrid, unified, separate, hybrid_unified };
 
 struct layout {
         struct located_hierarchy h[MAX_LAYOUT];
@@ -44,7 +46,7 @@ struct layout {
 static void layout_init(struct layout *l, const char *const *spec)
 {
         size_t n = 0;
-        *l = (struct layout){0};
+        *l = (struct layout){ 0 };
         for (; spec[n]; n++) {
                 const char *s = spec[n];
                 bool v2 = strncmp(s, "v2", 2) == 0;
@@ -53,16 +55,16 @@ static void layout_init(struct layout *l, const char *const *spec)
                 snprintf(l->controllers[n], sizeof(l->controllers[n]), "%.*s",
                          v2 ? 0 : (int)(len - 3 - refused), s + 3);
                 l->h[n] = (struct located_hierarchy){
-                    .version = v2 ? CG_V2 : CG_V1,
-                    .controllers = l->controllers[n],
-                    .cgroup_path = (char *)"/ctr",
-                    .init_rel = (char *)"",
-                    .host_path = (char *)"/sys/fs/cgroup/ctr",
-                    .refused = refused ? (char *)"not the container's own cgroup" : NULL,
-                    .dirfd = -1,
+                        .version = v2 ? CG_V2 : CG_V1,
+                        .controllers = l->controllers[n],
+                        .cgroup_path = (char *)"/ctr",
+                        .init_rel = (char *)"",
+                        .host_path = (char *)"/sys/fs/cgroup/ctr",
+                        .refused = refused ? (char *)"not the container's own cgroup" : NULL,
+                        .dirfd = -1,
                 };
         }
-        l->loc = (struct located){.h = l->h, .n = n, .from_mounts = true};
+        l->loc = (struct located){ .h = l->h, .n = n, .from_mounts = true };
 }
 
 /* A warning is one printable line (it goes to stderr and syslog). */
@@ -115,9 +117,9 @@ static void check_match(const struct match *m, const struct layout *l,
                 if (t->image.version == CG_V2)
                         CHECK(strcmp(t->label, "cgroup2") == 0);
                 /* the target's tree passes the image checks on its own */
-                struct cgbind_image one = {.hierarchies = (struct image_hierarchy *)&t->image,
-                                           .n_hierarchies = 1};
-                struct cgbind_error err = {0};
+                struct cgbind_image one = { .hierarchies = (struct image_hierarchy *)&t->image,
+                                            .n_hierarchies = 1 };
+                struct cgbind_error err = { 0 };
                 if (image_validate(&one, &err) < 0) {
                         fprintf(stderr, "target %s: %s\n", t->label, err.msg);
                         abort();
@@ -145,20 +147,20 @@ static void plan_all_modes(const struct match *m, struct fuzz_bytes *b, uint8_t 
                 other_procs[i] = (k & 6) == 6 ? 1 : 0; /* CRIU in the v2 top-level */
         }
         struct fuzz_plan_input in = {
-            .h = hs,
-            .observed = observed,
-            .init_in_top = init_in_top,
-            .n = n,
+                .h = hs,
+                .observed = observed,
+                .init_in_top = init_in_top,
+                .n = n,
         };
         for (int mode = 0; mode < MODE_MAX; mode++) {
                 struct plan_options popts = {
-                    .mode = (enum restore_mode)mode,
-                    .top_level = flags & 1,
-                    .move_init = !(flags & 2),
-                    .pid = FUZZ_PID,
+                        .mode = (enum restore_mode)mode,
+                        .top_level = flags & 1,
+                        .move_init = !(flags & 2),
+                        .pid = FUZZ_PID,
                 };
-                struct plan plan = {.n_ops = 4242};
-                struct cgbind_error err = {0};
+                struct plan plan = { .n_ops = 4242 };
+                struct cgbind_error err = { 0 };
                 int r = restore_plan(m, observed, init_in_top, other_procs, &popts, &plan, &err);
                 if (r < 0) {
                         fuzz_check_plan_refusal(r, &err, &in);
@@ -185,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const uint8_t *sep = memchr(data, '\0', size);
         size_t image_len = sep ? (size_t)(sep - data) : size;
-        struct fuzz_bytes rest = {sep ? sep + 1 : data + size, sep ? size - image_len - 1 : 0};
+        struct fuzz_bytes rest = { sep ? sep + 1 : data + size, sep ? size - image_len - 1 : 0 };
         char *buf = fuzz_copy(data, image_len);
         uint8_t flags = fuzz_next(&rest);
 
@@ -193,20 +195,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         restore_options_init(&o);
         o.skip_missing = flags & 4;
         o.convert = flags & 8;
-        static const size_t caps[] = {CGBIND_DEFAULT_MAX_CGROUPS, 1, 5, 40};
+        static const size_t caps[] = { CGBIND_DEFAULT_MAX_CGROUPS, 1, 5, 40 };
         o.max_cgroups = caps[(flags >> 4) & 3];
         enum restore_mode match_mode = flags & 0x40 ? MODE_STRICT : MODE_SOFT;
 
         for (size_t k = 0; k < ARRAY_SIZE(layouts); k++) {
-                struct cgbind_image img = {0};
-                struct cgbind_error err = {0};
+                struct cgbind_image img = { 0 };
+                struct cgbind_error err = { 0 };
                 if (image_parse(buf, image_len, &img, &err) < 0)
                         break; /* fuzz-image checks the refusals */
                 struct layout l;
                 layout_init(&l, layouts[k]);
-                struct match m = {0};
+                struct match m = { 0 };
                 size_t n_warnings = 0;
-                err = (struct cgbind_error){0};
+                err = (struct cgbind_error){ 0 };
                 /* restore_match converts on its own, with its notes going to the
                  * log; every other input converts first here, so that the notes
                  * are seen (then restore_match has nothing left to convert) */
@@ -219,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 if (r >= 0) {
                         struct cgbind_image copy = img;
-                        img = (struct cgbind_image){0};
+                        img = (struct cgbind_image){ 0 };
                         r = restore_match(&copy, &l.loc, &o, match_mode, NULL, &m, &err);
                         /* consumed, whatever happened */
                         CHECK(copy.n_hierarchies == 0 && copy.hierarchies == NULL);

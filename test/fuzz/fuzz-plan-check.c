@@ -26,7 +26,9 @@ uint8_t fuzz_next(struct fuzz_bytes *b)
 static char *observed_value_from(struct fuzz_bytes *b, const struct cg_prop *p)
 {
         static const char *const pool[] = {
-            "", "max", "0", "-1", "cpu io memory pids", "9223372036854771712", "max 100000", "0-1"};
+                "",           "max", "0", "-1", "cpu io memory pids", "9223372036854771712",
+                "max 100000", "0-1"
+        };
         uint8_t k = fuzz_next(b);
         switch (k % 4) {
         case 0:
@@ -49,7 +51,7 @@ static char *observed_value_from(struct fuzz_bytes *b, const struct cg_prop *p)
 static void build(struct fuzz_bytes *b, const struct cg_node *n, struct observed_node *o,
                   bool exists, bool adopted)
 {
-        *o = (struct observed_node){.exists = exists, .adopted = exists && adopted};
+        *o = (struct observed_node){ .exists = exists, .adopted = exists && adopted };
         if (!exists)
                 return;
         if (n->n_props) {
@@ -317,8 +319,8 @@ void fuzz_check_plan(const struct plan *plan, const struct fuzz_plan_input *in,
                         /* only a sub-cgroup of the image, or one on the way to
                          * its init (made even when the tree lacks it) */
                         bool on_init =
-                            h->init && strncmp(h->init, path, strlen(path)) == 0 &&
-                            (h->init[strlen(path)] == '\0' || h->init[strlen(path)] == '/');
+                                h->init && strncmp(h->init, path, strlen(path)) == 0 &&
+                                (h->init[strlen(path)] == '\0' || h->init[strlen(path)] == '/');
                         CHECK(cn != NULL || (on_init && op->kind == OP_MKDIR));
                         if (op->kind == OP_MKDIR) {
                                 /* made only when missing; props never creates (DESIGN:
@@ -372,7 +374,7 @@ void fuzz_check_plan(const struct plan *plan, const struct fuzz_plan_input *in,
                 CHECK(memchr(printed + before, '\n', printed_len - (size_t)before - 1) == NULL);
                 for (size_t k = (size_t)before; k + 1 < printed_len; k++)
                         CHECK((unsigned char)printed[k] >= 0x20 && printed[k] != 0x7f);
-                static const char *const starts[] = {"mkdir ", "adopt ", "write ", "move pid "};
+                static const char *const starts[] = { "mkdir ", "adopt ", "write ", "move pid " };
                 CHECK(strncmp(printed + before, starts[op->kind], strlen(starts[op->kind])) == 0);
                 /* the debug log's line is bounded and one line, whatever the base */
                 char line[96];

@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const uint8_t *sep = memchr(data, '\0', size);
         size_t image_len = sep ? (size_t)(sep - data) : size;
-        struct fuzz_bytes b = {sep ? sep + 1 : data + size, sep ? size - image_len - 1 : 0};
+        struct fuzz_bytes b = { sep ? sep + 1 : data + size, sep ? size - image_len - 1 : 0 };
         char *buf = fuzz_copy(data, image_len);
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
 
         int r = image_parse(buf, image_len, &img, &err);
         free(buf);
@@ -43,31 +43,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 init_in_top[i] = fuzz_next(&b) & 1;
         }
         struct fuzz_plan_input in = {
-            .h = hs,
-            .observed = observed,
-            .init_in_top = init_in_top,
-            .n = nh,
-            .first_op = first_op,
+                .h = hs,
+                .observed = observed,
+                .init_in_top = init_in_top,
+                .n = nh,
+                .first_op = first_op,
         };
 
         for (int mode = 0; mode < MODE_MAX; mode++) {
                 struct plan_options opts = {
-                    .mode = (enum restore_mode)mode,
-                    .top_level = flags & 1,
-                    .move_init = !(flags & 2),
-                    .pid = FUZZ_PID,
+                        .mode = (enum restore_mode)mode,
+                        .top_level = flags & 1,
+                        .move_init = !(flags & 2),
+                        .pid = FUZZ_PID,
                 };
-                struct plan plan = {0};
+                struct plan plan = { 0 };
                 size_t planned = nh;
                 for (size_t i = 0; i < nh; i++) {
                         const struct image_hierarchy *h = &img.hierarchies[i];
                         struct plan_hierarchy_input pin = {
-                            .image = h,
-                            .observed = &observed[i],
-                            .init_in_top = init_in_top[i],
-                            .label = image_hierarchy_label(h),
+                                .image = h,
+                                .observed = &observed[i],
+                                .init_in_top = init_in_top[i],
+                                .label = image_hierarchy_label(h),
                         };
-                        struct cgbind_error perr = {0};
+                        struct cgbind_error perr = { 0 };
                         size_t first_dir = plan.n_dirs, first_mkdirs = plan.n_mkdirs;
                         first_op[i] = plan.n_ops;
                         r = plan_hierarchy(&plan, i, &pin, &opts, &perr);

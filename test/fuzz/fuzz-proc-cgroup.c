@@ -10,8 +10,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
-        struct proc_cgroup pc = {0};
-        struct cgbind_error err = {0};
+        struct proc_cgroup pc = { 0 };
+        struct cgbind_error err = { 0 };
 
         int r = proc_cgroup_parse(buf, size, &pc, &err);
         fuzz_check_error(r, &err);

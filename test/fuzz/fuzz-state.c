@@ -9,9 +9,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
-        struct cgbind_state st = {0};
-        struct cgbind_config cfg = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_state st = { 0 };
+        struct cgbind_config cfg = { 0 };
+        struct cgbind_error err = { 0 };
 
         int r = cgbind_state_parse(buf, size, &st, &err);
         fuzz_check_error(r, &err);
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)cgbind_annotation(&st, NULL, "io.cgbind.image");
                 cgbind_state_free(&st);
         }
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = cgbind_config_parse(buf, size, &cfg, &err);
         fuzz_check_error(r, &err);
         if (r >= 0) {

@@ -175,16 +175,16 @@ static void dflt(struct strbuf *out, const struct prop_def *d)
 static void order(struct strbuf *out, const struct prop_def *d)
 {
         static const char *const text[ORDER_MAX] = {
-            [ORDER_TYPE] = "first in its cgroup",
-            [ORDER_CPUSET] = "right after mkdir, before tasks and children",
-            [ORDER_EARLY] = "before the children exist and before the rest of its cgroup",
-            [ORDER_MEMORY] = "so that memory.limit_in_bytes is never above "
-                             "memory.memsw.limit_in_bytes: the one lowered first, the one "
-                             "raised last",
-            [ORDER_RT] = "parents first where the real-time bandwidth grows, children "
-                         "first where it shrinks",
-            [ORDER_SUBTREE] = "before the children's files",
-            [ORDER_LAST] = "after the whole tree exists",
+                [ORDER_TYPE] = "first in its cgroup",
+                [ORDER_CPUSET] = "right after mkdir, before tasks and children",
+                [ORDER_EARLY] = "before the children exist and before the rest of its cgroup",
+                [ORDER_MEMORY] = "so that memory.limit_in_bytes is never above "
+                                 "memory.memsw.limit_in_bytes: the one lowered first, the one "
+                                 "raised last",
+                [ORDER_RT] = "parents first where the real-time bandwidth grows, children "
+                             "first where it shrinks",
+                [ORDER_SUBTREE] = "before the children's files",
+                [ORDER_LAST] = "after the whole tree exists",
         };
         if (d->order < ORDER_MAX && text[d->order])
                 strbuf_appendf(out, " Written %s.", text[d->order]);
@@ -217,9 +217,9 @@ static void note(struct strbuf *out, const char *s)
 static void section(struct strbuf *out, enum cg_version v, enum prop_class c)
 {
         static const char *const heading[PROP_CLASS_MAX] = {
-            [PROP_CARRIED] = "carried",
-            [PROP_NEVER] = "never written",
-            [PROP_NOT_LIMIT] = "not a limit",
+                [PROP_CARRIED] = "carried",
+                [PROP_NEVER] = "never written",
+                [PROP_NOT_LIMIT] = "not a limit",
         };
         strbuf_appendf(out, "## cgroup v%d: %s\n\n", (int)v, heading[c]);
         for (size_t i = 0; i < prop_count(); i++) {

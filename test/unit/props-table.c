@@ -30,7 +30,7 @@ static int classify(enum cg_version v, const char *name, unsigned *counts)
 int main(int argc, char **argv)
 {
         if (argc >= 2 && streq(argv[1], "--scd")) {
-                struct strbuf out = {0};
+                struct strbuf out = { 0 };
                 props_doc_scd(&out);
                 fputs(out.buf, stdout);
                 strbuf_free(&out);
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
                 }
                 return ferror(stdout) ? 1 : 0;
         }
-        unsigned counts[PROP_CLASS_MAX + 1] = {0};
+        unsigned counts[PROP_CLASS_MAX + 1] = { 0 };
         int missing = 0;
         if (argc > 3) {
                 /* in name order, whatever order the caller found them in */

@@ -6,12 +6,12 @@
 #include <string.h>
 
 void tap_ok(bool ok, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 /* Like tap_ok, and on failure prints what was got and what was expected. */
 void tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 void tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 /* The next assertion carries a "# TODO reason" directive: a known library bug
  * that is reported, not hidden; its failure does not fail the suite. */
 void tap_todo(const char *reason);

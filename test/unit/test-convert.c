@@ -66,7 +66,7 @@ static void formulas(void)
 
 static int parse(const char *json, struct cgbind_image *img)
 {
-        struct cgbind_error err = {0};
+        struct cgbind_error err = { 0 };
         int r = image_parse(json, strlen(json), img, &err);
         if (r < 0)
                 printf("# parse: %s\n", err.msg);
@@ -76,32 +76,36 @@ static int parse(const char *json, struct cgbind_image *img)
 static void v1_to_v2(void)
 {
         static const char json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": ["
-            "{ \"type\": \"cgroup\", \"controllers\": [\"cpu\"], \"root\": { \"children\": ["
-            "  { \"name\": \"app\", \"properties\": { \"cpu.shares\": \"512\","
-            "    \"cpu.cfs_quota_us\": \"50000\", \"cpu.cfs_period_us\": \"200000\" }, "
-            "\"children\": ["
-            "    { \"name\": \"w\", \"properties\": { \"cpu.cfs_quota_us\": \"-1\" } } ] } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"memory\"], \"root\": { \"children\": ["
-            "  { \"name\": \"app\", \"properties\": { \"memory.limit_in_bytes\": \"104857600\","
-            "    \"memory.memsw.limit_in_bytes\": \"157286400\", \"memory.soft_limit_in_bytes\": "
-            "\"-1\","
-            "    \"memory.swappiness\": \"10\" }, \"children\": ["
-            "    { \"name\": \"w\", \"properties\": { \"memory.limit_in_bytes\": "
-            "\"9223372036854771712\","
-            "      \"memory.memsw.limit_in_bytes\": \"-1\" } } ] } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"pids\"], \"root\": { \"children\": ["
-            "  { \"name\": \"batch\", \"properties\": { \"pids.max\": \"max\" } } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"blkio\"], \"root\": { \"children\": ["
-            "  { \"name\": \"app\", \"properties\": { \"blkio.weight\": \"10\","
-            "    \"blkio.throttle.read_bps_device\": \"8:0 1048576\","
-            "    \"blkio.throttle.write_iops_device\": \"8:0 100\" } } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"hugetlb\"], \"root\": { \"children\": ["
-            "  { \"name\": \"app\", \"properties\": { \"hugetlb.2MB.limit_in_bytes\": \"-1\" } } ] "
-            "} }"
-            "] }";
-        struct cgbind_image img = {0}, out = {0};
-        struct cgbind_error err = {0};
+                "{ \"cgbind\": 1, \"hierarchies\": ["
+                "{ \"type\": \"cgroup\", \"controllers\": [\"cpu\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"cpu.shares\": \"512\","
+                "    \"cpu.cfs_quota_us\": \"50000\", \"cpu.cfs_period_us\": \"200000\" }, "
+                "\"children\": ["
+                "    { \"name\": \"w\", \"properties\": { \"cpu.cfs_quota_us\": \"-1\" } } ] } ] } "
+                "},"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"memory\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"memory.limit_in_bytes\": \"104857600\","
+                "    \"memory.memsw.limit_in_bytes\": \"157286400\", "
+                "\"memory.soft_limit_in_bytes\": "
+                "\"-1\","
+                "    \"memory.swappiness\": \"10\" }, \"children\": ["
+                "    { \"name\": \"w\", \"properties\": { \"memory.limit_in_bytes\": "
+                "\"9223372036854771712\","
+                "      \"memory.memsw.limit_in_bytes\": \"-1\" } } ] } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"pids\"], \"root\": { \"children\": ["
+                "  { \"name\": \"batch\", \"properties\": { \"pids.max\": \"max\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"blkio\"], \"root\": { \"children\": ["
+                "  { \"name\": \"app\", \"properties\": { \"blkio.weight\": \"10\","
+                "    \"blkio.throttle.read_bps_device\": \"8:0 1048576\","
+                "    \"blkio.throttle.write_iops_device\": \"8:0 100\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"hugetlb\"], \"root\": { \"children\": "
+                "["
+                "  { \"name\": \"app\", \"properties\": { \"hugetlb.2MB.limit_in_bytes\": \"-1\" } "
+                "} ] "
+                "} }"
+                "] }";
+        struct cgbind_image img = { 0 }, out = { 0 };
+        struct cgbind_error err = { 0 };
         ok(parse(json, &img) == 0, "v1 image parses");
         n_notes = 0;
         ok(image_convert(&img, CG_V2, false, note, NULL, &out, &err) == 0, "v1 -> v2 converts");
@@ -132,9 +136,9 @@ static void v1_to_v2(void)
         ok(child(&h->root, "init.scope") != NULL, "init.scope is in the tree");
         image_free(&out);
 
-        struct cgbind_error serr = {0};
+        struct cgbind_error serr = { 0 };
         ok(image_convert(&img, CG_V2, true, note, NULL, &out, &serr) < 0 &&
-               serr.status == CGBIND_PRECONDITION && strstr(serr.msg, "memory.swappiness"),
+                   serr.status == CGBIND_PRECONDITION && strstr(serr.msg, "memory.swappiness"),
            "strict refuses what has no counterpart: %s", serr.msg);
         image_free(&img);
 }
@@ -142,21 +146,25 @@ static void v1_to_v2(void)
 static void v2_to_v1(void)
 {
         static const char json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\","
-            "  \"controllers\": [\"cpu\", \"memory\", \"pids\", \"io\"], \"init\": \"init.scope\","
-            "  \"root\": { \"properties\": { \"cgroup.subtree_control\": \"cpu memory pids io\" },"
-            "  \"children\": [ { \"name\": \"init.scope\" },"
-            "  { \"name\": \"app\", \"properties\": { \"cpu.weight\": \"100\", \"cpu.max\": \"max "
-            "100000\","
-            "    \"memory.max\": \"104857600\", \"memory.swap.max\": \"52428800\", "
-            "\"memory.high\": \"90000000\","
-            "    \"pids.max\": \"64\", \"io.weight\": \"default 10000\\n8:0 1\","
-            "    \"io.max\": \"8:0 rbps=1048576 wbps=max riops=max wiops=10\" } },"
-            "  { \"name\": \"w\", \"properties\": { \"cpu.max\": \"20000 50000\", \"memory.max\": "
-            "\"max\","
-            "    \"memory.swap.max\": \"1000\" } } ] } } ] }";
-        struct cgbind_image img = {0}, out = {0};
-        struct cgbind_error err = {0};
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\","
+                "  \"controllers\": [\"cpu\", \"memory\", \"pids\", \"io\"], \"init\": "
+                "\"init.scope\","
+                "  \"root\": { \"properties\": { \"cgroup.subtree_control\": \"cpu memory pids "
+                "io\" },"
+                "  \"children\": [ { \"name\": \"init.scope\" },"
+                "  { \"name\": \"app\", \"properties\": { \"cpu.weight\": \"100\", \"cpu.max\": "
+                "\"max "
+                "100000\","
+                "    \"memory.max\": \"104857600\", \"memory.swap.max\": \"52428800\", "
+                "\"memory.high\": \"90000000\","
+                "    \"pids.max\": \"64\", \"io.weight\": \"default 10000\\n8:0 1\","
+                "    \"io.max\": \"8:0 rbps=1048576 wbps=max riops=max wiops=10\" } },"
+                "  { \"name\": \"w\", \"properties\": { \"cpu.max\": \"20000 50000\", "
+                "\"memory.max\": "
+                "\"max\","
+                "    \"memory.swap.max\": \"1000\" } } ] } } ] }";
+        struct cgbind_image img = { 0 }, out = { 0 };
+        struct cgbind_error err = { 0 };
         ok(parse(json, &img) == 0, "v2 image parses");
         n_notes = 0;
         ok(image_convert(&img, CG_V1, false, note, NULL, &out, &err) == 0, "v2 -> v1 converts");
@@ -214,25 +222,27 @@ static void collect(const char *msg, void *userdata)
 static void new_files(void)
 {
         static const char v1_json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": ["
-            "{ \"type\": \"cgroup\", \"controllers\": [\"cpu\"], \"root\": { \"children\": ["
-            "  { \"name\": \"rt\", \"properties\": { \"cpu.rt_runtime_us\": \"5000\","
-            "    \"cpu.rt_period_us\": \"500000\", \"cpu.uclamp.min\": \"10.50\" } } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"memory\"], \"root\": { \"children\": ["
-            "  { \"name\": \"rt\", \"properties\": { \"memory.oom_control\": \"1\","
-            "    \"memory.kmem.tcp.limit_in_bytes\": \"1048576\" } } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"blkio\"], \"root\": { \"children\": ["
-            "  { \"name\": \"io\", \"properties\": {"
-            "    \"blkio.bfq.weight_device\": \"default 300\\n8:0 700\\n8:16 20\","
-            "    \"blkio.bfq.weight\": \"300\", \"blkio.prio.class\": \"restrict-to-be\" } } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"rdma\"], \"root\": { \"children\": ["
-            "  { \"name\": \"io\", \"properties\": {"
-            "    \"rdma.max\": \"mlx5_0 hca_handle=2 hca_object=max\" } } ] } },"
-            "{ \"type\": \"cgroup\", \"controllers\": [\"misc\"], \"root\": { \"children\": ["
-            "  { \"name\": \"io\", \"properties\": { \"misc.max\": \"sev 4\\nsev_es max\" } } ] } }"
-            "] }";
-        struct cgbind_image img = {0}, out = {0}, back = {0};
-        struct cgbind_error err = {0};
+                "{ \"cgbind\": 1, \"hierarchies\": ["
+                "{ \"type\": \"cgroup\", \"controllers\": [\"cpu\"], \"root\": { \"children\": ["
+                "  { \"name\": \"rt\", \"properties\": { \"cpu.rt_runtime_us\": \"5000\","
+                "    \"cpu.rt_period_us\": \"500000\", \"cpu.uclamp.min\": \"10.50\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"memory\"], \"root\": { \"children\": ["
+                "  { \"name\": \"rt\", \"properties\": { \"memory.oom_control\": \"1\","
+                "    \"memory.kmem.tcp.limit_in_bytes\": \"1048576\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"blkio\"], \"root\": { \"children\": ["
+                "  { \"name\": \"io\", \"properties\": {"
+                "    \"blkio.bfq.weight_device\": \"default 300\\n8:0 700\\n8:16 20\","
+                "    \"blkio.bfq.weight\": \"300\", \"blkio.prio.class\": \"restrict-to-be\" } } ] "
+                "} },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"rdma\"], \"root\": { \"children\": ["
+                "  { \"name\": \"io\", \"properties\": {"
+                "    \"rdma.max\": \"mlx5_0 hca_handle=2 hca_object=max\" } } ] } },"
+                "{ \"type\": \"cgroup\", \"controllers\": [\"misc\"], \"root\": { \"children\": ["
+                "  { \"name\": \"io\", \"properties\": { \"misc.max\": \"sev 4\\nsev_es max\" } } "
+                "] } }"
+                "] }";
+        struct cgbind_image img = { 0 }, out = { 0 }, back = { 0 };
+        struct cgbind_error err = { 0 };
         ok(parse(v1_json, &img) == 0, "a v1 image with the new files parses");
         all_notes[0] = '\0';
         ok(image_convert(&img, CG_V2, false, collect, NULL, &out, &err) == 0,
@@ -249,15 +259,15 @@ static void new_files(void)
         is_str(prop(io, "io.prio.class"), "restrict-to-be", "blkio.prio.class -> io.prio.class");
         is_str(prop(rt, "cpu.uclamp.min"), "10.50", "cpu.uclamp.min: the same file");
         ok(!prop(rt, "cpu.rt_runtime_us") && !prop(rt, "cpu.rt_period_us") &&
-               !prop(rt, "memory.oom_control") && !prop(rt, "memory.kmem.tcp.limit_in_bytes"),
+                   !prop(rt, "memory.oom_control") && !prop(rt, "memory.kmem.tcp.limit_in_bytes"),
            "no v2 counterpart: real-time bandwidth, the OOM switch, the TCP limit");
         ok(noted(all_notes, "cpu.rt_runtime_us=5000") && noted(all_notes, "cpu.rt_period_us") &&
-               noted(all_notes, "memory.oom_control=1") &&
-               noted(all_notes, "memory.kmem.tcp.limit_in_bytes"),
+                   noted(all_notes, "memory.oom_control=1") &&
+                   noted(all_notes, "memory.kmem.tcp.limit_in_bytes"),
            "each is named in a note");
         const char *sc = h ? prop(&h->root, "cgroup.subtree_control") : NULL;
         ok(sc && controller_list_has(sc, "rdma") && controller_list_has(sc, "misc") &&
-               controller_list_has(sc, "io") && controller_list_has(sc, "cpu"),
+                   controller_list_has(sc, "io") && controller_list_has(sc, "cpu"),
            "the top-level enables rdma, misc, io and cpu (%s)", sc ? sc : "");
 
         /* and back: the v2 files become the v1 files again */
@@ -279,21 +289,23 @@ static void new_files(void)
         image_free(&back);
         image_free(&out);
 
-        struct cgbind_error serr = {0};
+        struct cgbind_error serr = { 0 };
         ok(image_convert(&img, CG_V2, true, collect, NULL, &out, &serr) < 0 &&
-               serr.status == CGBIND_PRECONDITION,
+                   serr.status == CGBIND_PRECONDITION,
            "strict refuses them: %s", serr.msg);
         image_free(&img);
 
         static const char v2_json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\","
-            "  \"controllers\": [\"cpu\", \"memory\", \"io\", \"dmem\"], \"init\": \"init.scope\","
-            "  \"root\": { \"properties\": { \"cgroup.subtree_control\": \"cpu memory io dmem\" },"
-            "  \"children\": [ { \"name\": \"init.scope\" },"
-            "  { \"name\": \"app\", \"properties\": { \"cpu.uclamp.max\": \"50.00\","
-            "    \"memory.zswap.writeback\": \"0\", \"cgroup.pressure\": \"0\","
-            "    \"dmem.max\": \"drm/0000:03:00.0/vram0 1073741824\","
-            "    \"io.bfq.weight\": \"default 50\", \"io.prio.class\": \"idle\" } } ] } } ] }";
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\","
+                "  \"controllers\": [\"cpu\", \"memory\", \"io\", \"dmem\"], \"init\": "
+                "\"init.scope\","
+                "  \"root\": { \"properties\": { \"cgroup.subtree_control\": \"cpu memory io "
+                "dmem\" },"
+                "  \"children\": [ { \"name\": \"init.scope\" },"
+                "  { \"name\": \"app\", \"properties\": { \"cpu.uclamp.max\": \"50.00\","
+                "    \"memory.zswap.writeback\": \"0\", \"cgroup.pressure\": \"0\","
+                "    \"dmem.max\": \"drm/0000:03:00.0/vram0 1073741824\","
+                "    \"io.bfq.weight\": \"default 50\", \"io.prio.class\": \"idle\" } } ] } } ] }";
         ok(parse(v2_json, &img) == 0, "a v2 image with the new files parses");
         all_notes[0] = '\0';
         ok(image_convert(&img, CG_V1, false, collect, NULL, &out, &err) == 0,
@@ -307,7 +319,7 @@ static void new_files(void)
         is_str(blk ? prop(child(&blk->root, "app"), "blkio.prio.class") : NULL, "idle",
                "io.prio.class -> blkio.prio.class");
         ok(noted(all_notes, "memory.zswap.writeback") && noted(all_notes, "cgroup.pressure") &&
-               noted(all_notes, "dmem.max"),
+                   noted(all_notes, "dmem.max"),
            "no v1 counterpart, each named: zswap writeback, the PSI switch, dmem (%s)", all_notes);
         ok(hier(&out, "dmem") == NULL, "no v1 dmem hierarchy");
         image_free(&out);
@@ -319,24 +331,26 @@ static void new_files(void)
 static void for_host(void)
 {
         static const char v1_json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": "
-            "[\"memory\"], \"root\": { \"children\": [ { \"name\": \"app\", \"properties\": "
-            "{ \"memory.limit_in_bytes\": \"1048576\", \"memory.swappiness\": \"10\" } } ] } } ] }";
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": "
+                "[\"memory\"], \"root\": { \"children\": [ { \"name\": \"app\", \"properties\": "
+                "{ \"memory.limit_in_bytes\": \"1048576\", \"memory.swappiness\": \"10\" } } ] } } "
+                "] }";
         static const char v2_json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\", \"controllers\": "
-            "[\"memory\"], \"root\": { \"properties\": { \"cgroup.subtree_control\": \"memory\" },"
-            " \"children\": [ { \"name\": \"app\", \"properties\": { \"memory.max\": "
-            "\"1048576\" } } ] } } ] }";
-        struct located_hierarchy v2h = {.version = CG_V2, .controllers = (char *)"", .dirfd = -1};
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\", \"controllers\": "
+                "[\"memory\"], \"root\": { \"properties\": { \"cgroup.subtree_control\": "
+                "\"memory\" },"
+                " \"children\": [ { \"name\": \"app\", \"properties\": { \"memory.max\": "
+                "\"1048576\" } } ] } } ] }";
+        struct located_hierarchy v2h = { .version = CG_V2, .controllers = (char *)"", .dirfd = -1 };
         struct located_hierarchy v1h[2] = {
-            {.version = CG_V1, .controllers = (char *)"memory", .dirfd = -1},
-            {.version = CG_V1, .controllers = (char *)"cpu,cpuacct", .dirfd = -1},
+                { .version = CG_V1, .controllers = (char *)"memory", .dirfd = -1 },
+                { .version = CG_V1, .controllers = (char *)"cpu,cpuacct", .dirfd = -1 },
         };
-        struct located only_v2 = {.h = &v2h, .n = 1}, only_v1 = {.h = v1h, .n = 2};
-        struct located_hierarchy mixed_h[3] = {v1h[0], v1h[1], v2h};
-        struct located mixed = {.h = mixed_h, .n = 3};
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct located only_v2 = { .h = &v2h, .n = 1 }, only_v1 = { .h = v1h, .n = 2 };
+        struct located_hierarchy mixed_h[3] = { v1h[0], v1h[1], v2h };
+        struct located mixed = { .h = mixed_h, .n = 3 };
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
 
         ok(parse(v1_json, &img) == 0, "for_host: v1 image parses");
         n_notes = 0;
@@ -345,8 +359,8 @@ static void for_host(void)
         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2,
            "v1 image on a v2 container: converted in place (%s)", err.msg);
         ok(img.n_hierarchies == 1 && child(&img.hierarchies[0].root, "app") &&
-               prop(child(&img.hierarchies[0].root, "app"), "memory.max") &&
-               streq(prop(child(&img.hierarchies[0].root, "app"), "memory.max"), "1048576"),
+                   prop(child(&img.hierarchies[0].root, "app"), "memory.max") &&
+                   streq(prop(child(&img.hierarchies[0].root, "app"), "memory.max"), "1048576"),
            "converted: app memory.max 1048576");
         ok(img.n_nodes == 2, "converted: n_nodes counts app and init.scope (%zu)", img.n_nodes);
         ok(n_notes >= 2, "unexpected: a notice and the lost swappiness are noted (%d)", n_notes);
@@ -368,22 +382,22 @@ static void for_host(void)
            "a v1 image on a v1 container: left alone");
 
         /* under strict, what has no counterpart is refused and the image stays */
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = image_convert_for_host(&img, &only_v2, true, false, note, NULL, &err);
         ok(r < 0 && err.status == CGBIND_PRECONDITION && strstr(err.msg, "memory.swappiness") &&
-               img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1,
+                   img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1,
            "strict: memory.swappiness refused with status 3, the image untouched (%s)", err.msg);
         image_free(&img);
 
         ok(parse(v2_json, &img) == 0, "for_host: v2 image parses");
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = image_convert_for_host(&img, &only_v1, false, false, note, NULL, &err);
         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1 &&
-               streq(img.hierarchies[0].controllers, "memory") &&
-               child(&img.hierarchies[0].root, "app") &&
-               prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes") &&
-               streq(prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes"),
-                     "1048576"),
+                   streq(img.hierarchies[0].controllers, "memory") &&
+                   child(&img.hierarchies[0].root, "app") &&
+                   prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes") &&
+                   streq(prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes"),
+                         "1048576"),
            "v2 image on a v1 container: converted to one memory hierarchy (%s)", err.msg);
         image_free(&img);
 
@@ -400,19 +414,19 @@ static void for_host(void)
          * and sub-cgroups that use only some controllers: save records both,
          * and the conversion must keep the top-level's limits valid */
         static const char top_json[] =
-            "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": "
-            "[\"memory\"], \"root\": { \"properties\": { \"memory.limit_in_bytes\": "
-            "\"536870912\" }, \"children\": [ { \"name\": \"app\", \"properties\": { "
-            "\"memory.limit_in_bytes\": \"104857600\" } } ] } }, { \"type\": \"cgroup\", "
-            "\"controllers\": [\"cpu\", \"cpuacct\"], \"root\": { \"properties\": { "
-            "\"cpu.shares\": \"512\" }, \"children\": [ { \"name\": \"app\" } ] } } ] }";
+                "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": "
+                "[\"memory\"], \"root\": { \"properties\": { \"memory.limit_in_bytes\": "
+                "\"536870912\" }, \"children\": [ { \"name\": \"app\", \"properties\": { "
+                "\"memory.limit_in_bytes\": \"104857600\" } } ] } }, { \"type\": \"cgroup\", "
+                "\"controllers\": [\"cpu\", \"cpuacct\"], \"root\": { \"properties\": { "
+                "\"cpu.shares\": \"512\" }, \"children\": [ { \"name\": \"app\" } ] } } ] }";
         ok(parse(top_json, &img) == 0, "for_host: v1 image with top-level limits parses");
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = image_convert_for_host(&img, &only_v2, false, true, note, NULL, &err);
         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2 &&
-               controller_list_has(img.hierarchies[0].controllers, "cpu") &&
-               prop(&img.hierarchies[0].root, "cpu.weight") &&
-               streq(prop(&img.hierarchies[0].root, "cpu.weight"), "20"),
+                   controller_list_has(img.hierarchies[0].controllers, "cpu") &&
+                   prop(&img.hierarchies[0].root, "cpu.weight") &&
+                   streq(prop(&img.hierarchies[0].root, "cpu.weight"), "20"),
            "v1 top-level cpu.shares 512 with no cpu below: converted, cpu.weight 20 kept (%s)",
            err.msg);
         image_free(&img);

@@ -32,7 +32,7 @@ static const struct cg_node *child(const struct cg_node *n, const char *name)
 
 static int parse(const char *s, struct cgbind_image *img, struct cgbind_error *err)
 {
-        *err = (struct cgbind_error){0};
+        *err = (struct cgbind_error){ 0 };
         return image_parse(s, strlen(s), img, err);
 }
 
@@ -40,8 +40,8 @@ int main(void)
 {
         char *buf = NULL;
         size_t len = 0;
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
 
         buf = tap_read_data("criu-v1-cgroup.img.json", &len);
         ok(buf != NULL, "fixture read");
@@ -56,7 +56,7 @@ int main(void)
         ok(child(app, "web") != NULL, "children by relative dir_name");
         is_str(prop(pids ? child(&pids->root, "app") : NULL, "pids.max"), "50", "pids.max");
         ok(prop(app, "notify_on_release") == NULL && prop(app, "tasks") == NULL &&
-               prop(app, "memory.kmem.limit_in_bytes") == NULL,
+                   prop(app, "memory.kmem.limit_in_bytes") == NULL,
            "never-listed and unknown properties are left out");
         ok(img.n_dropped > 20, "and counted (%zu)", img.n_dropped);
         ok(hier(&img, "name=systemd")->root.n_children == 0,
@@ -78,64 +78,70 @@ int main(void)
         is_str(img.n_hierarchies ? img.hierarchies[0].init : NULL, "init.scope",
                "the top-level is /ck (cgns_prefix), the task's init.scope is the init");
         ok(img.n_hierarchies && child(&img.hierarchies[0].root, "init.scope") &&
-               img.hierarchies[0].root.n_children == 1,
+                   img.hierarchies[0].root.n_children == 1,
            "only init.scope below it: CRIU did not record app");
         image_free(&img);
         free(buf);
 
         /* values are still checked */
         static const char bad_value[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":\"pids\","
-            "\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
-            "\"c\",\"children\":[{\"dir_name\":\"a\",\"properties\":[{\"name\":\"pids.max\","
-            "\"value\":\"12\\n+x\"}]}]}]}]}]}";
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"pids\","
+                "\"path\":\"/"
+                "c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
+                "\"c\",\"children\":[{\"dir_name\":\"a\",\"properties\":[{\"name\":\"pids.max\","
+                "\"value\":\"12\\n+x\"}]}]}]}]}]}";
         ok(parse(bad_value, &img, &err) < 0 && err.status == CGBIND_INVALID, "a bad value: %s",
            err.msg);
         static const char bad_name[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":\"pids\","
-            "\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
-            "\"c\",\"children\":[{\"dir_name\":\"..\"}]}]}]}]}";
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"pids\","
+                "\"path\":\"/"
+                "c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
+                "\"c\",\"children\":[{\"dir_name\":\"..\"}]}]}]}]}";
         ok(parse(bad_name, &img, &err) < 0 && err.status == CGBIND_INVALID, "a bad name: %s",
            err.msg);
         static const char wrong_magic[] = "{\"magic\":\"PAGEMAP\",\"entries\":[]}";
         ok(parse(wrong_magic, &img, &err) < 0 && strstr(err.msg, "not a CRIU cgroup.img"),
            "another image kind: %s", err.msg);
         static const char dup[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":\"pids\","
-            "\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
-            "\"c\",\"children\":[{\"dir_name\":\"a\"},{\"dir_name\":\"a\"}]}]}]}]}";
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"pids\","
+                "\"path\":\"/"
+                "c\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[{\"dir_name\":"
+                "\"c\",\"children\":[{\"dir_name\":\"a\"},{\"dir_name\":\"a\"}]}]}]}]}";
         ok(parse(dup, &img, &err) < 0 && strstr(err.msg, "twice"), "a name twice: %s", err.msg);
 
         /* one controller in two CRIU entries (cpu,cpuacct and cpu): the
          * hierarchies overlap, and image_validate refuses it as it would a
          * native image (it once reached match and freed a tree twice) */
         static const char overlap[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
-            "\"cpu,cpuacct\",\"path\":\"/c\"},{\"name\":\"cpu\",\"path\":\"/c\"}]}],"
-            "\"controllers\":[{\"cnames\":[\"cpu\",\"cpuacct\"],\"dirs\":[{\"dir_name\":\"c\","
-            "\"children\":[{\"dir_name\":\"a\"}]}]},{\"cnames\":[\"cpu\"],\"dirs\":[{"
-            "\"dir_name\":\"c\",\"children\":[{\"dir_name\":\"b\"}]}]}]}]}";
-        img = (struct cgbind_image){.n_hierarchies = 4242};
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"cpu,cpuacct\",\"path\":\"/c\"},{\"name\":\"cpu\",\"path\":\"/c\"}]}],"
+                "\"controllers\":[{\"cnames\":[\"cpu\",\"cpuacct\"],\"dirs\":[{\"dir_name\":\"c\","
+                "\"children\":[{\"dir_name\":\"a\"}]}]},{\"cnames\":[\"cpu\"],\"dirs\":[{"
+                "\"dir_name\":\"c\",\"children\":[{\"dir_name\":\"b\"}]}]}]}]}";
+        img = (struct cgbind_image){ .n_hierarchies = 4242 };
         ok(parse(overlap, &img, &err) < 0 && err.status == CGBIND_INVALID &&
-               strstr(err.msg, "shared") && img.n_hierarchies == 4242,
+                   strstr(err.msg, "shared") && img.n_hierarchies == 4242,
            "CRIU entries cpu,cpuacct and cpu: refused, status 2 (%s)", err.msg);
         /* the same when the set does not name the second entry (an empty tree) */
         static const char overlap2[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
-            "\"cpu,cpuacct\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"cpu\","
-            "\"cpuacct\"],\"dirs\":[]},{\"cnames\":[\"cpuacct\"],\"dirs\":[]}]}]}";
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"cpu,cpuacct\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"cpu\","
+                "\"cpuacct\"],\"dirs\":[]},{\"cnames\":[\"cpuacct\"],\"dirs\":[]}]}]}";
         ok(parse(overlap2, &img, &err) < 0 && err.status == CGBIND_INVALID &&
-               strstr(err.msg, "shared"),
+                   strstr(err.msg, "shared"),
            "CRIU entries cpu,cpuacct and cpuacct (not in the set): refused (%s)", err.msg);
         static const char two_v2[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
-            "\"\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"\"],\"dirs\":[]},{"
-            "\"cnames\":[\"unified\"],\"dirs\":[]}]}]}";
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"\",\"path\":\"/c\"}]}],\"controllers\":[{\"cnames\":[\"\"],\"dirs\":[]},{"
+                "\"cnames\":[\"unified\"],\"dirs\":[]}]}]}";
         ok(parse(two_v2, &img, &err) < 0 && err.status == CGBIND_INVALID,
            "CRIU entries \"\" and unified (two cgroup2): refused (%s)", err.msg);
 
         /* a path longer than CGBIND_MAX_PATH is an error, never cut */
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         char comp[201];
         memset(comp, 'p', 200);
         comp[200] = '\0';
@@ -146,7 +152,7 @@ int main(void)
                 strbuf_appendf(&sb, "/%s", comp);
         strbuf_appendf(&sb, "\"}]}]}]}");
         ok(parse(sb.buf, &img, &err) < 0 && err.status == CGBIND_INVALID &&
-               strstr(err.msg, "longer than 4096"),
+                   strstr(err.msg, "longer than 4096"),
            "a dir_name of 4223 bytes: refused (%s)", err.msg);
         strbuf_free(&sb);
         strbuf_appendf(&sb, "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":"
@@ -155,7 +161,7 @@ int main(void)
                 strbuf_appendf(&sb, "/%s", comp);
         strbuf_appendf(&sb, "\"}]}],\"controllers\":[{\"cnames\":[\"pids\"],\"dirs\":[]}]}]}");
         ok(parse(sb.buf, &img, &err) < 0 && err.status == CGBIND_INVALID &&
-               strstr(err.msg, "longer than 4096"),
+                   strstr(err.msg, "longer than 4096"),
            "a set path of 4223 bytes: refused (%s)", err.msg);
         strbuf_free(&sb);
 
@@ -169,7 +175,7 @@ int main(void)
                 int r = parse(sb.buf, &img, &err);
                 if (depth == 64)
                         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].init &&
-                               strlen(img.hierarchies[0].init) == 64 * 2 - 1,
+                                   strlen(img.hierarchies[0].init) == 64 * 2 - 1,
                            "a CRIU init 64 levels below the top-level: accepted (%s)", err.msg);
                 else
                         ok(r < 0 && err.status == CGBIND_INVALID && strstr(err.msg, "init"),
@@ -179,11 +185,11 @@ int main(void)
                 strbuf_free(&sb);
         }
         static const char bad_init[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
-            "\"\",\"cgns_prefix\":2,\"path\":\"/c/../x\"}]}],\"controllers\":[{\"cnames\":"
-            "[\"\"],\"dirs\":[]}]}]}";
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"\",\"cgns_prefix\":2,\"path\":\"/c/../x\"}]}],\"controllers\":[{\"cnames\":"
+                "[\"\"],\"dirs\":[]}]}]}";
         ok(parse(bad_init, &img, &err) < 0 && err.status == CGBIND_INVALID &&
-               strstr(err.msg, "init"),
+                   strstr(err.msg, "init"),
            "a CRIU init of ../x: refused (%s)", err.msg);
         return tap_done();
 }

@@ -11,38 +11,38 @@
 
 /* DESIGN.md, "Image format (version 1)", verbatim. */
 static const char design_example[] =
-    "{\n"
-    "  \"cgbind\": 1,\n"
-    "  \"created\": \"2026-11-28T12:00:00Z\",\n"
-    "  \"container\": { \"id\": \"web-1\" },\n"
-    "  \"hierarchies\": [\n"
-    "    {\n"
-    "      \"type\": \"cgroup2\",\n"
-    "      \"controllers\": [\"cpu\", \"memory\", \"pids\"],\n"
-    "      \"init\": \"init.scope\",\n"
-    "      \"root\": {\n"
-    "        \"properties\": { \"cgroup.subtree_control\": \"cpu memory pids\" },\n"
-    "        \"children\": [\n"
-    "          { \"name\": \"init.scope\", \"properties\": {}, \"children\": [] },\n"
-    "          { \"name\": \"app\", \"properties\": { \"memory.max\": \"104857600\", "
-    "\"pids.max\": \"64\" },\n"
-    "            \"children\": [ { \"name\": \"worker\", \"properties\": { \"cpu.max\": "
-    "\"50000 100000\" }, \"children\": [] } ] }\n"
-    "        ]\n"
-    "      }\n"
-    "    },\n"
-    "    {\n"
-    "      \"type\": \"cgroup\",\n"
-    "      \"controllers\": [\"cpu\", \"cpuacct\"],\n"
-    "      \"root\": { \"properties\": {}, \"children\": [ { \"name\": \"batch\", "
-    "\"properties\": { \"cpu.shares\": \"256\" }, \"children\": [] } ] }\n"
-    "    }\n"
-    "  ]\n"
-    "}\n";
+        "{\n"
+        "  \"cgbind\": 1,\n"
+        "  \"created\": \"2026-11-28T12:00:00Z\",\n"
+        "  \"container\": { \"id\": \"web-1\" },\n"
+        "  \"hierarchies\": [\n"
+        "    {\n"
+        "      \"type\": \"cgroup2\",\n"
+        "      \"controllers\": [\"cpu\", \"memory\", \"pids\"],\n"
+        "      \"init\": \"init.scope\",\n"
+        "      \"root\": {\n"
+        "        \"properties\": { \"cgroup.subtree_control\": \"cpu memory pids\" },\n"
+        "        \"children\": [\n"
+        "          { \"name\": \"init.scope\", \"properties\": {}, \"children\": [] },\n"
+        "          { \"name\": \"app\", \"properties\": { \"memory.max\": \"104857600\", "
+        "\"pids.max\": \"64\" },\n"
+        "            \"children\": [ { \"name\": \"worker\", \"properties\": { \"cpu.max\": "
+        "\"50000 100000\" }, \"children\": [] } ] }\n"
+        "        ]\n"
+        "      }\n"
+        "    },\n"
+        "    {\n"
+        "      \"type\": \"cgroup\",\n"
+        "      \"controllers\": [\"cpu\", \"cpuacct\"],\n"
+        "      \"root\": { \"properties\": {}, \"children\": [ { \"name\": \"batch\", "
+        "\"properties\": { \"cpu.shares\": \"256\" }, \"children\": [] } ] }\n"
+        "    }\n"
+        "  ]\n"
+        "}\n";
 
 static int parse(const char *s, size_t len, struct cgbind_image *img, struct cgbind_error *err)
 {
-        *err = (struct cgbind_error){0};
+        *err = (struct cgbind_error){ 0 };
         return image_parse(s, len, img, err);
 }
 
@@ -62,7 +62,7 @@ static bool prop_is(const struct cg_node *n, enum cg_version v, const char *name
 
 static void test_design_example(void)
 {
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         struct cgbind_error err;
         int r = parse(design_example, strlen(design_example), &img, &err);
         is_int(r, 0, "DESIGN.md's example parses (%s)", err.msg);
@@ -91,7 +91,7 @@ static void test_design_example(void)
                 ok(prop_is(app, CG_V2, "memory.max", "104857600"), "app: memory.max");
                 ok(prop_is(app, CG_V2, "pids.max", "64"), "app: pids.max");
                 ok(app->n_props == 2 && streq(app->props[0].name, "memory.max") &&
-                       streq(app->props[1].name, "pids.max"),
+                           streq(app->props[1].name, "pids.max"),
                    "app: properties in image order");
                 is_int(app->n_children, 1, "app: one child");
                 if (app->n_children == 1) {
@@ -156,8 +156,8 @@ static bool image_equal(const struct cgbind_image *a, const struct cgbind_image 
 
 static void round_trip(const char *what, const char *json)
 {
-        struct cgbind_image a = {0}, b = {0};
-        struct strbuf out1 = {0}, out2 = {0};
+        struct cgbind_image a = { 0 }, b = { 0 };
+        struct strbuf out1 = { 0 }, out2 = { 0 };
         struct cgbind_error err;
         int r = parse(json, strlen(json), &a, &err);
         is_int(r, 0, "%s: parses (%s)", what, err.msg);
@@ -181,29 +181,29 @@ static void test_round_trip(void)
 {
         round_trip("DESIGN example", design_example);
         round_trip(
-            "no created, no container, multi-line and escaped values",
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\","
-            "\"memory\"],\"init\":\"system.slice/init.scope\",\"root\":{\"children\":[{"
-            "\"name\":\"system.slice\",\"children\":[{\"name\":\"init.scope\"},{\"name\":"
-            "\"system-serial\\\\x2dgetty.slice\",\"properties\":{\"io.max\":\"8:0 "
-            "rbps=1048576 wbps=max\\n8:16 riops=100\",\"memory.max\":\"max\"}}]},{"
-            "\"name\":\"caf\xc3\xa9\",\"properties\":{\"io.weight\":\"default 100\\n8:0 "
-            "200\"}}]}},{\"type\":\"cgroup\",\"controllers\":[\"name=systemd\"],\"root\":{"
-            "\"children\":[{\"name\":\"user@1000.service\"}]}},{\"type\":\"cgroup\","
-            "\"controllers\":[\"memory\"],\"root\":{\"properties\":{\"memory.use_hierarchy\":"
-            "\"1\"},\"children\":[{\"name\":\"m\",\"properties\":{"
-            "\"memory.limit_in_bytes\":\"-1\",\"memory.memsw.limit_in_bytes\":"
-            "\"9223372036854771712\"}}]}}]}");
+                "no created, no container, multi-line and escaped values",
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\","
+                "\"memory\"],\"init\":\"system.slice/init.scope\",\"root\":{\"children\":[{"
+                "\"name\":\"system.slice\",\"children\":[{\"name\":\"init.scope\"},{\"name\":"
+                "\"system-serial\\\\x2dgetty.slice\",\"properties\":{\"io.max\":\"8:0 "
+                "rbps=1048576 wbps=max\\n8:16 riops=100\",\"memory.max\":\"max\"}}]},{"
+                "\"name\":\"caf\xc3\xa9\",\"properties\":{\"io.weight\":\"default 100\\n8:0 "
+                "200\"}}]}},{\"type\":\"cgroup\",\"controllers\":[\"name=systemd\"],\"root\":{"
+                "\"children\":[{\"name\":\"user@1000.service\"}]}},{\"type\":\"cgroup\","
+                "\"controllers\":[\"memory\"],\"root\":{\"properties\":{\"memory.use_hierarchy\":"
+                "\"1\"},\"children\":[{\"name\":\"m\",\"properties\":{"
+                "\"memory.limit_in_bytes\":\"-1\",\"memory.memsw.limit_in_bytes\":"
+                "\"9223372036854771712\"}}]}}]}");
 }
 
 /* Refused with CGBIND_INVALID, the message mentions needle, *ret untouched. */
 static void refused_len(const char *what, const char *json, size_t len, const char *needle)
 {
-        struct cgbind_image img = {.n_hierarchies = 4242};
+        struct cgbind_image img = { .n_hierarchies = 4242 };
         struct cgbind_error err;
         int r = parse(json, len, &img, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, needle) &&
-               img.n_hierarchies == 4242 && img.hierarchies == NULL,
+                   img.n_hierarchies == 4242 && img.hierarchies == NULL,
            "%s: refused, message mentions \"%s\" (%s)", what, needle, err.msg);
         if (r == 0)
                 image_free(&img);
@@ -217,7 +217,7 @@ static void refused(const char *what, const char *json, const char *needle)
 /* An image of one hierarchy, given as JSON. */
 static char *one(const char *hier)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[%s]}", hier);
         return sb.buf;
 }
@@ -225,7 +225,7 @@ static char *one(const char *hier)
 /* One v1 hierarchy with one child "c" of the given properties. */
 static char *v1_child(const char *controllers, const char *props)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb,
                        "{\"type\":\"cgroup\",\"controllers\":[%s],\"root\":{\"children\":[{"
                        "\"name\":\"c\",\"properties\":{%s}}]}}",
@@ -237,7 +237,7 @@ static char *v1_child(const char *controllers, const char *props)
 
 static char *v2_child(const char *controllers, const char *props)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb,
                        "{\"type\":\"cgroup2\",\"controllers\":[%s],\"root\":{\"children\":[{"
                        "\"name\":\"c\",\"properties\":{%s}}]}}",
@@ -255,7 +255,7 @@ static void refused_owned(const char *what, char *json, const char *needle)
 
 static void accepted_owned(const char *what, char *json)
 {
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         struct cgbind_error err;
         int r = parse(json, strlen(json), &img, &err);
         is_int(r, 0, "%s: accepted (%s)", what, err.msg);
@@ -422,7 +422,7 @@ static void test_refusals(void)
 /* a chain of depth sub-cgroups, each the only child of the one above */
 static char *chain(size_t depth)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
                             "\"controllers\":[\"pids\"],\"root\":{\"children\":[");
         for (size_t i = 0; i < depth; i++)
@@ -449,7 +449,7 @@ static size_t tree_depth(const struct cg_node *n)
 
 static char *flat(size_t n)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
                             "\"root\":{\"children\":[");
         for (size_t i = 0; i < n; i++)
@@ -460,7 +460,7 @@ static char *flat(size_t n)
 
 static void test_caps(void)
 {
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         struct cgbind_error err;
 
         char *json = chain(CGBIND_MAX_DEPTH);
@@ -470,8 +470,8 @@ static void test_caps(void)
                 is_int(tree_depth(&img.hierarchies[0].root), 64, "depth 64 kept");
                 is_int(img.n_nodes, 64, "64 nodes counted");
                 /* about 130 JSON levels: written and read back whole */
-                struct strbuf out = {0};
-                struct cgbind_image back = {0};
+                struct strbuf out = { 0 };
+                struct cgbind_image back = { 0 };
                 r = image_write_json(&img, &out, &err);
                 ok(r == 0 && parse(out.buf, out.len, &back, &err) == 0 && image_equal(&img, &back),
                    "a tree 64 deep writes and reads back the same (%s)", err.msg);
@@ -493,7 +493,7 @@ static void test_caps(void)
         refused_owned("100001 sub-cgroups", flat(CGBIND_MAX_NODES + 1), "more than 100000");
 
         /* the node cap counts across hierarchies */
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[");
         for (int h = 0; h < 2; h++) {
                 strbuf_appendf(&sb,
@@ -509,7 +509,7 @@ static void test_caps(void)
 
         /* a value of exactly 64 KiB passes, one byte more does not */
         for (size_t target = CGBIND_MAX_VALUE; target <= CGBIND_MAX_VALUE + 1; target++) {
-                struct strbuf v = {0};
+                struct strbuf v = { 0 };
                 /* lines of 11 bytes until 18..28 are left; the last line takes
                  * exactly that: "8:0 rbps=1" and up to 18 zeros (19 digits) */
                 while (target - v.len > 28)
@@ -518,7 +518,7 @@ static void test_caps(void)
                 strbuf_append(&v, "8:0 rbps=1", 10);
                 for (size_t i = 10; i < left; i++)
                         strbuf_append(&v, "0", 1);
-                struct strbuf doc = {0};
+                struct strbuf doc = { 0 };
                 strbuf_appendf(&doc, "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\","
                                      "\"controllers\":[\"io\"],\"root\":{\"children\":[{"
                                      "\"name\":\"c\",\"properties\":{\"io.max\":\"");
@@ -554,12 +554,12 @@ static double cpu_seconds(void)
 static void test_wide_object(void)
 {
         enum { KEYS = 20000 };
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb, "{\"cgbind\":1,\"hierarchies\":[],\"container\":{\"id\":\"w\"");
         for (size_t i = 0; i < KEYS; i++)
                 strbuf_appendf(&sb, ",\"k%zx\":0", i);
         strbuf_appendf(&sb, "}}");
-        struct cgbind_image img = {0};
+        struct cgbind_image img = { 0 };
         struct cgbind_error err;
         double t0 = cpu_seconds();
         int r = parse(sb.buf, sb.len, &img, &err);
@@ -582,7 +582,7 @@ static void add_prop(struct cg_node *n, enum cg_version v, const char *name, con
 /* A valid two-hierarchy image: v1 cpu,cpuacct with a/b, cgroup2 memory with x. */
 static void build(struct cgbind_image *img)
 {
-        *img = (struct cgbind_image){0};
+        *img = (struct cgbind_image){ 0 };
         img->hierarchies = xcalloc(2, sizeof(*img->hierarchies));
         img->n_hierarchies = 2;
         struct image_hierarchy *h = &img->hierarchies[0];
@@ -601,7 +601,7 @@ static void build(struct cgbind_image *img)
 
 static void validate_refused(const char *what, struct cgbind_image *img, const char *needle)
 {
-        struct cgbind_error err = {0};
+        struct cgbind_error err = { 0 };
         img->n_nodes = 4242;
         int r = image_validate(img, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, needle),
@@ -612,7 +612,7 @@ static void validate_refused(const char *what, struct cgbind_image *img, const c
 static void test_validate(void)
 {
         struct cgbind_image img;
-        struct cgbind_error err = {0};
+        struct cgbind_error err = { 0 };
 
         build(&img);
         int r = image_validate(&img, &err);
@@ -625,9 +625,9 @@ static void test_validate(void)
            "cg_node_find_duplicate: none");
 
         /* written and read back: the same tree */
-        struct strbuf out = {0};
+        struct strbuf out = { 0 };
         r = image_write_json(&img, &out, &err);
-        struct cgbind_image back = {0};
+        struct cgbind_image back = { 0 };
         ok(r == 0 && parse(out.buf, out.len, &back, &err) == 0 && image_equal(&img, &back),
            "a hand-built image writes and parses back equal (%s)", err.msg);
         image_free(&back);
@@ -703,8 +703,8 @@ static void test_validate(void)
         img.hierarchies[0].root.children[0].children[0].name = xstrdup("..");
         validate_refused("a sub-cgroup named ..", &img, "name");
 
-        static const char *const bad_init[] = {"/x",     "x/", "x//y",        "..",
-                                               "x/../y", "",   "cgroup.procs"};
+        static const char *const bad_init[] = { "/x",     "x/", "x//y",        "..",
+                                                "x/../y", "",   "cgroup.procs" };
         for (size_t i = 0; i < ARRAY_SIZE(bad_init); i++) {
                 build(&img);
                 free(img.hierarchies[1].init);
@@ -718,31 +718,32 @@ static void test_validate(void)
         build(&img);
         img.hierarchies = xreallocarray(img.hierarchies, 3, sizeof(*img.hierarchies));
         img.hierarchies[2] =
-            (struct image_hierarchy){.version = CG_V1, .controllers = xstrdup("cpu")};
+                (struct image_hierarchy){ .version = CG_V1, .controllers = xstrdup("cpu") };
         img.n_hierarchies = 3;
         validate_refused("cpu,cpuacct and cpu", &img, "shared");
         build(&img);
         img.hierarchies = xreallocarray(img.hierarchies, 3, sizeof(*img.hierarchies));
-        img.hierarchies[2] = (struct image_hierarchy){.version = CG_V2, .controllers = xstrdup("")};
+        img.hierarchies[2] =
+                (struct image_hierarchy){ .version = CG_V2, .controllers = xstrdup("") };
         img.n_hierarchies = 3;
         validate_refused("two cgroup2 hierarchies", &img, "twice");
 
         /* more hierarchies than the cap */
-        img = (struct cgbind_image){0};
+        img = (struct cgbind_image){ 0 };
         img.n_hierarchies = CGBIND_MAX_HIERARCHIES + 1;
         img.hierarchies = xcalloc(img.n_hierarchies, sizeof(*img.hierarchies));
         for (size_t i = 0; i < img.n_hierarchies; i++) {
                 char name[16];
                 snprintf(name, sizeof(name), "name=h%zu", i);
                 img.hierarchies[i] =
-                    (struct image_hierarchy){.version = CG_V1, .controllers = xstrdup(name)};
+                        (struct image_hierarchy){ .version = CG_V1, .controllers = xstrdup(name) };
         }
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = image_validate(&img, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "more than 64"),
            "image_validate: 65 hierarchies refused (%s)", err.msg);
         img.n_hierarchies = CGBIND_MAX_HIERARCHIES;
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = image_validate(&img, &err);
         is_int(r, 0, "image_validate: 64 named hierarchies accepted (%s)", err.msg);
         img.n_hierarchies = CGBIND_MAX_HIERARCHIES + 1;
@@ -753,7 +754,7 @@ static void test_validate(void)
         struct cg_node *n = &img.hierarchies[1].root.children[0];
         for (int i = 1; i < CGBIND_MAX_DEPTH; i++)
                 n = cg_node_add_child(n, "d");
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         is_int(image_validate(&img, &err), 0, "a hand-built tree 64 deep passes (%s)", err.msg);
         cg_node_add_child(n, "d");
         validate_refused("a hand-built tree 65 deep", &img, "deeper");
@@ -771,12 +772,12 @@ static void test_validate(void)
         img.created = xstrdup("2026-12-01T00:00:00Z");
         free(img.hierarchies[0].root.children[0].name);
         img.hierarchies[0].root.children[0].name = xstrdup("q\"u\\o te\xc3\xa9");
-        err = (struct cgbind_error){0};
-        out = (struct strbuf){0};
+        err = (struct cgbind_error){ 0 };
+        out = (struct strbuf){ 0 };
         r = image_validate(&img, &err);
         if (r == 0)
                 r = image_write_json(&img, &out, &err);
-        back = (struct cgbind_image){0};
+        back = (struct cgbind_image){ 0 };
         ok(r == 0 && parse(out.buf, out.len, &back, &err) == 0 && image_equal(&img, &back),
            "quotes, backslashes and control characters are escaped and read back (%s)", err.msg);
         ok(out.buf && !memchr(out.buf, 0x01, out.len) && !memchr(out.buf, 0x7f, out.len),
@@ -790,7 +791,7 @@ static void test_validate(void)
  * controller list only those controllers' properties (and core files) come over. */
 static void test_merge(void)
 {
-        struct cg_node dst = {0}, src = {0};
+        struct cg_node dst = { 0 }, src = { 0 };
         struct cg_node *a = cg_node_add_child(&src, "a");
         add_prop(a, CG_V1, "cpu.shares", "512");
         add_prop(a, CG_V1, "pids.max", "10");
@@ -813,12 +814,12 @@ static void test_merge(void)
            "merge: c is there, without properties");
         is_int(cg_node_count(&dst), 3, "merge: three sub-cgroups");
 
-        struct cg_node all = {0};
+        struct cg_node all = { 0 };
         cg_node_merge(&all, &src, NULL);
         ok(all.n_children == 2 && all.children[0].n_props == 3 && all.children[1].n_props == 1,
            "merge without a controller list copies every property");
         ok(all.children[0].name != src.children[0].name &&
-               all.children[0].props[0].value != src.children[0].props[0].value,
+                   all.children[0].props[0].value != src.children[0].props[0].value,
            "merge copies (no shared strings)");
         cg_node_free(&all);
         cg_node_free(&dst);
@@ -831,7 +832,7 @@ static void test_init_caps(void)
         /* an init path of 64 levels passes, 65 is refused, and so is one
          * longer than CGBIND_MAX_PATH */
         for (int depth = CGBIND_MAX_DEPTH; depth <= CGBIND_MAX_DEPTH + 1; depth++) {
-                struct strbuf sb = {0};
+                struct strbuf sb = { 0 };
                 strbuf_appendf(&sb, "{\"type\":\"cgroup2\",\"init\":\"");
                 for (int i = 0; i < depth; i++)
                         strbuf_appendf(&sb, "%sd", i ? "/" : "");
@@ -842,7 +843,7 @@ static void test_init_caps(void)
                         refused_owned("init 65 levels deep", one(sb.buf), "deeper");
                 strbuf_free(&sb);
         }
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb, "{\"type\":\"cgroup2\",\"init\":\"");
         for (int i = 0; i < 20; i++)
                 strbuf_appendf(&sb, "%s%0250d", i ? "/" : "", i);

@@ -18,17 +18,17 @@ static int resolve(const char *cmi, const char *pc, const char *host, bool pivot
                    struct located *loc, struct cgbind_error *err)
 {
         struct locate_input in = {
-            .rootfs = pivoted ? NULL : ROOTFS,
-            .pivoted = pivoted,
-            .container_mountinfo = cmi,
-            .container_mountinfo_len = strlen(cmi),
-            .proc_cgroup = pc,
-            .proc_cgroup_len = strlen(pc),
-            .host_mountinfo = host ? host : host_mi,
-            .host_mountinfo_len = host ? strlen(host) : host_mi_len,
+                .rootfs = pivoted ? NULL : ROOTFS,
+                .pivoted = pivoted,
+                .container_mountinfo = cmi,
+                .container_mountinfo_len = strlen(cmi),
+                .proc_cgroup = pc,
+                .proc_cgroup_len = strlen(pc),
+                .host_mountinfo = host ? host : host_mi,
+                .host_mountinfo_len = host ? strlen(host) : host_mi_len,
         };
-        *err = (struct cgbind_error){0};
-        *loc = (struct located){0};
+        *err = (struct cgbind_error){ 0 };
+        *loc = (struct located){ 0 };
         return locate_resolve(&in, loc, err);
 }
 
@@ -55,9 +55,15 @@ static void check_runc_answer(struct located *loc, bool pivoted, const char *wha
                 const char *controllers, *dir;
                 unsigned minor;
         } want[] = {
-            {"cpu", "cpu", 29},       {"cpuacct", "cpuacct", 30}, {"cpuset", "cpuset", 31},
-            {"memory", "memory", 32}, {"devices", "devices", 33}, {"freezer", "freezer", 34},
-            {"blkio", "blkio", 35},   {"pids", "pids", 36},       {"name=systemd", "systemd", 37},
+                { "cpu", "cpu", 29 },
+                { "cpuacct", "cpuacct", 30 },
+                { "cpuset", "cpuset", 31 },
+                { "memory", "memory", 32 },
+                { "devices", "devices", 33 },
+                { "freezer", "freezer", 34 },
+                { "blkio", "blkio", 35 },
+                { "pids", "pids", 36 },
+                { "name=systemd", "systemd", 37 },
         };
         is_int(loc->n, 9, "%s: 9 hierarchies located", what);
         is_int(n_usable(loc), 9, "%s: all 9 usable", what);
@@ -129,17 +135,17 @@ static void test_runc_fixtures(void)
 
         /* rootfs unknown before pivot: cannot tell the container's mounts apart */
         struct locate_input in = {
-            .rootfs = NULL,
-            .pivoted = false,
-            .container_mountinfo = pre,
-            .container_mountinfo_len = len,
-            .proc_cgroup = pc,
-            .proc_cgroup_len = pc_len,
-            .host_mountinfo = host_mi,
-            .host_mountinfo_len = host_mi_len,
+                .rootfs = NULL,
+                .pivoted = false,
+                .container_mountinfo = pre,
+                .container_mountinfo_len = len,
+                .proc_cgroup = pc,
+                .proc_cgroup_len = pc_len,
+                .host_mountinfo = host_mi,
+                .host_mountinfo_len = host_mi_len,
         };
-        err = (struct cgbind_error){0};
-        loc = (struct located){.n = 4242};
+        err = (struct cgbind_error){ 0 };
+        loc = (struct located){ .n = 4242 };
         r = locate_resolve(&in, &loc, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && loc.n == 4242,
            "not pivoted and no rootfs: refused (%s)", err.msg);
@@ -210,33 +216,33 @@ static void test_refusals(void)
 
         /* the same hierarchy bound twice with different roots */
         const char *twice =
-            HOST_CPU CTR_CPU("/probe1") "74 72 0:29 /probe1/sub " ROOTFS
-                                        "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
+                HOST_CPU CTR_CPU("/probe1") "74 72 0:29 /probe1/sub " ROOTFS
+                                            "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
         expect_refused_cpu(twice, "1:cpu:/probe1\n", false,
                            "one hierarchy mounted twice with different roots");
         const char *twice_root =
-            HOST_CPU CTR_CPU("/probe1") "74 72 0:29 / " ROOTFS
-                                        "/mnt/hostcpu ro - cgroup cgroup rw,cpu\n";
+                HOST_CPU CTR_CPU("/probe1") "74 72 0:29 / " ROOTFS
+                                            "/mnt/hostcpu ro - cgroup cgroup rw,cpu\n";
         expect_refused_cpu(twice_root, "1:cpu:/probe1\n", false,
                            "one hierarchy mounted twice, the second at the root /");
 
         /* another container's binds (a sibling rootfs sharing the prefix) are not ours:
          * with none of our own, the answer comes from /proc/<pid>/cgroup */
-        const char *sibling =
-            HOST_CPU "74 72 0:29 /other " ROOTFS "2/sys/fs/cgroup/cpu ro - cgroup cgroup rw,cpu\n";
+        const char *sibling = HOST_CPU "74 72 0:29 /other " ROOTFS
+                                       "2/sys/fs/cgroup/cpu ro - cgroup cgroup rw,cpu\n";
         struct located sl;
         struct cgbind_error serr;
         int sr = resolve(sibling, "1:cpu:/probe1\n", NULL, false, &sl, &serr);
         struct located_hierarchy *sh = find(&sl, "cpu");
         ok(sr == 0 && !sl.from_mounts && sl.n == 1 && sh && sh->refused == NULL &&
-               streq(sh->cgroup_path, "/probe1") && sh->container_path == NULL,
+                   streq(sh->cgroup_path, "/probe1") && sh->container_path == NULL,
            "binds under " ROOTFS "2 are another container's: fallback to /probe1");
         located_free(&sl);
 
         /* the same root twice is the same answer, not a conflict */
         const char *same =
-            HOST_CPU CTR_CPU("/probe1") "74 72 0:29 /probe1 " ROOTFS
-                                        "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
+                HOST_CPU CTR_CPU("/probe1") "74 72 0:29 /probe1 " ROOTFS
+                                            "/sys/fs/cgroup/cpu2 ro - cgroup cgroup rw,cpu\n";
         struct located loc;
         struct cgbind_error err;
         int r = resolve(same, "1:cpu:/probe1\n", NULL, false, &loc, &err);
@@ -286,7 +292,7 @@ static void test_fallback(void)
         char *pre = tap_read_data("runc-hybrid-prestart.mountinfo", &len);
         char *pc = tap_read_data("runc-hybrid-prestart.cgroup", &pc_len);
         /* the prestart table without the container's cgroup binds */
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         size_t dropped = 0;
         for (const char *p = pre; *p;) {
                 const char *nl = strchr(p, '\n');
@@ -341,7 +347,7 @@ static void test_fallback(void)
         ok(h && h->refused != NULL, "fallback: cgroup2 at / refused");
         h = find(&loc, "cpu");
         ok(h && h->refused == NULL && h->host_path &&
-               streq(h->host_path, "/sys/fs/cgroup/cpu/probe1"),
+                   streq(h->host_path, "/sys/fs/cgroup/cpu/probe1"),
            "fallback: cpu at /probe1 usable");
         is_int(n_usable(&loc), 1, "fallback: one usable");
         located_free(&loc);
@@ -420,15 +426,15 @@ static void test_v2_only(void)
 static void test_comounted(void)
 {
         const char *cmi =
-            "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
-            "73 72 0:29 /ctr " ROOTFS
-            "/sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct\n"
-            "74 72 0:30 /ctr " ROOTFS "/sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n";
+                "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+                "73 72 0:29 /ctr " ROOTFS
+                "/sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct\n"
+                "74 72 0:30 /ctr " ROOTFS "/sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n";
         const char *host =
-            "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
-            "50 48 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
-        const char *pcs[] = {"3:cpu,cpuacct:/ctr\n2:memory:/ctr\n",
-                             "3:cpuacct,cpu:/ctr\n2:memory:/ctr\n"};
+                "49 48 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+                "50 48 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
+        const char *pcs[] = { "3:cpu,cpuacct:/ctr\n2:memory:/ctr\n",
+                              "3:cpuacct,cpu:/ctr\n2:memory:/ctr\n" };
         for (size_t i = 0; i < ARRAY_SIZE(pcs); i++) {
                 struct located loc;
                 struct cgbind_error err;
@@ -456,7 +462,7 @@ static void test_comounted(void)
 /* A hierarchy is refused once, with the first reason, escaped. */
 static void test_refuse(void)
 {
-        struct located_hierarchy h = {.version = CG_V1, .dirfd = -1};
+        struct located_hierarchy h = { .version = CG_V1, .dirfd = -1 };
         ok(located_usable(&h), "a hierarchy without a reason is usable (no dirfd needed)");
         ok(!located_usable(NULL), "located_usable(NULL) is false");
         located_refuse(&h, "mount %s is odd", "/a\nb\x1b[31m");

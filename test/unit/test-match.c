@@ -23,8 +23,8 @@ static void warn(const char *msg, void *userdata)
 
 static struct cgbind_image parse_or_bail(const char *json)
 {
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
         if (image_parse(json, strlen(json), &img, &err) < 0) {
                 printf("Bail out! test image does not parse: %s\n", err.msg);
                 exit(1);
@@ -42,7 +42,7 @@ struct layout {
 
 static void layout_init(struct layout *l, const char *const *spec, size_t n)
 {
-        *l = (struct layout){0};
+        *l = (struct layout){ 0 };
         for (size_t i = 0; i < n; i++) {
                 struct located_hierarchy *h = &l->h[i];
                 const char *s = spec[i];
@@ -52,16 +52,16 @@ static void layout_init(struct layout *l, const char *const *spec, size_t n)
                 snprintf(l->controllers[i], sizeof(l->controllers[i]), "%.*s",
                          v2 ? 0 : (int)(len - 3 - refused), s + 3);
                 *h = (struct located_hierarchy){
-                    .version = v2 ? CG_V2 : CG_V1,
-                    .controllers = l->controllers[i],
-                    .cgroup_path = (char *)"/ctr",
-                    .init_rel = (char *)"",
-                    .host_path = (char *)"/sys/fs/cgroup/x/ctr",
-                    .refused = refused ? (char *)"refused for the test" : NULL,
-                    .dirfd = -1,
+                        .version = v2 ? CG_V2 : CG_V1,
+                        .controllers = l->controllers[i],
+                        .cgroup_path = (char *)"/ctr",
+                        .init_rel = (char *)"",
+                        .host_path = (char *)"/sys/fs/cgroup/x/ctr",
+                        .refused = refused ? (char *)"refused for the test" : NULL,
+                        .dirfd = -1,
                 };
         }
-        l->loc = (struct located){.h = l->h, .n = n, .from_mounts = true};
+        l->loc = (struct located){ .h = l->h, .n = n, .from_mounts = true };
 }
 
 static const struct cg_prop *prop(const struct cg_node *n, const char *name)
@@ -91,8 +91,8 @@ static const struct match_target *target_on(const struct match *m, const char *c
 static int do_match(struct cgbind_image *img, struct layout *l, bool skip_missing, struct match *m,
                     struct cgbind_error *err)
 {
-        *err = (struct cgbind_error){0};
-        *m = (struct match){0};
+        *err = (struct cgbind_error){ 0 };
+        *m = (struct match){ 0 };
         n_warnings = 0;
         last_warning[0] = '\0';
         return match_image(img, &l->loc, skip_missing, warn, NULL, m, err);
@@ -105,9 +105,9 @@ static bool targets_sane(const struct match *m)
         size_t total = 0;
         for (size_t i = 0; i < m->n; i++) {
                 const struct match_target *t = &m->targets[i];
-                struct cgbind_image one = {.hierarchies = (struct image_hierarchy *)&t->image,
-                                           .n_hierarchies = 1};
-                struct cgbind_error err = {0};
+                struct cgbind_image one = { .hierarchies = (struct image_hierarchy *)&t->image,
+                                            .n_hierarchies = 1 };
+                struct cgbind_error err = { 0 };
                 if (!t->located || !t->label || !t->label[0] ||
                     t->image.version != t->located->version)
                         return false;
@@ -128,19 +128,20 @@ static bool targets_sane(const struct match *m)
         return total == m->n_nodes;
 }
 
-static const char *const hybrid[] = {"v1:cpu,cpuacct", "v1:cpuset",       "v1:memory",
-                                     "v1:pids",        "v1:name=systemd", "v2"};
+static const char *const hybrid[] = { "v1:cpu,cpuacct", "v1:cpuset",       "v1:memory",
+                                      "v1:pids",        "v1:name=systemd", "v2" };
 
 static void test_exact(void)
 {
         struct layout l;
         layout_init(&l, hybrid, ARRAY_SIZE(hybrid));
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpuacct\","
-            "\"cpu\"],\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"cpu.shares\":"
-            "\"512\"},\"children\":[{\"name\":\"b\"}]}]}},{\"type\":\"cgroup\",\"controllers\":"
-            "[\"memory\"],\"init\":\"a\",\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{"
-            "\"memory.limit_in_bytes\":\"1048576\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpuacct\","
+                "\"cpu\"],\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"cpu.shares\":"
+                "\"512\"},\"children\":[{\"name\":\"b\"}]}]}},{\"type\":\"cgroup\",\"controllers\":"
+                "[\"memory\"],\"init\":\"a\",\"root\":{\"children\":[{\"name\":\"a\","
+                "\"properties\":{"
+                "\"memory.limit_in_bytes\":\"1048576\"}}]}}]}");
         const struct cg_node *cpu_children = img.hierarchies[0].root.children;
         const struct cg_node *mem_children = img.hierarchies[1].root.children;
         struct match m;
@@ -156,7 +157,7 @@ static void test_exact(void)
         ok(mem && mem->located == &l.h[2] && streq(mem->label, "memory"),
            "exact: memory on the host's memory");
         ok(c && c->image.root.children == cpu_children && mem &&
-               mem->image.root.children == mem_children,
+                   mem->image.root.children == mem_children,
            "exact: the trees moved (the same nodes, no copy)");
         ok(mem && mem->image.init && streq(mem->image.init, "a"), "exact: the init moved too");
         ok(c && c->n_nodes == 2 && mem && mem->n_nodes == 1 && m.n_nodes == 3,
@@ -174,32 +175,33 @@ static void test_v2(void)
         struct layout l;
         layout_init(&l, hybrid + 5, 1);
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\","
-            "\"cpu\"],\"init\":\"init.scope\",\"root\":{\"properties\":{"
-            "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":\"init.scope\"},{"
-            "\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\","
+                "\"cpu\"],\"init\":\"init.scope\",\"root\":{\"properties\":{"
+                "\"cgroup.subtree_control\":\"cpu "
+                "memory\"},\"children\":[{\"name\":\"init.scope\"},{"
+                "\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
         const struct cg_node *children = img.hierarchies[0].root.children;
         struct match m;
         struct cgbind_error err;
         int r = do_match(&img, &l, false, &m, &err);
         ok(r == 0 && m.n == 1 && m.targets[0].located == &l.h[0] &&
-               streq(m.targets[0].label, "cgroup2") && m.targets[0].image.version == CG_V2,
+                   streq(m.targets[0].label, "cgroup2") && m.targets[0].image.version == CG_V2,
            "v2 onto v2: one target, labelled cgroup2 (%s)", err.msg);
         ok(r == 0 && m.targets[0].image.root.children == children &&
-               streq(m.targets[0].image.controllers, "cpu,memory") &&
-               streq(m.targets[0].image.init, "init.scope"),
+                   streq(m.targets[0].image.controllers, "cpu,memory") &&
+                   streq(m.targets[0].image.init, "init.scope"),
            "v2 onto v2: the tree, controllers and init moved");
         ok(r == 0 && m.n_nodes == 2 && targets_sane(&m), "v2 onto v2: 2 nodes, sane");
         ok(img.n_hierarchies == 0, "v2 onto v2: the image is left empty");
         match_free(&m);
 
         /* the same v2 image where the container's cgroup2 was refused */
-        layout_init(&l, (const char *const[]){"v2!"}, 1);
+        layout_init(&l, (const char *const[]){ "v2!" }, 1);
         img = parse_or_bail("{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"root\":{"
                             "\"children\":[{\"name\":\"a\"}]}}]}");
         r = do_match(&img, &l, false, &m, &err);
         ok(r < 0 && err.status == CGBIND_PRECONDITION && has_str(err.msg, "cgroup2") &&
-               has_str(err.msg, "refused for the test") && m.n == 0,
+                   has_str(err.msg, "refused for the test") && m.n == 0,
            "v2 onto a refused cgroup2: status 3 with the reason (%s)", err.msg);
         ok(img.n_hierarchies == 0, "refused: the image is left empty all the same");
         match_free(&m);
@@ -216,7 +218,7 @@ static void test_v2(void)
                             "\"children\":[{\"name\":\"a\"}]}}]}");
         r = do_match(&img, &l, true, &m, &err);
         ok(r == 0 && m.n == 0 && m.n_nodes == 0 && n_warnings == 1 &&
-               (strstr(last_warning, "--skip-missing") != NULL),
+                   (strstr(last_warning, "--skip-missing") != NULL),
            "... with skip_missing: nothing matched, one warning (%s)", last_warning);
         match_free(&m);
 }
@@ -227,13 +229,14 @@ static void test_merge(void)
         struct layout l;
         layout_init(&l, hybrid, ARRAY_SIZE(hybrid));
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
-            "\"init\":\"a\",\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{"
-            "\"cpu.shares\":\"512\",\"cgroup.clone_children\":\"1\"},\"children\":[{\"name\":"
-            "\"b\",\"properties\":{\"cpu.cfs_quota_us\":\"50000\"}}]}]}},{\"type\":\"cgroup\","
-            "\"controllers\":[\"cpuacct\"],\"root\":{\"children\":[{\"name\":\"a\",\"properties\":"
-            "{\"cgroup.clone_children\":\"0\"},\"children\":[{\"name\":\"c\"}]},{\"name\":"
-            "\"d\"}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
+                "\"init\":\"a\",\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{"
+                "\"cpu.shares\":\"512\",\"cgroup.clone_children\":\"1\"},\"children\":[{\"name\":"
+                "\"b\",\"properties\":{\"cpu.cfs_quota_us\":\"50000\"}}]}]}},{\"type\":\"cgroup\","
+                "\"controllers\":[\"cpuacct\"],\"root\":{\"children\":[{\"name\":\"a\","
+                "\"properties\":"
+                "{\"cgroup.clone_children\":\"0\"},\"children\":[{\"name\":\"c\"}]},{\"name\":"
+                "\"d\"}]}}]}");
         struct match m;
         struct cgbind_error err;
         int r = do_match(&img, &l, false, &m, &err);
@@ -250,7 +253,7 @@ static void test_merge(void)
         ok(a && prop(a, "cpu.shares") && streq(prop(a, "cpu.shares")->value, "512"),
            "merged: a's cpu.shares");
         ok(a && prop(a, "cgroup.clone_children") &&
-               streq(prop(a, "cgroup.clone_children")->value, "1"),
+                   streq(prop(a, "cgroup.clone_children")->value, "1"),
            "merged: a core file named twice keeps the first image hierarchy's value");
         ok(t && t->image.init && streq(t->image.init, "a"), "merged: the init carried over");
         ok(t && t->n_nodes == 4 && m.n_nodes == 4, "merged: n_nodes 4 (a, a/b, a/c, d)");
@@ -263,18 +266,21 @@ static void test_merge(void)
 static void test_split(void)
 {
         struct layout l;
-        layout_init(
-            &l,
-            (const char *const[]){"v1:cpu", "v1:cpuacct", "v1:net_cls", "v1:net_prio", "v1:memory"},
-            5);
+        layout_init(&l,
+                    (const char *const[]){ "v1:cpu", "v1:cpuacct", "v1:net_cls", "v1:net_prio",
+                                           "v1:memory" },
+                    5);
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\","
-            "\"cpuacct\"],\"init\":\"a/w\",\"root\":{\"children\":[{\"name\":\"a\",\"properties\":"
-            "{\"cpu.shares\":\"512\",\"cgroup.clone_children\":\"1\"},\"children\":[{\"name\":"
-            "\"w\",\"properties\":{\"cpu.cfs_quota_us\":\"50000\"}}]}]}},{\"type\":\"cgroup\","
-            "\"controllers\":[\"net_prio\",\"net_cls\"],\"root\":{\"children\":[{\"name\":\"n\","
-            "\"properties\":{\"net_cls.classid\":\"1048577\",\"net_prio.ifpriomap\":\"eth0 5\"}}"
-            "]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\","
+                "\"cpuacct\"],\"init\":\"a/"
+                "w\",\"root\":{\"children\":[{\"name\":\"a\",\"properties\":"
+                "{\"cpu.shares\":\"512\",\"cgroup.clone_children\":\"1\"},\"children\":[{\"name\":"
+                "\"w\",\"properties\":{\"cpu.cfs_quota_us\":\"50000\"}}]}]}},{\"type\":\"cgroup\","
+                "\"controllers\":[\"net_prio\",\"net_cls\"],\"root\":{\"children\":[{\"name\":"
+                "\"n\","
+                "\"properties\":{\"net_cls.classid\":\"1048577\",\"net_prio.ifpriomap\":\"eth0 "
+                "5\"}}"
+                "]}}]}");
         struct match m;
         struct cgbind_error err;
         int r = do_match(&img, &l, false, &m, &err);
@@ -287,28 +293,28 @@ static void test_split(void)
            "split: cpu, cpuacct, net_cls, net_prio (memory untouched)");
         if (cpu && acct && cls && prio) {
                 ok(streq(cpu->label, "cpu,cpuacct") && streq(acct->label, "cpu,cpuacct") &&
-                       streq(cls->label, "net_cls,net_prio"),
+                           streq(cls->label, "net_cls,net_prio"),
                    "split: each labelled by the image hierarchy");
                 const struct cg_node *ca = child(&cpu->image.root, "a");
                 const struct cg_node *aa = child(&acct->image.root, "a");
                 ok(ca && prop(ca, "cpu.shares") && prop(ca, "cgroup.clone_children") &&
-                       prop(child(ca, "w"), "cpu.cfs_quota_us"),
+                           prop(child(ca, "w"), "cpu.cfs_quota_us"),
                    "split: cpu gets cpu.* and the core file");
                 ok(aa && !prop(aa, "cpu.shares") && prop(aa, "cgroup.clone_children") &&
-                       child(aa, "w") && child(aa, "w")->n_props == 0,
+                           child(aa, "w") && child(aa, "w")->n_props == 0,
                    "split: cpuacct gets the tree and the core file, no cpu.*");
                 ok(ca != aa && ca && aa && ca->name != aa->name,
                    "split: each target owns its own copy");
                 const struct cg_node *cn = child(&cls->image.root, "n");
                 const struct cg_node *pn = child(&prio->image.root, "n");
                 ok(cn && pn && prop(cn, "net_cls.classid") && !prop(cn, "net_prio.ifpriomap") &&
-                       prop(pn, "net_prio.ifpriomap") && !prop(pn, "net_cls.classid"),
+                           prop(pn, "net_prio.ifpriomap") && !prop(pn, "net_cls.classid"),
                    "split: net_cls.classid only on net_cls, net_prio.ifpriomap only on net_prio");
                 ok(cpu->image.init && acct->image.init && streq(cpu->image.init, "a/w") &&
-                       streq(acct->image.init, "a/w") && cpu->image.init != acct->image.init,
+                           streq(acct->image.init, "a/w") && cpu->image.init != acct->image.init,
                    "split: each target has its own copy of the init");
                 ok(cpu->n_nodes == 2 && acct->n_nodes == 2 && cls->n_nodes == 1 &&
-                       prio->n_nodes == 1 && m.n_nodes == 6,
+                           prio->n_nodes == 1 && m.n_nodes == 6,
                    "split: n_nodes after the fan-out 2+2+1+1 = 6");
         }
         ok(targets_sane(&m), "split: targets sane");
@@ -319,18 +325,18 @@ static void test_split(void)
 static void test_missing(void)
 {
         struct layout l;
-        layout_init(&l, (const char *const[]){"v1:cpu", "v1:memory!", "v2"}, 3);
+        layout_init(&l, (const char *const[]){ "v1:cpu", "v1:memory!", "v2" }, 3);
         static const char json[] =
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
-            "\"root\":{\"children\":[{\"name\":\"a\"}]}},{\"type\":\"cgroup\",\"controllers\":"
-            "[\"pids\"],\"root\":{\"children\":[{\"name\":\"p\"}]}},{\"type\":\"cgroup\","
-            "\"controllers\":[\"memory\"],\"root\":{\"children\":[{\"name\":\"m\"}]}}]}";
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
+                "\"root\":{\"children\":[{\"name\":\"a\"}]}},{\"type\":\"cgroup\",\"controllers\":"
+                "[\"pids\"],\"root\":{\"children\":[{\"name\":\"p\"}]}},{\"type\":\"cgroup\","
+                "\"controllers\":[\"memory\"],\"root\":{\"children\":[{\"name\":\"m\"}]}}]}";
         struct cgbind_image img = parse_or_bail(json);
         struct match m;
         struct cgbind_error err;
         int r = do_match(&img, &l, false, &m, &err);
         ok(r < 0 && err.status == CGBIND_PRECONDITION && has_str(err.msg, "pids") &&
-               has_str(err.msg, "not bound"),
+                   has_str(err.msg, "not bound"),
            "pids missing: status 3, names pids (%s)", err.msg);
         ok(m.n == 0 && m.targets == NULL, "missing: *ret untouched");
         ok(img.n_hierarchies == 0 && img.hierarchies == NULL,
@@ -343,22 +349,22 @@ static void test_missing(void)
            "skip_missing: cpu matched, the rest skipped (%s)", err.msg);
         ok(n_warnings == 2, "skip_missing: two warnings (pids, memory): %d", n_warnings);
         ok((strstr(last_warning, "memory") != NULL) &&
-               (strstr(last_warning, "refused for the test") != NULL) &&
-               (strstr(last_warning, "--skip-missing") != NULL),
+                   (strstr(last_warning, "refused for the test") != NULL) &&
+                   (strstr(last_warning, "--skip-missing") != NULL),
            "the refused memory hierarchy's warning carries its reason (%s)", last_warning);
         ok(targets_sane(&m), "skip_missing: target sane");
         match_free(&m);
 
         /* warn may be NULL */
         img = parse_or_bail(json);
-        m = (struct match){0};
-        err = (struct cgbind_error){0};
+        m = (struct match){ 0 };
+        err = (struct cgbind_error){ 0 };
         r = match_image(&img, &l.loc, true, NULL, NULL, &m, &err);
         ok(r == 0 && m.n == 1, "skip_missing without a warn callback");
         match_free(&m);
 
         /* a co-mounted image where only part of it is here */
-        layout_init(&l, (const char *const[]){"v1:cpu"}, 1);
+        layout_init(&l, (const char *const[]){ "v1:cpu" }, 1);
         img = parse_or_bail("{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":"
                             "[\"cpu\",\"pids\"],\"root\":{\"children\":[{\"name\":\"a\","
                             "\"properties\":{\"cpu.shares\":\"100\",\"pids.max\":\"5\"}}]}}]}");
@@ -372,8 +378,8 @@ static void test_missing(void)
         r = do_match(&img, &l, true, &m, &err);
         const struct match_target *t = target_on(&m, "cpu");
         ok(r == 0 && m.n == 1 && t && streq(t->label, "cpu,pids") &&
-               prop(child(&t->image.root, "a"), "cpu.shares") &&
-               !prop(child(&t->image.root, "a"), "pids.max") && n_warnings == 1,
+                   prop(child(&t->image.root, "a"), "cpu.shares") &&
+                   !prop(child(&t->image.root, "a"), "pids.max") && n_warnings == 1,
            "... with skip_missing: cpu gets its part, pids warned (%s)", last_warning);
         ok(targets_sane(&m), "partial: target sane");
         match_free(&m);
@@ -384,14 +390,14 @@ static void test_missing(void)
 static void test_criu_overlap(void)
 {
         static const char overlap[] =
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
-            "\"cpu,cpuacct\",\"path\":\"/c\"},{\"name\":\"cpu\",\"path\":\"/c\"}]}],"
-            "\"controllers\":[{\"cnames\":[\"cpu\",\"cpuacct\"],\"dirs\":[{\"dir_name\":\"c\","
-            "\"children\":[{\"dir_name\":\"a\",\"properties\":[{\"name\":\"cpu.shares\","
-            "\"value\":\"512\"}]}]}]},{\"cnames\":[\"cpu\"],\"dirs\":[{\"dir_name\":\"c\","
-            "\"children\":[{\"dir_name\":\"a\"}]}]}]}]}";
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":"
+                "\"cpu,cpuacct\",\"path\":\"/c\"},{\"name\":\"cpu\",\"path\":\"/c\"}]}],"
+                "\"controllers\":[{\"cnames\":[\"cpu\",\"cpuacct\"],\"dirs\":[{\"dir_name\":\"c\","
+                "\"children\":[{\"dir_name\":\"a\",\"properties\":[{\"name\":\"cpu.shares\","
+                "\"value\":\"512\"}]}]}]},{\"cnames\":[\"cpu\"],\"dirs\":[{\"dir_name\":\"c\","
+                "\"children\":[{\"dir_name\":\"a\"}]}]}]}]}";
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
         int r = image_parse(overlap, strlen(overlap), &img, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && img.n_hierarchies == 0,
            "CRIU cpu,cpuacct then cpu: refused by image_parse, status 2, before match (%s)",
@@ -400,14 +406,14 @@ static void test_criu_overlap(void)
         /* and were it ever to get through: match merges, it never frees twice */
         struct layout l;
         layout_init(&l, hybrid, ARRAY_SIZE(hybrid));
-        img = (struct cgbind_image){0};
+        img = (struct cgbind_image){ 0 };
         img.hierarchies = xcalloc(2, sizeof(*img.hierarchies));
         img.n_hierarchies = 2;
         img.hierarchies[0] =
-            (struct image_hierarchy){.version = CG_V1, .controllers = xstrdup("cpu,cpuacct")};
+                (struct image_hierarchy){ .version = CG_V1, .controllers = xstrdup("cpu,cpuacct") };
         cg_node_add_child(&img.hierarchies[0].root, "a");
         img.hierarchies[1] =
-            (struct image_hierarchy){.version = CG_V1, .controllers = xstrdup("cpu")};
+                (struct image_hierarchy){ .version = CG_V1, .controllers = xstrdup("cpu") };
         cg_node_add_child(&img.hierarchies[1].root, "b");
         struct match m;
         r = do_match(&img, &l, false, &m, &err);
@@ -421,9 +427,9 @@ static void test_criu_overlap(void)
  * separate: every node lands once per carrier. */
 static void test_fan_out(void)
 {
-        static const char *const ctls[] = {"blkio", "cpu", "cpuacct", "cpuset", "memory", "pids"};
+        static const char *const ctls[] = { "blkio", "cpu", "cpuacct", "cpuset", "memory", "pids" };
         enum { NODES = 50 };
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_appendf(&sb,
                        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[");
         for (size_t i = 0; i < ARRAY_SIZE(ctls); i++)
@@ -460,8 +466,8 @@ static void test_fan_out(void)
            "restore_options_init: the defaults");
         o.max_cgroups = NODES * ARRAY_SIZE(ctls);
         img = parse_or_bail(sb.buf);
-        m = (struct match){0};
-        err = (struct cgbind_error){0};
+        m = (struct match){ 0 };
+        err = (struct cgbind_error){ 0 };
         r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r == 0 && m.n_nodes == NODES * ARRAY_SIZE(ctls),
            "restore_match: exactly at --max-cgroups passes (%s)", err.msg);
@@ -469,11 +475,11 @@ static void test_fan_out(void)
 
         o.max_cgroups = NODES * ARRAY_SIZE(ctls) - 1;
         img = parse_or_bail(sb.buf);
-        m = (struct match){0};
-        err = (struct cgbind_error){0};
+        m = (struct match){ 0 };
+        err = (struct cgbind_error){ 0 };
         r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "--max-cgroups") &&
-               has_str(err.msg, "300"),
+                   has_str(err.msg, "300"),
            "restore_match: one over --max-cgroups, status 2, names it (%s)", err.msg);
         ok(m.n == 0 && m.targets == NULL && img.n_hierarchies == 0,
            "refused: nothing returned, the image consumed");
@@ -482,8 +488,8 @@ static void test_fan_out(void)
         /* the image's own count is under the cap; only the fan-out is over it */
         o.max_cgroups = NODES;
         img = parse_or_bail(sb.buf);
-        m = (struct match){0};
-        err = (struct cgbind_error){0};
+        m = (struct match){ 0 };
+        err = (struct cgbind_error){ 0 };
         r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "--max-cgroups"),
            "restore_match: %d nodes x 6 carriers over a cap of %d (%s)", NODES, NODES, err.msg);
@@ -493,16 +499,16 @@ static void test_fan_out(void)
         restore_options_init(&o);
         layout_init(&l, spec, ARRAY_SIZE(ctls) - 1);
         img = parse_or_bail(sb.buf);
-        m = (struct match){0};
-        err = (struct cgbind_error){0};
+        m = (struct match){ 0 };
+        err = (struct cgbind_error){ 0 };
         r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r < 0 && err.status == CGBIND_PRECONDITION && has_str(err.msg, "pids"),
            "restore_match: pids missing, status 3 (%s)", err.msg);
         match_free(&m);
         o.skip_missing = true;
         img = parse_or_bail(sb.buf);
-        m = (struct match){0};
-        err = (struct cgbind_error){0};
+        m = (struct match){ 0 };
+        err = (struct cgbind_error){ 0 };
         r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r == 0 && m.n == ARRAY_SIZE(ctls) - 1 && m.n_nodes == NODES * (ARRAY_SIZE(ctls) - 1),
            "restore_match --skip-missing: five carriers (%s)", err.msg);

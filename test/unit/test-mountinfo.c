@@ -30,18 +30,18 @@ static char *canonical(const char *s)
 
 static int mi_parse(const char *s, struct mountinfo *mi, struct cgbind_error *err)
 {
-        *err = (struct cgbind_error){0};
+        *err = (struct cgbind_error){ 0 };
         return mountinfo_parse(s, strlen(s), mi, err);
 }
 
 static void test_escapes(void)
 {
-        struct mountinfo mi = {0};
+        struct mountinfo mi = { 0 };
         struct cgbind_error err;
         /* the kernel's show_mountinfo() escapes " \t\n\\" as \ooo */
         const char *line =
-            "36 35 98:0 /mnt\\040dir\\134x /mnt/with\\040space\\011tab\\012nl\\134bs "
-            "rw,noatime master:1 - ext3 /dev/ro\\040ot rw,errors=continue\n";
+                "36 35 98:0 /mnt\\040dir\\134x /mnt/with\\040space\\011tab\\012nl\\134bs "
+                "rw,noatime master:1 - ext3 /dev/ro\\040ot rw,errors=continue\n";
         int r = mi_parse(line, &mi, &err);
         is_int(r, 0, "escaped line parses (%s)", err.msg);
         is_int(mi.n, 1, "one entry");
@@ -79,14 +79,14 @@ static void test_optional_fields(void)
                 const char *opt;
                 const char *what;
         } cases[] = {
-            {"", "zero optional fields"},
-            {" shared:1", "one optional field"},
-            {" shared:1 master:2 propagate_from:3", "three optional fields"},
-            {" shared:1 master:2 propagate_from:3 unbindable", "four optional fields"},
+                { "", "zero optional fields" },
+                { " shared:1", "one optional field" },
+                { " shared:1 master:2 propagate_from:3", "three optional fields" },
+                { " shared:1 master:2 propagate_from:3 unbindable", "four optional fields" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char line[512];
-                struct mountinfo mi = {0};
+                struct mountinfo mi = { 0 };
                 struct cgbind_error err;
                 snprintf(line, sizeof(line),
                          "40 31 0:37 /probe1 /sys/fs/cgroup/systemd rw,nosuid%s - cgroup cgroup "
@@ -97,10 +97,10 @@ static void test_optional_fields(void)
                 if (r == 0 && mi.n == 1) {
                         const struct mountinfo_entry *e = &mi.entries[0];
                         ok(streq(e->fstype, "cgroup") && streq(e->source, "cgroup") &&
-                               streq(e->super_opts, "rw,xattr,name=systemd") &&
-                               streq(e->mount_opts, "rw,nosuid") && streq(e->root, "/probe1") &&
-                               streq(e->mountpoint, "/sys/fs/cgroup/systemd") && e->major == 0 &&
-                               e->minor == 37,
+                                   streq(e->super_opts, "rw,xattr,name=systemd") &&
+                                   streq(e->mount_opts, "rw,nosuid") && streq(e->root, "/probe1") &&
+                                   streq(e->mountpoint, "/sys/fs/cgroup/systemd") &&
+                                   e->major == 0 && e->minor == 37,
                            "%s: fields after \"-\" found", cases[i].what);
                 }
                 mountinfo_free(&mi);
@@ -108,11 +108,11 @@ static void test_optional_fields(void)
 
         /* a super option list that itself contains " - "-looking text cannot
          * move the separator: the first lone "-" after field 6 counts */
-        struct mountinfo mi = {0};
+        struct mountinfo mi = { 0 };
         struct cgbind_error err;
         int r = mi_parse("1 0 0:5 / /x rw shared:1 - tmpfs - rw\n", &mi, &err);
         ok(r == 0 && mi.n == 1 && streq(mi.entries[0].fstype, "tmpfs") &&
-               streq(mi.entries[0].source, "-") && streq(mi.entries[0].super_opts, "rw"),
+                   streq(mi.entries[0].source, "-") && streq(mi.entries[0].super_opts, "rw"),
            "source \"-\" after the separator is a field, not a second separator");
         mountinfo_free(&mi);
 }
@@ -123,37 +123,39 @@ static void test_malformed(void)
                 const char *line;
                 const char *what;
         } bad[] = {
-            {"36 35 98:0 / /mnt rw - ext3", "too few fields"},
-            {"36 35 98:0 /", "four fields"},
-            {"36 35 98:0 / /mnt rw master:1 ext3 /dev/root rw,errors=continue",
-             "no \"-\" separator"},
-            {"36 35 98:0 / /mnt rw master:1 ext3 /dev/root rw -", "\"-\" as the last field"},
-            {"36 35 98:0 / /mnt rw - ext3 /dev/root", "two fields after \"-\""},
-            {"36 35 98:0 / /mnt rw shared:1 - ext3 /dev/root", "ten fields, but two after \"-\""},
-            {"36 35 98:0 / /mnt rw shared:1 master:2 - ext3", "eleven fields, but one after \"-\""},
-            {"x6 35 98:0 / /mnt rw - ext3 /dev/root rw", "non-numeric mount id"},
-            {"36 3y 98:0 / /mnt rw - ext3 /dev/root rw", "non-numeric parent id"},
-            {"-36 35 98:0 / /mnt rw - ext3 /dev/root rw", "negative mount id"},
-            {"99999999999 35 98:0 / /mnt rw - ext3 /dev/root rw", "mount id too big"},
-            {"36 35 98-0 / /mnt rw - ext3 /dev/root rw", "major-minor without ':'"},
-            {"36 35 98: / /mnt rw - ext3 /dev/root rw", "empty minor"},
-            {"36 35 :0 / /mnt rw - ext3 /dev/root rw", "empty major"},
-            {"36 35 9a:0 / /mnt rw - ext3 /dev/root rw", "non-numeric major"},
-            {"36 35 98:0x1 / /mnt rw - ext3 /dev/root rw", "non-numeric minor"},
-            {"36 35 98:0:1 / /mnt rw - ext3 /dev/root rw", "two colons in major:minor"},
-            {"36  35 98:0 / /mnt rw - ext3 /dev/root rw", "double space (empty field)"},
+                { "36 35 98:0 / /mnt rw - ext3", "too few fields" },
+                { "36 35 98:0 /", "four fields" },
+                { "36 35 98:0 / /mnt rw master:1 ext3 /dev/root rw,errors=continue",
+                  "no \"-\" separator" },
+                { "36 35 98:0 / /mnt rw master:1 ext3 /dev/root rw -", "\"-\" as the last field" },
+                { "36 35 98:0 / /mnt rw - ext3 /dev/root", "two fields after \"-\"" },
+                { "36 35 98:0 / /mnt rw shared:1 - ext3 /dev/root",
+                  "ten fields, but two after \"-\"" },
+                { "36 35 98:0 / /mnt rw shared:1 master:2 - ext3",
+                  "eleven fields, but one after \"-\"" },
+                { "x6 35 98:0 / /mnt rw - ext3 /dev/root rw", "non-numeric mount id" },
+                { "36 3y 98:0 / /mnt rw - ext3 /dev/root rw", "non-numeric parent id" },
+                { "-36 35 98:0 / /mnt rw - ext3 /dev/root rw", "negative mount id" },
+                { "99999999999 35 98:0 / /mnt rw - ext3 /dev/root rw", "mount id too big" },
+                { "36 35 98-0 / /mnt rw - ext3 /dev/root rw", "major-minor without ':'" },
+                { "36 35 98: / /mnt rw - ext3 /dev/root rw", "empty minor" },
+                { "36 35 :0 / /mnt rw - ext3 /dev/root rw", "empty major" },
+                { "36 35 9a:0 / /mnt rw - ext3 /dev/root rw", "non-numeric major" },
+                { "36 35 98:0x1 / /mnt rw - ext3 /dev/root rw", "non-numeric minor" },
+                { "36 35 98:0:1 / /mnt rw - ext3 /dev/root rw", "two colons in major:minor" },
+                { "36  35 98:0 / /mnt rw - ext3 /dev/root rw", "double space (empty field)" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-                struct mountinfo mi = {.n = 4242};
+                struct mountinfo mi = { .n = 4242 };
                 struct cgbind_error err;
                 int r = mi_parse(bad[i].line, &mi, &err);
                 ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "line 1") &&
-                       mi.n == 4242,
+                           mi.n == 4242,
                    "%s: refused, output untouched (%s)", bad[i].what, err.msg);
         }
 
         /* a bad line after good ones fails the whole parse, naming the line */
-        struct mountinfo mi = {0};
+        struct mountinfo mi = { 0 };
         struct cgbind_error err;
         int r = mi_parse("1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
                          "2 1 0:22 / /sys rw - sysfs sysfs rw\n"
@@ -177,30 +179,30 @@ static void test_fixture(void)
 {
         size_t len;
         char *buf = tap_read_data("runc-hybrid-prestart.mountinfo", &len);
-        struct mountinfo mi = {0};
-        struct cgbind_error err = {0};
+        struct mountinfo mi = { 0 };
+        struct cgbind_error err = { 0 };
         int r = mountinfo_parse(buf, len, &mi, &err);
         is_int(r, 0, "runc prestart mountinfo parses (%s)", err.msg);
         is_int(mi.n, 37, "all 37 lines");
         if (mi.n == 37) {
                 const struct mountinfo_entry *e = &mi.entries[0];
                 ok(e->mount_id == 44 && e->parent_id == 43 && e->major == 254 && e->minor == 0 &&
-                       streq(e->root, "/") && streq(e->mountpoint, "/") &&
-                       streq(e->fstype, "ext4") && streq(e->source, "/dev/vda") &&
-                       streq(e->super_opts, "rw,discard,resv_strict,resuid=65534,resgid=65534"),
+                           streq(e->root, "/") && streq(e->mountpoint, "/") &&
+                           streq(e->fstype, "ext4") && streq(e->source, "/dev/vda") &&
+                           streq(e->super_opts, "rw,discard,resv_strict,resuid=65534,resgid=65534"),
                    "first line: the host's root");
                 e = &mi.entries[36];
                 ok(e->mount_id == 81 && e->parent_id == 72 && e->major == 0 && e->minor == 37 &&
-                       streq(e->root, "/probe1") &&
-                       streq(e->mountpoint, "/var/tmp/probe/rootfs/sys/fs/cgroup/systemd") &&
-                       streq(e->mount_opts, "ro,nosuid,nodev,noexec,relatime") &&
-                       streq(e->super_opts, "rw,name=systemd"),
+                           streq(e->root, "/probe1") &&
+                           streq(e->mountpoint, "/var/tmp/probe/rootfs/sys/fs/cgroup/systemd") &&
+                           streq(e->mount_opts, "ro,nosuid,nodev,noexec,relatime") &&
+                           streq(e->super_opts, "rw,name=systemd"),
                    "last line: the container's name=systemd bind");
         }
 
-        static const char *const ctl[] = {"cpu",     "cpuacct", "cpuset", "memory", "devices",
-                                          "freezer", "blkio",   "pids",   "systemd"};
-        static const unsigned minors[] = {29, 30, 31, 32, 33, 34, 35, 36, 37};
+        static const char *const ctl[] = { "cpu",     "cpuacct", "cpuset", "memory", "devices",
+                                           "freezer", "blkio",   "pids",   "systemd" };
+        static const unsigned minors[] = { 29, 30, 31, 32, 33, 34, 35, 36, 37 };
         size_t host_cg = 0, ctr_cg = 0, cg2 = 0;
         for (size_t i = 0; i < mi.n; i++) {
                 const struct mountinfo_entry *e = &mi.entries[i];
@@ -241,7 +243,7 @@ static void test_fixture(void)
 
 static int pc_parse(const char *s, struct proc_cgroup *pc, struct cgbind_error *err)
 {
-        *err = (struct cgbind_error){0};
+        *err = (struct cgbind_error){ 0 };
         return proc_cgroup_parse(s, strlen(s), pc, err);
 }
 
@@ -249,24 +251,24 @@ static void test_proc_cgroup(void)
 {
         size_t len;
         char *buf = tap_read_data("runc-hybrid-prestart.cgroup", &len);
-        struct proc_cgroup pc = {0};
-        struct cgbind_error err = {0};
+        struct proc_cgroup pc = { 0 };
+        struct cgbind_error err = { 0 };
         int r = proc_cgroup_parse(buf, len, &pc, &err);
         is_int(r, 0, "runc prestart /proc/<pid>/cgroup parses (%s)", err.msg);
         is_int(pc.n, 10, "ten lines");
         if (pc.n == 10) {
                 ok(pc.entries[0].hierarchy_id == 9 &&
-                       streq(pc.entries[0].controllers, "name=systemd") &&
-                       streq(pc.entries[0].path, "/probe1"),
+                           streq(pc.entries[0].controllers, "name=systemd") &&
+                           streq(pc.entries[0].path, "/probe1"),
                    "9:name=systemd:/probe1");
                 ok(pc.entries[5].hierarchy_id == 4 && streq(pc.entries[5].controllers, "memory") &&
-                       streq(pc.entries[5].path, memory_root),
+                           streq(pc.entries[5].path, memory_root),
                    "4:memory:/process_api/.../probe1");
                 ok(pc.entries[8].hierarchy_id == 1 && streq(pc.entries[8].controllers, "cpu") &&
-                       streq(pc.entries[8].path, "/probe1"),
+                           streq(pc.entries[8].path, "/probe1"),
                    "1:cpu:/probe1");
                 ok(pc.entries[9].hierarchy_id == 0 && streq(pc.entries[9].controllers, "") &&
-                       streq(pc.entries[9].path, "/probe1"),
+                           streq(pc.entries[9].path, "/probe1"),
                    "0::/probe1 (the unified hierarchy)");
         }
         proc_cgroup_free(&pc);
@@ -274,8 +276,8 @@ static void test_proc_cgroup(void)
 
         r = pc_parse("0::/user.slice/x.scope\n", &pc, &err);
         ok(r == 0 && pc.n == 1 && pc.entries[0].hierarchy_id == 0 &&
-               streq(pc.entries[0].controllers, "") &&
-               streq(pc.entries[0].path, "/user.slice/x.scope"),
+                   streq(pc.entries[0].controllers, "") &&
+                   streq(pc.entries[0].path, "/user.slice/x.scope"),
            "v2 only: 0::/user.slice/x.scope");
         proc_cgroup_free(&pc);
 
@@ -286,8 +288,8 @@ static void test_proc_cgroup(void)
 
         r = pc_parse("1:name=systemd:/user.slice/user-1000.slice/session-2.scope", &pc, &err);
         ok(r == 0 && pc.n == 1 && pc.entries[0].hierarchy_id == 1 &&
-               streq(pc.entries[0].controllers, "name=systemd") &&
-               streq(pc.entries[0].path, "/user.slice/user-1000.slice/session-2.scope"),
+                   streq(pc.entries[0].controllers, "name=systemd") &&
+                   streq(pc.entries[0].path, "/user.slice/user-1000.slice/session-2.scope"),
            "name=systemd, last line without newline");
         proc_cgroup_free(&pc);
 
@@ -307,20 +309,20 @@ static void test_proc_cgroup(void)
                 const char *text;
                 const char *what;
         } bad[] = {
-            {"0:/x\n", "one colon"},
-            {"0\n", "no colon"},
-            {"x:cpu:/a\n", "non-numeric id"},
-            {":cpu:/a\n", "empty id"},
-            {"-1:cpu:/a\n", "negative id"},
-            {"1:cpu:\n", "empty path"},
-            {"1:cpu:relative/path\n", "relative path"},
-            {"99999999999:cpu:/a\n", "id too big"},
+                { "0:/x\n", "one colon" },
+                { "0\n", "no colon" },
+                { "x:cpu:/a\n", "non-numeric id" },
+                { ":cpu:/a\n", "empty id" },
+                { "-1:cpu:/a\n", "negative id" },
+                { "1:cpu:\n", "empty path" },
+                { "1:cpu:relative/path\n", "relative path" },
+                { "99999999999:cpu:/a\n", "id too big" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-                struct proc_cgroup out = {.n = 4242};
+                struct proc_cgroup out = { .n = 4242 };
                 r = pc_parse(bad[i].text, &out, &err);
                 ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "line 1") &&
-                       out.n == 4242,
+                           out.n == 4242,
                    "/proc/<pid>/cgroup %s: refused (%s)", bad[i].what, err.msg);
         }
         r = pc_parse("1:cpu:/a\n2:memory:/a\nbroken\n", &pc, &err);
@@ -331,17 +333,17 @@ static void test_proc_cgroup(void)
 static void test_super_opts(void)
 {
         static const char *const cases[][2] = {
-            {"rw,cpu,cpuacct", "cpu,cpuacct"},
-            {"rw,cpuacct,cpu", "cpu,cpuacct"},
-            {"rw,xattr,name=systemd", "name=systemd"},
-            /* nosuid is a VFS flag, never a controller */
-            {"rw,nosuid,release_agent=/x,memory", "memory"},
-            {"rw,nosuid,nodev,noexec,relatime,pids", "pids"},
-            {"rw,clone_children,cpuset", "cpuset"},
-            {"rw,noprefix,cpuset_v2_mode,cpuset", "cpuset"},
-            {"ro,net_prio,net_cls", "net_cls,net_prio"},
-            {"rw,memory", "memory"},
-            {"rw", ""},
+                { "rw,cpu,cpuacct", "cpu,cpuacct" },
+                { "rw,cpuacct,cpu", "cpu,cpuacct" },
+                { "rw,xattr,name=systemd", "name=systemd" },
+                /* nosuid is a VFS flag, never a controller */
+                { "rw,nosuid,release_agent=/x,memory", "memory" },
+                { "rw,nosuid,nodev,noexec,relatime,pids", "pids" },
+                { "rw,clone_children,cpuset", "cpuset" },
+                { "rw,noprefix,cpuset_v2_mode,cpuset", "cpuset" },
+                { "ro,net_prio,net_cls", "net_cls,net_prio" },
+                { "rw,memory", "memory" },
+                { "rw", "" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 _cleanup_free_ char *c = opts_controllers(cases[i][0]);
@@ -362,7 +364,7 @@ static void test_super_opts(void)
         free(c);
 
         /* at most CGBIND_MAX_CONTROLLERS names; the 65th is an error, never a cut */
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         for (int i = 0; i < CGBIND_MAX_CONTROLLERS; i++)
                 strbuf_appendf(&sb, "%sc%02d", i ? "," : "", i);
         c = canonical(sb.buf);
@@ -386,7 +388,7 @@ static void test_super_opts(void)
         strbuf_free(&sb);
 
         /* which mounts are cgroup mounts */
-        struct mountinfo_entry e = {.fstype = (char *)"cgroup"};
+        struct mountinfo_entry e = { .fstype = (char *)"cgroup" };
         bool v2 = true;
         ok(mountinfo_is_cgroup(&e, &v2) && !v2, "fstype cgroup: a v1 cgroup mount");
         e.fstype = (char *)"cgroup2";
@@ -404,23 +406,23 @@ static void test_path_is_beneath(void)
                 const char *path, *prefix;
                 bool want;
         } cases[] = {
-            {"/a/b", "/a/b", true},
-            {"/a/b/c", "/a/b", true},
-            {"/a/b/c/d", "/a/b", true},
-            {"/a/bc", "/a/b", false},
-            {"/a/b.c", "/a/b", false},
-            {"/a", "/a/b", false},
-            {"/", "/a", false},
-            {"/b/a", "/a", false},
-            {"/anything/at/all", "/", true},
-            {"/", "/", true},
-            {"/a/b/c", "/a/b/", true},
-            {"/a/b", "/a/b/", true},
-            {"/a/bc", "/a/b/", false},
-            {"/a/b/", "/a/b", true},
-            {"/a/b", "/a/b//", true},
-            {"/var/tmp/probe/rootfs/sys/fs/cgroup/cpu", "/var/tmp/probe/rootfs", true},
-            {"/var/tmp/probe/rootfs2/sys", "/var/tmp/probe/rootfs", false},
+                { "/a/b", "/a/b", true },
+                { "/a/b/c", "/a/b", true },
+                { "/a/b/c/d", "/a/b", true },
+                { "/a/bc", "/a/b", false },
+                { "/a/b.c", "/a/b", false },
+                { "/a", "/a/b", false },
+                { "/", "/a", false },
+                { "/b/a", "/a", false },
+                { "/anything/at/all", "/", true },
+                { "/", "/", true },
+                { "/a/b/c", "/a/b/", true },
+                { "/a/b", "/a/b/", true },
+                { "/a/bc", "/a/b/", false },
+                { "/a/b/", "/a/b", true },
+                { "/a/b", "/a/b//", true },
+                { "/var/tmp/probe/rootfs/sys/fs/cgroup/cpu", "/var/tmp/probe/rootfs", true },
+                { "/var/tmp/probe/rootfs2/sys", "/var/tmp/probe/rootfs", false },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
                 ok(path_is_beneath(cases[i].path, cases[i].prefix) == cases[i].want,
@@ -436,10 +438,10 @@ static void test_path_helpers(void)
                 const char *p;
                 bool want;
         } normal[] = {
-            {"/", true},      {"/a", true},      {"/a/b.c/d", true}, {"/..a/b..", true},
-            {"", false},      {"a/b", false},    {"/a/", false},     {"//a", false},
-            {"/a//b", false}, {"/a/./b", false}, {"/a/.", false},    {"/a/../b", false},
-            {"/..", false},   {"/a/..", false},
+                { "/", true },      { "/a", true },      { "/a/b.c/d", true }, { "/..a/b..", true },
+                { "", false },      { "a/b", false },    { "/a/", false },     { "//a", false },
+                { "/a//b", false }, { "/a/./b", false }, { "/a/.", false },    { "/a/../b", false },
+                { "/..", false },   { "/a/..", false },
         };
         for (size_t i = 0; i < ARRAY_SIZE(normal); i++)
                 ok(path_is_normal(normal[i].p) == normal[i].want, "path_is_normal(\"%s\") is %s",
@@ -454,10 +456,12 @@ static void test_path_helpers(void)
                 const char *path, *suffix;
                 bool want;
         } ends[] = {
-            {"/a/b/c", "b/c", true},    {"/a/b/c", "/b/c", true},    {"/a/b/c", "c", true},
-            {"/a/b/c", "/a/b/c", true}, {"/a/b/c", "/c/x", false},   {"/a/b/c", "b/", false},
-            {"/a/bb/c", "b/c", false},  {"/a/b/c", "", false},       {"/a/b/c", "/", false},
-            {"/c", "/a/b/c", false},    {"/x/ctr-1", "ctr-1", true}, {"/x/octr-1", "ctr-1", false},
+                { "/a/b/c", "b/c", true },     { "/a/b/c", "/b/c", true },
+                { "/a/b/c", "c", true },       { "/a/b/c", "/a/b/c", true },
+                { "/a/b/c", "/c/x", false },   { "/a/b/c", "b/", false },
+                { "/a/bb/c", "b/c", false },   { "/a/b/c", "", false },
+                { "/a/b/c", "/", false },      { "/c", "/a/b/c", false },
+                { "/x/ctr-1", "ctr-1", true }, { "/x/octr-1", "ctr-1", false },
         };
         for (size_t i = 0; i < ARRAY_SIZE(ends); i++)
                 ok(path_ends_with(ends[i].path, ends[i].suffix) == ends[i].want,

@@ -22,26 +22,26 @@ struct layout {
 /* "v2", "v1:cpu,cpuacct"; init_rel "" (the pid in the top-level) */
 static void layout_init(struct layout *l, const char *const *spec, size_t n)
 {
-        *l = (struct layout){0};
+        *l = (struct layout){ 0 };
         for (size_t i = 0; i < n; i++) {
                 bool v2 = streq(spec[i], "v2");
                 l->h[i] = (struct located_hierarchy){
-                    .version = v2 ? CG_V2 : CG_V1,
-                    .controllers = (char *)(v2 ? "" : spec[i] + 3),
-                    .cgroup_path = (char *)"/ctr",
-                    .init_rel = (char *)"",
-                    .host_path = (char *)"/sys/fs/cgroup/ctr",
-                    .dirfd = -1,
+                        .version = v2 ? CG_V2 : CG_V1,
+                        .controllers = (char *)(v2 ? "" : spec[i] + 3),
+                        .cgroup_path = (char *)"/ctr",
+                        .init_rel = (char *)"",
+                        .host_path = (char *)"/sys/fs/cgroup/ctr",
+                        .dirfd = -1,
                 };
         }
-        l->loc = (struct located){.h = l->h, .n = n, .from_mounts = true};
+        l->loc = (struct located){ .h = l->h, .n = n, .from_mounts = true };
 }
 
 /* ---- observed trees ---- */
 
 static void obs_init(struct observed_node *o, const struct cg_node *n, bool exists)
 {
-        *o = (struct observed_node){.exists = exists};
+        *o = (struct observed_node){ .exists = exists };
         o->values = xcalloc(n->n_props ? n->n_props : 1, sizeof(char *));
         o->children = xcalloc(n->n_children ? n->n_children : 1, sizeof(*o->children));
         for (size_t i = 0; i < n->n_children; i++)
@@ -80,7 +80,7 @@ struct world {
 
 static void world_init(struct world *w, const struct match *m)
 {
-        *w = (struct world){.m = m};
+        *w = (struct world){ .m = m };
         for (size_t i = 0; i < m->n; i++) {
                 obs_init(&w->obs[i], &m->targets[i].image.root, true);
                 w->init_in_top[i] = true;
@@ -133,13 +133,13 @@ static void value(struct world *w, const char *label, const char *path, const ch
 static void match_or_bail(const char *json, struct layout *l, const struct restore_options *o,
                           enum restore_mode mode, struct match *m)
 {
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
         if (image_parse(json, strlen(json), &img, &err) < 0) {
                 printf("Bail out! image does not parse: %s\n", err.msg);
                 exit(1);
         }
-        *m = (struct match){0};
+        *m = (struct match){ 0 };
         if (restore_match(&img, &l->loc, o, mode, NULL, m, &err) < 0) {
                 printf("Bail out! image does not match: %s\n", err.msg);
                 exit(1);
@@ -182,8 +182,9 @@ static void plan_world(struct result *res, const struct world *w, enum restore_m
                        bool top_level, bool move_init)
 {
         struct plan_options popts = {
-            .mode = mode, .top_level = top_level, .move_init = move_init, .pid = PID};
-        *res = (struct result){0};
+                .mode = mode, .top_level = top_level, .move_init = move_init, .pid = PID
+        };
+        *res = (struct result){ 0 };
         /* a plan that is refused is not returned: this one must stay as it was */
         res->plan.n_ops = 4242;
         res->r = restore_plan(w->m, w->obs, w->init_in_top, w->other_procs, &popts, &res->plan,
@@ -230,17 +231,18 @@ static bool no_undo_below_top(const struct plan *p)
 /* ---- the cases ---- */
 
 static const char v2_image[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\",\"memory\","
-    "\"pids\"],\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
-    "\"cpu memory pids\"},\"children\":[{\"name\":\"init.scope\"},{\"name\":\"app\","
-    "\"properties\":{\"memory.max\":\"104857600\",\"pids.max\":\"64\",\"cgroup.subtree_control\":"
-    "\"cpu\"},\"children\":[{\"name\":\"web\",\"properties\":{\"cpu.max\":\"50000 "
-    "100000\"}}]}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\",\"memory\","
+        "\"pids\"],\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
+        "\"cpu memory pids\"},\"children\":[{\"name\":\"init.scope\"},{\"name\":\"app\","
+        "\"properties\":{\"memory.max\":\"104857600\",\"pids.max\":\"64\",\"cgroup.subtree_"
+        "control\":"
+        "\"cpu\"},\"children\":[{\"name\":\"web\",\"properties\":{\"cpu.max\":\"50000 "
+        "100000\"}}]}]}}]}";
 
 static void test_v2(void)
 {
         struct layout l;
-        layout_init(&l, (const char *const[]){"v2"}, 1);
+        layout_init(&l, (const char *const[]){ "v2" }, 1);
         struct restore_options o;
         restore_options_init(&o);
         struct match m;
@@ -306,7 +308,7 @@ static void test_v2(void)
         /* strict refuses what exists, but not what cgbind itself made */
         plan_world(&res, &w, MODE_STRICT, false, true);
         ok(res.r == 0 && res.text && has_str(res.text, "adopt app (made") &&
-               has_str(res.text, "adopt app/web (made"),
+                   has_str(res.text, "adopt app/web (made"),
            "strict with adopted nodes: not refused (%s)", res.err.msg);
         result_free(&res);
         exists(&w, "cgroup2", "app/web", false);
@@ -338,7 +340,7 @@ static void test_v2(void)
 static void test_props_missing(void)
 {
         struct layout l;
-        layout_init(&l, (const char *const[]){"v1:cpu,cpuacct", "v1:memory", "v1:pids"}, 3);
+        layout_init(&l, (const char *const[]){ "v1:cpu,cpuacct", "v1:memory", "v1:pids" }, 3);
         struct restore_options o;
         restore_options_init(&o);
         struct match m;
@@ -377,33 +379,33 @@ static void test_props_missing(void)
 }
 
 static const char v1_image[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\",\"cpuacct\"],"
-    "\"root\":{\"children\":[{\"name\":\"app\",\"properties\":{\"cpu.shares\":\"512\","
-    "\"cpu.cfs_quota_us\":\"50000\",\"cpu.cfs_period_us\":\"100000\"},\"children\":[{\"name\":"
-    "\"web\",\"properties\":{\"cpu.shares\":\"2\"}}]}]}},{\"type\":\"cgroup\",\"controllers\":"
-    "[\"memory\"],\"root\":{\"children\":[{\"name\":\"app\",\"properties\":{"
-    "\"memory.limit_in_bytes\":\"104857600\",\"memory.swappiness\":\"10\"}}]}},{\"type\":"
-    "\"cgroup\",\"controllers\":[\"pids\"],\"root\":{\"children\":[{\"name\":\"app\","
-    "\"properties\":{\"pids.max\":\"64\"}}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\",\"cpuacct\"],"
+        "\"root\":{\"children\":[{\"name\":\"app\",\"properties\":{\"cpu.shares\":\"512\","
+        "\"cpu.cfs_quota_us\":\"50000\",\"cpu.cfs_period_us\":\"100000\"},\"children\":[{\"name\":"
+        "\"web\",\"properties\":{\"cpu.shares\":\"2\"}}]}]}},{\"type\":\"cgroup\",\"controllers\":"
+        "[\"memory\"],\"root\":{\"children\":[{\"name\":\"app\",\"properties\":{"
+        "\"memory.limit_in_bytes\":\"104857600\",\"memory.swappiness\":\"10\"}}]}},{\"type\":"
+        "\"cgroup\",\"controllers\":[\"pids\"],\"root\":{\"children\":[{\"name\":\"app\","
+        "\"properties\":{\"pids.max\":\"64\"}}]}}]}";
 
 /* A v1 image restored in a v2 container, and the v2 result back on v1. */
 static void test_convert(void)
 {
         struct layout l;
-        layout_init(&l, (const char *const[]){"v2"}, 1);
+        layout_init(&l, (const char *const[]){ "v2" }, 1);
         struct restore_options o;
         restore_options_init(&o);
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
         ok(image_parse(v1_image, strlen(v1_image), &img, &err) == 0, "the v1 image parses (%s)",
            err.msg);
-        struct match m = {0};
+        struct match m = { 0 };
         int r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r == 0 && m.n == 1 && m.targets[0].image.version == CG_V2 &&
-               streq(m.targets[0].label, "cgroup2"),
+                   streq(m.targets[0].label, "cgroup2"),
            "v1 image onto v2: converted and matched (%s)", err.msg);
         ok(r == 0 && streq(m.targets[0].image.controllers, "cpu,memory,pids") &&
-               m.targets[0].image.init && streq(m.targets[0].image.init, "init.scope"),
+                   m.targets[0].image.init && streq(m.targets[0].image.init, "init.scope"),
            "converted: controllers cpu,memory,pids and an init.scope");
         ok(img.n_hierarchies == 0, "the image was consumed");
 
@@ -428,27 +430,28 @@ static void test_convert(void)
         world_free(&w);
 
         /* strict refuses what has no counterpart (memory.swappiness), status 3 */
-        img = (struct cgbind_image){0};
+        img = (struct cgbind_image){ 0 };
         image_parse(v1_image, strlen(v1_image), &img, &err);
-        struct match ms = {0};
-        err = (struct cgbind_error){0};
+        struct match ms = { 0 };
+        err = (struct cgbind_error){ 0 };
         r = restore_match(&img, &l.loc, &o, MODE_STRICT, NULL, &ms, &err);
         ok(r < 0 && err.status == CGBIND_PRECONDITION && has_str(err.msg, "memory.swappiness") &&
-               ms.n == 0 && img.n_hierarchies == 0,
+                   ms.n == 0 && img.n_hierarchies == 0,
            "v1 image onto v2, mode strict: refused, status 3, the image consumed (%s)", err.msg);
         match_free(&ms);
 
         /* the converted tree, written out, is a v2 image; back onto a v1 host */
-        struct cgbind_image back = {.hierarchies = &m.targets[0].image, .n_hierarchies = 1};
-        struct strbuf out = {0};
+        struct cgbind_image back = { .hierarchies = &m.targets[0].image, .n_hierarchies = 1 };
+        struct strbuf out = { 0 };
         r = image_write_json(&back, &out, &err);
         ok(r == 0, "the converted tree writes as an image (%s)", err.msg);
         match_free(&m);
         struct layout l1;
-        layout_init(
-            &l1, (const char *const[]){"v1:cpu,cpuacct", "v1:memory", "v1:pids", "v1:name=systemd"},
-            4);
-        img = (struct cgbind_image){0};
+        layout_init(&l1,
+                    (const char *const[]){ "v1:cpu,cpuacct", "v1:memory", "v1:pids",
+                                           "v1:name=systemd" },
+                    4);
+        img = (struct cgbind_image){ 0 };
         r = image_parse(out.buf, out.len, &img, &err);
         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2,
            "it parses back (%s)", err.msg);
@@ -457,7 +460,7 @@ static void test_convert(void)
         r = restore_match(&img, &l1.loc, &o, MODE_SOFT, NULL, &m, &err);
         ok(r == 0 && m.n == 3, "v2 image onto v1: three targets (%s)", err.msg);
         ok(r == 0 && !strcmp(m.targets[0].label, "cpu") &&
-               streq(m.targets[0].located->controllers, "cpu,cpuacct"),
+                   streq(m.targets[0].located->controllers, "cpu,cpuacct"),
            "converted cpu lands on the co-mounted cpu,cpuacct, labelled cpu");
 
         world_init(&w, &m);
@@ -492,25 +495,25 @@ static void test_convert(void)
 static void init_outside_tree(const char *what, const char *json)
 {
         struct layout l;
-        layout_init(&l, (const char *const[]){"v2"}, 1);
+        layout_init(&l, (const char *const[]){ "v2" }, 1);
         struct restore_options o;
         restore_options_init(&o);
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
         if (image_parse(json, strlen(json), &img, &err) < 0) {
                 ok(err.status == CGBIND_INVALID && has_str(err.msg, "init"),
                    "%s: refused by image_parse, status 2 (%s)", what, err.msg);
                 return;
         }
-        struct match m = {0};
+        struct match m = { 0 };
         int r = restore_match(&img, &l.loc, &o, MODE_SOFT, NULL, &m, &err);
         struct world w;
         world_init(&w, &m);
-        struct result res = {0};
+        struct result res = { 0 };
         if (r == 0)
                 plan_world(&res, &w, MODE_SOFT, false, true);
         ok(r == 0 && res.r == 0 && res.text &&
-               has_str(res.text, "mkdir init.scope\nmove pid 4242 into init.scope\n"),
+                   has_str(res.text, "mkdir init.scope\nmove pid 4242 into init.scope\n"),
            "%s: parsed, so it plans: init.scope made, the pid moved (%s)", what,
            r < 0 ? err.msg : res.err.msg);
         if (r == 0)
@@ -522,24 +525,24 @@ static void init_outside_tree(const char *what, const char *json)
 static void test_init_outside_tree(void)
 {
         init_outside_tree(
-            "native v2 image, init.scope not among the children",
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
-            "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
-            "\"memory\"},\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":"
-            "\"1000\"}}]}}]}");
+                "native v2 image, init.scope not among the children",
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+                "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
+                "\"memory\"},\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":"
+                "\"1000\"}}]}}]}");
         /* CRIU 3.17 on v2 with the task in ck/init.scope but no dir recorded */
         init_outside_tree(
-            "CRIU v2 image, the root task in init.scope, no dirs",
-            "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":\"\","
-            "\"cgns_prefix\":3,\"path\":\"/ck/init.scope\"}]}],\"controllers\":[{\"cnames\":"
-            "[\"\"],\"dirs\":[]}]}]}");
+                "CRIU v2 image, the root task in init.scope, no dirs",
+                "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,\"ctls\":[{\"name\":\"\","
+                "\"cgns_prefix\":3,\"path\":\"/ck/init.scope\"}]}],\"controllers\":[{\"cnames\":"
+                "[\"\"],\"dirs\":[]}]}]}");
 }
 
 /* Two hierarchies in one plan; the second refuses: nothing of the first stays. */
 static void test_refusal_spans_hierarchies(void)
 {
         struct layout l;
-        layout_init(&l, (const char *const[]){"v1:cpu,cpuacct", "v1:memory", "v1:pids"}, 3);
+        layout_init(&l, (const char *const[]){ "v1:cpu,cpuacct", "v1:memory", "v1:pids" }, 3);
         struct restore_options o;
         restore_options_init(&o);
         struct match m;

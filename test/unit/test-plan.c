@@ -13,8 +13,8 @@
 
 static struct cgbind_image parse_or_bail(const char *json)
 {
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
         if (image_parse(json, strlen(json), &img, &err) < 0) {
                 printf("Bail out! test image does not parse: %s\n", err.msg);
                 exit(1);
@@ -113,7 +113,7 @@ static void append_quoted(struct strbuf *sb, const char *s)
 
 static char *render(const struct plan *p)
 {
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         strbuf_append(&sb, "", 0);
         for (size_t i = 0; i < p->n_ops; i++) {
                 const struct plan_op *op = &p->ops[i];
@@ -192,18 +192,18 @@ static void run(struct result *res, const struct image_hierarchy *h,
                 bool top_level, bool move_init)
 {
         struct plan_hierarchy_input in = {
-            .image = h,
-            .observed = top,
-            .init_in_top = init_in_top,
-            .label = image_hierarchy_label(h),
+                .image = h,
+                .observed = top,
+                .init_in_top = init_in_top,
+                .label = image_hierarchy_label(h),
         };
         struct plan_options opts = {
-            .mode = mode,
-            .top_level = top_level,
-            .move_init = move_init,
-            .pid = PID,
+                .mode = mode,
+                .top_level = top_level,
+                .move_init = move_init,
+                .pid = PID,
         };
-        *res = (struct result){0};
+        *res = (struct result){ 0 };
         res->r = plan_hierarchy(&res->plan, 0, &in, &opts, &res->err);
         res->ops = render(&res->plan);
         res->dirs_ok = dirs_consistent(&res->plan, 0, 0);
@@ -237,12 +237,12 @@ static void expect_refused(const char *what, struct result *res, const char *nee
 /* ---- modes ---- */
 
 static const char v2_tree[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\",\"memory\","
-    "\"pids\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu memory pids\"},"
-    "\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":\"104857600\","
-    "\"pids.max\":\"64\",\"cgroup.subtree_control\":\"cpu\"},\"children\":[{\"name\":"
-    "\"worker\",\"properties\":{\"cpu.max\":\"50000 100000\"}}]},{\"name\":\"batch\","
-    "\"properties\":{\"cpu.weight\":\"50\"}}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\",\"memory\","
+        "\"pids\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu memory pids\"},"
+        "\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":\"104857600\","
+        "\"pids.max\":\"64\",\"cgroup.subtree_control\":\"cpu\"},\"children\":[{\"name\":"
+        "\"worker\",\"properties\":{\"cpu.max\":\"50000 100000\"}}]},{\"name\":\"batch\","
+        "\"properties\":{\"cpu.weight\":\"50\"}}]}}]}";
 
 static void test_soft_empty(void)
 {
@@ -300,11 +300,11 @@ static void test_soft_empty(void)
 }
 
 static const char v1_cpu_tree[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\","
-    "\"cpuacct\"],\"root\":{\"properties\":{\"cpu.shares\":\"2048\"},\"children\":[{"
-    "\"name\":\"a\",\"properties\":{\"cpu.shares\":\"512\",\"cpu.cfs_quota_us\":\"50000\"},"
-    "\"children\":[{\"name\":\"b\",\"properties\":{\"cpu.shares\":\"256\"}},{\"name\":\"c\","
-    "\"properties\":{\"cpu.shares\":\"128\"}}]}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\","
+        "\"cpuacct\"],\"root\":{\"properties\":{\"cpu.shares\":\"2048\"},\"children\":[{"
+        "\"name\":\"a\",\"properties\":{\"cpu.shares\":\"512\",\"cpu.cfs_quota_us\":\"50000\"},"
+        "\"children\":[{\"name\":\"b\",\"properties\":{\"cpu.shares\":\"256\"}},{\"name\":\"c\","
+        "\"properties\":{\"cpu.shares\":\"128\"}}]}]}}]}";
 
 static void test_modes_existing(void)
 {
@@ -380,11 +380,11 @@ static void test_modes_existing(void)
 /* ---- v1 ordering ---- */
 
 static const char v1_cpuset_tree[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpuset\"],"
-    "\"root\":{\"children\":[{\"name\":\"c\",\"properties\":{\"cpuset.memory_migrate\":\"1\","
-    "\"cgroup.clone_children\":\"1\",\"cpuset.cpus\":\"0-1\",\"cpuset.mems\":\"0\"},"
-    "\"children\":[{\"name\":\"d\",\"properties\":{\"cpuset.mem_hardwall\":\"1\","
-    "\"cpuset.cpus\":\"1\",\"cpuset.mems\":\"0\"}}]}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpuset\"],"
+        "\"root\":{\"children\":[{\"name\":\"c\",\"properties\":{\"cpuset.memory_migrate\":\"1\","
+        "\"cgroup.clone_children\":\"1\",\"cpuset.cpus\":\"0-1\",\"cpuset.mems\":\"0\"},"
+        "\"children\":[{\"name\":\"d\",\"properties\":{\"cpuset.mem_hardwall\":\"1\","
+        "\"cpuset.cpus\":\"1\",\"cpuset.mems\":\"0\"}}]}]}}]}";
 
 static void test_v1_cpuset(void)
 {
@@ -447,12 +447,12 @@ static void test_v1_cpuset(void)
 }
 
 static const char v1_memory_tree[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"memory\"],"
-    "\"root\":{\"children\":[{\"name\":\"m\",\"properties\":{"
-    "\"memory.memsw.limit_in_bytes\":\"209715200\",\"memory.swappiness\":\"10\","
-    "\"memory.limit_in_bytes\":\"104857600\",\"memory.use_hierarchy\":\"1\"},"
-    "\"children\":[{\"name\":\"n\",\"properties\":{\"memory.limit_in_bytes\":\"52428800\"}}]}"
-    "]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"memory\"],"
+        "\"root\":{\"children\":[{\"name\":\"m\",\"properties\":{"
+        "\"memory.memsw.limit_in_bytes\":\"209715200\",\"memory.swappiness\":\"10\","
+        "\"memory.limit_in_bytes\":\"104857600\",\"memory.use_hierarchy\":\"1\"},"
+        "\"children\":[{\"name\":\"n\",\"properties\":{\"memory.limit_in_bytes\":\"52428800\"}}]}"
+        "]}}]}";
 
 static void test_v1_memory(void)
 {
@@ -512,12 +512,12 @@ static void test_v1_memory(void)
  * the kernel checks every write (EINVAL when a child would exceed its parent
  * or a parent would fall below its children) */
 static const char v1_rt_tree[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
-    "\"root\":{\"properties\":{\"cpu.rt_runtime_us\":\"20000\"},\"children\":[{\"name\":"
-    "\"a\",\"properties\":{\"cpu.shares\":\"512\",\"cpu.rt_runtime_us\":\"10000\","
-    "\"cpu.rt_period_us\":\"1000000\"},\"children\":[{\"name\":\"b\",\"properties\":{"
-    "\"cpu.rt_runtime_us\":\"5000\"}},{\"name\":\"c\",\"properties\":{"
-    "\"cpu.rt_runtime_us\":\"2000\"}}]}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
+        "\"root\":{\"properties\":{\"cpu.rt_runtime_us\":\"20000\"},\"children\":[{\"name\":"
+        "\"a\",\"properties\":{\"cpu.shares\":\"512\",\"cpu.rt_runtime_us\":\"10000\","
+        "\"cpu.rt_period_us\":\"1000000\"},\"children\":[{\"name\":\"b\",\"properties\":{"
+        "\"cpu.rt_runtime_us\":\"5000\"}},{\"name\":\"c\",\"properties\":{"
+        "\"cpu.rt_runtime_us\":\"2000\"}}]}]}}]}";
 
 static void obs_rt(struct observed_node *top, const struct cg_node *root, const char *a_rt,
                    const char *b_rt, const char *c_rt)
@@ -600,9 +600,9 @@ static void test_v1_rt(void)
         /* within a group: the period and the runtime in the order that keeps
          * runtime <= period and the bandwidth between the old and the new */
         img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
-            "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{"
-            "\"cpu.rt_runtime_us\":\"5000\",\"cpu.rt_period_us\":\"100000\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],"
+                "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{"
+                "\"cpu.rt_runtime_us\":\"5000\",\"cpu.rt_period_us\":\"100000\"}}]}}]}");
         h = &img.hierarchies[0];
         obs_init(&top, &h->root, true);
         obs_exists(&top, &h->root, "a");
@@ -637,10 +637,10 @@ static void test_v1_rt(void)
 static void test_v2_type(void)
 {
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\"],"
-            "\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu\"},\"children\":[{"
-            "\"name\":\"t\",\"properties\":{\"cpu.weight\":\"50\",\"cgroup.type\":"
-            "\"threaded\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\"],"
+                "\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu\"},\"children\":[{"
+                "\"name\":\"t\",\"properties\":{\"cpu.weight\":\"50\",\"cgroup.type\":"
+                "\"threaded\"}}]}}]}");
         const struct image_hierarchy *h = &img.hierarchies[0];
         struct observed_node top;
         struct result res;
@@ -667,11 +667,11 @@ static void test_v2_type(void)
 static void test_v2_subtree(void)
 {
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
-            "\"memory\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu memory\"},"
-            "\"children\":[{\"name\":\"app\",\"properties\":{\"cgroup.subtree_control\":\"cpu "
-            "memory\",\"memory.max\":\"1000000\"},\"children\":[{\"name\":\"w\",\"properties\":"
-            "{\"memory.max\":\"500000\",\"cpu.weight\":\"10\"}}]}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
+                "\"memory\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu memory\"},"
+                "\"children\":[{\"name\":\"app\",\"properties\":{\"cgroup.subtree_control\":\"cpu "
+                "memory\",\"memory.max\":\"1000000\"},\"children\":[{\"name\":\"w\",\"properties\":"
+                "{\"memory.max\":\"500000\",\"cpu.weight\":\"10\"}}]}]}}]}");
         const struct image_hierarchy *h = &img.hierarchies[0];
         struct observed_node top;
         struct result res;
@@ -716,10 +716,11 @@ static void test_v2_subtree(void)
 static void test_v2_top_level(void)
 {
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
-            "\"root\":{\"properties\":{\"memory.max\":\"1073741824\",\"cgroup.subtree_control\":"
-            "\"memory\",\"cgroup.max.descendants\":\"100\"},\"children\":[{\"name\":\"a\","
-            "\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+                "\"root\":{\"properties\":{\"memory.max\":\"1073741824\",\"cgroup.subtree_"
+                "control\":"
+                "\"memory\",\"cgroup.max.descendants\":\"100\"},\"children\":[{\"name\":\"a\","
+                "\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
         const struct image_hierarchy *h = &img.hierarchies[0];
         struct observed_node top;
         struct result res;
@@ -752,10 +753,10 @@ static void test_v2_top_level(void)
 }
 
 static const char v2_init_tree[] =
-    "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
-    "\"memory\"],\"init\":\"init.scope\",\"root\":{\"properties\":{"
-    "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":\"init.scope\"},{"
-    "\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}";
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
+        "\"memory\"],\"init\":\"init.scope\",\"root\":{\"properties\":{"
+        "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":\"init.scope\"},{"
+        "\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}";
 
 static size_t count_lines(const char *ops, const char *line)
 {
@@ -778,7 +779,7 @@ static void test_v2_init_move(void)
         run(&res, h, &top, true, MODE_SOFT, false, true);
         ok(count_lines(res.ops, "mkdir . init.scope") == 1, "init.scope is created once");
         ok(res.plan.n_ops > 1 && res.plan.ops[1].kind == OP_MOVE_PID && res.plan.pid == PID &&
-               res.plan.ops[1].undo_dir == 0,
+                   res.plan.ops[1].undo_dir == 0,
            "the second op moves pid %d, undo back to the top-level", PID);
         expect("v2 init move", &res,
                "mkdir . init.scope\n"
@@ -818,12 +819,12 @@ static void test_v2_init_move(void)
 
         /* a nested init: both levels exist before the move */
         img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
-            "\"memory\"],\"init\":\"system.slice/init.scope\",\"root\":{\"properties\":{"
-            "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":"
-            "\"system.slice\",\"properties\":{\"cgroup.subtree_control\":\"cpu\"},"
-            "\"children\":[{\"name\":\"init.scope\",\"properties\":{\"cpu.weight\":\"10\"}}]},"
-            "{\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\","
+                "\"memory\"],\"init\":\"system.slice/init.scope\",\"root\":{\"properties\":{"
+                "\"cgroup.subtree_control\":\"cpu memory\"},\"children\":[{\"name\":"
+                "\"system.slice\",\"properties\":{\"cgroup.subtree_control\":\"cpu\"},"
+                "\"children\":[{\"name\":\"init.scope\",\"properties\":{\"cpu.weight\":\"10\"}}]},"
+                "{\"name\":\"app\",\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
         h = &img.hierarchies[0];
         obs_init(&top, &h->root, true);
         run(&res, h, &top, true, MODE_SOFT, false, true);
@@ -841,10 +842,10 @@ static void test_v2_init_move(void)
 
         /* props never creates a sub-cgroup, the init one included */
         img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
-            "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
-            "\"memory\"},\"children\":[{\"name\":\"init.scope\"},{\"name\":\"app\","
-            "\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+                "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
+                "\"memory\"},\"children\":[{\"name\":\"init.scope\"},{\"name\":\"app\","
+                "\"properties\":{\"memory.max\":\"1000\"}}]}}]}");
         h = &img.hierarchies[0];
         obs_init(&top, &h->root, true);
         obs_exists(&top, &h->root, "app");
@@ -855,10 +856,10 @@ static void test_v2_init_move(void)
 
         /* the same when the image names an init cgroup its tree does not hold */
         img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
-            "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
-            "\"memory\"},\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":"
-            "\"1000\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"memory\"],"
+                "\"init\":\"init.scope\",\"root\":{\"properties\":{\"cgroup.subtree_control\":"
+                "\"memory\"},\"children\":[{\"name\":\"app\",\"properties\":{\"memory.max\":"
+                "\"1000\"}}]}}]}");
         h = &img.hierarchies[0];
         obs_init(&top, &h->root, true);
         obs_exists(&top, &h->root, "app");
@@ -884,12 +885,12 @@ static void test_v2_init_move(void)
 static void test_v2_last(void)
 {
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"pids\"],"
-            "\"root\":{\"properties\":{\"cgroup.subtree_control\":\"pids\"},\"children\":[{"
-            "\"name\":\"a\",\"properties\":{\"cgroup.max.descendants\":\"5\",\"pids.max\":"
-            "\"10\"},\"children\":[{\"name\":\"b\"}]},{\"name\":\"c\",\"properties\":{"
-            "\"cgroup.max.depth\":\"2\"},\"children\":[{\"name\":\"d\",\"properties\":{"
-            "\"cgroup.max.descendants\":\"0\"}}]}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"pids\"],"
+                "\"root\":{\"properties\":{\"cgroup.subtree_control\":\"pids\"},\"children\":[{"
+                "\"name\":\"a\",\"properties\":{\"cgroup.max.descendants\":\"5\",\"pids.max\":"
+                "\"10\"},\"children\":[{\"name\":\"b\"}]},{\"name\":\"c\",\"properties\":{"
+                "\"cgroup.max.depth\":\"2\"},\"children\":[{\"name\":\"d\",\"properties\":{"
+                "\"cgroup.max.descendants\":\"0\"}}]}]}}]}");
         const struct image_hierarchy *h = &img.hierarchies[0];
         struct observed_node top;
         struct result res;
@@ -924,9 +925,9 @@ static void test_v2_last(void)
 static void test_multiline(void)
 {
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\"],"
-            "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"io.max\":\"8:0 "
-            "rbps=1048576\\n8:16 wiops=100\",\"io.weight\":\"default 100\\n8:0 200\"}}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\"],"
+                "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"io.max\":\"8:0 "
+                "rbps=1048576\\n8:16 wiops=100\",\"io.weight\":\"default 100\\n8:0 200\"}}]}}]}");
         const struct image_hierarchy *h = &img.hierarchies[0];
         struct observed_node top;
         struct result res;
@@ -944,34 +945,35 @@ static void test_multiline(void)
 static void test_two_hierarchies(void)
 {
         struct cgbind_image img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"pids\"],"
-            "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"pids.max\":\"5\"}}]}},"
-            "{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],\"root\":{\"children\":[{\"name\":"
-            "\"a\",\"properties\":{\"cpu.shares\":\"512\"}}]}}]}");
-        struct plan plan = {0};
-        struct cgbind_error err = {0};
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[\"pids\"],"
+                "\"root\":{\"children\":[{\"name\":\"a\",\"properties\":{\"pids.max\":\"5\"}}]}},"
+                "{\"type\":\"cgroup\",\"controllers\":[\"cpu\"],\"root\":{\"children\":[{\"name\":"
+                "\"a\",\"properties\":{\"cpu.shares\":\"512\"}}]}}]}");
+        struct plan plan = { 0 };
+        struct cgbind_error err = { 0 };
         struct observed_node top[2];
-        struct plan_options opts = {.mode = MODE_SOFT, .move_init = true, .pid = PID};
+        struct plan_options opts = { .mode = MODE_SOFT, .move_init = true, .pid = PID };
         int r = 0;
         for (size_t i = 0; i < 2 && r == 0; i++) {
                 const struct image_hierarchy *h = &img.hierarchies[i];
                 obs_init(&top[i], &h->root, true);
-                struct plan_hierarchy_input in = {
-                    .image = h, .observed = &top[i], .label = image_hierarchy_label(h)};
+                struct plan_hierarchy_input in = { .image = h,
+                                                   .observed = &top[i],
+                                                   .label = image_hierarchy_label(h) };
                 r = plan_hierarchy(&plan, i, &in, &opts, &err);
         }
         ok(r == 0 && plan.n_ops == 4 && plan.n_dirs == 4, "two hierarchies: 4 ops, 4 dirs (%s)",
            err.msg);
         if (plan.n_ops == 4 && plan.n_dirs == 4) {
                 ok(plan.dirs[0].hier == 0 && plan.dirs[1].hier == 0 && plan.dirs[2].hier == 1 &&
-                       plan.dirs[3].hier == 1,
+                           plan.dirs[3].hier == 1,
                    "dirs carry their hierarchy index");
                 ok(plan.dirs[plan.ops[2].dir].hier == 1 && plan.dirs[plan.ops[3].dir].hier == 1 &&
-                       plan.ops[2].kind == OP_MKDIR && plan.ops[2].dir == 2,
+                           plan.ops[2].kind == OP_MKDIR && plan.ops[2].dir == 2,
                    "the second hierarchy's mkdir is in its own top-level");
                 ok(plan.dirs[3].parent == 2, "second hierarchy's a hangs off its own top-level");
 
-                struct strbuf sb = {0};
+                struct strbuf sb = { 0 };
                 for (size_t i = 0; i < plan.n_ops; i++) {
                         char line[256];
                         plan_format_op(&plan, &plan.ops[i], NULL, line, sizeof(line));
@@ -984,8 +986,8 @@ static void test_two_hierarchies(void)
                        "write a/cpu.shares = \"512\"\n",
                        "plan_format_op lines");
                 strbuf_free(&sb);
-                static const char *const bases[] = {"/sys/fs/cgroup/pids/ctr",
-                                                    "/sys/fs/cgroup/cpu/ctr"};
+                static const char *const bases[] = { "/sys/fs/cgroup/pids/ctr",
+                                                     "/sys/fs/cgroup/cpu/ctr" };
                 for (size_t i = 0; i < plan.n_ops; i++) {
                         char line[256];
                         plan_format_op(&plan, &plan.ops[i], bases[plan.dirs[plan.ops[i].dir].hier],
@@ -1009,11 +1011,11 @@ static void test_two_hierarchies(void)
 
 static void test_mode_names(void)
 {
-        static const char *const names[] = {"soft", "full", "strict", "props", "none", "ignore"};
+        static const char *const names[] = { "soft", "full", "strict", "props", "none", "ignore" };
         for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
                 enum restore_mode m = MODE_MAX;
                 ok(restore_mode_from_string(names[i], &m) == 0 && m == (enum restore_mode)i &&
-                       streq(restore_mode_to_string(m), names[i]),
+                           streq(restore_mode_to_string(m), names[i]),
                    "mode %s round-trips", names[i]);
         }
         enum restore_mode m = MODE_FULL;
@@ -1087,7 +1089,7 @@ static void test_adopt(void)
         obs_adopted(&top, &h->root, "a/b");
         run(&res, h, &top, false, MODE_PROPS, false, true);
         ok(res.r == 0 && res.plan.n_mkdirs == 0 && count_lines(res.ops, "adopt . a") == 1 &&
-               count_lines(res.ops, "adopt a b") == 1 && count_lines(res.ops, "adopt a c") == 1,
+                   count_lines(res.ops, "adopt a b") == 1 && count_lines(res.ops, "adopt a c") == 1,
            "props, everything adopted: three adopts, no mkdir (%s)", res.err.msg);
         result_free(&res);
         run(&res, h, &top, false, MODE_NONE, false, true);
@@ -1165,9 +1167,9 @@ static void test_print(void)
 
         /* names and values from the image are escaped, a multi-line value is one line */
         img = parse_or_bail(
-            "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\"],"
-            "\"root\":{\"children\":[{\"name\":\"caf\xc3\xa9\",\"children\":[{\"name\":"
-            "\"x\\\\y\",\"properties\":{\"io.max\":\"8:0 rbps=1\\n8:16 wiops=2\"}}]}]}}]}");
+                "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"io\"],"
+                "\"root\":{\"children\":[{\"name\":\"caf\xc3\xa9\",\"children\":[{\"name\":"
+                "\"x\\\\y\",\"properties\":{\"io.max\":\"8:0 rbps=1\\n8:16 wiops=2\"}}]}]}}]}");
         h = &img.hierarchies[0];
         obs_init(&top, &h->root, true);
         run(&res, h, &top, false, MODE_SOFT, false, true);
@@ -1187,14 +1189,14 @@ static void test_print(void)
            "plan_dir_path: -ENAMETOOLONG when the buffer is too small");
         char path[64];
         ok(plan_dir_path(&res.plan, res.plan.ops[2].dir, path, sizeof(path)) == 0 &&
-               streq(path, "caf\xc3\xa9/x\\y"),
+                   streq(path, "caf\xc3\xa9/x\\y"),
            "plan_dir_path: the raw path below the top-level");
         result_free(&res);
         observed_free(&top, &h->root);
         image_free(&img);
 
         /* a deep tree of long names: the dry run never cuts */
-        struct strbuf sb = {0};
+        struct strbuf sb = { 0 };
         char name[256];
         memset(name, 'n', 255);
         name[255] = '\0';

@@ -14,35 +14,37 @@ static void test_lookup(void)
                 enum cg_version v;
                 const char *name, *def_name, *controller;
         } found[] = {
-            {CG_V1, "cpu.shares", "cpu.shares", "cpu"},
-            {CG_V1, "cpu.cfs_quota_us", "cpu.cfs_quota_us", "cpu"},
-            {CG_V1, "memory.limit_in_bytes", "memory.limit_in_bytes", "memory"},
-            {CG_V1, "memory.memsw.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory"},
-            {CG_V1, "cpuset.cpus", "cpuset.cpus", "cpuset"},
-            {CG_V1, "pids.max", "pids.max", "pids"},
-            {CG_V1, "blkio.throttle.read_bps_device", "blkio.throttle.read_bps_device", "blkio"},
-            {CG_V1, "cgroup.clone_children", "cgroup.clone_children", NULL},
-            {CG_V1, "hugetlb.2MB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb"},
-            {CG_V1, "hugetlb.1GB.rsvd.limit_in_bytes", "hugetlb.*.rsvd.limit_in_bytes", "hugetlb"},
-            {CG_V1, "hugetlb.64KB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb"},
-            {CG_V2, "cpu.max", "cpu.max", "cpu"},
-            {CG_V2, "cpu.weight", "cpu.weight", "cpu"},
-            {CG_V2, "memory.max", "memory.max", "memory"},
-            {CG_V2, "io.max", "io.max", "io"},
-            {CG_V2, "pids.max", "pids.max", "pids"},
-            {CG_V2, "cgroup.subtree_control", "cgroup.subtree_control", NULL},
-            {CG_V2, "cgroup.type", "cgroup.type", NULL},
-            {CG_V2, "cgroup.max.descendants", "cgroup.max.descendants", NULL},
-            {CG_V2, "hugetlb.1GB.max", "hugetlb.*.max", "hugetlb"},
-            {CG_V2, "hugetlb.2MB.max", "hugetlb.*.max", "hugetlb"},
-            {CG_V2, "hugetlb.2MB.rsvd.max", "hugetlb.*.rsvd.max", "hugetlb"},
+                { CG_V1, "cpu.shares", "cpu.shares", "cpu" },
+                { CG_V1, "cpu.cfs_quota_us", "cpu.cfs_quota_us", "cpu" },
+                { CG_V1, "memory.limit_in_bytes", "memory.limit_in_bytes", "memory" },
+                { CG_V1, "memory.memsw.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory" },
+                { CG_V1, "cpuset.cpus", "cpuset.cpus", "cpuset" },
+                { CG_V1, "pids.max", "pids.max", "pids" },
+                { CG_V1, "blkio.throttle.read_bps_device", "blkio.throttle.read_bps_device",
+                  "blkio" },
+                { CG_V1, "cgroup.clone_children", "cgroup.clone_children", NULL },
+                { CG_V1, "hugetlb.2MB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb" },
+                { CG_V1, "hugetlb.1GB.rsvd.limit_in_bytes", "hugetlb.*.rsvd.limit_in_bytes",
+                  "hugetlb" },
+                { CG_V1, "hugetlb.64KB.limit_in_bytes", "hugetlb.*.limit_in_bytes", "hugetlb" },
+                { CG_V2, "cpu.max", "cpu.max", "cpu" },
+                { CG_V2, "cpu.weight", "cpu.weight", "cpu" },
+                { CG_V2, "memory.max", "memory.max", "memory" },
+                { CG_V2, "io.max", "io.max", "io" },
+                { CG_V2, "pids.max", "pids.max", "pids" },
+                { CG_V2, "cgroup.subtree_control", "cgroup.subtree_control", NULL },
+                { CG_V2, "cgroup.type", "cgroup.type", NULL },
+                { CG_V2, "cgroup.max.descendants", "cgroup.max.descendants", NULL },
+                { CG_V2, "hugetlb.1GB.max", "hugetlb.*.max", "hugetlb" },
+                { CG_V2, "hugetlb.2MB.max", "hugetlb.*.max", "hugetlb" },
+                { CG_V2, "hugetlb.2MB.rsvd.max", "hugetlb.*.rsvd.max", "hugetlb" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(found); i++) {
                 const struct prop_def *d = prop_lookup(found[i].v, found[i].name);
                 ok(d && d->version == found[i].v && streq(d->name, found[i].def_name) &&
-                       (found[i].controller
-                            ? d->controller && streq(d->controller, found[i].controller)
-                            : d->controller == NULL),
+                           (found[i].controller
+                                    ? d->controller && streq(d->controller, found[i].controller)
+                                    : d->controller == NULL),
                    "v%d %s -> %s (%s)", found[i].v, found[i].name, found[i].def_name,
                    found[i].controller ? found[i].controller : "core");
         }
@@ -51,31 +53,31 @@ static void test_lookup(void)
                 enum cg_version v;
                 const char *name;
         } absent[] = {
-            {CG_V2, "cpu.shares"},
-            {CG_V1, "cpu.weight"},
-            {CG_V1, "memory.max"},
-            {CG_V2, "memory.limit_in_bytes"},
-            {CG_V1, "cgroup.subtree_control"},
-            {CG_V2, "cgroup.clone_children"},
-            {CG_V1, "cgroup.type"},
-            {CG_V2, "hugetlb.2XB.max"},
-            {CG_V2, "hugetlb..max"},
-            {CG_V2, "hugetlb.MB.max"},
-            {CG_V2, "hugetlb.2MB"},
-            {CG_V2, "hugetlb.2MB.max.extra"},
-            {CG_V2, "hugetlb.2MB.2MB.max"},
-            {CG_V2, "hugetlb.2mb.max"},
-            {CG_V1, "hugetlb.2MB.max"},
-            {CG_V2, "hugetlb.2MB.limit_in_bytes"},
-            {CG_V1, "hugetlb..limit_in_bytes"},
-            {CG_V1, "cpu.stat"},
-            {CG_V2, "memory.current"},
-            {CG_V2, "cgroup.procs"},
-            {CG_V1, "tasks"},
-            {CG_V1, "release_agent"},
-            {CG_V1, "devices.allow"},
-            {CG_V2, ""},
-            {CG_V2, "cpu.max "},
+                { CG_V2, "cpu.shares" },
+                { CG_V1, "cpu.weight" },
+                { CG_V1, "memory.max" },
+                { CG_V2, "memory.limit_in_bytes" },
+                { CG_V1, "cgroup.subtree_control" },
+                { CG_V2, "cgroup.clone_children" },
+                { CG_V1, "cgroup.type" },
+                { CG_V2, "hugetlb.2XB.max" },
+                { CG_V2, "hugetlb..max" },
+                { CG_V2, "hugetlb.MB.max" },
+                { CG_V2, "hugetlb.2MB" },
+                { CG_V2, "hugetlb.2MB.max.extra" },
+                { CG_V2, "hugetlb.2MB.2MB.max" },
+                { CG_V2, "hugetlb.2mb.max" },
+                { CG_V1, "hugetlb.2MB.max" },
+                { CG_V2, "hugetlb.2MB.limit_in_bytes" },
+                { CG_V1, "hugetlb..limit_in_bytes" },
+                { CG_V1, "cpu.stat" },
+                { CG_V2, "memory.current" },
+                { CG_V2, "cgroup.procs" },
+                { CG_V1, "tasks" },
+                { CG_V1, "release_agent" },
+                { CG_V1, "devices.allow" },
+                { CG_V2, "" },
+                { CG_V2, "cpu.max " },
         };
         for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
                 ok(prop_lookup(absent[i].v, absent[i].name) == NULL,
@@ -85,34 +87,34 @@ static void test_lookup(void)
 static void test_forbidden(void)
 {
         static const char *const never[] = {
-            "release_agent",
-            "notify_on_release",
-            "tasks",
-            "cgroup.procs",
-            "cgroup.threads",
-            "cgroup.kill",
-            "cgroup.freeze",
-            "devices.allow",
-            "devices.deny",
-            "devices.list",
-            "cpuset.cpus.partition",
-            "cpuset.cpus.exclusive",
-            "cpuset.cpu_exclusive",
-            "cpuset.mem_exclusive",
-            "cpuset.sched_load_balance",
-            "cpuset.sched_relax_domain_level",
-            "freezer.state",
-            "memory.kmem.limit_in_bytes",
-            "memory.force_empty",
-            "memory.reclaim",
-            "cpu.weight.nice",
-            "io.cost.qos",
-            /* not limits: never written either */
-            "memory.failcnt",
-            "hugetlb.2MB.max_usage_in_bytes",
-            "cpu.pressure",
-            "cgroup.event_control",
-            "cpuacct.usage",
+                "release_agent",
+                "notify_on_release",
+                "tasks",
+                "cgroup.procs",
+                "cgroup.threads",
+                "cgroup.kill",
+                "cgroup.freeze",
+                "devices.allow",
+                "devices.deny",
+                "devices.list",
+                "cpuset.cpus.partition",
+                "cpuset.cpus.exclusive",
+                "cpuset.cpu_exclusive",
+                "cpuset.mem_exclusive",
+                "cpuset.sched_load_balance",
+                "cpuset.sched_relax_domain_level",
+                "freezer.state",
+                "memory.kmem.limit_in_bytes",
+                "memory.force_empty",
+                "memory.reclaim",
+                "cpu.weight.nice",
+                "io.cost.qos",
+                /* not limits: never written either */
+                "memory.failcnt",
+                "hugetlb.2MB.max_usage_in_bytes",
+                "cpu.pressure",
+                "cgroup.event_control",
+                "cpuacct.usage",
         };
         for (size_t i = 0; i < ARRAY_SIZE(never); i++) {
                 ok(prop_is_forbidden(never[i]), "%s is forbidden", never[i]);
@@ -120,9 +122,10 @@ static void test_forbidden(void)
                    "%s is in neither allowlist", never[i]);
         }
         static const char *const fine[] = {
-            "cpu.shares",        "memory.max", "cgroup.subtree_control",
-            "cpuset.cpus",       "pids.max",   "memory.oom_control",
-            "cpu.rt_runtime_us", "rdma.max",   "cgroup.pressure"};
+                "cpu.shares",        "memory.max", "cgroup.subtree_control",
+                "cpuset.cpus",       "pids.max",   "memory.oom_control",
+                "cpu.rt_runtime_us", "rdma.max",   "cgroup.pressure"
+        };
         for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
                 ok(!prop_is_forbidden(fine[i]), "%s is not forbidden", fine[i]);
 
@@ -149,7 +152,7 @@ static void test_forbidden(void)
  * needs, and nothing the name-only lookups could confuse. */
 static void test_table(void)
 {
-        size_t n = prop_count(), counts[2][PROP_CLASS_MAX] = {{0}};
+        size_t n = prop_count(), counts[2][PROP_CLASS_MAX] = { { 0 } };
         bool bad = false;
         for (size_t i = 0; i < n; i++) {
                 const struct prop_def *d = prop_at(i);
@@ -183,7 +186,7 @@ static void test_table(void)
                         why = "keys on a grammar without keys, or none where it needs them";
                 else if (d->class == PROP_CARRIED &&
                          !!(d->flags & PROP_MULTILINE) !=
-                             (d->grammar >= GRAM_DEV_VALUE && d->grammar <= GRAM_IFPRIOMAP))
+                                 (d->grammar >= GRAM_DEV_VALUE && d->grammar <= GRAM_IFPRIOMAP))
                         why = "a line grammar without one write a line, or the reverse";
                 if (why) {
                         bad = true;
@@ -294,35 +297,35 @@ static void test_table(void)
                 const char *name;
                 enum prop_class c;
         } cls[] = {
-            {CG_V1, "memory.oom_control", PROP_CARRIED},
-            {CG_V1, "cpu.rt_runtime_us", PROP_CARRIED},
-            {CG_V1, "cpu.rt_period_us", PROP_CARRIED},
-            {CG_V1, "memory.kmem.tcp.limit_in_bytes", PROP_CARRIED},
-            {CG_V1, "rdma.max", PROP_CARRIED},
-            {CG_V2, "rdma.max", PROP_CARRIED},
-            {CG_V1, "misc.max", PROP_CARRIED},
-            {CG_V2, "misc.max", PROP_CARRIED},
-            {CG_V1, "blkio.bfq.weight_device", PROP_CARRIED},
-            {CG_V2, "io.bfq.weight", PROP_CARRIED},
-            {CG_V2, "memory.zswap.writeback", PROP_CARRIED},
-            {CG_V2, "io.prio.class", PROP_CARRIED},
-            {CG_V1, "blkio.prio.class", PROP_CARRIED},
-            {CG_V2, "dmem.max", PROP_CARRIED},
-            {CG_V2, "dmem.min", PROP_CARRIED},
-            {CG_V2, "dmem.low", PROP_CARRIED},
-            {CG_V2, "cpu.uclamp.min", PROP_CARRIED},
-            {CG_V1, "cpu.uclamp.max", PROP_CARRIED},
-            {CG_V2, "io.latency", PROP_CARRIED},
-            {CG_V2, "cgroup.pressure", PROP_CARRIED},
-            {CG_V1, "devices.allow", PROP_NEVER},
-            {CG_V1, "freezer.state", PROP_NEVER},
-            {CG_V2, "cgroup.freeze", PROP_NEVER},
-            {CG_V1, "hugetlb.1GB.rsvd.failcnt", PROP_NOT_LIMIT},
-            {CG_V1, "hugetlb.2MB.limit_in_bytes", PROP_CARRIED},
-            {CG_V2, "memory.peak", PROP_NOT_LIMIT},
-            {CG_V2, "irq.pressure", PROP_NOT_LIMIT},
-            {CG_V1, "blkio.reset_stats", PROP_NOT_LIMIT},
-            {CG_V1, "memory.shown_ram_in_bytes", PROP_NEVER},
+                { CG_V1, "memory.oom_control", PROP_CARRIED },
+                { CG_V1, "cpu.rt_runtime_us", PROP_CARRIED },
+                { CG_V1, "cpu.rt_period_us", PROP_CARRIED },
+                { CG_V1, "memory.kmem.tcp.limit_in_bytes", PROP_CARRIED },
+                { CG_V1, "rdma.max", PROP_CARRIED },
+                { CG_V2, "rdma.max", PROP_CARRIED },
+                { CG_V1, "misc.max", PROP_CARRIED },
+                { CG_V2, "misc.max", PROP_CARRIED },
+                { CG_V1, "blkio.bfq.weight_device", PROP_CARRIED },
+                { CG_V2, "io.bfq.weight", PROP_CARRIED },
+                { CG_V2, "memory.zswap.writeback", PROP_CARRIED },
+                { CG_V2, "io.prio.class", PROP_CARRIED },
+                { CG_V1, "blkio.prio.class", PROP_CARRIED },
+                { CG_V2, "dmem.max", PROP_CARRIED },
+                { CG_V2, "dmem.min", PROP_CARRIED },
+                { CG_V2, "dmem.low", PROP_CARRIED },
+                { CG_V2, "cpu.uclamp.min", PROP_CARRIED },
+                { CG_V1, "cpu.uclamp.max", PROP_CARRIED },
+                { CG_V2, "io.latency", PROP_CARRIED },
+                { CG_V2, "cgroup.pressure", PROP_CARRIED },
+                { CG_V1, "devices.allow", PROP_NEVER },
+                { CG_V1, "freezer.state", PROP_NEVER },
+                { CG_V2, "cgroup.freeze", PROP_NEVER },
+                { CG_V1, "hugetlb.1GB.rsvd.failcnt", PROP_NOT_LIMIT },
+                { CG_V1, "hugetlb.2MB.limit_in_bytes", PROP_CARRIED },
+                { CG_V2, "memory.peak", PROP_NOT_LIMIT },
+                { CG_V2, "irq.pressure", PROP_NOT_LIMIT },
+                { CG_V1, "blkio.reset_stats", PROP_NOT_LIMIT },
+                { CG_V1, "memory.shown_ram_in_bytes", PROP_NEVER },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cls); i++) {
                 const struct prop_def *d = prop_classify(cls[i].v, cls[i].name);
@@ -330,7 +333,7 @@ static void test_table(void)
                    prop_class_name(cls[i].c));
         }
         ok(!prop_classify(CG_V1, "memory.max") && !prop_classify(CG_V2, "memory.stat") &&
-               !prop_classify(CG_V2, "hugetlb.2XB.max") && !prop_classify(CG_V1, "io.max"),
+                   !prop_classify(CG_V2, "hugetlb.2XB.max") && !prop_classify(CG_V1, "io.max"),
            "a file of the other version, a read-only one or a bad size is not classified");
 
         /* the unlimited test save and the planner use */
@@ -338,17 +341,17 @@ static void test_table(void)
                 const char *v;
                 bool want;
         } unl[] = {
-            {"-1", true},
-            {"max", true},
-            {"9223372036854771712", true},
-            {"9223372036854775807", true},
-            {"9223372019674906624", true},
-            {"9223372019674906623", false},
-            {"0", false},
-            {"104857600", false},
-            {"", false},
-            {"max ", false},
-            {"-2", false},
+                { "-1", true },
+                { "max", true },
+                { "9223372036854771712", true },
+                { "9223372036854775807", true },
+                { "9223372019674906624", true },
+                { "9223372019674906623", false },
+                { "0", false },
+                { "104857600", false },
+                { "", false },
+                { "max ", false },
+                { "-2", false },
         };
         for (size_t i = 0; i < ARRAY_SIZE(unl); i++)
                 ok(prop_value_is_unlimited(unl[i].v) == unl[i].want,
@@ -357,7 +360,7 @@ static void test_table(void)
         ok(prop_value_is_unlimited(NULL), "prop_value_is_unlimited(NULL): unlimited");
         const struct prop_def *mx = prop_lookup(CG_V2, "memory.max");
         ok(mx && prop_is_default(mx, "max") && !prop_is_default(mx, "-1") &&
-               !prop_is_default(mx, "1000"),
+                   !prop_is_default(mx, "1000"),
            "v2 memory.max: \"max\" is its default, -1 and 1000 are not");
         const struct prop_def *lim = prop_lookup(CG_V1, "memory.limit_in_bytes");
         ok(lim && !prop_is_default(lim, "max"), "v1 memory.limit_in_bytes: \"max\" is no default");
@@ -675,7 +678,7 @@ static void test_values(void)
         const char *reason = NULL;
         char *canon = NULL;
         ok(prop_check_value(prop_lookup(CG_V2, "io.max"), big, &canon, &reason) == -EINVAL &&
-               reason && canon == NULL,
+                   reason && canon == NULL,
            "a value over 64 KiB is refused (%s)", reason ? reason : "");
         free(big);
 }
@@ -791,10 +794,10 @@ static void test_controllers(void)
         ok(controller_list_has("cpu memory pids", "memory"), "memory in \"cpu memory pids\"");
         ok(!controller_list_has("", "cpu"), "nothing in \"\"");
         ok(v2_controller_known("memory") && v2_controller_known("io") &&
-               v2_controller_known("hugetlb"),
+                   v2_controller_known("hugetlb"),
            "memory, io, hugetlb are v2 controllers");
         ok(!v2_controller_known("cpuacct") && !v2_controller_known("blkio") &&
-               !v2_controller_known("devices") && !v2_controller_known(""),
+                   !v2_controller_known("devices") && !v2_controller_known(""),
            "cpuacct, blkio, devices, \"\" are not v2 controllers");
 }
 
@@ -806,7 +809,7 @@ static void test_doc(void)
         if (!path)
                 path = CGBIND_DOC_SCD_DEFAULT;
         FILE *f = fopen(path, "re");
-        struct strbuf page = {0}, want = {0};
+        struct strbuf page = { 0 }, want = { 0 };
         strbuf_puts(&page, "");
         if (f) {
                 char buf[4096];

@@ -122,26 +122,26 @@ int main(void)
         put("v2/app/io.max", "8:0 rbps=1\n"); /* io is not in cgroup.controllers */
 
         struct located_hierarchy h[3] = {
-            {.version = CG_V1,
-             .controllers = (char *)"memory",
-             .init_rel = (char *)"",
-             .host_path = (char *)"/sys/fs/cgroup/memory/ctr",
-             .dirfd = open_dir("mem")},
-            {.version = CG_V2,
-             .controllers = (char *)"",
-             .init_rel = (char *)"init.scope",
-             .host_path = (char *)"/sys/fs/cgroup/ctr",
-             .dirfd = open_dir("v2")},
-            {.version = CG_V1,
-             .controllers = (char *)"pids",
-             .init_rel = (char *)"",
-             .host_path = (char *)"/sys/fs/cgroup/pids/ctr",
-             .dirfd = -1,
-             .refused = (char *)"not the container's own cgroup"},
+                { .version = CG_V1,
+                  .controllers = (char *)"memory",
+                  .init_rel = (char *)"",
+                  .host_path = (char *)"/sys/fs/cgroup/memory/ctr",
+                  .dirfd = open_dir("mem") },
+                { .version = CG_V2,
+                  .controllers = (char *)"",
+                  .init_rel = (char *)"init.scope",
+                  .host_path = (char *)"/sys/fs/cgroup/ctr",
+                  .dirfd = open_dir("v2") },
+                { .version = CG_V1,
+                  .controllers = (char *)"pids",
+                  .init_rel = (char *)"",
+                  .host_path = (char *)"/sys/fs/cgroup/pids/ctr",
+                  .dirfd = -1,
+                  .refused = (char *)"not the container's own cgroup" },
         };
-        struct located loc = {.h = h, .n = 3};
-        struct cgbind_image img = {0};
-        struct cgbind_error err = {0};
+        struct located loc = { .h = h, .n = 3 };
+        struct cgbind_image img = { 0 };
+        struct cgbind_error err = { 0 };
 
         int r = save_image(&loc, "ctr-1", 100, &img, warn, NULL, &err);
         is_int(r, 0, "save_image on a scratch tree (%s)", err.msg);
@@ -183,19 +183,19 @@ int main(void)
                 ok(!prop(&v2->root, "memory.max"), "v2: memory.max max is a default");
                 const struct cg_node *app = child(&v2->root, "app");
                 ok(app && !prop(app, "cpu.weight") && prop(app, "cpu.idle") &&
-                       !prop(app, "cgroup.type") && !prop(app, "io.max"),
+                           !prop(app, "cgroup.type") && !prop(app, "io.max"),
                    "v2 app: an idle group's cpu.weight 0, domain and io (not available) left out");
                 is_str(prop(app, "pids.max"), "64", "v2 app pids.max");
                 ok(child(&v2->root, "init.scope") != NULL, "v2: init.scope in the tree");
         }
         is_int(img.n_nodes, 4, "n_nodes: app, app/web, init.scope, app");
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         ok(image_validate(&img, &err) == 0 && img.n_nodes == 4,
            "what save makes passes image_validate, the same count (%s)", err.msg);
 
         /* written and parsed back */
-        struct strbuf out = {0};
-        struct cgbind_image back = {0};
+        struct strbuf out = { 0 };
+        struct cgbind_image back = { 0 };
         r = image_write_json(&img, &out, &err);
         ok(r == 0 && image_parse(out.buf, out.len, &back, &err) == 0 && back.n_nodes == 4,
            "the saved image writes and parses back (%s)", err.msg);
@@ -204,14 +204,14 @@ int main(void)
 
         /* what restore would read: the current values, absent files as NULL */
         if (m) {
-                struct observed_node o = {0};
+                struct observed_node o = { 0 };
                 r = apply_observe(h[0].dirfd, h[0].host_path, &m->root, &o, &err);
                 ok(r == 0 && o.exists && o.values && streq(o.values[0], "536870912"),
                    "apply_observe: the top-level's value (%s)", err.msg);
                 const struct cg_node *app = child(&m->root, "app");
                 size_t ai = app ? (size_t)(app - m->root.children) : 0;
                 ok(r == 0 && app && o.children && o.children[ai].exists &&
-                       o.children[ai].children && o.children[ai].children[0].exists,
+                           o.children[ai].children && o.children[ai].children[0].exists,
                    "apply_observe: app and app/web exist");
                 observed_free(&o, &m->root);
                 /* gone in the meantime: observed as missing, not an error */
@@ -229,11 +229,11 @@ int main(void)
 
         /* --max-cgroups: one more than the limit is an error, not a cut */
         n_warnings = 0;
-        err = (struct cgbind_error){0};
-        img = (struct cgbind_image){.n_hierarchies = 4242};
+        err = (struct cgbind_error){ 0 };
+        img = (struct cgbind_image){ .n_hierarchies = 4242 };
         r = save_image(&loc, "ctr-1", 2, &img, warn, NULL, &err);
         ok(r < 0 && err.status == CGBIND_INVALID && strstr(err.msg, "--max-cgroups") &&
-               img.n_hierarchies == 4242,
+                   img.n_hierarchies == 4242,
            "save_image over --max-cgroups: status 2, nothing returned (%s)", err.msg);
 
         /* the kernel's rule for what a new cgroup reads, file by file
@@ -281,16 +281,17 @@ int main(void)
         put("rules/top/b/cpu.rt_period_us", line);
         put("rules/top/b/cpu.rt_runtime_us", "0\n");
         put("rules/top/a/cpu.rt_runtime_us", "5000\n");
-        struct located_hierarchy rh = {.version = CG_V1,
-                                       .controllers =
-                                           (char *)"blkio,cpu,hugetlb,memory,misc,net_prio,rdma",
-                                       .init_rel = (char *)"",
-                                       .host_path = (char *)"/sys/fs/cgroup/x/ctr",
-                                       .dirfd = open_dir("rules/top")};
-        struct located rloc = {.h = &rh, .n = 1};
+        struct located_hierarchy rh = {
+                .version = CG_V1,
+                .controllers = (char *)"blkio,cpu,hugetlb,memory,misc,net_prio,rdma",
+                .init_rel = (char *)"",
+                .host_path = (char *)"/sys/fs/cgroup/x/ctr",
+                .dirfd = open_dir("rules/top")
+        };
+        struct located rloc = { .h = &rh, .n = 1 };
         n_warnings = 0;
         warnings[0] = '\0';
-        err = (struct cgbind_error){0};
+        err = (struct cgbind_error){ 0 };
         r = save_image(&rloc, "ctr-2", 100, &img, warn, NULL, &err);
         is_int(r, 0, "save_image, default rules (%s)", err.msg);
         is_int(n_warnings, 0, "no warning (%s)", warnings);
@@ -317,7 +318,7 @@ int main(void)
                 is_str(prop(a, "hugetlb.2MB.rsvd.limit_in_bytes"), "1073741824",
                        "a: a huge page reservation limit is recorded");
                 ok(!prop(a, "memory.kmem.tcp.limit_in_bytes") &&
-                       !prop(a, "memory.move_charge_at_immigrate"),
+                           !prop(a, "memory.move_charge_at_immigrate"),
                    "a: an unlimited TCP limit and move_charge 0 are left out");
                 is_str(prop(a, "rdma.max"), "mlx5_0 hca_handle=2 hca_object=max",
                        "a: rdma.max keeps the devices with a limit");
@@ -334,7 +335,7 @@ int main(void)
                        "b: another period is recorded");
                 ok(!prop(b, "cpu.rt_runtime_us") && prop(a, "cpu.rt_runtime_us"),
                    "cpu.rt_runtime_us 0 is left out, 5000 recorded");
-                err = (struct cgbind_error){0};
+                err = (struct cgbind_error){ 0 };
                 ok(image_validate(&img, &err) == 0, "and the image validates (%s)", err.msg);
         }
         free(rt);

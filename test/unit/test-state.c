@@ -22,14 +22,14 @@
 
 static int parse(const char *s, size_t len, struct cgbind_state *st, struct cgbind_error *err)
 {
-        *err = (struct cgbind_error){0};
+        *err = (struct cgbind_error){ 0 };
         return cgbind_state_parse(s, len, st, err);
 }
 
 static void test_runc(void)
 {
-        struct cgbind_state st = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
         int r = parse(RUNC_STATE, strlen(RUNC_STATE), &st, &err);
         is_int(r, 0, "runc prestart state parses (%s)", err.msg);
         is_str(st.id, "probe1", "runc: id");
@@ -51,8 +51,8 @@ static void test_runc(void)
 
 static void test_crun(void)
 {
-        struct cgbind_state st = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
         int r = parse(CRUN_STATE, strlen(CRUN_STATE), &st, &err);
         is_int(r, 0, "crun state (created, root, annotations) parses (%s)", err.msg);
         is_str(st.id, "web-1", "crun: id");
@@ -100,8 +100,8 @@ static void test_crun(void)
  * output parameter untouched (STYLE: ret_* untouched on failure). */
 static void refused_len(const char *what, const char *s, size_t len, const char *needle)
 {
-        struct cgbind_state st = {.id = (char *)"sentinel", .pid = 77};
-        struct cgbind_error err = {0};
+        struct cgbind_state st = { .id = (char *)"sentinel", .pid = 77 };
+        struct cgbind_error err = { 0 };
         int r = parse(s, len, &st, &err);
         ok(r < 0, "%s: refused", what);
         is_int(err.status, CGBIND_INVALID, "%s: status CGBIND_INVALID", what);
@@ -152,10 +152,10 @@ static void test_refusals(void)
         refused("bundle empty", "{\"id\":\"a\",\"pid\":5,\"bundle\":\"\"}", "bundle");
         refused("duplicate key", "{\"pid\":5,\"pid\":6,\"id\":\"a\",\"bundle\":\"/b\"}",
                 "duplicate");
-        refused(
-            "duplicate key in annotations",
-            "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
-            "duplicate");
+        refused("duplicate key in annotations",
+                "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/"
+                "b\",\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
+                "duplicate");
         refused("\\u0000 in a string", "{\"pid\":5,\"id\":\"a\\u0000b\",\"bundle\":\"/b\"}", "NUL");
         refused("\\u0000 in a key", "{\"pid\":5,\"id\":\"a\",\"bundle\":\"/b\",\"x\\u0000\":1}",
                 "NUL");
@@ -164,7 +164,7 @@ static void test_refusals(void)
         /* yajl's own check misses overlong forms: "\xc0\xaf" is '/' spelt long */
         {
                 const char *overlong = "{\"pid\":5,\"id\":\"a\xc0\xaf\",\"bundle\":\"/b\"}";
-                struct cgbind_state st = {0};
+                struct cgbind_state st = { 0 };
                 struct cgbind_error err;
                 int r = parse(overlong, strlen(overlong), &st, &err);
                 ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "UTF"),
@@ -197,8 +197,8 @@ static char *padded_state(size_t len)
 
 static void test_size_cap(void)
 {
-        struct cgbind_state st = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
         char *buf = padded_state(CGBIND_MAX_STATE_SIZE);
         int r = parse(buf, CGBIND_MAX_STATE_SIZE, &st, &err);
         is_int(r, 0, "a state of exactly 1 MiB is accepted (%s)", err.msg);
@@ -236,8 +236,8 @@ static void test_depth(void)
         refused("nesting 200000 levels deep", buf, "deeper");
         free(buf);
         /* an unknown member of modest depth is fine: ignored as the spec asks */
-        struct cgbind_state st = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_state st = { 0 };
+        struct cgbind_error err = { 0 };
         buf = nested(8);
         is_int(parse(buf, strlen(buf), &st, &err), 0, "an unknown member 8 levels deep is ignored");
         cgbind_state_free(&st);
@@ -246,19 +246,19 @@ static void test_depth(void)
 
 static void test_config(void)
 {
-        struct cgbind_config c = {0};
-        struct cgbind_error err = {0};
+        struct cgbind_config c = { 0 };
+        struct cgbind_error err = { 0 };
         const char *cfg =
-            "{\"ociVersion\":\"1.0.2-dev\",\"root\":{\"path\":\"rootfs\",\"readonly\":"
-            "true},\"process\":{\"args\":[\"sh\"]},\"annotations\":{"
-            "\"io.cgbind.image\":\"/var/lib/cgbind/web.json\","
-            "\"io.cgbind.mode\":\"full\"}}";
+                "{\"ociVersion\":\"1.0.2-dev\",\"root\":{\"path\":\"rootfs\",\"readonly\":"
+                "true},\"process\":{\"args\":[\"sh\"]},\"annotations\":{"
+                "\"io.cgbind.image\":\"/var/lib/cgbind/web.json\","
+                "\"io.cgbind.mode\":\"full\"}}";
         int r = cgbind_config_parse(cfg, strlen(cfg), &c, &err);
         is_int(r, 0, "config with root.path and annotations parses (%s)", err.msg);
         is_str(c.root_path, "rootfs", "config: root.path");
         is_int(c.n_annotations, 2, "config: two annotations");
 
-        struct cgbind_state st = {0};
+        struct cgbind_state st = { 0 };
         r = parse(CRUN_STATE, strlen(CRUN_STATE), &st, &err);
         is_int(r, 0, "state with io.cgbind.mode parses");
         is_str(cgbind_annotation(&st, &c, "io.cgbind.mode"), "strict",
@@ -288,20 +288,20 @@ static void test_config(void)
         cgbind_config_free(&c);
 
         const char *bad[][2] = {
-            {"{\"root\":{\"path\":\"\"}}", "root.path"},
-            {"{\"root\":{\"path\":5}}", "root.path"},
-            {"{\"annotations\":{\"a\":true}}", "annotation"},
-            {"{\"annotations\":\"a\"}", "annotations"},
-            {"{\"root\":{},\"root\":{}}", "duplicate"},
-            {"[]", "not an object"},
-            {"", "empty"},
+                { "{\"root\":{\"path\":\"\"}}", "root.path" },
+                { "{\"root\":{\"path\":5}}", "root.path" },
+                { "{\"annotations\":{\"a\":true}}", "annotation" },
+                { "{\"annotations\":\"a\"}", "annotations" },
+                { "{\"root\":{},\"root\":{}}", "duplicate" },
+                { "[]", "not an object" },
+                { "", "empty" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-                struct cgbind_config bc = {.root_path = (char *)"sentinel"};
-                err = (struct cgbind_error){0};
+                struct cgbind_config bc = { .root_path = (char *)"sentinel" };
+                err = (struct cgbind_error){ 0 };
                 r = cgbind_config_parse(bad[i][0], strlen(bad[i][0]), &bc, &err);
                 ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, bad[i][1]) &&
-                       bc.root_path && streq(bc.root_path, "sentinel"),
+                           bc.root_path && streq(bc.root_path, "sentinel"),
                    "config %s refused, output untouched (%s)", bad[i][0], err.msg);
         }
 }
@@ -312,19 +312,19 @@ static void test_cgroups_path(void)
         static const struct {
                 const char *json, *want;
         } cases[] = {
-            {"{\"linux\":{\"cgroupsPath\":\"machine.slice:libpod:abc\"}}",
-             "machine.slice:libpod:abc"},
-            {"{\"linux\":{\"cgroupsPath\":\"/libpod_parent/libpod-abc\"}}",
-             "/libpod_parent/libpod-abc"},
-            {"{\"linux\":{\"cgroupsPath\":\"\"}}", NULL},
-            {"{\"linux\":{\"cgroupsPath\":null}}", NULL},
-            {"{\"linux\":{}}", NULL},
-            {"{\"linux\":5}", NULL},
-            {"{}", NULL},
+                { "{\"linux\":{\"cgroupsPath\":\"machine.slice:libpod:abc\"}}",
+                  "machine.slice:libpod:abc" },
+                { "{\"linux\":{\"cgroupsPath\":\"/libpod_parent/libpod-abc\"}}",
+                  "/libpod_parent/libpod-abc" },
+                { "{\"linux\":{\"cgroupsPath\":\"\"}}", NULL },
+                { "{\"linux\":{\"cgroupsPath\":null}}", NULL },
+                { "{\"linux\":{}}", NULL },
+                { "{\"linux\":5}", NULL },
+                { "{}", NULL },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                struct cgbind_config c = {0};
-                struct cgbind_error err = {0};
+                struct cgbind_config c = { 0 };
+                struct cgbind_error err = { 0 };
                 int r = cgbind_config_parse(cases[i].json, strlen(cases[i].json), &c, &err);
                 ok(r == 0 && (cases[i].want ? c.cgroups_path && streq(c.cgroups_path, cases[i].want)
                                             : c.cgroups_path == NULL),
@@ -332,14 +332,14 @@ static void test_cgroups_path(void)
                    cases[i].want ? cases[i].want : "NULL", err.msg);
                 cgbind_config_free(&c);
         }
-        static const char *const bad[] = {"{\"linux\":{\"cgroupsPath\":5}}",
-                                          "{\"linux\":{\"cgroupsPath\":[\"/a\"]}}"};
+        static const char *const bad[] = { "{\"linux\":{\"cgroupsPath\":5}}",
+                                           "{\"linux\":{\"cgroupsPath\":[\"/a\"]}}" };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-                struct cgbind_config c = {.root_path = (char *)"sentinel"};
-                struct cgbind_error err = {0};
+                struct cgbind_config c = { .root_path = (char *)"sentinel" };
+                struct cgbind_error err = { 0 };
                 int r = cgbind_config_parse(bad[i], strlen(bad[i]), &c, &err);
                 ok(r < 0 && err.status == CGBIND_INVALID && has_str(err.msg, "cgroupsPath") &&
-                       streq(c.root_path, "sentinel"),
+                           streq(c.root_path, "sentinel"),
                    "config %s refused (%s)", bad[i], err.msg);
         }
 }
@@ -350,15 +350,15 @@ static void test_cgroup_suffix(void)
         static const struct {
                 const char *path, *id, *want, *alt;
         } cases[] = {
-            {NULL, "abc", "/abc", "-abc.scope"},
-            {"", "abc", "/abc", "-abc.scope"},
-            {"machine.slice:libpod:ID", "abc", "/libpod-ID.scope", ""},
-            {"a.slice::x", "abc", "/x.scope", ""},
-            {"s:p:u.slice", "abc", "/u.slice", ""},
-            {"/libpod_parent/libpod-ID", "abc", "/libpod_parent/libpod-ID", ""},
-            {"rel/path/", "abc", "/rel/path", ""},
-            {"/a/b//", "abc", "/a/b", ""},
-            {"system.slice:docker:0123", "x", "/docker-0123.scope", ""},
+                { NULL, "abc", "/abc", "-abc.scope" },
+                { "", "abc", "/abc", "-abc.scope" },
+                { "machine.slice:libpod:ID", "abc", "/libpod-ID.scope", "" },
+                { "a.slice::x", "abc", "/x.scope", "" },
+                { "s:p:u.slice", "abc", "/u.slice", "" },
+                { "/libpod_parent/libpod-ID", "abc", "/libpod_parent/libpod-ID", "" },
+                { "rel/path/", "abc", "/rel/path", "" },
+                { "/a/b//", "abc", "/a/b", "" },
+                { "system.slice:docker:0123", "x", "/docker-0123.scope", "" },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char buf[256], alt[256];
