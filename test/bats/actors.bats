@@ -258,7 +258,7 @@ forged_state() { # pid bundle
     local bundle=$BATS_TEST_TMPDIR/forged scratch
     mkdir -p "$bundle/rootfs"
     echo '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}}' >"$bundle/config.json"
-    scratch=$(cg_v1_mount pids)/cgbind-forged-$BATS_TEST_NUMBER
+    scratch=$(cg_v1_mount pids)/cgbind-forged-$$-$BATS_TEST_NUMBER
     mkdir "$scratch"
     SCRATCH_CGROUPS+=("$scratch")
     pids_image 1

@@ -357,9 +357,12 @@ cleanup_containers() {
 # Sub-cgroups that a test created by hand outside any container.
 SCRATCH_CGROUPS=()
 cleanup_scratch() {
-    local d
+    local d i
     for d in "${SCRATCH_CGROUPS[@]}"; do
-        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        # a process killed just before may not have left its cgroup yet
+        for ((i = 0; i < 50 && -d $d; i++)); do
+            find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || sleep 0.1
+        done
     done
     SCRATCH_CGROUPS=()
 }
