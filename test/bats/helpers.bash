@@ -360,8 +360,10 @@ cleanup_scratch() {
     local d i
     for d in "${SCRATCH_CGROUPS[@]}"; do
         # a process killed just before may not have left its cgroup yet
-        for ((i = 0; i < 50 && -d $d; i++)); do
+        i=0
+        while [ -d "$d" ] && [ $i -lt 50 ]; do
             find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || sleep 0.1
+            i=$((i + 1))
         done
     done
     SCRATCH_CGROUPS=()
