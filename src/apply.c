@@ -271,7 +271,7 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
          * what cannot be undone is listed (mkdir: the directory itself). A
          * multi-line value is written a line at a time: the lines before the
          * one that failed are in, so the failed write is undone too. */
-        char left[600] = "";
+        char left[CGBIND_ERROR_MAX - 1200] = "";
         size_t n_left = 0, shown = 0, left_len = 0;
         if (failed->kind == OP_WRITE && failed->multiline)
                 done++;

@@ -1,4 +1,5 @@
 /* Locks and journals in /run/cgbind (see journal.h). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,30 @@ static int state_dir(bool readonly, struct cgbind_error *err)
         return fd;
 }
 
+/* The empty files no one holds: left where the sandbox could not remove
+ * them (a kernel without Landlock). Safe against a holder that made one a
+ * moment ago: it rechecks the name once it has its lock (still_named). */
+static void remove_stale(int dfd)
+{
+        _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(TAKE_FD(fd)) : NULL;
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_REG)
+                        continue;
+                _cleanup_close_ int f =
+                        openat(dfd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                struct stat st;
+                if (f < 0 || flock(f, LOCK_EX | LOCK_NB) < 0 || fstat(f, &st) < 0 ||
+                    st.st_size != 0)
+                        continue;
+                unlinkat(dfd, de->d_name, 0);
+        }
+        closedir(d);
+}
+
 int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, size_t n,
                  bool readonly, struct cgbind_error *err)
 {
@@ -41,6 +66,8 @@ int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, 
         if (dfd < 0 && dfd != -ENOENT)
                 return dfd;
         j->dirfd = dfd < 0 ? -1 : dfd;
+        if (dfd >= 0 && !readonly)
+                remove_stale(dfd);
         j->files = xcalloc(n, sizeof(*j->files));
         for (size_t i = 0; i < n; i++) {
                 struct journal_file *f = &j->files[j->n++];

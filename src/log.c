@@ -69,13 +69,16 @@ static const char *const level_names[LOG_LEVEL_MAX] = {
         [LOG_LEVEL_DEBUG] = "debug",
 };
 
+/* a message, and the time, pid, level and container id before it */
+#define LINE_MAX_LEN (CGBIND_ERROR_MAX + 464)
+
 /* A lost log line must not change the outcome of the hook. */
 static void write_line(int fd, char *line, int n)
 {
         if (n <= 0)
                 return;
-        size_t len = (size_t)n < 2400 ? (size_t)n : 2399;
-        if (len == 2399)
+        size_t len = (size_t)n < LINE_MAX_LEN ? (size_t)n : LINE_MAX_LEN - 1;
+        if (len == LINE_MAX_LEN - 1)
                 line[len - 1] = '\n';
         ssize_t k = write(fd, line, len);
         (void)k;
@@ -83,7 +86,7 @@ static void write_line(int fd, char *line, int n)
 
 void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...)
 {
-        char text[2048], line[2400];
+        char text[CGBIND_ERROR_MAX + 64], line[LINE_MAX_LEN];
         va_list ap;
 
         va_start(ap, fmt);

@@ -114,16 +114,12 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
  * and the other calls that take a path from the current directory are not
  * here: every path is reached from a held directory fd. */
 static const char *const allowed[] = {
-        "read",           "write",         "writev",       "pread64",
-        "lseek",          "close",         "fstat",        "newfstatat",
-        "statx",          "getdents64",    "mkdirat",      "unlinkat",
-        "flock",          "fcntl",         "ftruncate",    "brk",
-        "mmap",           "munmap",        "mremap",       "madvise",
-        "mprotect",       "exit",          "exit_group",   "rt_sigreturn",
-        "rt_sigprocmask", "rt_sigaction",  "setitimer",    "getpid",
-        "gettid",         "clock_gettime", "gettimeofday", "time",
-        "getrandom",      "futex",         "sched_yield",  "restart_syscall",
-        "tgkill",
+        "read",         "write",      "writev", "pread64",     "lseek",           "close",
+        "fstat",        "newfstatat", "statx",  "getdents64",  "mkdirat",         "flock",
+        "fcntl",        "ftruncate",  "brk",    "mmap",        "munmap",          "mremap",
+        "madvise",      "mprotect",   "exit",   "exit_group",  "rt_sigreturn",    "rt_sigprocmask",
+        "rt_sigaction", "setitimer",  "getpid", "gettid",      "clock_gettime",   "gettimeofday",
+        "time",         "getrandom",  "futex",  "sched_yield", "restart_syscall", "tgkill",
 };
 
 /* What no restore ever needs, and what an attacker would reach for first. */
@@ -204,6 +200,20 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
          * gets EPERM and walks with openat. */
         if (r >= 0 && have_landlock)
                 r = rule(ctx, SCMP_ACT_ALLOW, "openat2", 0, NULL, err);
+        /* unlinkat removes cgroup directories (a rollback), and files only
+         * in the state directory (its journal) */
+        const struct scmp_arg_cmp rmdir_only[] = { SCMP_A2(SCMP_CMP_EQ, AT_REMOVEDIR) };
+        if (r >= 0)
+                r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, rmdir_only, err);
+        /* (only where Landlock keeps that to the state directory itself: a
+         * path with ".." would leave it; without it, journal_open() removes
+         * the empty files before the next sandbox) */
+        if (r >= 0 && p->state_dirfd >= 0 && have_landlock) {
+                const struct scmp_arg_cmp in_state[] = {
+                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->state_dirfd),
+                };
+                r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, in_state, err);
+        }
         /* only the liveness check of the container's process: signal 0 */
         const struct scmp_arg_cmp sig0[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
         if (r >= 0)

@@ -98,10 +98,13 @@ enum cgbind_status {
  * one returns a bare -errno, and its caller sets the error with the context
  * it has. The first error set wins, so a caller never overwrites the inner,
  * more precise message. */
+/* room for a rollback's list of what is left: about 60 host paths */
+#define CGBIND_ERROR_MAX 8192
+
 struct cgbind_error {
         enum cgbind_status status;
         int errnum;
-        char msg[1024];
+        char msg[CGBIND_ERROR_MAX];
 };
 
 /* Sets err (when not yet set) and returns -errnum, or -EINVAL when errnum is 0. */
