@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# cgbind-layouts: hybrid v1 v2
+# Issue 13, part 2: the confinement of the real binary, proved from outside.
+# An LD_PRELOAD shim (test/fault/sandbox-probe.c) interposes flock(), which
+# cgbind first calls when it takes its lock in /run/cgbind, after its sandbox
+# is on. On that first call the shim, inside the running hook, tries what an
+# attacker with code execution there would: create, write, truncate, read,
+# remove and rename files outside, make and remove directories outside, open
+# the host's root cgroup files for writing (never writing them), write another
+# container's cgroup, open sockets and connect to a unix socket the test
+# listens on; and, as positive controls, reads its own cgroup and makes and
+# removes a sub-cgroup there. Each result is one line on stderr. With the
+# sandbox every forbidden operation fails and nothing changes outside; with
+# --no-sandbox the same operations succeed (the control that shows the test
+# can fail). Without Landlock (a kernel that lacks it), seccomp alone refuses
+# less, and the test asserts exactly that list.
+
+load helpers
+
+setup() {
+    requires root runc
+    ID=sandbox-$BATS_TEST_NUMBER
+    create_ctr "$ID"
+    T=$BATS_TEST_TMPDIR
+    IMG=$T/img.json
+    if [ "$(cg_layout)" = v2 ]; then
+        TOP=$(pid_cg_dir "$PID" "")
+        ROOT=$CG
+        ROOTFILES="$CG/cgroup.procs:$CG/cgroup.subtree_control"
+        cat >"$IMG" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": [],
+  "root": { "properties": {}, "children": [ { "name": "app", "properties": {}, "children": [] } ] } } ] }
+JSON
+    else
+        TOP=$(pid_cg_dir "$PID" pids)
+        ROOT=$(cg_v1_mount pids)
+        ROOTFILES="$ROOT/release_agent:$ROOT/cgroup.procs"
+        [ "$(cg_layout)" = hybrid ] && ROOTFILES+=":$CG/unified/cgroup.procs"
+        cat >"$IMG" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup", "controllers": ["pids"],
+  "root": { "properties": {}, "children": [ { "name": "app", "properties": { "pids.max": "5" }, "children": [] } ] } } ] }
+JSON
+    fi
+    [ -d "$TOP" ]
+    # another container's cgroup, beside this one
+    SIBLING=${TOP%/*}/sandbox-sibling-$BATS_TEST_NUMBER
+    mkdir "$SIBLING"
+    SCRATCH_CGROUPS+=("$SIBLING")
+    echo max >"$SIBLING/pids.max"
+    # the files outside
+    OUT=$T/outside
+    mkdir "$OUT" "$OUT/victimdir"
+    echo hello >"$OUT/existing"
+    touch "$OUT/victim" "$OUT/victim2" "$OUT/victim3"
+    build_probe
+    SOCK=$T/listen.sock
+    "$PROBE_DIR/unix-listen" "$SOCK" "$T/accepted" 3>&- &
+    LISTENER=$!
+    wait_for "[ -S '$SOCK' ]"
+}
+
+teardown() {
+    [ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
+    common_teardown
+}
+
+# test/fault/sandbox-probe.c and unix-listen.c, built once per bats run
+build_probe() {
+    PROBE_DIR=$BATS_RUN_TMPDIR/sandbox-probe
+    [ -x "$PROBE_DIR/unix-listen" ] && return 0
+    mkdir -p "$PROBE_DIR.$$"
+    cc -O1 -Wall -shared -fPIC -o "$PROBE_DIR.$$/sandbox-probe.so" \
+        "$CGBIND_SRC/test/fault/sandbox-probe.c" -ldl
+    cc -O1 -Wall -o "$PROBE_DIR.$$/unix-listen" "$CGBIND_SRC/test/fault/unix-listen.c"
+    rm -rf "$PROBE_DIR"
+    mv "$PROBE_DIR.$$" "$PROBE_DIR"
+}
+
+# probe_run [restore args...]: the restore with the probe preloaded; its
+# results in PROBE[op] ("ok" or the errno's name), the hook's exit status in
+# status, its stderr in stderr.
+probe_run() {
+    local env=(LD_PRELOAD="$PROBE_DIR/sandbox-probe.so" PROBE_OUT="$OUT" PROBE_ROOTFILES="$ROOTFILES"
+        PROBE_SIBLING="$SIBLING" PROBE_SOCK="$SOCK" PROBE_TOP="$TOP")
+    # an ASan build wants its runtime first in the library list; the shim
+    # comes first here, which ASan accepts when told so
+    if ldd "$CGBIND" 2>/dev/null | grep -q libasan; then
+        env+=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+    fi
+    run --separate-stderr env "${env[@]}" "$CGBIND" restore --debug --image "$IMG" "$@" <<<"$STATE"
+    echo "exit $status"
+    echo "$stderr"
+    declare -gA PROBE=()
+    local l op res
+    while IFS= read -r l; do
+        [[ $l == "cgbind-probe: "* ]] || continue
+        l=${l#cgbind-probe: }
+        if [[ $l == "kernel-landlock-abi "* ]]; then
+            PROBE[kernel-landlock-abi]=${l##* }
+            continue
+        fi
+        op=${l% *}
+        res=${l##* }
+        [ "$res" = ok ] || op=${op% fail}
+        PROBE[$op]=$res
+    done <<<"$stderr"
+    # the probe ran, to its end
+    [ -n "${PROBE[kernel-landlock-abi]:-}" ]
+    [ "${PROBE[probe-start]:-}" = ok ]
+    [ "${PROBE[probe-end]:-}" = ok ]
+}
+
+# The operations and what refuses them: "seccomp" (EPERM whether or not
+# the kernel has Landlock) or "landlock" (EACCES; allowed without it).
+OPS="create-file seccomp
+write-existing landlock
+truncate-existing seccomp
+read-outside landlock
+mkdir-outside seccomp
+mkdirat-outside landlock
+unlink-outside seccomp
+unlinkat-outside landlock
+rmdir-outside landlock
+rename-outside seccomp
+write-sibling landlock
+mkdirat-sibling landlock
+socket-unix seccomp
+socket-inet seccomp
+socket-inet-udp seccomp
+socket-netlink seccomp
+connect-unix seccomp"
+
+root_file_ops() {
+    local f
+    IFS=: read -r -a f <<<"$ROOTFILES"
+    printf 'open-root-file:%s landlock\n' "${f[@]}"
+}
+
+# said_abi: what the hook says at --debug about Landlock (0: none).
+said_abi() {
+    if [[ $stderr =~ sandbox:\ Landlock\ ABI\ ([0-9]+) ]]; then
+        echo "${BASH_REMATCH[1]}"
+    elif [[ $stderr == *"sandbox: the kernel has no Landlock"* ]]; then
+        echo 0
+    else
+        echo "none"
+    fi
+}
+
+@test "sandbox: the running hook is refused every operation outside its cgroups, and nothing outside changes" {
+    probe_run
+    [ "$status" -eq 0 ]
+    local abi op by want refused= allowed= kernel wrong=
+    # what the kernel has, asked from inside the hook before its sandbox
+    abi=${PROBE[kernel-landlock-abi]}
+    kernel=$(uname -r)
+    while read -r op by; do
+        if [ "$by" = seccomp ]; then
+            want=EPERM
+        elif [ "$abi" -gt 0 ]; then
+            want=EACCES
+        else
+            want=ok # seccomp cannot look at paths
+        fi
+        echo "$op: ${PROBE[$op]:-missing} (want $want)"
+        [ "${PROBE[$op]:-missing}" = "$want" ] || wrong+=" $op=${PROBE[$op]:-missing}"
+        if [ "$want" = ok ]; then allowed+=" $op"; else refused+=" $op=$want"; fi
+    done < <(echo "$OPS"; root_file_ops)
+    if [ -n "$wrong" ]; then
+        echo "not as expected on this kernel (Landlock ABI $abi):$wrong" >&2
+        return 1
+    fi
+    # the positive controls: what a restore does, beneath its own cgroup
+    [ "${PROBE[read-own]}" = ok ]
+    [ "${PROBE[mkdirat-own]}" = ok ]
+    [ "${PROBE[rmdir-own]}" = ok ]
+    # the restore itself went on
+    [ -d "$TOP/app" ]
+    [ ! -e "$TOP/cgbind-probe" ]
+    # outside: what Landlock would have refused changed only without it
+    [ ! -e "$OUT/created" ] && [ ! -e "$OUT/newdir" ] && [ ! -e "$OUT/renamed" ]
+    [ -e "$OUT/victim" ] && [ -e "$OUT/victim3" ]
+    [ ! -e "$T/accepted" ]
+    if [ "$abi" -gt 0 ]; then
+        [ "$(cat "$OUT/existing")" = hello ]
+        [ -e "$OUT/victim2" ] && [ -d "$OUT/victimdir" ] && [ ! -e "$OUT/newdir2" ]
+        [ "$(cat "$SIBLING/pids.max")" = max ] && [ ! -e "$SIBLING/evil" ]
+    else
+        [ "$(cat "$OUT/existing")" = pwned ]
+        [ ! -e "$OUT/victim2" ] && [ ! -e "$OUT/victimdir" ] && [ -d "$OUT/newdir2" ]
+        [ "$(cat "$SIBLING/pids.max")" = 7 ] && [ -d "$SIBLING/evil" ]
+    fi
+    # the hook says what it entered, and it entered it before the probe ran
+    [ "$(said_abi)" = "$abi" ]
+    [[ $stderr == *"restore: sandbox: "*"cgbind-probe: probe-start ok"* ]]
+    local line
+    line="# sandbox: kernel $kernel, Landlock ABI $abi ($(cg_layout)): refused:$refused"
+    [ -z "$allowed" ] || line+="; not refused (no Landlock):$allowed"
+    echo "$line" >&3
+}
+
+@test "sandbox: the same operations succeed with --no-sandbox (the control)" {
+    probe_run --no-sandbox
+    [ "$status" -eq 0 ]
+    local op by
+    while read -r op by; do
+        echo "$op: ${PROBE[$op]:-missing}"
+        [ "${PROBE[$op]:-missing}" = ok ]
+    done < <(echo "$OPS"; root_file_ops)
+    [ "${PROBE[mkdirat-own]}" = ok ] && [ "${PROBE[rmdir-own]}" = ok ]
+    # and they did what they say
+    [ -e "$OUT/created" ] && [ -d "$OUT/newdir" ] && [ -d "$OUT/newdir2" ] && [ -e "$OUT/renamed" ]
+    [ ! -e "$OUT/victim" ] && [ ! -e "$OUT/victim2" ] && [ ! -e "$OUT/victimdir" ]
+    [ -z "$(cat "$OUT/existing")" ] # truncated after the write
+    [ "$(cat "$SIBLING/pids.max")" = 7 ] && [ -d "$SIBLING/evil" ]
+    [ "$(cat "$T/accepted")" = accepted ]
+    [ -d "$TOP/app" ]
+}

@@ -1,0 +1,240 @@
+/* sandbox-probe.so: an LD_PRELOAD shim for test/bats/sandbox.bats (issue
+ * 13, part 2). No part of cgbind, and cgbind has no switch for it: it
+ * proves the confinement of the real binary from outside.
+ *
+ * cgbind calls flock(2) first when it takes its lock in /run/cgbind, after
+ * its sandbox is on. The shim's flock() makes, on its first call, the
+ * operations an attacker with code execution inside the hook would try,
+ * and reports each on stderr as one line:
+ *
+ *     cgbind-probe: OP ok
+ *     cgbind-probe: OP fail ERRNO-NAME
+ *
+ * then calls the real flock(). What it works on comes from the
+ * environment (unset: the operation is left out):
+ *   PROBE_OUT       a directory of the test's, outside every cgroup: holds
+ *                   "existing" and "victim", "victim2", "victimdir" (made by
+ *                   the test); "created", "newdir", "newdir2", "renamed" must
+ *                   never appear
+ *   PROBE_ROOTFILES host cgroup files to open for writing, ":"-separated
+ *                   (release_agent, a root cgroup.procs): opened and closed,
+ *                   never written
+ *   PROBE_SIBLING   a cgroup beside the container's (another container's)
+ *   PROBE_SOCK      a unix stream socket the test listens on
+ *   PROBE_TOP       the container's own top-level cgroup (the positive
+ *                   controls: read cgroup.procs, make and remove a sub-cgroup)
+ *
+ * The socket for "connect" is made earlier, when cgbind calls prctl(2)
+ * right after it closed the descriptors it inherited and before its
+ * sandbox: a descriptor the hook held before, as its syslog socket. At the
+ * same point the shim asks the kernel for its Landlock ABI and reports it
+ * ("cgbind-probe: kernel-landlock-abi N", 0 when the kernel has none), so
+ * the test knows what to expect without taking cgbind's word for it.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+
+static int early_sock = -1;
+static int probed;
+
+static void say(const char *op, int r, int err)
+{
+        char line[4400];
+        int n;
+        if (r >= 0)
+                n = snprintf(line, sizeof(line), "cgbind-probe: %s ok\n", op);
+        else
+                n = snprintf(line, sizeof(line), "cgbind-probe: %s fail %s\n", op,
+                             strerrorname_np(err) ? strerrorname_np(err) : "?");
+        if (n > 0 && write(2, line, (size_t)n) < 0)
+                return;
+}
+
+/* the call first, errno after it: arguments have no order */
+#define TRY(op, call)                                                                              \
+        do {                                                                                       \
+                int r_ = (call);                                                                   \
+                say((op), r_, errno);                                                              \
+        } while (0)
+
+static char *path_in(const char *dir, const char *name, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s/%s", dir, name);
+        return buf;
+}
+
+/* open for writing, then write what (when not NULL) */
+static void try_write(const char *op, const char *path, int flags, const char *what)
+{
+        int fd = open(path, flags | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                say(op, -1, errno);
+                return;
+        }
+        int r = 0, e = 0;
+        if (what && write(fd, what, strlen(what)) < 0) {
+                r = -1;
+                e = errno;
+        }
+        close(fd);
+        say(op, r, e);
+}
+
+static void try_read(const char *op, const char *path)
+{
+        char buf[64];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                say(op, -1, errno);
+                return;
+        }
+        ssize_t k = read(fd, buf, sizeof(buf));
+        int e = errno;
+        close(fd);
+        say(op, k < 0 ? -1 : 0, e);
+}
+
+static void try_socket(const char *op, int domain, int type)
+{
+        int fd = socket(domain, type | SOCK_CLOEXEC, 0);
+        int e = errno;
+        if (fd >= 0)
+                close(fd);
+        say(op, fd, e);
+}
+
+static void probe(void)
+{
+        const char *out = getenv("PROBE_OUT");
+        const char *roots = getenv("PROBE_ROOTFILES");
+        const char *sibling = getenv("PROBE_SIBLING");
+        const char *sock = getenv("PROBE_SOCK");
+        const char *top = getenv("PROBE_TOP");
+        char p[4096], q[4096];
+
+        say("probe-start", 0, 0);
+        if (out) {
+                /* a new file outside: O_CREAT */
+                try_write("create-file", path_in(out, "created", p, sizeof(p)), O_WRONLY | O_CREAT,
+                          "pwned\n");
+                /* an existing file outside: open for writing, write */
+                try_write("write-existing", path_in(out, "existing", p, sizeof(p)), O_WRONLY,
+                          "pwned\n");
+                /* and with O_TRUNC */
+                try_write("truncate-existing", path_in(out, "existing", p, sizeof(p)),
+                          O_WRONLY | O_TRUNC, NULL);
+                /* read a file outside */
+                try_read("read-outside", path_in(out, "existing", p, sizeof(p)));
+                /* directories outside: mkdir(2), and mkdirat(2), which the
+                 * filter allows for the cgroups */
+                TRY("mkdir-outside", mkdir(path_in(out, "newdir", p, sizeof(p)), 0755));
+                TRY("mkdirat-outside",
+                    mkdirat(AT_FDCWD, path_in(out, "newdir2", p, sizeof(p)), 0755));
+                /* remove a file: unlink(2), and unlinkat(2) */
+                TRY("unlink-outside", unlink(path_in(out, "victim", p, sizeof(p))));
+                TRY("unlinkat-outside",
+                    unlinkat(AT_FDCWD, path_in(out, "victim2", p, sizeof(p)), 0));
+                TRY("rmdir-outside",
+                    unlinkat(AT_FDCWD, path_in(out, "victimdir", p, sizeof(p)), AT_REMOVEDIR));
+                TRY("rename-outside", rename(path_in(out, "victim3", p, sizeof(p)),
+                                             path_in(out, "renamed", q, sizeof(q))));
+        }
+        /* the host's root cgroup files (CVE-2022-0492's release_agent):
+         * open for writing, then close; never written */
+        for (const char *r = roots; r && *r;) {
+                size_t l = strcspn(r, ":");
+                char op[4200];
+                snprintf(p, sizeof(p), "%.*s", (int)l, r);
+                snprintf(op, sizeof(op), "open-root-file:%s", p);
+                int fd = open(p, O_WRONLY | O_CLOEXEC);
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                say(op, fd, e);
+                r += l;
+                r += strspn(r, ":");
+        }
+        if (sibling) {
+                /* another container's cgroup */
+                try_write("write-sibling", path_in(sibling, "pids.max", p, sizeof(p)), O_WRONLY,
+                          "7");
+                TRY("mkdirat-sibling",
+                    mkdirat(AT_FDCWD, path_in(sibling, "evil", p, sizeof(p)), 0755));
+        }
+        try_socket("socket-unix", AF_UNIX, SOCK_STREAM);
+        try_socket("socket-inet", AF_INET, SOCK_STREAM);
+        try_socket("socket-inet-udp", AF_INET, SOCK_DGRAM);
+        try_socket("socket-netlink", AF_NETLINK, SOCK_RAW);
+        if (sock) {
+                struct sockaddr_un a = { .sun_family = AF_UNIX };
+                snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
+                if (early_sock < 0)
+                        say("connect-unix", -1, EBADF);
+                else
+                        TRY("connect-unix", connect(early_sock, (struct sockaddr *)&a, sizeof(a)));
+        }
+        if (top) {
+                /* the positive controls: what a restore does, beneath its own cgroup */
+                try_read("read-own", path_in(top, "cgroup.procs", p, sizeof(p)));
+                TRY("mkdirat-own",
+                    mkdirat(AT_FDCWD, path_in(top, "cgbind-probe", p, sizeof(p)), 0755));
+                TRY("rmdir-own",
+                    unlinkat(AT_FDCWD, path_in(top, "cgbind-probe", p, sizeof(p)), AT_REMOVEDIR));
+        }
+        say("probe-end", 0, 0);
+}
+
+int flock(int fd, int op)
+{
+        static int (*real)(int, int);
+        if (!real)
+                real = (int (*)(int, int))dlsym(RTLD_NEXT, "flock");
+        if (!probed) {
+                probed = 1;
+                int saved = errno;
+                probe();
+                errno = saved;
+        }
+        return real(fd, op);
+}
+
+int prctl(int option, ...)
+{
+        static int (*real)(int, unsigned long, unsigned long, unsigned long, unsigned long);
+        va_list ap;
+        va_start(ap, option);
+        unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long);
+        unsigned long a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+        va_end(ap);
+        if (!real)
+                real = (int (*)(int, unsigned long, unsigned long, unsigned long,
+                                unsigned long))dlsym(RTLD_NEXT, "prctl");
+        /* cgbind's first prctl comes after it closed what it inherited */
+        if (option == PR_SET_DUMPABLE && early_sock < 0) {
+                early_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL /* _VERSION */);
+                char line[64];
+                int n = snprintf(line, sizeof(line), "cgbind-probe: kernel-landlock-abi %ld\n",
+                                 abi < 0 ? 0 : abi);
+                if (write(2, line, (size_t)n) < 0)
+                        abi = 0;
+        }
+        return real(option, a2, a3, a4, a5);
+}
