@@ -165,16 +165,19 @@ static int move_pid(int dirfd, pid_t pid, int pidfd)
         return r;
 }
 
-static int do_op(struct dir_stack *s, const struct plan_op *op, const struct apply_ctx *ctx)
+/* lines: how many lines of a write went in before it failed */
+static int do_op(struct dir_stack *s, const struct plan_op *op, const struct apply_ctx *ctx,
+                 size_t *lines)
 {
+        *lines = 0;
         /* A write into a child of the innermost open directory (a new leaf,
          * most of a tree) goes through "child/file" from the parent: no
          * directory fd for the leaf, one open and one close saved per cgroup. */
         if (op->kind == OP_WRITE && s->n > 0) {
                 const struct plan_dir *d = &s->plan->dirs[op->dir];
                 if (d->parent != PLAN_NO_PARENT && s->ids[s->n - 1] == d->parent)
-                        return cg_write_beneath(s->fds[s->n - 1], d->name, op->name, op->value,
-                                                op->multiline);
+                        return cg_write_lines_beneath(s->fds[s->n - 1], d->name, op->name,
+                                                      op->value, op->multiline, lines);
         }
         if (op->kind == OP_ADOPT)
                 return 0;
@@ -185,7 +188,7 @@ static int do_op(struct dir_stack *s, const struct plan_op *op, const struct app
         case OP_MKDIR:
                 return mkdirat(fd, op->name, 0755) < 0 ? -errno : 0;
         case OP_WRITE:
-                return cg_write_at(fd, op->name, op->value, op->multiline);
+                return cg_write_lines_at(fd, op->name, op->value, op->multiline, lines);
         case OP_MOVE_PID:
                 return move_pid(fd, s->plan->pid, ctx->pidfd);
         case OP_ADOPT:
@@ -235,14 +238,14 @@ static void describe_op(const struct plan *plan, const struct apply_ctx *ctx,
 int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbind_error *err)
 {
         struct dir_stack s = { .plan = plan, .top_fds = ctx->top_fds };
-        size_t done = 0;
+        size_t done = 0, lines = 0;
         int r = 0;
 
         for (; done < plan->n_ops; done++) {
                 const struct plan_op *op = &plan->ops[done];
                 if (ctx->before)
                         ctx->before(plan, op, ctx->userdata);
-                r = do_op(&s, op, ctx);
+                r = do_op(&s, op, ctx, &lines);
                 if (r < 0)
                         break;
         }
@@ -273,7 +276,7 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
          * one that failed are in, so the failed write is undone too. */
         char left[CGBIND_ERROR_MAX - 1200] = "";
         size_t n_left = 0, shown = 0, left_len = 0;
-        if (failed->kind == OP_WRITE && failed->multiline)
+        if (failed->kind == OP_WRITE && failed->multiline && lines > 0)
                 done++;
         while (done-- > 0) {
                 const struct plan_op *op = &plan->ops[done];

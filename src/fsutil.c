@@ -181,22 +181,31 @@ static int write_all(int fd, const char *s, size_t n)
         return 0;
 }
 
-static int write_value(int fd, const char *value, bool multiline);
+static int write_value(int fd, const char *value, bool multiline, size_t *ret_lines);
 
-int cg_write_at(int dirfd, const char *name, const char *value, bool multiline)
+int cg_write_lines_at(int dirfd, const char *name, const char *value, bool multiline,
+                      size_t *ret_lines)
 {
+        *ret_lines = 0;
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
-        return write_value(fd, value, multiline);
+        return write_value(fd, value, multiline, ret_lines);
+}
+
+int cg_write_at(int dirfd, const char *name, const char *value, bool multiline)
+{
+        size_t lines;
+        return cg_write_lines_at(dirfd, name, value, multiline, &lines);
 }
 
 /* The same for "dir/name" below dirfd, confined like every other open. */
-int cg_write_beneath(int dirfd, const char *dir, const char *name, const char *value,
-                     bool multiline)
+int cg_write_lines_beneath(int dirfd, const char *dir, const char *name, const char *value,
+                           bool multiline, size_t *ret_lines)
 {
         char path[2 * 256 + 2];
         size_t dl = strlen(dir), nl = strlen(name);
+        *ret_lines = 0;
         if (dl + nl + 2 > sizeof(path))
                 return -ENAMETOOLONG;
         memcpy(path, dir, dl);
@@ -205,13 +214,23 @@ int cg_write_beneath(int dirfd, const char *dir, const char *name, const char *v
         _cleanup_close_ int fd = open_beneath(dirfd, path, O_WRONLY);
         if (fd < 0)
                 return fd;
-        return write_value(fd, value, multiline);
+        return write_value(fd, value, multiline, ret_lines);
 }
 
-static int write_value(int fd, const char *value, bool multiline)
+int cg_write_beneath(int dirfd, const char *dir, const char *name, const char *value,
+                     bool multiline)
 {
-        if (!multiline)
-                return write_all(fd, value, strlen(value));
+        size_t lines;
+        return cg_write_lines_beneath(dirfd, dir, name, value, multiline, &lines);
+}
+
+static int write_value(int fd, const char *value, bool multiline, size_t *ret_lines)
+{
+        if (!multiline) {
+                int r = write_all(fd, value, strlen(value));
+                *ret_lines = r >= 0;
+                return r;
+        }
         if (*value == '\0')
                 return 0;
         for (const char *p = value; *p;) {
@@ -219,6 +238,7 @@ static int write_value(int fd, const char *value, bool multiline)
                 int r = write_all(fd, p, l);
                 if (r < 0)
                         return r;
+                ++*ret_lines;
                 p += l;
                 if (*p == '\n')
                         p++;

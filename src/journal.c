@@ -265,10 +265,12 @@ void journal_finish(struct journal *j, bool done)
                 struct stat st;
                 if (!f->locked || fstat(f->fd, &st) < 0 || (!done && st.st_size > 0))
                         continue;
-                /* emptied first: a file that cannot be removed lists nothing
-                 * for the next run to adopt */
-                if (done && ftruncate(f->fd, 0) < 0)
-                        continue;
+                /* emptied first, so that a file that cannot be removed
+                 * lists nothing for the next run to adopt (and removed
+                 * even when it cannot be emptied) */
+                if (done && ftruncate(f->fd, 0) < 0) {
+                        /* nothing: the removal below is what counts */
+                }
                 /* removed while still locked: whoever waits rechecks the name */
                 unlinkat(j->dirfd, f->name, 0);
         }

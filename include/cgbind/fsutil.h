@@ -48,6 +48,12 @@ int cg_read_at(int dirfd, const char *name, char **ret);
 int cg_write_at(int dirfd, const char *name, const char *value, bool multiline);
 int cg_write_beneath(int dirfd, const char *dir, const char *name, const char *value,
                      bool multiline);
+/* The same, and *ret_lines counts the lines that went in before a failure
+ * (a multi-line write can fail half-way). */
+int cg_write_lines_at(int dirfd, const char *name, const char *value, bool multiline,
+                      size_t *ret_lines);
+int cg_write_lines_beneath(int dirfd, const char *dir, const char *name, const char *value,
+                           bool multiline, size_t *ret_lines);
 
 /* Opens path beneath dirfd: openat2(RESOLVE_BENEATH|NO_SYMLINKS|NO_MAGICLINKS|NO_XDEV),
  * or a component-by-component walk with O_NOFOLLOW where openat2 is missing.
