@@ -89,6 +89,10 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
                         rule.allowed_access =
                                 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
                                 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE;
+                        /* the journal is rewritten in place (ftruncate), also
+                         * in a file made anew inside the sandbox */
+                        if (abi >= 3)
+                                rule.allowed_access |= LANDLOCK_ACCESS_FS_TRUNCATE;
                 } else {
                         break;
                 }
