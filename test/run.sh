@@ -4,8 +4,9 @@
 # this host's cgroups with runc, and the same suites inside a cgroup v2 VM and
 # a cgroup v1 VM. Its last line is "N passed, N failed".
 #
-#   sudo test/run.sh              everything
-#   sudo test/run.sh --host-only  unit tests and the host suites, no VM
+# As root:
+#   test/run.sh              everything
+#   test/run.sh --host-only  unit tests and the host suites, no VM
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
 # layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 2).
@@ -166,7 +167,7 @@ vm_run() {
     # side by side with the rest, a VM run takes about twice as long as alone
     test/vm/run.sh --layout "$layout" --timeout 1800 -- \
         env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
-        bats --tap ${filter:+--filter "$filter"} "$@" \
+        bats --tap --timing ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1 </dev/null
     echo $? >"$RESULTS/$label.rc"
     echo $(($(date +%s) - start)) >"$RESULTS/$label.secs"
@@ -251,7 +252,7 @@ say "bats on this host ($HL)"
 start=$(date +%s)
 # shellcheck disable=SC2046
 rc=0
-bats --tap $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
+bats --tap --timing $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
 count_tap "bats host ($HL)" "$RESULTS/host.tap" "$rc"
 echo "    $(($(date +%s) - start)) s"
 
@@ -273,7 +274,7 @@ say "bats on this host with openat2 failing (ENOSYS)"
 # shellcheck disable=SC2046
 rc=0
 CGBIND_REAL=$CGBIND_BIN CGBIND_NO_OPENAT2_WRAPPER=$SRC/$BUILD/test/no-openat2/no-openat2 \
-    CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap $(no_openat2_suites) \
+    CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap --timing $(no_openat2_suites) \
     >"$RESULTS/no-openat2.tap" 2>&1 || rc=$?
 count_tap "bats host, no openat2" "$RESULTS/no-openat2.tap" "$rc"
 
@@ -292,7 +293,7 @@ if check_step "build with ASan and UBSan" \
     export ASAN_OPTIONS=detect_leaks=0
     rc=0
     # shellcheck disable=SC2046
-    CGBIND_BIN=$SRC/$ASAN/cgbind bats --tap $(core_suites) \
+    CGBIND_BIN=$SRC/$ASAN/cgbind bats --tap --timing $(core_suites) \
         >"$RESULTS/asan-bats.tap" 2>&1 || rc=$?
     count_tap "ASan+UBSan bats host" "$RESULTS/asan-bats.tap" "$rc"
     unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -17,7 +17,12 @@ setup() {
 
 teardown() {
     local p
-    for p in ${HOLDERS:-}; do kill -9 "$p" 2>/dev/null || true; done
+    # a holder is flock (or setpriv exec'ing it), and flock runs its command
+    # as a child that holds the lock too: both go
+    for p in ${HOLDERS:-}; do
+        pkill -9 -P "$p" 2>/dev/null || true
+        kill -9 "$p" 2>/dev/null || true
+    done
     common_teardown
     if mountpoint -q "$BATS_TEST_TMPDIR/named" 2>/dev/null; then
         find "$BATS_TEST_TMPDIR/named" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
@@ -53,7 +58,7 @@ subdirs() {
         d=$(cg_host_dir "$ID" "$c")
         # uid 65534, no capabilities: the directories are world-readable
         setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
-            flock -x "$d" sleep 300 &
+            flock -x "$d" sleep 300 </dev/null >/dev/null 2>&1 3>&- &
         HOLDERS+=" $!"
     done
     wait_for "[ \$(grep -c FLOCK /proc/locks) -ge 4 ]"
@@ -109,7 +114,7 @@ C
     local top
     top=$(cg_host_dir "$ID" pids)
     # root, as a stuck cgbind would
-    flock -x "$(lock_file_of "$top")" sleep 300 &
+    flock -x "$(lock_file_of "$top")" sleep 300 </dev/null >/dev/null 2>&1 3>&- &
     HOLDERS=$!
     wait_for "grep -q FLOCK /proc/locks"
     local t0=$SECONDS
@@ -127,7 +132,7 @@ C
     local t0=$SECONDS
     # a writer that keeps stdin open and never finishes the document
     mkfifo "$BATS_TEST_TMPDIR/stdin"
-    { printf '{"id": "x"'; exec sleep 300; } >"$BATS_TEST_TMPDIR/stdin" &
+    { printf '{"id": "x"'; exec sleep 300 3>&-; } >"$BATS_TEST_TMPDIR/stdin" &
     HOLDERS=$!
     run --separate-stderr "$CGBIND" restore --timeout 2 --image "$IMG" <"$BATS_TEST_TMPDIR/stdin"
     echo "$status after $((SECONDS - t0)) s: $stderr"
