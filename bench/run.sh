@@ -5,7 +5,7 @@
 # the single hierarchy of a pure cgroup v2 host. Prints one table.
 # It is a benchmark, not a test: it never fails on a slow figure.
 #
-#   sudo bench/run.sh [--runs N] [--sizes "10 100 1000 10000"] [--props plain|cfs|memory]
+#   (as root) bench/run.sh [--runs N] [--sizes "10 100 1000 10000"] [--props plain|cfs|memory]
 #                     [--contenders "floor cgbind cgbind-nosandbox shell cgconfigparser"]
 #                     [--shell-runs-max N] [--cgconfigparser-runs-max N] [--cap-from SIZE]
 #                     [--cap CONTENDER@SIZE=N]...

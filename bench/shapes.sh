@@ -3,7 +3,7 @@
 # adversarial image shapes (bench/gen-shapes), against the target of issue 12:
 # peak RSS within 8 MiB + 2 x the image size, whatever the shape.
 #
-#   sudo bench/shapes.sh [--cgbind PATH] [--runs N]
+#   (as root) bench/shapes.sh [--cgbind PATH] [--runs N]
 #
 # Each shape runs twice: with the default caps (the image is refused after
 # it is parsed, before anything is planned: status 2) and with
