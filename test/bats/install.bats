@@ -412,3 +412,35 @@ EOF
     [ "${#lines[@]}" -eq 1 ]
     [[ "${lines[0]}" == *" daemon.err cgbind["*"]: container=inst-syslog restore: $message" ]]
 }
+
+@test "the README's demo (contrib/demo.sh) restores demo-dst's tree, and its side-by-side view lines up by character" {
+    local work=$BATS_TEST_TMPDIR/demo
+    run env CGBIND_DEMO_DIR="$work" "$CGBIND_SRC/contrib/demo.sh" </dev/null
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"demo-dst started with its sub-tree restored"* ]]
+    # what demo-dst saw inside is the tree that was saved: every saved limit
+    # line of the inside view is there (pids.max=20 of app/db on every layout)
+    grep -q 'pids.max=20' "$work/restored.txt"
+    # the view: line i is saved line i, padding, then line i of the right
+    # text ("inside demo-dst:" and the inside tree); where a right part is
+    # there, it starts at the same character on every line
+    local -a left right view
+    mapfile -t left <"$work/saved.txt"
+    mapfile -t right < <(echo "inside demo-dst:"; cat "$work/restored.txt")
+    mapfile -t view < <(sed -n '/^== 4\./,/^$/p' <<<"$output" | sed '1d;$d')
+    [ "${#view[@]}" -ge "${#right[@]}" ]
+    local i col=-1 l
+    export LC_ALL=C.UTF-8
+    for ((i = 0; i < ${#right[@]}; i++)); do
+        [ -n "${right[i]}" ] || continue
+        l=${view[i]%"${right[i]}"}
+        [ "$l" != "${view[i]}" ]
+        [[ "$l" == "${left[i]:-}"* ]]
+        [ "$col" -lt 0 ] && col=${#l}
+        [ "${#l}" -eq "$col" ] || { echo "line $i starts its right part at ${#l}, not $col: ${view[i]}"; false; }
+    done
+    # the saved tree has box-drawing characters (three bytes each): padding
+    # by bytes would have failed above
+    grep -q '─' "$work/saved.txt"
+}
