@@ -45,7 +45,9 @@ EXPECTED="268435456 134217728 50"
 
 # start, save, checkpoint: leaves $B (bundle) and $IMG
 start_and_checkpoint() { # id manage-cgroups-mode
-    B=$(new_bundle ck "$(workload)")
+    # a bundle and a checkpoint directory per id: a test may do it twice
+    B=$(new_bundle "$1" "$(workload)")
+    CK=$BATS_TEST_TMPDIR/checkpoint-$1
     run_detached "$1" "$B"
     wait_for "[ -e '$B/rootfs/built' ]"
     [ "$(limits_of "$1")" = "$EXPECTED" ]
