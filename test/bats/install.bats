@@ -30,7 +30,7 @@ setup_file() {
             { apt_get update && apt_get install --no-install-recommends $missing >/dev/null; }
     fi
     # one build, installed into a DESTDIR, for the layout tests
-    meson setup "$BATS_FILE_TMPDIR/build" "$CGBIND_SRC" --prefix=/usr -Dman=enabled >"$BATS_FILE_TMPDIR/setup.log" 2>&1 ||
+    meson setup "$BATS_FILE_TMPDIR/build" "$CGBIND_SRC" --prefix=/usr -Dman=enabled -Dtests=false >"$BATS_FILE_TMPDIR/setup.log" 2>&1 ||
         { cat "$BATS_FILE_TMPDIR/setup.log" >&2; return 1; }
     meson install -C "$BATS_FILE_TMPDIR/build" --destdir "$BATS_FILE_TMPDIR/dest" >"$BATS_FILE_TMPDIR/install.log" 2>&1 ||
         { tail -30 "$BATS_FILE_TMPDIR/install.log" >&2; return 1; }
@@ -132,7 +132,7 @@ JSON
     local build=$BATS_TEST_TMPDIR/build dest=$BATS_TEST_TMPDIR/dest
     meson setup "$build" "$CGBIND_SRC" --prefix=/usr -Dcgbind_dir=/opt/cgbind/bin \
         -Dhooks_dir=/etc/containers/oci/hooks.d -Dhook_stage=createRuntime -Dbin_link=false \
-        -Dman=disabled -Dbash_completion_dir=no >/dev/null
+        -Dman=disabled -Dbash_completion_dir=no -Dtests=false >/dev/null
     meson install -C "$build" --destdir "$dest" >/dev/null
     local json=$dest/etc/containers/oci/hooks.d/cgbind.json
     [ "$(jq -r .hook.path "$json")" = /opt/cgbind/bin/cgbind ]
