@@ -82,14 +82,14 @@ setup_file() {
     # Every N with the plain binary on this host. In the TCG VMs (a process
     # costs 50 to 500 ms) and in test/run.sh's passes with the ASan build
     # and the no-openat2 wrapper (whose point is their own code paths): the
-    # kills at every 10th N and at each N right after a call that changes
+    # kills at every 20th N and at each N right after a call that changes
     # something (a kill anywhere else leaves the same state as one of
-    # those), and when=N+ for openat and openat2 at every 6th N before the
+    # those), and when=N+ for openat and openat2 at every 12th N before the
     # first change (where they fail as the single N does).
     local magic='' kill_stride=${CGBIND_FAULTS_KILL_STRIDE:-1} stride=${CGBIND_FAULTS_STRIDE:-1}
     IFS= read -r -n 2 magic <"$CGBIND" || true
     if [ -n "${CGBIND_VM:-}" ] || [ "$magic" = "#!" ] || ldd "$CGBIND" 2>/dev/null | grep -q libasan; then
-        kill_stride=${CGBIND_FAULTS_KILL_STRIDE:-10} stride=${CGBIND_FAULTS_STRIDE:-6}
+        kill_stride=${CGBIND_FAULTS_KILL_STRIDE:-20} stride=${CGBIND_FAULTS_STRIDE:-12}
     fi
     # strace -f follows forks, and --seccomp-bpf (which needs -f) stops
     # only at the traced calls; a wrapper script's subshells would be
