@@ -9,7 +9,7 @@
 #   test/run.sh --host-only  unit tests and the host suites, no VM
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
-# layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 4).
+# layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 3).
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,7 @@ cd "$SRC"
 BUILD=${CGBIND_BUILD:-build}
 LAYOUTS=${CGBIND_LAYOUTS:-v2 v1}
 [ "${1:-}" = --host-only ] && LAYOUTS=
-VM_WORKERS=${CGBIND_VM_LANES:-4}
+VM_WORKERS=${CGBIND_VM_LANES:-3}
 if ! [[ $VM_WORKERS =~ ^[1-9][0-9]?$ ]]; then
     echo "test/run.sh: CGBIND_VM_LANES must be a number from 1 to 99, not '$VM_WORKERS'" >&2
     exit 2
@@ -138,12 +138,11 @@ host_layout() {
 # --- VM suites, in the background -------------------------------------------
 # Under TCG a VM keeps about one core busy, and the host suites mostly wait
 # on runc: the VMs run side by side with them, in CGBIND_VM_LANES workers
-# (default 4) that take the VM runs in order, and the VM results are counted
-# at the end. Alone, the v2 suites take about 560 s and the v1 ones 240 s:
-# with v2 split in two, three VMs of about 250 s each, the short crun run
-# and the host suites share the two cores and end at about the same time
-# (the whole run is CPU-bound: a run that waited for a free lane would
-# end last).
+# (default 3) that take the VM runs in order, and the VM results are counted
+# at the end. Alone, the v2 suites take about 560 s and the v1 ones 200 s:
+# with v2 split in two, three VMs and the host suites share the two cores
+# and end at about the same time (the whole run is CPU-bound: a run that
+# waited for a free lane would end last).
 #
 # vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES..."
 # (FILTER: a bats --filter regex with "_" for a space, "-" for every test).
@@ -151,23 +150,19 @@ vm_jobs() {
     local layout
     for layout in $LAYOUTS; do
         if [ "$layout" = v2 ]; then
-            # the v2 suites are twice the v1 ones: runc's checkpoints, CRIU
-            # and the fault sweeps boot a VM of their own
+            # the v2 suites are twice the v1 ones: the checkpoints (runc,
+            # podman) and the fault sweeps boot a VM of their own
             echo "vm-v2-ck v2 runc -" $(suites_for v2 | grep -E "$V2_CK_SUITES")
             echo "vm-v2 v2 runc -" $(suites_for v2 | grep -vE "$V2_CK_SUITES")
         else
             echo "vm-$layout $layout runc -" $(suites_for "$layout")
         fi
     done
-    if [[ " $LAYOUTS " == *" v2 "* ]]; then
-        # crun refuses this host's hybrid layout; on v2 the round trip runs
-        # with it too (crun.bats covers its state and restore). Not at
-        # poststart: crun runs those hooks with another process of its own in
-        # the container's cgroup, where no controller can then be enabled.
-        echo "vm-v2-crun v2 crun at_(prestart|createRuntime) test/bats/roundtrip-v2.bats"
-    fi
 }
-V2_CK_SUITES='/(checkpoint|criu|criu-v2|faults)\.bats$'
+# crun refuses this host's hybrid layout; crun.bats runs in the v2 VM (its
+# state at prestart and createRuntime, a restore through its hooks, and after
+# a restore).
+V2_CK_SUITES='/(checkpoint|checkpoint-podman|criu-v2|faults)\.bats$'
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.

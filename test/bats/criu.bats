@@ -1,16 +1,17 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v1 v2
-# runc checkpoint and restore with CRIU. A workload that built a sub-tree
-# with limits is checkpointed and restored (CRIU's --manage-cgroups-mode
-# soft and full; runc 1.1.5 refuses ignore), keeps running, and has its
-# sub-tree and limits back:
-#  - v1: cgbind as the restore's prestart hook. runc runs it at CRIU's
-#    setup-namespaces step, before the container has mounts, so cgbind finds
-#    the cgroups from /proc/<pid>/cgroup alone.
-#  - v2: CRIU sits in the top-level cgroup during that hook, so nothing can
-#    be enabled there; the supported way is `runc state ID | cgbind restore
-#    --mode full` once `runc restore` has returned.
-# Also: CRIU's own cgroup.img (crit decode) read by show and restore.
+# cgbind-layouts: v1
+# runc checkpoint and restore with CRIU 3.17 (Debian 12's) on cgroup v1. A
+# workload that built a sub-tree with limits is checkpointed and restored
+# (CRIU's --manage-cgroups-mode soft and full; runc 1.1.5 refuses ignore),
+# keeps running, and has its sub-tree and limits back, with cgbind as the
+# restore's prestart hook: runc runs it at CRIU's setup-namespaces step,
+# before the container has mounts, so cgbind finds the cgroups from
+# /proc/<pid>/cgroup alone. Also: CRIU's own cgroup.img (crit decode) read
+# by show and restore.
+# On v2 the same flow is criu-v2.bats (the hook cannot act while CRIU holds
+# the top-level; `cgbind restore --mode full` after `runc restore`), and
+# CRIU 3.17's v2 cgroup.img, which records only the task's own cgroup, is
+# test-crit's (test/unit/data/criu-v2-cgroup.img.json).
 
 load helpers
 load criu-helpers
@@ -26,25 +27,13 @@ load criu-helpers
     [[ "$output" == *"Invalid manage cgroups mode"* ]]
 }
 
-# on v2 soft and full are the same flow (runc restore, then cgbind restore
-# --mode full): soft is tried on v1 only, where the prestart hook meets
-# what each CRIU mode made
-@test "checkpoint and restore, CRIU cgroups mode full (and soft on v1): the sub-tree and limits come back" {
-    local mode modes=full
-    [ "$V2" = 1 ] || modes="full soft"
-    for mode in $modes; do
+@test "checkpoint and restore, CRIU cgroups modes full and soft: the sub-tree and limits come back" {
+    local mode
+    for mode in full soft; do
         start_and_checkpoint "ck-$mode" "$mode"
-        if [ "$V2" = 1 ]; then
-            restore_ck "ck-$mode" "$mode"
-            [ "$status" -eq 0 ]
-            # full mode puts the limits back whether CRIU made the directories
-            # (v1) or not (CRIU 3.17 on v2 records only the task's own cgroup)
-            state_of "ck-$mode" | "$CGBIND" restore --mode full --image "$IMG"
-        else
-            add_hook "$B" prestart restore --image "$IMG"
-            restore_ck "ck-$mode" "$mode"
-            [ "$status" -eq 0 ]
-        fi
+        add_hook "$B" prestart restore --image "$IMG"
+        restore_ck "ck-$mode" "$mode"
+        [ "$status" -eq 0 ]
         [ "$(limits_of "ck-$mode")" = "$EXPECTED" ]
         assert_running_again "ck-$mode"
     done
@@ -57,12 +46,7 @@ load criu-helpers
     run --separate-stderr "$CGBIND" show "$BATS_TEST_TMPDIR/crit.json"
     echo "$output"
     [ "$status" -eq 0 ]
-    if [ "$V2" = 1 ]; then
-        # CRIU 3.17 records on v2 only the task's own cgroup, not app
-        [[ "$output" == *"(init in init.scope)"* && "$output" != *"app"* ]]
-    else
-        [[ "$output" == *"app"* && "$output" == *"web"* ]]
-    fi
+    [[ "$output" == *"app"* && "$output" == *"web"* ]]
     restore_ck ck-crit soft
     [ "$status" -eq 0 ]
     # a CRIU image names every hierarchy of the host, also ones the runtime
@@ -71,14 +55,6 @@ load criu-helpers
     local got
     got=$(limits_of ck-crit)
     echo "from CRIU's image: $got"
-    if [ "$V2" = 1 ]; then
-        # what CRIU's image gives back on v2: not app, so none of its limits
-        [ "$got" = "  " ]
-        # cgbind's own image puts them back
-        state_of ck-crit | "$CGBIND" restore --mode full --image "$IMG"
-        [ "$(limits_of ck-crit)" = "$EXPECTED" ]
-    else
-        # on v1 CRIU records memory.limit_in_bytes itself
-        [[ "$got" == "268435456 134217728"* ]]
-    fi
+    # on v1 CRIU records memory.limit_in_bytes itself
+    [[ "$got" == "268435456 134217728"* ]]
 }

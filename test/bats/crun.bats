@@ -24,16 +24,18 @@ teardown() {
     common_teardown
 }
 
-@test "crun's state at prestart is accepted (status created, a root member)" {
-    local b
-    b=$(new_bundle c "cat /sys/fs/cgroup/app/pids.max")
-    add_shell_hook "$b" prestart "cat > $BATS_TEST_TMPDIR/state.json"
-    add_hook "$b" prestart restore --image "$IMG"
-    run_fg crun-state "$b"
-    echo "$output"
-    [ "$status" -eq 0 ]
-    [ "$output" = 9 ]
-    jq -e '.status == "created" and has("root")' "$BATS_TEST_TMPDIR/state.json"
+@test "crun's state at prestart and createRuntime is accepted (status created, a root member), and the tree comes back" {
+    local b stage
+    for stage in prestart createRuntime; do
+        b=$(new_bundle "c-$stage" "cat /sys/fs/cgroup/app/pids.max")
+        add_shell_hook "$b" "$stage" "cat > $BATS_TEST_TMPDIR/state-$stage.json"
+        add_hook "$b" "$stage" restore --image "$IMG"
+        run_fg "crun-$stage" "$b"
+        echo "$stage: $output"
+        [ "$status" -eq 0 ]
+        [ "$output" = 9 ]
+        jq -e '.status == "created" and has("root")' "$BATS_TEST_TMPDIR/state-$stage.json"
+    done
 }
 
 @test "crun cannot checkpoint here; after a restore, crun state | cgbind restore --mode full" {
