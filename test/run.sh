@@ -265,23 +265,24 @@ echo "    $(($(date +%s) - start)) s"
 
 # The host's suites again, all but install.bats (it builds its own binary)
 # and the fault and sandbox suites;
-# without openat2 the suites whose restores walk real mounts and cgroup
-# directories (the fallback walk's code): not hostile.bats, whose own openat2
-# and seccomp tests wrap the binary themselves, nor the state, coverage and
-# concurrency suites, whose paths are opened the same way as these.
+# without openat2 the suites whose restores walk real and spoofed mounts,
+# other layouts and a rollback (the fallback walk's code): not hostile.bats,
+# whose own openat2 and seccomp tests wrap the binary themselves; the other
+# suites open their paths the same way as these.
 # faults.bats and sandbox.bats trace and preload the plain binary itself
 # (strace, LD_PRELOAD): once is what they are for.
 core_suites() {
     suites_for "$HL" | grep -v -e '/install\.bats$' -e '/faults\.bats$' -e '/sandbox\.bats$'
 }
-# with ASan: the suites whose restores run the most of the binary on real
-# cgroups; the state, locate and lock code of the others runs under ASan in
-# the unit tests and the corpus (test-state, test-locate, fuzz-*)
+# with ASan: the round trips, every property (coverage), a rollback, a
+# conversion and the hostile images on real cgroups; the state, locate and
+# lock code of the other suites runs under ASan in the unit tests and the
+# corpus (test-state, test-locate, test-hostile, fuzz-*)
 asan_suites() {
-    core_suites | grep -E '/(actors|convert-v1|coverage|hostile|modes|rollback|roundtrip-v1)\.bats$'
+    core_suites | grep -E '/(convert-v1|coverage|hostile|rollback|roundtrip-v1)\.bats$'
 }
 no_openat2_suites() {
-    core_suites | grep -E '/(actors|layouts|modes|rollback|roundtrip-v1|spoof)\.bats$'
+    core_suites | grep -E '/(layouts|rollback|roundtrip-v1|spoof)\.bats$'
 }
 
 # --- without openat2 (an old kernel, or a seccomp profile that blocks it) --
