@@ -9,7 +9,8 @@
 #   test/run.sh --host-only  unit tests and the host suites, no VM
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
-# layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 3).
+# layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 3),
+# CGBIND_VM_ACCEL (qemu -accel for the VMs, default tcg,thread=single).
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
