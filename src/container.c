@@ -100,8 +100,7 @@ static pid_t parent_of(pid_t pid)
         return (pid_t)ppid;
 }
 
-/* The hook's ancestors, nearest first, up to and without pid 1. */
-static size_t hook_ancestors(pid_t *ret, size_t max)
+size_t container_hook_ancestors(pid_t *ret, size_t max)
 {
         size_t n = 0;
         for (pid_t p = getppid(); p > 1 && n < max; p = parent_of(p))
@@ -115,7 +114,7 @@ static size_t hook_ancestors(pid_t *ret, size_t max)
 static bool shares_runtime(pid_t pid)
 {
         pid_t mine[MAX_ANCESTORS];
-        size_t n = hook_ancestors(mine, ARRAY_SIZE(mine));
+        size_t n = container_hook_ancestors(mine, ARRAY_SIZE(mine));
         size_t steps = 0;
         for (pid_t p = parent_of(pid); p > 1 && steps < MAX_ANCESTORS; p = parent_of(p), steps++)
                 for (size_t i = 0; i < n; i++)
@@ -286,7 +285,7 @@ void container_cgroup_suffix(const char *cgroups_path, const char *id, char *buf
 static pid_t runtime_in(int dirfd)
 {
         pid_t mine[MAX_ANCESTORS];
-        size_t n = hook_ancestors(mine, ARRAY_SIZE(mine));
+        size_t n = container_hook_ancestors(mine, ARRAY_SIZE(mine));
         _cleanup_free_ char *procs = NULL;
         if (cg_read_at(dirfd, "cgroup.procs", &procs) < 0)
                 return -1; /* unreadable: refused as unknown */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "cgbind/container.h"
 #include "cgbind/criu.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
@@ -58,24 +59,6 @@ static bool parse_pid(const char *s, pid_t *ret)
                 return false;
         *ret = (pid_t)v;
         return true;
-}
-
-/* The parent of pid, from /proc/<pid>/stat; 0 when it cannot be read. */
-static pid_t parent_of(pid_t pid)
-{
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        if (read_full_file(path, 4096, &buf, &len) < 0)
-                return 0;
-        /* "pid (comm) S ppid ...": comm may hold spaces and parentheses */
-        const char *p = strrchr(buf, ')');
-        int ppid;
-        char state;
-        if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid < 0)
-                return 0;
-        return (pid_t)ppid;
 }
 
 /* True when CRTOOLS_IMAGE_DIR is /proc/<our parent>/fd/<n>: CRIU names its
@@ -126,16 +109,6 @@ static int dump(const struct criu_options *o, pid_t pid, int dirfd, struct cgbin
 }
 
 /* ---- post-restore: restore from the checkpoint ---- */
-
-/* The processes this script descends from, nearest first: CRIU, the
- * runtime, its callers; up to and without pid 1. */
-static size_t ancestors(pid_t *ret, size_t max)
-{
-        size_t n = 0;
-        for (pid_t p = getppid(); p > 1 && n < max; p = parent_of(p))
-                ret[n++] = p;
-        return n;
-}
 
 static bool procs_has(const char *procs, pid_t pid)
 {
@@ -327,7 +300,7 @@ static int locate(struct container *c, pid_t criu, struct located *ret, struct c
         locate_open(&loc);
 
         pid_t mine[MAX_ANCESTORS];
-        size_t n = ancestors(mine, ARRAY_SIZE(mine));
+        size_t n = container_hook_ancestors(mine, ARRAY_SIZE(mine));
         for (size_t i = 0; i < loc.n; i++) {
                 struct located_hierarchy *h = &loc.h[i];
                 if (!located_usable(h))

@@ -27,6 +27,10 @@ struct container {
         char *rootfs;    /* the bundle's rootfs (realpath); NULL when pivoted or unknown */
 };
 
+/* This process's ancestors (for a hook: the runtime and its callers; for
+ * CRIU's action script: CRIU first), nearest first, up to and without pid 1. */
+size_t container_hook_ancestors(pid_t *ret, size_t max);
+
 /* The OCI state from fd (stdin), waiting for it at most until the deadline. */
 int container_read_state(int fd, const struct deadline *d, struct cgbind_state *ret,
                          struct cgbind_error *err);
