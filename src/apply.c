@@ -151,16 +151,37 @@ static int pidfd_alive(int pidfd)
         return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 ? -errno : 0;
 }
 
-static int move_pid(int dirfd, pid_t pid, int pidfd)
+static int cmp_pid(const void *a, const void *b)
 {
+        pid_t x = ((const struct apply_pid *)a)->pid, y = ((const struct apply_pid *)b)->pid;
+        return x < y ? -1 : x > y;
+}
+
+void apply_pids_sort(struct apply_pid *pids, size_t n)
+{
+        if (n > 1)
+                qsort(pids, n, sizeof(*pids), cmp_pid);
+}
+
+/* op's pid into dirfd's cgroup.procs: only a pid its caller named before
+ * the sandbox, and only while its pidfd says the process is there. */
+static int move_pid(int dirfd, const struct plan_op *op, const struct apply_ctx *ctx)
+{
+        struct apply_pid key = { .pid = op->pid };
+        const struct apply_pid *a =
+                ctx->n_pids ? bsearch(&key, ctx->pids, ctx->n_pids, sizeof(key), cmp_pid) : NULL;
+        if (!a || op->pid <= 1)
+                return -EPERM;
         char buf[32];
         int r;
-        if (pidfd >= 0 && (r = pidfd_alive(pidfd)) < 0)
-                return r;
-        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        if (a->pidfd >= 0 && (r = pidfd_alive(a->pidfd)) < 0)
+                return r == -ESRCH && op->may_vanish ? 0 : r;
+        snprintf(buf, sizeof(buf), "%d", (int)op->pid);
         r = cg_write_at(dirfd, "cgroup.procs", buf, false);
+        if (r == -ESRCH && op->may_vanish)
+                return 0;
         /* alive after the write too: the pid named it all along */
-        if (r >= 0 && pidfd >= 0 && pidfd_alive(pidfd) < 0)
+        if (r >= 0 && a->pidfd >= 0 && pidfd_alive(a->pidfd) < 0)
                 return -ESRCH;
         return r;
 }
@@ -190,7 +211,7 @@ static int do_op(struct dir_stack *s, const struct plan_op *op, const struct app
         case OP_WRITE:
                 return cg_write_lines_at(fd, op->name, op->value, op->multiline, lines);
         case OP_MOVE_PID:
-                return move_pid(fd, s->plan->pid, ctx->pidfd);
+                return move_pid(fd, op, ctx);
         case OP_ADOPT:
         case OP_KIND_MAX:
         default:
@@ -214,7 +235,8 @@ static int undo_op(struct dir_stack *s, const struct plan_op *op, const struct a
         case OP_WRITE:
                 return cg_write_at(fd, op->name, op->undo, op->multiline);
         case OP_MOVE_PID:
-                return move_pid(fd, s->plan->pid, ctx->pidfd);
+                /* back into the top-level: never out of the sub-tree */
+                return move_pid(fd, op, ctx);
         case OP_KIND_MAX:
         default:
                 return -EINVAL;
@@ -241,6 +263,23 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
         size_t done = 0, lines = 0;
         int r = 0;
 
+        /* every process the plan moves is one its caller named: checked
+         * before the first change */
+        for (size_t i = 0; i < plan->n_ops; i++) {
+                const struct plan_op *op = &plan->ops[i];
+                struct apply_pid key = { .pid = op->pid };
+                if (op->kind != OP_MOVE_PID ||
+                    (op->pid > 1 && ctx->n_pids &&
+                     bsearch(&key, ctx->pids, ctx->n_pids, sizeof(key), cmp_pid)))
+                        continue;
+                char where[700];
+                describe_op(plan, ctx, op, where, sizeof(where));
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EPERM,
+                                        "move pid %d (%s): not a process of the container named "
+                                        "before the sandbox; nothing changed",
+                                        (int)op->pid, where);
+        }
+
         for (; done < plan->n_ops; done++) {
                 const struct plan_op *op = &plan->ops[done];
                 if (ctx->before)
@@ -256,9 +295,10 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
         const struct plan_op *failed = &plan->ops[done];
         char where[700];
         describe_op(plan, ctx, failed, where, sizeof(where));
-        const char *verb = failed->kind == OP_MKDIR      ? "mkdir"
-                           : failed->kind == OP_MOVE_PID ? "move pid"
-                                                         : "write";
+        char verb[48];
+        snprintf(verb, sizeof(verb), "%s", failed->kind == OP_MKDIR ? "mkdir" : "write");
+        if (failed->kind == OP_MOVE_PID)
+                snprintf(verb, sizeof(verb), "move pid %d", (int)failed->pid);
         char value[200] = "";
         if (failed->kind == OP_WRITE) {
                 char esc[160];

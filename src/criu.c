@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "cgbind/container.h"
 #include "cgbind/criu.h"
@@ -178,9 +179,43 @@ static int open_state_dir(bool create, struct cgbind_error *err)
         return fd;
 }
 
-/* CRIU's /proc/<pid>/cgroup as the first run of this restore saw it: from
- * the record when there is one, else read now and recorded. */
-static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, struct cgbind_error *err)
+/* The record a first run left: each hierarchy it names must be one CRIU
+ * is in now, at the recorded cgroup or beneath it (the first run moved it
+ * beneath its v2 top-level, never elsewhere). A record that does not
+ * match the kernel is refused: the state directory is root's, but a bug
+ * turned into code execution in a first run's sandbox must not be able to
+ * steer a later run. */
+static int record_check(const char *rec, size_t rec_len, const char *now, size_t now_len,
+                        const char *name, struct cgbind_error *err)
+{
+        struct proc_cgroup a = { 0 }, b = { 0 };
+        struct cgbind_error ignored = { 0 };
+        bool ok = proc_cgroup_parse(rec, rec_len, &a, &ignored) >= 0 &&
+                  proc_cgroup_parse(now, now_len, &b, &ignored) >= 0 && a.n == b.n && a.n > 0;
+        for (size_t i = 0; ok && i < a.n; i++) {
+                bool found = false;
+                for (size_t k = 0; k < b.n && !found; k++)
+                        found = a.entries[i].hierarchy_id == b.entries[k].hierarchy_id &&
+                                streq(a.entries[i].controllers, b.entries[k].controllers) &&
+                                path_is_beneath(b.entries[k].path, a.entries[i].path);
+                ok = found;
+        }
+        proc_cgroup_free(&a);
+        proc_cgroup_free(&b);
+        if (!ok)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                        "state (%s/%s): does not match CRIU's cgroups now; "
+                                        "nothing changed",
+                                        CGBIND_STATE_DIR, name);
+        return 0;
+}
+
+/* CRIU's /proc/<pid>/cgroup, read now, and whether a first run of this
+ * restore recorded it already (*ret_second: this is the second run). The
+ * first run records it, before its sandbox; the second checks the record
+ * against the kernel (record_check) and uses nothing else of it. */
+static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_second,
+                        struct cgbind_error *err)
 {
         char name[64];
         if (marker_name(criu, name, sizeof(name)) < 0)
@@ -189,19 +224,30 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, struct cgbind_e
         _cleanup_close_ int dfd = open_state_dir(true, err);
         if (dfd < 0)
                 return dfd;
-        int r = read_regular_file(dfd, name, true, CGBIND_MAX_PROC_CGROUP, ret, ret_len);
-        if (r != -ENOENT) {
-                if (r < 0)
-                        return cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s",
-                                                CGBIND_STATE_DIR, name, strerror(-r));
-                return 0;
-        }
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)criu);
-        r = read_full_file(path, CGBIND_MAX_PROC_CGROUP, ret, ret_len);
+        int r = read_full_file(path, CGBIND_MAX_PROC_CGROUP, ret, ret_len);
         if (r < 0)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r, "CRIU (%s): %s", path,
                                         strerror(-r));
+        _cleanup_free_ char *rec = NULL;
+        size_t rec_len;
+        r = read_regular_file(dfd, name, true, CGBIND_MAX_PROC_CGROUP, &rec, &rec_len);
+        if (r != -ENOENT) {
+                if (r < 0)
+                        r = cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s",
+                                             CGBIND_STATE_DIR, name, strerror(-r));
+                else
+                        r = record_check(rec, rec_len, *ret, *ret_len, name, err);
+                if (r < 0) {
+                        free(*ret);
+                        *ret = NULL;
+                        return r;
+                }
+                *ret_second = true;
+                return 0;
+        }
+        *ret_second = false;
         int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         ssize_t k = fd < 0 ? -1 : write(fd, *ret, *ret_len);
         int e = errno;
@@ -237,17 +283,15 @@ static void forget_restore(pid_t criu)
  * the hierarchy's root, not the container's cgroup. A top-level that holds
  * the runtime or its callers (this script's other ancestors) is shared with
  * the runtime, never the container's own, and is refused; so is the root. */
-static int locate(struct container *c, pid_t criu, struct located *ret, struct cgbind_error *err)
+static int locate(struct container *c, const char *criu_cg, size_t criu_len, struct located *ret,
+                  struct cgbind_error *err)
 {
-        _cleanup_free_ char *host_mi = NULL, *criu_cg = NULL;
-        size_t host_len, criu_len;
+        _cleanup_free_ char *host_mi = NULL;
+        size_t host_len;
         int r = read_full_file("/proc/self/mountinfo", CGBIND_MAX_MOUNTINFO, &host_mi, &host_len);
         if (r < 0)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
                                         "mountinfo (/proc/self/mountinfo): %s", strerror(-r));
-        r = criu_cgroups(criu, &criu_cg, &criu_len, err);
-        if (r < 0)
-                return r;
         /* container_open checked that the container has a mount namespace of
          * its own: none of the hook's mounts is one of its, and no real path
          * may leave one out (its root reads as "/" from here) */
@@ -258,7 +302,7 @@ static int locate(struct container *c, pid_t criu, struct located *ret, struct c
                 .pivoted = false,
                 .container_mountinfo = "",
                 .container_mountinfo_len = 0,
-                .proc_cgroup = criu_cg,
+                .proc_cgroup = (char *)criu_cg,
                 .proc_cgroup_len = criu_len,
                 .host_mountinfo = host_mi,
                 .host_mountinfo_len = host_len,
@@ -288,7 +332,7 @@ static int locate(struct container *c, pid_t criu, struct located *ret, struct c
                         continue;
                 }
                 if (!path_is_beneath(init, h->cgroup_path)) {
-                        /* rebase_v2() may still move it beneath */
+                        /* rebase_facts() may still plan it beneath */
                         free(h->init_rel);
                         h->init_rel = NULL;
                         continue;
@@ -320,38 +364,6 @@ static int locate(struct container *c, pid_t criu, struct located *ret, struct c
                         }
         }
         *ret = loc;
-        return 0;
-}
-
-/* rel ("a/b") made beneath dirfd, each missing level with mkdir. */
-static int mkdir_beneath(int dirfd, const char *rel)
-{
-        char path[CGBIND_MAX_PATH];
-        size_t n = strlen(rel);
-        if (n >= sizeof(path))
-                return -ENAMETOOLONG;
-        memcpy(path, rel, n + 1);
-        for (char *p = path; *p;) {
-                char *slash = strchr(p, '/');
-                if (slash)
-                        *slash = '\0';
-                char *name = strrchr(path, '/');
-                _cleanup_close_ int pfd = -1;
-                if (name) {
-                        *name = '\0';
-                        pfd = open_beneath(dirfd, path, O_PATH | O_DIRECTORY);
-                        *name = '/';
-                        if (pfd < 0)
-                                return pfd;
-                }
-                if (mkdirat(name ? pfd : dirfd, name ? name + 1 : path, 0755) < 0 &&
-                    errno != EEXIST)
-                        return -errno;
-                if (!slash)
-                        break;
-                *slash = '/';
-                p = slash + 1;
-        }
         return 0;
 }
 
@@ -387,117 +399,120 @@ static size_t restored_tasks(pid_t init, pid_t *ret, size_t max)
         return n;
 }
 
-/* The v2 path of pid ("" when it cannot be read). */
-static void v2_path_of(pid_t pid, char *buf, size_t size)
+/* The v2 path of pid (NULL when it cannot be read), from its
+ * /proc/<pid>/cgroup through the one parser of that file. */
+static char *v2_path_of(pid_t pid)
 {
         char path[64];
-        buf[0] = '\0';
         snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (read_full_file(path, CGBIND_MAX_PROC_CGROUP, &text, &len) < 0)
-                return;
-        for (char *s = NULL, *l = strtok_r(text, "\n", &s); l; l = strtok_r(NULL, "\n", &s))
-                if (strncmp(l, "0::", 3) == 0)
-                        snprintf(buf, size, "%s", l + 3);
+                return NULL;
+        struct proc_cgroup pc = { 0 };
+        struct cgbind_error ignored = { 0 };
+        if (proc_cgroup_parse(text, len, &pc, &ignored) < 0)
+                return NULL;
+        char *ret = NULL;
+        for (size_t i = 0; i < pc.n && !ret; i++)
+                if (pc.entries[i].hierarchy_id == 0)
+                        ret = xstrdup(pc.entries[i].path);
+        proc_cgroup_free(&pc);
+        return ret;
+}
+
+struct moves {
+        struct restore_move *v;
+        size_t n;
+};
+
+static void moves_add(struct moves *m, size_t hier, pid_t pid, const char *rel, const char *who,
+                      bool may_vanish)
+{
+        m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
+        m->v[m->n++] = (struct restore_move){
+                .hier = hier,
+                .pid = pid,
+                /* held from now on: the move checks the process is this one */
+                .pidfd = (int)syscall(SYS_pidfd_open, pid, 0),
+                .rel = xstrdup(rel),
+                .who = who,
+                .may_vanish = may_vanish,
+        };
 }
 
 /* runc 1.1 names CRIU no cgroup v2 root when it restores, so CRIU puts the
  * tasks back under the cgroup they had at the dump: the checkpointed
  * container's, which is not this one when the restore has another id or
  * name (podman restore --import --name, runc restore with a new id). Then
- * the restored processes (the init and its descendants, and no other) are
- * moved beneath this container's top-level, each to the path it had below
- * the old one: every write is beneath the new top-level. The old top-level
- * is the root of the container's own cgroup2 mount (its cgroup namespace);
- * the empty cgroups CRIU made there are not this container's and stay,
- * named in a warning. */
-static int rebase_v2(struct container *c, struct located_hierarchy *h, size_t *ret_moved,
-                     struct cgbind_log *log, struct cgbind_error *err)
+ * the restored processes (the init and its descendants, and no other) go
+ * beneath this container's top-level (hierarchy k), each to the path it
+ * had below the old one. Only the facts are gathered here, before the
+ * sandbox: the plan checks each path like an image's names, counts what it
+ * makes in --max-cgroups, and makes it and moves the tasks under the
+ * journal, after the image is read and validated. The old top-level is the
+ * root of the container's own cgroup2 mount (its cgroup namespace); the
+ * empty cgroups CRIU made there are not this container's and stay. */
+static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t k,
+                        struct moves *m, char **ret_old, char **ret_new,
+                        struct cgbind_error *err)
 {
-        char init[CGBIND_MAX_PATH], old[CGBIND_MAX_PATH] = "";
-        v2_path_of(c->pid, init, sizeof(init));
+        _cleanup_free_ char *init = v2_path_of(c->pid);
+        char *old = NULL;
         struct mountinfo mi = { 0 };
         struct cgbind_error ignored = { 0 };
-        if (mountinfo_parse(c->mountinfo, c->mountinfo_len, &mi, &ignored) >= 0)
-                for (size_t i = 0; i < mi.n && !old[0]; i++) {
+        if (init && mountinfo_parse(c->mountinfo, c->mountinfo_len, &mi, &ignored) >= 0)
+                for (size_t i = 0; i < mi.n && !old; i++) {
                         bool v2;
                         const struct mountinfo_entry *e = &mi.entries[i];
                         if (mountinfo_is_cgroup(e, &v2) && v2 && !streq(e->root, "/") &&
                             path_is_beneath(init, e->root))
-                                snprintf(old, sizeof(old), "%s", e->root);
+                                old = xstrdup(e->root);
                 }
         mountinfo_free(&mi);
-        if (!init[0] || !old[0])
+        if (!old)
                 return cgbind_error_set_escaped(err, CGBIND_PRECONDITION, EINVAL,
                                                 "hierarchy (cgroup2): the container's init (%s) "
                                                 "is not beneath CRIU's cgroup %s, and its cgroup "
                                                 "mount does not say where it was",
-                                                init[0] ? init : "none", h->cgroup_path);
-        pid_t tasks[CGBIND_MAX_RESTORED_TASKS];
-        size_t n = restored_tasks(c->pid, tasks, ARRAY_SIZE(tasks));
+                                                init ? init : "none", h->cgroup_path);
+        _cleanup_free_ pid_t *tasks = xcalloc(CGBIND_MAX_RESTORED_TASKS, sizeof(pid_t));
+        size_t n = restored_tasks(c->pid, tasks, CGBIND_MAX_RESTORED_TASKS);
         for (size_t i = 0; i < n; i++) {
-                char p[CGBIND_MAX_PATH];
-                v2_path_of(tasks[i], p, sizeof(p));
-                if (!p[0] || !path_is_beneath(p, old))
+                _cleanup_free_ char *p = i == 0 ? xstrdup(init) : v2_path_of(tasks[i]);
+                if (!p || !path_is_beneath(p, old))
                         continue;
-                const char *rel = path_rel_below(p, old);
-                char pid[32];
-                snprintf(pid, sizeof(pid), "%d", (int)tasks[i]);
-                int r = rel[0] ? mkdir_beneath(h->dirfd, rel) : 0;
-                if (r >= 0)
-                        r = rel[0] ? cg_write_beneath(h->dirfd, rel, "cgroup.procs", pid, false)
-                                   : cg_write_at(h->dirfd, "cgroup.procs", pid, false);
-                if (r < 0 && r != -ESRCH)
-                        return cgbind_error_set_escaped(
-                                err, CGBIND_FAILED, -r, "move (pid %d) from %s into %s/%s: %s",
-                                (int)tasks[i], p, h->host_path, rel, strerror(-r));
-                if (r >= 0)
-                        (*ret_moved)++;
+                /* the init must go; a descendant that exited meanwhile
+                 * (or a zombie, which cannot move) is no failure */
+                moves_add(m, k, tasks[i], path_rel_below(p, old), "task", i != 0);
         }
         free(h->init_rel);
         h->init_rel = xstrdup(path_rel_below(init, old));
-        log_msg(log, LOG_LEVEL_WARNING,
-                "the restored tasks were under %s (the checkpointed container's cgroup: runc "
-                "names CRIU no cgroup v2 root); moved beneath %s; the empty cgroups under %s "
-                "are not this container's and stay",
-                old, h->cgroup_path, old);
+        *ret_old = old;
+        *ret_new = xstrdup(h->cgroup_path);
         return 0;
 }
 
 /* cgroup v2 lets no process sit in a cgroup whose children have domain
  * controllers: CRIU (this script's parent) and the script itself leave the
- * top-level for the cgroup CRIU restored the container's init into, which
- * is beneath the top-level. Nothing else is moved; a top-level that still
- * holds another process is refused by the plan, with its message. */
-static int leave_top_level(const struct located *loc, bool move_parent, size_t *ret_moved,
-                           struct cgbind_error *err)
+ * top-level for the cgroup CRIU restored the container's init into (or
+ * the one rebase_facts() plans it into), which is beneath the top-level.
+ * Facts only, as above: the plan moves them. Nothing else is moved; a
+ * top-level that still holds another process is refused by the plan. */
+static void leave_facts(const struct located *loc, struct moves *m)
 {
         for (size_t i = 0; i < loc->n; i++) {
                 const struct located_hierarchy *h = &loc->h[i];
                 if (!located_usable(h) || h->version != CG_V2 || !h->init_rel || !h->init_rel[0])
                         continue;
                 _cleanup_free_ char *procs = NULL;
-                int r = cg_read_at(h->dirfd, "cgroup.procs", &procs);
-                if (r < 0)
+                if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0)
                         continue; /* the plan reads it again and says why */
-                pid_t who[2] = { move_parent ? getppid() : 0, getpid() };
-                for (size_t k = 0; k < ARRAY_SIZE(who); k++) {
-                        if (who[k] <= 1 || !procs_has(procs, who[k]))
-                                continue;
-                        char pid[32];
-                        snprintf(pid, sizeof(pid), "%d", (int)who[k]);
-                        r = cg_write_beneath(h->dirfd, h->init_rel, "cgroup.procs", pid, false);
-                        if (r < 0)
-                                return cgbind_error_set_escaped(
-                                        err, CGBIND_FAILED, -r,
-                                        "move %s (pid %d) into %s/%s: %s; nothing else changed",
-                                        k == 0 ? "CRIU" : "cgbind", (int)who[k], h->host_path,
-                                        h->init_rel, strerror(-r));
-                        (*ret_moved)++;
-                }
+                if (procs_has(procs, getppid()))
+                        moves_add(m, i, getppid(), h->init_rel, "CRIU", false);
+                if (procs_has(procs, getpid()))
+                        moves_add(m, i, getpid(), h->init_rel, "cgbind", false);
         }
-        return 0;
 }
 
 static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
@@ -520,6 +535,10 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
         res->image = true;
 
         struct restore_input in = { .ctr = { .pidfd = -1, .proc_dirfd = -1 }, .image_fd = fd };
+        struct moves mv = { 0 };
+        _cleanup_free_ char *criu_cg = NULL, *old = NULL, *newtop = NULL;
+        size_t criu_len = 0;
+        bool second = false, recorded = false;
         int r = 0;
         /* the container's cgroups are CRIU's: the script must be CRIU's */
         if (!parent_is_criu(o->image_dir))
@@ -528,14 +547,27 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                                              "script's parent; run by CRIU as its action-script",
                                              o->image_dir);
         if (r >= 0)
+                r = criu_cgroups(getppid(), &criu_cg, &criu_len, &second, err);
+        recorded = r >= 0 && !second;
+        if (r >= 0 && second) {
+                /* CRIU runs the script twice (see marker_name): the first
+                 * run of this restore did it all, and what it recorded
+                 * matches the kernel; nothing of it is used */
+                log_msg(log, LOG_LEVEL_INFO,
+                        "a second run of this restore (CRIU pid %d): done by the first",
+                        (int)getppid());
+                safe_close(in.image_fd);
+                return 0;
+        }
+        if (r >= 0)
                 r = container_open(&in.ctr, pid, true, err);
         if (r >= 0)
-                r = locate(&in.ctr, getppid(), &in.loc, err);
+                r = locate(&in.ctr, criu_cg, criu_len, &in.loc, err);
         for (size_t i = 0; r >= 0 && i < in.loc.n; i++) {
                 struct located_hierarchy *h = &in.loc.h[i];
                 if (located_usable(h) && !h->init_rel)
-                        r = h->version == CG_V2
-                                    ? rebase_v2(&in.ctr, h, &res->n_moved, log, err)
+                        r = h->version == CG_V2 && !old
+                                    ? rebase_facts(&in.ctr, h, i, &mv, &old, &newtop, err)
                                     : cgbind_error_set_escaped(
                                               err, CGBIND_PRECONDITION, EINVAL,
                                               "hierarchy (%s): the container's init is not "
@@ -543,7 +575,10 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                                               cg_label(h->version, h->controllers), h->cgroup_path);
         }
         if (r >= 0)
-                r = leave_top_level(&in.loc, true, &res->n_moved, err);
+                leave_facts(&in.loc, &mv);
+        in.moves = mv.v;
+        in.n_moves = mv.n;
+        mv = (struct moves){ 0 };
         if (r >= 0) {
                 struct restore_options ro;
                 restore_options_init(&ro);
@@ -558,9 +593,21 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                 r = restore_run(&ro, log, &rr, err);
                 res->n_mkdirs = rr.n_mkdirs;
                 res->n_writes = rr.n_writes;
+                res->n_moved = rr.n_moved;
         }
+        if (r >= 0 && old)
+                log_msg(log, LOG_LEVEL_WARNING,
+                        "the restored tasks were under %s (the checkpointed container's cgroup: "
+                        "runc names CRIU no cgroup v2 root); moved beneath %s; the empty cgroups "
+                        "under %s are not this container's and stay",
+                        old, newtop, old);
+        /* a restore that failed leaves no record either: CRIU gives up,
+         * and a run again is a first run */
+        if (r < 0 && recorded)
+                forget_restore(getppid());
         container_free(&in.ctr);
         located_free(&in.loc);
+        restore_moves_free(in.moves, in.n_moves);
         safe_close(in.image_fd);
         return r;
 }

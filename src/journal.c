@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "cgbind/caps.h"
 #include "cgbind/fsutil.h"
@@ -34,9 +35,16 @@ static int state_dir(bool readonly, struct cgbind_error *err)
         return fd;
 }
 
-/* The empty files no one holds: left where the sandbox could not remove
- * them (a kernel without Landlock). Safe against a holder that made one a
- * moment ago: it rechecks the name once it has its lock (still_named). */
+/* A file is removed only when no restore can be waiting for it: it is
+ * marked (its time set) when a restore opens it, and a restore waits at
+ * most its --timeout, so one untouched for longer than the longest
+ * timeout is no one's. */
+#define STALE_AFTER_S (CGBIND_MAX_TIMEOUT_MS / 1000 + 60)
+
+/* The empty files no one holds and no one marked for longer than any
+ * restore waits: a restore never removes its files itself (its sandbox
+ * has no rule on the state directory: it only empties them), the next one
+ * does, here, before its own sandbox. */
 static void remove_stale(int dfd)
 {
         _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -51,7 +59,7 @@ static void remove_stale(int dfd)
                         openat(dfd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
                 struct stat st;
                 if (f < 0 || flock(f, LOCK_EX | LOCK_NB) < 0 || fstat(f, &st) < 0 ||
-                    st.st_size != 0)
+                    st.st_size != 0 || st.st_mtime > time(NULL) - STALE_AFTER_S)
                         continue;
                 unlinkat(dfd, de->d_name, 0);
         }
@@ -84,6 +92,9 @@ int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, 
                         return cgbind_error_set(err, CGBIND_PRECONDITION, errno,
                                                 "state (%s/%s): %s", CGBIND_STATE_DIR, f->name,
                                                 strerror(errno));
+                /* in use from now on: not stale (remove_stale) */
+                if (f->fd >= 0 && !readonly)
+                        futimens(f->fd, NULL);
         }
         return 0;
 }
@@ -155,8 +166,9 @@ static void read_pending(struct journal_file *f)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
+        /* every line validation allows (caps.h), for every sub-cgroup */
         if (lseek(f->fd, 0, SEEK_SET) < 0 ||
-            read_full_fd(f->fd, CGBIND_MAX_NODES * (size_t)(CGBIND_MAX_PATH + 1), &buf, &len) < 0)
+            read_full_fd(f->fd, CGBIND_MAX_NODES * (size_t)CGBIND_MAX_REL_PATH, &buf, &len) < 0)
                 return; /* an unreadable journal adopts nothing: the safe side */
         for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
              l = strtok_r(NULL, "\n", &save)) {
@@ -253,7 +265,7 @@ int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n
 
 void journal_finish(struct journal *j, bool done)
 {
-        if (j->readonly)
+        if (j->readonly || !done)
                 return;
         for (size_t i = 0; i < j->n; i++) {
                 struct journal_file *f = &j->files[i];
@@ -262,17 +274,12 @@ void journal_finish(struct journal *j, bool done)
                 /* a run that stopped before its lock: only what it can take now */
                 if (!f->locked && flock(f->fd, LOCK_EX | LOCK_NB) == 0 && still_named(j, f))
                         f->locked = true;
-                struct stat st;
-                if (!f->locked || fstat(f->fd, &st) < 0 || (!done && st.st_size > 0))
-                        continue;
-                /* emptied first, so that a file that cannot be removed
-                 * lists nothing for the next run to adopt (and removed
-                 * even when it cannot be emptied) */
-                if (done && ftruncate(f->fd, 0) < 0) {
-                        /* nothing: the removal below is what counts */
+                /* emptied, never removed here: the sandbox has no rule on the
+                 * state directory, and whoever waits for this file holds it
+                 * open; the next restore removes it once it is stale */
+                if (f->locked && ftruncate(f->fd, 0) < 0) {
+                        /* nothing: a list left is adopted, the safe side */
                 }
-                /* removed while still locked: whoever waits rechecks the name */
-                unlinkat(j->dirfd, f->name, 0);
         }
 }
 

@@ -95,8 +95,8 @@ static size_t add_dir(struct plan *plan, size_t parent, size_t hier, const char 
         return plan->n_dirs++;
 }
 
-static void add_op(struct plan *plan, enum op_kind kind, size_t dir, const char *name,
-                   const char *value, const char *undo, bool multiline, size_t undo_dir)
+static struct plan_op *add_op(struct plan *plan, enum op_kind kind, size_t dir, const char *name,
+                              const char *value, const char *undo, bool multiline, size_t undo_dir)
 {
         if (plan->n_ops == plan->cap_ops) {
                 plan->cap_ops = plan->cap_ops ? plan->cap_ops * 2 : 256;
@@ -113,6 +113,7 @@ static void add_op(struct plan *plan, enum op_kind kind, size_t dir, const char 
         };
         if (kind == OP_MKDIR)
                 plan->n_mkdirs++;
+        return &plan->ops[plan->n_ops - 1];
 }
 
 /* ---- checks that must pass before the first change ---- */
@@ -135,14 +136,56 @@ struct walk {
          * parents, and moved in front of the hierarchy's other operations */
         struct plan_op *late;
         size_t n_late;
-        /* the init chain, created before the top-level's subtree_control */
+        /* the image's sub-cgroups the moves and the init move planned
+         * before the top-level's subtree_control (sorted by node before
+         * the tree is visited) */
         struct chain {
                 const struct cg_node *node;
                 size_t dir;
                 bool created;
-        } chain[CGBIND_MAX_DEPTH];
+        } * chain;
         size_t n_chain;
+        /* the directories the moves planned that the image does not hold */
+        size_t *made;
+        size_t n_made;
+        size_t n_move_mkdirs;
 };
+
+static void chain_add(struct walk *w, const struct cg_node *node, size_t dir, bool created)
+{
+        w->chain = xreallocarray(w->chain, w->n_chain + 1, sizeof(*w->chain));
+        w->chain[w->n_chain++] = (struct chain){ node, dir, created };
+}
+
+static const struct chain *chain_find(const struct walk *w, const struct cg_node *node)
+{
+        for (size_t i = 0; i < w->n_chain; i++)
+                if (w->chain[i].node == node)
+                        return &w->chain[i];
+        return NULL;
+}
+
+static int cmp_chain(const void *a, const void *b)
+{
+        uintptr_t x = (uintptr_t)((const struct chain *)a)->node;
+        uintptr_t y = (uintptr_t)((const struct chain *)b)->node;
+        return x < y ? -1 : x > y;
+}
+
+/* a directory the moves planned beneath parent that the image does not hold */
+static bool made_find(const struct walk *w, size_t parent, const char *name, size_t len,
+                      size_t *ret)
+{
+        for (size_t i = 0; i < w->n_made; i++) {
+                const struct plan_dir *d = &w->plan->dirs[w->made[i]];
+                if (d->parent == parent && strlen(d->name) == len &&
+                    strncmp(d->name, name, len) == 0) {
+                        *ret = w->made[i];
+                        return true;
+                }
+        }
+        return false;
+}
 
 static size_t path_push(struct walk *w, const char *name)
 {
@@ -523,11 +566,14 @@ static void visit(struct walk *w, const struct cg_node *n, const struct observed
         size_t dir = PLAN_NO_PARENT;
         bool created = false;
 
-        for (size_t i = 0; i < w->n_chain; i++)
-                if (w->chain[i].node == n) {
-                        dir = w->chain[i].dir;
-                        created = w->chain[i].created;
-                }
+        struct chain key = { .node = n };
+        const struct chain *c =
+                w->n_chain ? bsearch(&key, w->chain, w->n_chain, sizeof(*w->chain), cmp_chain)
+                           : NULL;
+        if (c) {
+                dir = c->dir;
+                created = c->created;
+        }
         if (dir == PLAN_NO_PARENT) {
                 dir = add_dir(w->plan, parent_dir, w->hier, n->name);
                 if (!(o && o->exists)) {
@@ -580,19 +626,188 @@ static int emit_init_move(struct walk *w, size_t top_dir)
                                                 "and mode props does not create it",
                                                 w->in->label, esc);
                 }
-                size_t cdir = add_dir(w->plan, dir, w->hier, name);
-                bool created = !exists || co->adopted;
-                if (!exists)
-                        add_op(w->plan, OP_MKDIR, dir, name, NULL, NULL, false, 0);
-                else if (co->adopted)
-                        add_op(w->plan, OP_ADOPT, dir, name, NULL, NULL, false, 0);
-                if (child && w->n_chain < ARRAY_SIZE(w->chain))
-                        w->chain[w->n_chain++] = (struct chain){ child, cdir, created };
+                /* a directory the moves planned already */
+                const struct chain *known = child ? chain_find(w, child) : NULL;
+                size_t cdir;
+                if (known) {
+                        cdir = known->dir;
+                } else if (!child && made_find(w, dir, name, strlen(name), &cdir)) {
+                        /* (cdir set) */
+                } else {
+                        cdir = add_dir(w->plan, dir, w->hier, name);
+                        bool created = !exists || co->adopted;
+                        if (!exists)
+                                add_op(w->plan, OP_MKDIR, dir, name, NULL, NULL, false, 0);
+                        else if (co->adopted)
+                                add_op(w->plan, OP_ADOPT, dir, name, NULL, NULL, false, 0);
+                        if (child)
+                                chain_add(w, child, cdir, created);
+                }
                 dir = cdir;
                 n = child;
                 o = co;
         }
-        add_op(w->plan, OP_MOVE_PID, dir, NULL, NULL, NULL, false, top_dir);
+        add_op(w->plan, OP_MOVE_PID, dir, NULL, NULL, NULL, false, top_dir)->pid = w->opts->pid;
+        return 0;
+}
+
+bool plan_move_path_valid(const char *rel, const char **ret_reason)
+{
+        size_t depth = 0;
+        if (strlen(rel) >= CGBIND_MAX_REL_PATH) {
+                *ret_reason = "path longer than 64 names of 255 bytes";
+                return false;
+        }
+        for (const char *p = rel; *p;) {
+                size_t l = strcspn(p, "/");
+                if (!cgroup_name_valid(p, l, ret_reason))
+                        return false;
+                if (++depth > CGBIND_MAX_DEPTH) {
+                        *ret_reason = "deeper than 64 levels";
+                        return false;
+                }
+                p += l;
+                if (*p == '/' && !*++p) {
+                        *ret_reason = "empty name";
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* Paths compared name by name ('/' below every byte of a name): the moves
+ * that share leading names are next to each other. */
+static const struct plan_move *sort_moves;
+
+static int cmp_move(const void *a, const void *b)
+{
+        const unsigned char *x = (const unsigned char *)sort_moves[*(const size_t *)a].rel;
+        const unsigned char *y = (const unsigned char *)sort_moves[*(const size_t *)b].rel;
+        for (;; x++, y++) {
+                unsigned cx = *x == '/' ? 1 : *x == 0 ? 0 : *x + 1u;
+                unsigned cy = *y == '/' ? 1 : *y == 0 ? 0 : *y + 1u;
+                if (cx != cy || cx == 0)
+                        return cx < cy ? -1 : cx > cy;
+        }
+}
+
+/* One level of the path the previous move went along. */
+struct move_level {
+        const char *name;
+        size_t len;
+        const struct cg_node *node; /* the image's, or NULL */
+        const struct observed_node *obs;
+        size_t dir;
+};
+
+/* The moves, before everything else of the hierarchy: each path made
+ * (mkdir, or adopted from a killed run) where it is missing, then the
+ * process written into it; undone by moving it back into the top-level,
+ * so that the directories can go. Checked first, planned after: a path
+ * refused leaves no operation. */
+static int emit_moves(struct walk *w, size_t top_dir)
+{
+        const struct plan_hierarchy_input *in = w->in;
+        for (size_t i = 0; i < in->n_moves; i++) {
+                const char *reason;
+                if (!plan_move_path_valid(in->moves[i].rel, &reason)) {
+                        char esc[600];
+                        cgbind_escape(in->moves[i].rel, strlen(in->moves[i].rel), esc,
+                                      sizeof(esc));
+                        return cgbind_error_set(w->err, CGBIND_INVALID, EINVAL,
+                                                "%s (pid %d): its cgroup (%s:/%s) cannot be "
+                                                "made beneath the top-level: %s",
+                                                in->moves[i].who ? in->moves[i].who : "process",
+                                                (int)in->moves[i].pid, in->label, esc, reason);
+                }
+        }
+        _cleanup_free_ size_t *order = xcalloc(in->n_moves ? in->n_moves : 1, sizeof(size_t));
+        for (size_t i = 0; i < in->n_moves; i++)
+                order[i] = i;
+        sort_moves = in->moves;
+        if (in->n_moves > 1)
+                qsort(order, in->n_moves, sizeof(size_t), cmp_move);
+        struct move_level lv[CGBIND_MAX_DEPTH];
+        size_t n_lv = 0;
+        for (size_t k = 0; k < in->n_moves; k++) {
+                const struct plan_move *mv = &in->moves[order[k]];
+                size_t depth = 0, dir = top_dir;
+                const struct cg_node *node = &in->image->root;
+                const struct observed_node *obs = in->observed;
+                for (const char *p = mv->rel; *p; depth++) {
+                        size_t l = strcspn(p, "/");
+                        if (depth < n_lv && lv[depth].len == l &&
+                            strncmp(lv[depth].name, p, l) == 0) {
+                                /* the previous move's path, so far */
+                                node = lv[depth].node;
+                                obs = lv[depth].obs;
+                                dir = lv[depth].dir;
+                        } else {
+                                n_lv = depth;
+                                const struct cg_node *child = NULL;
+                                const struct observed_node *co = NULL;
+                                for (size_t c = 0; node && c < node->n_children; c++)
+                                        if (strlen(node->children[c].name) == l &&
+                                            strncmp(node->children[c].name, p, l) == 0) {
+                                                child = &node->children[c];
+                                                co = obs && obs->children ? &obs->children[c]
+                                                                          : NULL;
+                                        }
+                                bool exists = child ? co && co->exists : depth < mv->n_exist;
+                                bool adopted = child ? co && co->adopted
+                                                     : (mv->adopted >> depth) & 1;
+                                if (!exists && w->opts->mode == MODE_PROPS) {
+                                        char esc[600];
+                                        cgbind_escape(mv->rel, strlen(mv->rel), esc, sizeof(esc));
+                                        return cgbind_error_set(
+                                                w->err, CGBIND_PRECONDITION, ENOENT,
+                                                "%s (pid %d): its cgroup (%s:/%s) is missing, and "
+                                                "mode props does not create it",
+                                                mv->who ? mv->who : "process", (int)mv->pid,
+                                                in->label, esc);
+                                }
+                                const char *name =
+                                        child ? child->name
+                                              : plan_own(w->plan, xstrndup(p, l));
+                                size_t cdir = add_dir(w->plan, dir, w->hier, name);
+                                bool created = !exists || adopted;
+                                if (!exists) {
+                                        add_op(w->plan, OP_MKDIR, dir, name, NULL, NULL, false, 0);
+                                        if (!child)
+                                                w->n_move_mkdirs++;
+                                } else if (adopted) {
+                                        add_op(w->plan, OP_ADOPT, dir, name, NULL, NULL, false, 0);
+                                }
+                                if (child) {
+                                        chain_add(w, child, cdir, created);
+                                } else {
+                                        w->made = xreallocarray(w->made, w->n_made + 1,
+                                                                sizeof(size_t));
+                                        w->made[w->n_made++] = cdir;
+                                }
+                                lv[depth] = (struct move_level){ p, l, child, co, cdir };
+                                n_lv = depth + 1;
+                                node = child;
+                                obs = co;
+                                dir = cdir;
+                        }
+                        p += l;
+                        p += *p == '/';
+                }
+                /* (deeper levels of the previous path stay: the next path
+                 * in this order goes along them or leaves them) */
+                n_lv = depth < n_lv ? n_lv : depth;
+                struct plan_op *op =
+                        add_op(w->plan, OP_MOVE_PID, dir, NULL, NULL, NULL, false, top_dir);
+                op->pid = mv->pid;
+                op->may_vanish = mv->may_vanish;
+        }
+        if (w->n_move_mkdirs > w->opts->max_move_dirs)
+                return cgbind_error_set(w->err, CGBIND_INVALID, E2BIG,
+                                        "%s: the processes to move need %zu sub-cgroups beside "
+                                        "the image's, more than the %zu left of the limit "
+                                        "(--max-cgroups)",
+                                        in->label, w->n_move_mkdirs, w->opts->max_move_dirs);
         return 0;
 }
 
@@ -636,19 +851,26 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
         }
         size_t first_op = plan->n_ops, first_dir = plan->n_dirs, first_mkdirs = plan->n_mkdirs;
         size_t top = add_dir(plan, PLAN_NO_PARENT, hier, NULL);
+        /* the processes that leave for a sub-cgroup go first (the rule
+         * below), and every one of them before the init's own move */
+        r = emit_moves(&w, top);
         /* v2's no-internal-process rule: the pid must leave the top-level
          * before the top-level enables controllers for its children. */
-        if (in->image->version == CG_V2 && in->image->init && in->init_in_top && opts->move_init) {
+        if (r >= 0 && in->image->version == CG_V2 && in->image->init && in->init_in_top &&
+            opts->move_init)
                 r = emit_init_move(&w, top);
-                if (r < 0) {
-                        /* nothing of this hierarchy stays planned */
-                        plan->n_ops = first_op;
-                        plan->n_dirs = first_dir;
-                        plan->n_mkdirs = first_mkdirs;
-                        free(w.deferred);
-                        return r;
-                }
+        if (r < 0) {
+                /* nothing of this hierarchy stays planned */
+                plan->n_ops = first_op;
+                plan->n_dirs = first_dir;
+                plan->n_mkdirs = first_mkdirs;
+                free(w.deferred);
+                free(w.chain);
+                free(w.made);
+                return r;
         }
+        if (w.n_chain > 1)
+                qsort(w.chain, w.n_chain, sizeof(*w.chain), cmp_chain);
         /* The top-level is the runtime's: only what the children need, and its
          * resource properties with --top-level, as full mode would. */
         emit_props(&w, top, root, in->observed, true, opts->top_level, opts->top_level);
@@ -660,6 +882,8 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
                 add_op(plan, OP_WRITE, d->dir, d->prop->name, d->prop->value, d->undo, false, 0);
         }
         free(w.deferred);
+        free(w.chain);
+        free(w.made);
         splice_late(&w, first_op);
         free(w.late);
         return 0;
@@ -767,7 +991,7 @@ void plan_format_op(const struct plan *plan, const struct plan_op *op, const cha
                 line_raw(&l, "\"");
                 break;
         case OP_MOVE_PID:
-                snprintf(pid, sizeof(pid), "move pid %d into ", (int)plan->pid);
+                snprintf(pid, sizeof(pid), "move pid %d into ", (int)op->pid);
                 line_raw(&l, pid);
                 line_path(&l, plan, op->dir, base, NULL, false);
                 break;
@@ -838,7 +1062,7 @@ int plan_print_op(const struct plan *plan, const struct plan_op *op, FILE *out)
                 fputc('"', out);
                 break;
         case OP_MOVE_PID:
-                fprintf(out, "move pid %d into ", (int)plan->pid);
+                fprintf(out, "move pid %d into ", (int)op->pid);
                 print_path(out, plan, op->dir, NULL, false);
                 break;
         case OP_KIND_MAX:

@@ -71,18 +71,44 @@ static size_t count_props(const struct cg_node *n)
         return c;
 }
 
+void restore_moves_free(struct restore_move *moves, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(moves[i].rel);
+                safe_close(moves[i].pidfd);
+        }
+        free(moves);
+}
+
+/* The moves of each target (moves[i], n_moves[i]); NULL: none. */
+static int plan_targets(const struct match *m, const struct observed_node *observed,
+                        const bool *init_in_top, const size_t *other_procs,
+                        struct plan_move *const *moves, const size_t *n_moves,
+                        const struct plan_options *popts, struct plan *ret,
+                        struct cgbind_error *err);
+
 int restore_plan(const struct match *m, const struct observed_node *observed,
                  const bool *init_in_top, const size_t *other_procs,
                  const struct plan_options *popts, struct plan *ret, struct cgbind_error *err)
+{
+        return plan_targets(m, observed, init_in_top, other_procs, NULL, NULL, popts, ret, err);
+}
+
+static int plan_targets(const struct match *m, const struct observed_node *observed,
+                        const bool *init_in_top, const size_t *other_procs,
+                        struct plan_move *const *moves, const size_t *n_moves,
+                        const struct plan_options *popts, struct plan *ret,
+                        struct cgbind_error *err)
 {
         struct plan plan = { 0 };
         /* sized once: growing by doubling would hold up to three times
          * what is needed at the moment of the copy */
         size_t dirs = 0, ops = 0;
         for (size_t i = 0; i < m->n; i++) {
-                dirs += m->targets[i].n_nodes + 1 + CGBIND_MAX_DEPTH;
+                size_t nm = n_moves ? n_moves[i] : 0;
+                dirs += m->targets[i].n_nodes + 1 + CGBIND_MAX_DEPTH + nm;
                 ops += m->targets[i].n_nodes + count_props(&m->targets[i].image.root) + 2 +
-                       CGBIND_MAX_DEPTH;
+                       CGBIND_MAX_DEPTH + 2 * nm;
         }
         plan_reserve(&plan, dirs, ops);
         for (size_t i = 0; i < m->n; i++) {
@@ -93,6 +119,8 @@ int restore_plan(const struct match *m, const struct observed_node *observed,
                         .init_in_top = init_in_top[i],
                         .other_procs_in_top = other_procs[i],
                         .label = t->label,
+                        .moves = moves ? moves[i] : NULL,
+                        .n_moves = n_moves ? n_moves[i] : 0,
                 };
                 int r = plan_hierarchy(&plan, i, &in, popts, err);
                 if (r < 0) {
@@ -125,10 +153,21 @@ struct run {
         int *top_fds;
         const char **host_paths;
         enum restore_mode mode;
+        /* the processes to move (restore_input), and per target the
+         * planner's view of them */
+        struct restore_move *moves;
+        size_t n_moves;
+        struct plan_move **tmoves;
+        size_t *n_tmoves;
 };
 
 static void run_free(struct run *r)
 {
+        for (size_t i = 0; r->tmoves && i < r->match.n; i++)
+                free(r->tmoves[i]);
+        free(r->tmoves);
+        free(r->n_tmoves);
+        restore_moves_free(r->moves, r->n_moves);
         for (size_t i = 0; r->observed && i < r->match.n; i++)
                 observed_free(&r->observed[i], &r->match.targets[i].image.root);
         free(r->observed);
@@ -194,7 +233,6 @@ static int enter_sandbox(struct run *r)
         struct sandbox_policy p = {
                 .dirs = dirs,
                 .n_dirs = n,
-                .state_dirfd = r->journal.dirfd,
                 .syslog_fd = r->log->syslog_fd,
         };
         struct sandbox_report rep = { 0 };
@@ -243,6 +281,57 @@ static void mark_adopted(struct run *r, size_t t)
         }
 }
 
+/* The moves of target t, with what exists of their paths below the
+ * top-level and what of it a killed run made (its journal). */
+static void observe_moves(struct run *r, size_t t)
+{
+        const struct match_target *mt = &r->match.targets[t];
+        size_t k = (size_t)(mt->located - r->loc.h);
+        for (size_t i = 0; i < r->n_moves; i++) {
+                const struct restore_move *rm = &r->moves[i];
+                if (rm->hier != k)
+                        continue;
+                struct plan_move pm = {
+                        .pid = rm->pid,
+                        .rel = rm->rel,
+                        .who = rm->who,
+                        .may_vanish = rm->may_vanish,
+                };
+                _cleanup_free_ char *prefix = xstrdup(rm->rel);
+                size_t depth = 0;
+                bool exists = true;
+                for (char *p = prefix; *p && depth < 64; depth++) {
+                        size_t l = strcspn(p, "/");
+                        char saved = p[l];
+                        p[l] = '\0';
+                        if (exists) {
+                                _cleanup_close_ int fd =
+                                        open_beneath(mt->located->dirfd, prefix,
+                                                     O_PATH | O_DIRECTORY);
+                                exists = fd >= 0;
+                        }
+                        if (exists)
+                                pm.n_exist = depth + 1;
+                        if (exists && k < r->journal.n && journal_lists(&r->journal, k, prefix))
+                                pm.adopted |= (uint64_t)1 << depth;
+                        p[l] = saved;
+                        p += l;
+                        p += *p == '/';
+                }
+                r->tmoves[t] = xreallocarray(r->tmoves[t], r->n_tmoves[t] + 1, sizeof(pm));
+                r->tmoves[t][r->n_tmoves[t]++] = pm;
+        }
+}
+
+/* pid leaves the top-level of target t by a planned move */
+static bool moves_out(const struct run *r, size_t t, pid_t pid)
+{
+        for (size_t i = 0; i < r->n_tmoves[t]; i++)
+                if (r->tmoves[t][i].pid == pid && r->tmoves[t][i].rel[0])
+                        return true;
+        return false;
+}
+
 static int count_other_procs(struct run *r, size_t t, size_t *ret)
 {
         const struct located_hierarchy *lh = r->match.targets[t].located;
@@ -256,7 +345,7 @@ static int count_other_procs(struct run *r, size_t t, size_t *ret)
                                         "top-level (%s/cgroup.procs): %s", esc, strerror(-k));
         }
         for (char *s = NULL, *p = strtok_r(procs, "\n", &s); p; p = strtok_r(NULL, "\n", &s))
-                if (atoi(p) != (int)r->ctr.pid)
+                if (atoi(p) != (int)r->ctr.pid && !moves_out(r, t, (pid_t)atoi(p)))
                         n++;
         *ret = n;
         return 0;
@@ -268,8 +357,11 @@ static int observe(struct run *r)
         r->observed = xcalloc(n, sizeof(*r->observed));
         r->init_in_top = xcalloc(n, sizeof(bool));
         r->other_procs = xcalloc(n, sizeof(size_t));
+        r->tmoves = xcalloc(n, sizeof(*r->tmoves));
+        r->n_tmoves = xcalloc(n, sizeof(size_t));
         for (size_t i = 0; i < n; i++) {
                 const struct match_target *t = &r->match.targets[i];
+                observe_moves(r, i);
                 int k = apply_observe(t->located->dirfd, t->located->host_path, &t->image.root,
                                       &r->observed[i], r->err);
                 if (k < 0)
@@ -320,11 +412,24 @@ static int write_journal(struct run *r)
                         if ((op->kind != OP_MKDIR && op->kind != OP_ADOPT) ||
                             r->plan.dirs[op->dir].hier != t)
                                 continue;
-                        char rel[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
-                        if (plan_dir_path(&r->plan, op->dir, rel,
-                                          sizeof(rel) - CGBIND_MAX_NAME - 1) < 0)
-                                continue; /* deeper than a journal line: not adopted later */
-                        size_t l = strlen(rel);
+                        /* any path validation accepts fits (caps.h) */
+                        char rel[CGBIND_MAX_REL_PATH];
+                        size_t l = 0;
+                        int e = plan_dir_path(&r->plan, op->dir, rel, sizeof(rel));
+                        if (e >= 0) {
+                                l = strlen(rel);
+                                if (l + 1 + strlen(op->name) + 1 > sizeof(rel))
+                                        e = -ENAMETOOLONG;
+                        }
+                        if (e < 0) {
+                                for (size_t i2 = 0; i2 < n; i2++)
+                                        free((char *)rels[i2]);
+                                free(rels);
+                                return cgbind_error_set(r->err, CGBIND_INVALID, ENAMETOOLONG,
+                                                        "journal: a sub-cgroup path longer than "
+                                                        "%d bytes; nothing changed",
+                                                        CGBIND_MAX_REL_PATH - 1);
+                        }
                         snprintf(rel + l, sizeof(rel) - l, "%s%s", l ? "/" : "", op->name);
                         rels = xreallocarray(rels, n + 1, sizeof(char *));
                         rels[n++] = xstrdup(rel);
@@ -401,9 +506,13 @@ static int prepare_input(struct run *r)
         r->ctr = in->ctr;
         r->loc = in->loc;
         r->image_fd = in->image_fd;
+        r->moves = in->moves;
+        r->n_moves = in->n_moves;
         in->ctr = (struct container){ .pidfd = -1, .proc_dirfd = -1 };
         in->loc = (struct located){ 0 };
         in->image_fd = -1;
+        in->moves = NULL;
+        in->n_moves = 0;
         if (o->mode && restore_mode_from_string(o->mode, &r->mode) < 0)
                 return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
                                         "mode: not one of soft, full, strict, props, none, "
@@ -476,6 +585,27 @@ static int prepare_host(struct run *r)
         return journal_open(&r->journal, devs, inos, r->loc.n, readonly, r->err);
 }
 
+/* A hierarchy with processes to move and nothing of the image: a target
+ * with an empty tree, so that the moves are planned there too. */
+static void add_move_targets(struct run *r)
+{
+        for (size_t i = 0; i < r->n_moves; i++) {
+                struct located_hierarchy *lh = &r->loc.h[r->moves[i].hier];
+                bool found = false;
+                for (size_t t = 0; t < r->match.n && !found; t++)
+                        found = r->match.targets[t].located == lh;
+                if (found)
+                        continue;
+                r->match.targets = xreallocarray(r->match.targets, r->match.n + 1,
+                                                 sizeof(*r->match.targets));
+                r->match.targets[r->match.n++] = (struct match_target){
+                        .located = lh,
+                        .image = { .version = lh->version, .controllers = xstrdup("") },
+                        .label = xstrdup(cg_label(lh->version, lh->controllers)),
+                };
+        }
+}
+
 /* Inside the sandbox: image -> match -> lock -> observe -> plan. Returns 1
  * when there is nothing more to do (--skip-busy), 0 to go on. */
 static int stage_plan(struct run *r)
@@ -494,6 +624,7 @@ static int stage_plan(struct run *r)
         k = restore_match(&img, &r->loc, o, r->mode, r->log, &r->match, r->err);
         if (k < 0)
                 return k;
+        add_move_targets(r);
         /* two restores of one container serialise here; nothing a workload
          * or another user can open is waited for */
         k = journal_lock(&r->journal, &r->deadline, r->err);
@@ -504,9 +635,12 @@ static int stage_plan(struct run *r)
         struct plan_options popts = { .mode = r->mode,
                                       .top_level = o->top_level,
                                       .move_init = o->move_init,
-                                      .pid = r->ctr.pid };
-        k = restore_plan(&r->match, r->observed, r->init_in_top, r->other_procs, &popts, &r->plan,
-                         r->err);
+                                      .pid = r->ctr.pid,
+                                      .max_move_dirs = o->max_cgroups > r->match.n_nodes
+                                                               ? o->max_cgroups - r->match.n_nodes
+                                                               : 0 };
+        k = plan_targets(&r->match, r->observed, r->init_in_top, r->other_procs, r->tmoves,
+                         r->n_tmoves, &popts, &r->plan, r->err);
         if (k == -EBUSY && r->err->status == CGBIND_PRECONDITION && o->skip_busy) {
                 /* CRIU in the v2 top-level (a restore's prestart hook): a
                  * hooks.d hook must not break `podman container restore` */
@@ -534,10 +668,19 @@ static int stage_apply(struct run *r, struct restore_result *res, bool *ret_appl
         if (k < 0)
                 return k;
         struct debug_ctx dctx = { r->log, r->host_paths };
+        /* the processes the plan may move: the container's, and the ones
+         * its caller named before the sandbox */
+        _cleanup_free_ struct apply_pid *pids = xcalloc(r->n_moves + 1, sizeof(*pids));
+        size_t n_pids = 0;
+        pids[n_pids++] = (struct apply_pid){ r->ctr.pid, r->ctr.pidfd };
+        for (size_t i = 0; i < r->n_moves; i++)
+                pids[n_pids++] = (struct apply_pid){ r->moves[i].pid, r->moves[i].pidfd };
+        apply_pids_sort(pids, n_pids);
         struct apply_ctx actx = {
                 .top_fds = r->top_fds,
                 .host_paths = r->host_paths,
-                .pidfd = r->ctr.pidfd,
+                .pids = pids,
+                .n_pids = n_pids,
                 .before = debug_op,
                 .userdata = &dctx,
         };
@@ -552,6 +695,7 @@ static int stage_apply(struct run *r, struct restore_result *res, bool *ret_appl
                 res->n_mkdirs += kind == OP_MKDIR;
                 res->n_adopted += kind == OP_ADOPT;
                 res->n_writes += kind == OP_WRITE || kind == OP_MOVE_PID;
+                res->n_moved += kind == OP_MOVE_PID;
         }
         res->changed = true;
         return 0;

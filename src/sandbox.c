@@ -82,18 +82,10 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
                 if (i < p->n_dirs) {
                         rule.parent_fd = p->dirs[i];
                         rule.allowed_access = cgroup_rights;
-                } else if (p->state_dirfd >= 0) {
-                        /* its lock files: a holder that finished removes
-                         * one, and whoever waited for it makes it anew */
-                        rule.parent_fd = p->state_dirfd;
-                        rule.allowed_access =
-                                LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-                                LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE;
-                        /* the journal is rewritten in place (ftruncate), also
-                         * in a file made anew inside the sandbox */
-                        if (abi >= 3)
-                                rule.allowed_access |= LANDLOCK_ACCESS_FS_TRUNCATE;
                 } else {
+                        /* (no rule on the state directory: its files were
+                         * opened before, and nothing in it is made, read
+                         * anew or removed from here) */
                         break;
                 }
                 if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
@@ -191,33 +183,15 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
         };
         if (r >= 0)
                 r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, no_create, err);
-        /* but its own lock files, relative to the state directory */
-        if (r >= 0 && p->state_dirfd >= 0) {
-                const struct scmp_arg_cmp state_create[] = {
-                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->state_dirfd),
-                        SCMP_A2(SCMP_CMP_MASKED_EQ, O_TRUNC, 0),
-                };
-                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 2, state_create, err);
-        }
         /* openat2 hides its flags from seccomp in a struct: only where
          * Landlock confines the paths anyway. Without it, open_beneath()
          * gets EPERM and walks with openat. */
         if (r >= 0 && have_landlock)
                 r = rule(ctx, SCMP_ACT_ALLOW, "openat2", 0, NULL, err);
-        /* unlinkat removes cgroup directories (a rollback), and files only
-         * in the state directory (its journal) */
+        /* unlinkat removes cgroup directories (a rollback), never a file */
         const struct scmp_arg_cmp rmdir_only[] = { SCMP_A2(SCMP_CMP_EQ, AT_REMOVEDIR) };
         if (r >= 0)
                 r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, rmdir_only, err);
-        /* (only where Landlock keeps that to the state directory itself: a
-         * path with ".." would leave it; without it, journal_open() removes
-         * the empty files before the next sandbox) */
-        if (r >= 0 && p->state_dirfd >= 0 && have_landlock) {
-                const struct scmp_arg_cmp in_state[] = {
-                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->state_dirfd),
-                };
-                r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, in_state, err);
-        }
         /* only the liveness check of the container's process: signal 0 */
         const struct scmp_arg_cmp sig0[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
         if (r >= 0)

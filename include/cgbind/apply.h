@@ -17,13 +17,25 @@
 int apply_observe(int top_fd, const char *host_path, const struct cg_node *root,
                   struct observed_node *ret, struct cgbind_error *err);
 
+struct apply_pid {
+        pid_t pid;
+        int pidfd;
+};
+
+/* Sorts pids for apply_ctx (by pid). */
+void apply_pids_sort(struct apply_pid *pids, size_t n);
+
 struct apply_ctx {
         const int *top_fds;            /* per hierarchy index of the plan */
         const char *const *host_paths; /* per hierarchy, for messages */
-        /* the container's pid as a pidfd (or -1): the pid is written to
-         * cgroup.procs only while this process holds it, so a pid reused by
-         * another process is never moved */
-        int pidfd;
+        /* The processes a plan may move, fixed before the sandbox by its
+         * caller and checked against the container there (its init and
+         * the init's descendants, CRIU, cgbind itself), sorted by pid: an
+         * OP_MOVE_PID of any other pid is refused (EPERM). Each with its
+         * pidfd (or -1): the pid is written to cgroup.procs only while
+         * that process holds it, so a pid reused by another is never moved. */
+        const struct apply_pid *pids;
+        size_t n_pids;
         /* called before each operation; for the debug log */
         void (*before)(const struct plan *plan, const struct plan_op *op, void *userdata);
         void *userdata;

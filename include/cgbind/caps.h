@@ -18,6 +18,10 @@
 #define CGBIND_MAX_VALUE         (64 * 1024)
 /* a cgroup path from the kernel or from CRIU's image */
 #define CGBIND_MAX_PATH 4096
+/* a sub-cgroup's path below its top-level as validation allows it (64
+ * names of 255 bytes and the slashes between them), with its NUL: every
+ * buffer that holds one (the journal's lines) is this large */
+#define CGBIND_MAX_REL_PATH (CGBIND_MAX_DEPTH * (CGBIND_MAX_NAME + 1))
 
 /* Sub-cgroups one restore may create, counted after the image is spread over
  * the container's hierarchies (a v1 image hierarchy can land on several):

@@ -5,10 +5,14 @@
  *    with a deadline). No workload and no other user can open it, unlike the
  *    cgroup directories themselves;
  *  - the journal: before its first change a restore lists there every
- *    sub-cgroup it will create, and removes the file when it is done (or has
- *    rolled everything back). A restore killed half-way leaves the list, so
- *    the next one knows which existing sub-cgroups are its own unfinished
- *    work (planned as "adopt": filled in, or removed on rollback). */
+ *    sub-cgroup it will create (any path validation allows: 64 names of 255
+ *    bytes), and empties the file when it is done (or has rolled everything
+ *    back). A restore killed half-way leaves the list, so the next one knows
+ *    which existing sub-cgroups are its own unfinished work (planned as
+ *    "adopt": filled in, or removed on rollback).
+ * A restore never removes a file (its sandbox has no rule on the state
+ * directory): the next one removes the empty ones no one holds and no one
+ * opened for longer than the longest --timeout, before its sandbox. */
 #pragma once
 
 #include <stdbool.h>
@@ -54,8 +58,8 @@ int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n
                   struct cgbind_error *err);
 
 /* The end of a restore: with done (it finished, or rolled everything back)
- * its files go; otherwise only the empty ones, and a list a killed or
- * partly rolled-back run left stays. A file is removed only under its lock. */
+ * its files are emptied under their locks; otherwise the list a partly
+ * rolled-back run left stays. Nothing is removed (see above). */
 void journal_finish(struct journal *j, bool done);
 
 void journal_close(struct journal *j);

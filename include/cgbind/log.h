@@ -32,4 +32,12 @@ int log_open_syslog(struct cgbind_log *log);
 void log_set_container(struct cgbind_log *log, const char *id);
 void log_close(struct cgbind_log *log);
 
+/* Every message is escaped by the logger itself, whatever its arguments
+ * hold (a raw path from the kernel, an image name): a control byte or a
+ * byte of a multi-byte sequence becomes \xNN, a line break a space, so no
+ * terminal escape and no second line reaches stderr, the file or syslog.
+ * ASCII text, and what cgbind_escape() made of a string already, stays. */
 void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...) _printf_(3, 4);
+
+/* The escape log_msg applies (s into buf of size, cut with "..."). */
+void log_escape(const char *s, char *buf, size_t size);

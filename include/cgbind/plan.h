@@ -42,12 +42,28 @@ struct observed_node {
 
 void observed_free(struct observed_node *o, const struct cg_node *n);
 
+/* A process the plan moves beneath the top-level before anything else
+ * (CRIU's action script, criu.h: the restored tasks of a container
+ * restored under another cgroup, CRIU and cgbind leaving the v2
+ * top-level). The pid and the path are facts its caller gathered before
+ * the sandbox; the planner checks the path like an image's names. */
+struct plan_move {
+        pid_t pid;
+        const char *rel;  /* where it goes below the top-level ("" the top-level) */
+        const char *who;  /* for messages: "task", "CRIU", "cgbind" */
+        bool may_vanish;  /* a task that exited (ESRCH) is no failure */
+        size_t n_exist;   /* observed: the leading components of rel that exist */
+        uint64_t adopted; /* observed: bit i, component i was made by a killed run */
+};
+
 struct plan_hierarchy_input {
         const struct image_hierarchy *image;
         const struct observed_node *observed; /* for the top-level */
         bool init_in_top;                     /* the container's pid sits in the top-level */
         size_t other_procs_in_top;            /* processes there besides that pid (CRIU) */
         const char *label;                    /* for messages: "memory" or "cgroup2" */
+        const struct plan_move *moves;        /* planned first, in this order of paths */
+        size_t n_moves;
 };
 
 struct plan_options {
@@ -55,13 +71,16 @@ struct plan_options {
         bool top_level;
         bool move_init;
         pid_t pid;
+        /* sub-cgroups the moves may make beside the image's (what is left
+         * of --max-cgroups); beyond it the plan is refused (status 2) */
+        size_t max_move_dirs;
 };
 
 enum op_kind {
         OP_MKDIR,    /* mkdir name in dir */
         OP_ADOPT,    /* name in dir exists from a killed run: nothing to do, rmdir on undo */
         OP_WRITE,    /* write value to file name in dir */
-        OP_MOVE_PID, /* write the pid to cgroup.procs of dir (the hook's one process move) */
+        OP_MOVE_PID, /* write op->pid to cgroup.procs of dir; undo: back into undo_dir */
         OP_KIND_MAX,
 };
 
@@ -76,8 +95,10 @@ struct plan_dir {
 struct plan_op {
         enum op_kind kind;
         uint32_t dir;
-        uint32_t undo_dir; /* OP_MOVE_PID: where the pid goes back to */
+        uint32_t undo_dir; /* OP_MOVE_PID: where the pid goes back to (its top-level) */
         bool multiline;
+        bool may_vanish;   /* OP_MOVE_PID: ESRCH (the process exited) is no failure */
+        pid_t pid;         /* OP_MOVE_PID: the process */
         const char *name;  /* OP_MKDIR, OP_ADOPT: the directory; OP_WRITE: the file */
         const char *value; /* OP_WRITE */
         const char *undo;  /* OP_WRITE: what to write back on rollback, NULL when nothing */
@@ -92,7 +113,7 @@ struct plan {
         size_t cap_ops;
         char **strings; /* values the planner computed (subtree_control deltas) */
         size_t n_strings;
-        pid_t pid;       /* the pid OP_MOVE_PID moves */
+        pid_t pid;       /* the container's pid (the hook's init move) */
         size_t n_mkdirs; /* OP_MKDIR operations */
 };
 
@@ -110,6 +131,11 @@ void plan_reserve(struct plan *plan, size_t dirs, size_t ops);
 /* The path of dir below its top-level ("" for the top-level itself) into
  * buf; -ENAMETOOLONG when it does not fit (buf then holds a cut path). */
 int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size);
+
+/* A move's path below its top-level, checked as an image's sub-cgroup
+ * names are (cgroup_name_valid, at most CGBIND_MAX_DEPTH levels): true, or
+ * false with *ret_reason. "" (the top-level itself) is valid. */
+bool plan_move_path_valid(const char *rel, const char **ret_reason);
 
 /* One line for the debug log: the operation with base (the hierarchy's host
  * path) in front, escaped and cut to fit size. Allocates nothing. */

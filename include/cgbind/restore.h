@@ -17,14 +17,32 @@
 #include "cgbind/plan.h"
 #include "cgbind/util.h"
 
+/* A process its caller found outside the place it must be in (criu.h: a
+ * task restored under the checkpointed container's cgroup, CRIU and cgbind
+ * in the v2 top-level), named before the sandbox and checked against the
+ * container there. The plan moves it (OP_MOVE_PID), after the image is
+ * parsed and validated, under the journal and the caps. */
+struct restore_move {
+        size_t hier; /* the located hierarchy (index in loc) */
+        pid_t pid;
+        int pidfd;      /* opened before the sandbox, or -1 */
+        char *rel;      /* where it goes below the top-level; checked by the planner */
+        const char *who; /* for messages: "task", "CRIU", "cgbind" (static) */
+        bool may_vanish; /* a task that exited meanwhile is no failure */
+};
+
 /* A container found without an OCI state (CRIU's action script, criu.h):
- * its process opened, its cgroups located and checked, the image opened.
- * restore_run takes all three over and leaves them empty. */
+ * its process opened, its cgroups located and checked, the image opened,
+ * the processes to move. restore_run takes them over and leaves them empty. */
 struct restore_input {
         struct container ctr;
         struct located loc;
         int image_fd;
+        struct restore_move *moves;
+        size_t n_moves;
 };
+
+void restore_moves_free(struct restore_move *moves, size_t n);
 
 struct restore_options {
         const char *image; /* --image; NULL: the annotation io.cgbind.image */
@@ -52,6 +70,7 @@ struct restore_result {
         size_t n_mkdirs;
         size_t n_writes;
         size_t n_adopted;
+        size_t n_moved; /* processes moved (OP_MOVE_PID) */
         bool changed; /* anything was done (not a dry run, not mode ignore or none) */
 };
 

@@ -2,12 +2,12 @@
  * needs and before it parses the image (doc/decisions.md, "The sandbox"):
  *  - Landlock (where the kernel has it): files can be read, written, and
  *    directories made and removed only beneath the container's top-level
- *    cgroup directories; files made and removed only in the state directory
- *    (its locks and journals). Nothing else on the host can be opened or
- *    changed.
+ *    cgroup directories. No rule on the state directory: its lock and
+ *    journal files are opened before, and nothing there is made, opened
+ *    anew or removed. Nothing else on the host can be opened or changed.
  *  - seccomp (libseccomp): only the system calls a restore makes; no new
  *    socket or connection, send() only on the syslog socket already
- *    connected, no file created but relative to the state directory; execve, ptrace, mount, setns,
+ *    connected, no file created or removed; execve, ptrace, mount, setns,
  * unshare, bpf, module loading and the like kill the process. */
 #pragma once
 
@@ -19,7 +19,6 @@
 struct sandbox_policy {
         const int *dirs; /* directories to work beneath (the top-level cgroups) */
         size_t n_dirs;
-        int state_dirfd; /* its lock and journal files are beneath it, or -1 */
         int syslog_fd;   /* the connected syslog socket, or -1 */
 };
 
