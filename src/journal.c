@@ -34,28 +34,43 @@ static int state_dir(bool readonly, struct cgbind_error *err)
         return fd;
 }
 
+/* Made by a run whose sandbox kept it from removing its file (a kernel
+ * without Landlock): only then does the next run scan the directory. */
+#define STALE_MARK ".stale"
+
 /* The empty files no one holds: left where the sandbox could not remove
- * them (a kernel without Landlock). Safe against a holder that made one a
- * moment ago: it rechecks the name once it has its lock (still_named). */
+ * them. Safe against a holder that made one a moment ago: it rechecks the
+ * name once it has its lock (still_named). One still held keeps the mark. */
 static void remove_stale(int dfd)
 {
+        struct stat mark;
+        if (fstatat(dfd, STALE_MARK, &mark, AT_SYMLINK_NOFOLLOW) < 0)
+                return; /* the common path: one stat, no scan */
+        unlinkat(dfd, STALE_MARK, 0);
+        bool held = false;
         _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d = fd >= 0 ? fdopendir(TAKE_FD(fd)) : NULL;
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d))) {
-                if (de->d_type != DT_REG)
+                if (de->d_type != DT_REG || streq(de->d_name, STALE_MARK))
                         continue;
                 _cleanup_close_ int f =
                         openat(dfd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
                 struct stat st;
-                if (f < 0 || flock(f, LOCK_EX | LOCK_NB) < 0 || fstat(f, &st) < 0 ||
-                    st.st_size != 0)
+                if (f >= 0 && flock(f, LOCK_EX | LOCK_NB) < 0) {
+                        held = true;
+                        continue;
+                }
+                if (f < 0 || fstat(f, &st) < 0 || st.st_size != 0)
                         continue;
                 unlinkat(dfd, de->d_name, 0);
         }
         closedir(d);
+        if (held)
+                safe_close(
+                        openat(dfd, STALE_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
 }
 
 int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, size_t n,
@@ -272,7 +287,9 @@ void journal_finish(struct journal *j, bool done)
                         /* nothing: the removal below is what counts */
                 }
                 /* removed while still locked: whoever waits rechecks the name */
-                unlinkat(j->dirfd, f->name, 0);
+                if (unlinkat(j->dirfd, f->name, 0) < 0 && errno != ENOENT)
+                        safe_close(openat(j->dirfd, STALE_MARK,
+                                          O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
         }
 }
 

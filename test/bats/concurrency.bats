@@ -118,3 +118,33 @@ top_of() {
         [ "$(find "$top" -mindepth 1 -type d | wc -l)" -eq $((9 + V2)) ]
     done
 }
+
+@test "lock files a sandbox without Landlock could not remove are cleared by the next hook, which scans only then" {
+    command -v strace >/dev/null || {
+        echo "strace is missing (test/run.sh installs it)" >&2
+        return 1
+    }
+    local b img=$BATS_TEST_TMPDIR/img.json st=$BATS_TEST_TMPDIR/state
+    image 7 "$img"
+    b=$(new_bundle ctr "sleep 1000")
+    CONTAINERS+=(conc-stale)
+    (cd "$b" && $RUNTIME create conc-stale </dev/null >/dev/null 2>&1)
+    state_of conc-stale >"$st"
+    rm -f /run/cgbind/.stale
+    # no Landlock: the seccomp filter alone keeps unlinkat off the state
+    # directory's files, so the run's own lock file stays, and the mark
+    strace -f -o /dev/null -e inject=landlock_create_ruleset:error=ENOSYS \
+        "$CGBIND" restore --image "$img" <"$st"
+    [ -e /run/cgbind/.stale ]
+    local left
+    left=$(find /run/cgbind -maxdepth 1 -type f -name '*-*' -empty | wc -l)
+    [ "$left" -ge 1 ]
+    # the next run sees the mark, removes it and every empty file no one holds
+    strace -f -e trace=getdents64 -o "$BATS_TEST_TMPDIR/scan" "$CGBIND" restore --image "$img" <"$st"
+    grep -q getdents64 "$BATS_TEST_TMPDIR/scan"
+    [ ! -e /run/cgbind/.stale ]
+    [ "$(find /run/cgbind -maxdepth 1 -type f -name '*-*' -empty | wc -l)" -eq 0 ]
+    # and with nothing marked, the one after does not read the directory
+    strace -f -e trace=getdents64 -o "$BATS_TEST_TMPDIR/scan2" "$CGBIND" restore --image "$img" <"$st"
+    run ! grep -q getdents64 "$BATS_TEST_TMPDIR/scan2"
+}
