@@ -283,7 +283,7 @@ void journal_finish(struct journal *j, bool done)
                 /* emptied first, so that a file that cannot be removed
                  * lists nothing for the next run to adopt (and removed
                  * even when it cannot be emptied) */
-                if (done && ftruncate(f->fd, 0) < 0) {
+                if (done && st.st_size > 0 && ftruncate(f->fd, 0) < 0) {
                         /* nothing: the removal below is what counts */
                 }
                 /* removed while still locked: whoever waits rechecks the name */
