@@ -100,11 +100,25 @@ static pid_t parent_of(pid_t pid)
         return (pid_t)ppid;
 }
 
+/* The walk is made once per process: the checks of container_open() and
+ * of every hierarchy in container_locate() compare with the same list. It
+ * is made again when the parent is no longer the one it started from (a
+ * forked child, or a hook whose runtime died). */
+static struct {
+        pid_t pids[MAX_ANCESTORS];
+        size_t n;
+} ancestors;
+
 size_t container_hook_ancestors(pid_t *ret, size_t max)
 {
-        size_t n = 0;
-        for (pid_t p = getppid(); p > 1 && n < max; p = parent_of(p))
-                ret[n++] = p;
+        pid_t parent = getppid();
+        if (ancestors.n == 0 || ancestors.pids[0] != parent) {
+                ancestors.n = 0;
+                for (pid_t p = parent; p > 1 && ancestors.n < MAX_ANCESTORS; p = parent_of(p))
+                        ancestors.pids[ancestors.n++] = p;
+        }
+        size_t n = ancestors.n < max ? ancestors.n : max;
+        memcpy(ret, ancestors.pids, n * sizeof(*ret));
         return n;
 }
 
@@ -281,11 +295,10 @@ void container_cgroup_suffix(const char *cgroups_path, const char *id, char *buf
                 buf[--l] = '\0';
 }
 
-/* The pids in a top-level's cgroup.procs that the hook descends from. */
-static pid_t runtime_in(int dirfd)
+/* The pids in a top-level's cgroup.procs that the hook descends from
+ * (mine: container_hook_ancestors()). */
+static pid_t runtime_in(int dirfd, const pid_t *mine, size_t n)
 {
-        pid_t mine[MAX_ANCESTORS];
-        size_t n = container_hook_ancestors(mine, ARRAY_SIZE(mine));
         _cleanup_free_ char *procs = NULL;
         if (cg_read_at(dirfd, "cgroup.procs", &procs) < 0)
                 return -1; /* unreadable: refused as unknown */
@@ -326,6 +339,8 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
         if (c->state.id)
                 container_cgroup_suffix(c->config.cgroups_path, c->state.id, suffix, sizeof(suffix),
                                         alt, sizeof(alt));
+        pid_t mine[MAX_ANCESTORS];
+        size_t n_mine = container_hook_ancestors(mine, ARRAY_SIZE(mine));
         for (size_t i = 0; i < loc.n; i++) {
                 struct located_hierarchy *h = &loc.h[i];
                 if (!located_usable(h))
@@ -342,7 +357,7 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                                        h->cgroup_path, h->cgroup_path, suffix);
                         continue;
                 }
-                pid_t p = runtime_in(h->dirfd);
+                pid_t p = runtime_in(h->dirfd, mine, n_mine);
                 if (p != 0)
                         located_refuse(h,
                                        "%s is not the container's own cgroup: %s the runtime "

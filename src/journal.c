@@ -40,26 +40,38 @@ static int state_dir(bool readonly, struct cgbind_error *err)
  * most its --timeout, so one untouched for longer than the longest
  * timeout is no one's. */
 #define STALE_AFTER_S (CGBIND_MAX_TIMEOUT_MS / 1000 + 60)
+/* Its time is when the directory was last scanned: it is scanned at most
+ * once in STALE_AFTER_S, so the common path is one fstatat, not a
+ * directory read and a flock per file. */
+#define SCAN_MARK ".scanned"
 
 /* The empty files no one holds and no one marked for longer than any
  * restore waits: a restore never removes its files itself (its sandbox
- * has no rule on the state directory: it only empties them), the next one
+ * has no rule on the state directory: it only empties them), a later one
  * does, here, before its own sandbox. */
 static void remove_stale(int dfd)
 {
+        struct stat mark;
+        time_t now = time(NULL);
+        if (fstatat(dfd, SCAN_MARK, &mark, AT_SYMLINK_NOFOLLOW) == 0 && mark.st_mtime <= now &&
+            mark.st_mtime > now - STALE_AFTER_S)
+                return; /* the common path: one stat, no scan */
+        safe_close(openat(dfd, SCAN_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                          0600));
+        utimensat(dfd, SCAN_MARK, NULL, AT_SYMLINK_NOFOLLOW);
         _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d = fd >= 0 ? fdopendir(TAKE_FD(fd)) : NULL;
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d))) {
-                if (de->d_type != DT_REG)
+                if (de->d_type != DT_REG || streq(de->d_name, SCAN_MARK))
                         continue;
                 _cleanup_close_ int f =
                         openat(dfd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
                 struct stat st;
                 if (f < 0 || flock(f, LOCK_EX | LOCK_NB) < 0 || fstat(f, &st) < 0 ||
-                    st.st_size != 0 || st.st_mtime > time(NULL) - STALE_AFTER_S)
+                    st.st_size != 0 || st.st_mtime > now - STALE_AFTER_S)
                         continue;
                 unlinkat(dfd, de->d_name, 0);
         }

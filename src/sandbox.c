@@ -4,12 +4,16 @@
  * restore does, beneath the container's own cgroups. */
 #include <fcntl.h>
 #include <linux/landlock.h>
-#include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "cgbind/sandbox.h"
+#include "src/sandbox-seccomp.h"
+
+#ifdef CGBIND_SECCOMP_GENERATOR
+#include <seccomp.h>
+#else
 
 /* ---- Landlock ---- */
 
@@ -98,7 +102,14 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
         return 0;
 }
 
+#endif /* !CGBIND_SECCOMP_GENERATOR */
+
 /* ---- seccomp ---- */
+
+#ifdef CGBIND_SECCOMP_GENERATOR
+/* The rule table: compiled into BPF at build time by src/seccomp-gen.c,
+ * which calls sandbox_seccomp_build() (sandbox-seccomp.h); the hook loads
+ * the result (sandbox_enter() below). */
 
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
@@ -167,7 +178,8 @@ static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned
         return 0;
 }
 
-static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cgbind_error *err)
+int sandbox_seccomp_build(const struct sandbox_seccomp_values *p, bool have_landlock, void **ret,
+                          struct cgbind_error *err)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
         int r = 0;
@@ -205,10 +217,45 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
                 r = rule(ctx, SCMP_ACT_KILL_PROCESS, killed[i], 0, NULL, err);
         if (r < 0)
                 return r;
-        r = seccomp_load(ctx);
+        *ret = TAKE_PTR(ctx);
+        return 0;
+}
+
+#else
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "sandbox-bpf.h"
+
+/* The program built for this policy's shape, with the run-time values in
+ * place of the generator's marks, loaded as libseccomp's seccomp_load()
+ * would (no_new_privs is set already): what the kernel charges is the
+ * whole cost. */
+static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cgbind_error *err)
+{
+        size_t v = (have_landlock ? 1 : 0) | (p->state_dirfd >= 0 ? 2 : 0) |
+                   (p->syslog_fd >= 0 ? 4 : 0);
+        struct sock_filter prog[CGBIND_BPF_MAX_LEN];
+        size_t len = cgbind_bpf[v].len;
+        memcpy(prog, cgbind_bpf[v].prog, len * sizeof(*prog));
+        for (size_t i = 0; i < len; i++) {
+                if (prog[i].code != (BPF_JMP | BPF_JEQ | BPF_K))
+                        continue;
+                if (prog[i].k == CGBIND_BPF_MARK_STATE_DIRFD)
+                        prog[i].k = (uint32_t)p->state_dirfd;
+                else if (prog[i].k == CGBIND_BPF_MARK_SYSLOG_FD)
+                        prog[i].k = (uint32_t)p->syslog_fd;
+                else if (prog[i].k == CGBIND_BPF_MARK_PID)
+                        prog[i].k = (uint32_t)getpid();
+        }
+        struct sock_fprog fprog = { .len = (unsigned short)len, .filter = prog };
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
+        if (r < 0 && errno == ENOSYS)
+                r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0);
         if (r < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, -r, "sandbox (seccomp_load): %s",
-                                        strerror(-r));
+                return cgbind_error_set(err, CGBIND_FAILED, errno, "sandbox (seccomp): %s",
+                                        strerror(errno));
         return 0;
 }
 
@@ -230,3 +277,5 @@ int sandbox_enter(const struct sandbox_policy *p, struct sandbox_report *ret,
                 *ret = rep;
         return 0;
 }
+
+#endif /* CGBIND_SECCOMP_GENERATOR */

@@ -118,3 +118,31 @@ top_of() {
         [ "$(find "$top" -mindepth 1 -type d | wc -l)" -eq $((9 + V2)) ]
     done
 }
+
+@test "the state directory is scanned at most once in the stale window: a file no one has used for longer is removed then, and the next hooks read no directory" {
+    command -v strace >/dev/null || {
+        echo "strace is missing (test/run.sh installs it)" >&2
+        return 1
+    }
+    local b img=$BATS_TEST_TMPDIR/img.json st=$BATS_TEST_TMPDIR/state
+    image 7 "$img"
+    b=$(new_bundle ctr "sleep 1000")
+    CONTAINERS+=(conc-stale)
+    (cd "$b" && $RUNTIME create conc-stale </dev/null >/dev/null 2>&1)
+    state_of conc-stale >"$st"
+    mkdir -p -m 0700 /run/cgbind
+    # an empty journal of a container long gone, and one used a moment ago
+    : >/run/cgbind/1-999999991
+    : >/run/cgbind/1-999999992
+    touch -d '2 hours ago' /run/cgbind/1-999999991
+    # the last scan was long ago: this hook scans, and removes the old file only
+    touch -d '2 hours ago' /run/cgbind/.scanned
+    strace -f -e trace=getdents64 -o "$BATS_TEST_TMPDIR/scan" "$CGBIND" restore --image "$img" <"$st"
+    grep -q getdents64 "$BATS_TEST_TMPDIR/scan"
+    [ ! -e /run/cgbind/1-999999991 ]
+    [ -e /run/cgbind/1-999999992 ]
+    rm -f /run/cgbind/1-999999992
+    # the scan was just now: the next hook does not read the directory
+    strace -f -e trace=getdents64 -o "$BATS_TEST_TMPDIR/scan2" "$CGBIND" restore --image "$img" <"$st"
+    run ! grep -q getdents64 "$BATS_TEST_TMPDIR/scan2"
+}
