@@ -15,7 +15,6 @@
  * take such a value from here, never from a call of its own (getpid()): the
  * generator fails when two builds in two processes differ. */
 struct sandbox_seccomp_values {
-        int state_dirfd; /* or -1: no rules for the state directory */
         int syslog_fd;   /* or -1: no sendto */
         pid_t pid;       /* the hook's own */
 };

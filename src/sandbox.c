@@ -121,12 +121,41 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
  * and the other calls that take a path from the current directory are not
  * here: every path is reached from a held directory fd. */
 static const char *const allowed[] = {
-        "read",         "write",      "writev", "pread64",     "lseek",           "close",
-        "fstat",        "newfstatat", "statx",  "getdents64",  "mkdirat",         "flock",
-        "fcntl",        "ftruncate",  "brk",    "mmap",        "munmap",          "mremap",
-        "madvise",      "mprotect",   "exit",   "exit_group",  "rt_sigreturn",    "rt_sigprocmask",
-        "rt_sigaction", "setitimer",  "getpid", "gettid",      "clock_gettime",   "gettimeofday",
-        "time",         "getrandom",  "futex",  "sched_yield", "restart_syscall", "tgkill",
+        "read",           "write",
+        "writev",         "pread64",
+        "lseek",          "close",
+        "fstat",          "newfstatat",
+        "statx",          "getdents64",
+        "mkdirat",        "flock",
+        "ftruncate",      "brk",
+        "mmap",           "munmap",
+        "mremap",         "madvise",
+        "mprotect",       "exit",
+        "exit_group",     "rt_sigreturn",
+        "rt_sigprocmask", "rt_sigaction",
+        "setitimer",      "getpid",
+        "gettid",         "clock_gettime",
+        "gettimeofday",   "time",
+        "getrandom",      "futex",
+        "sched_yield",    "restart_syscall",
+};
+
+/* The fcntl commands libc and the hook use. Not F_SETOWN, F_SETOWN_EX or
+ * F_SETSIG (SIGIO, or any signal, to a process the caller names), not
+ * F_SETLEASE (a host file's next opener would wait, and a signal goes out)
+ * nor F_NOTIFY (signals on a directory's changes); no lock commands
+ * either: the locks are flock(2), and F_SETLKW could wait without bound. */
+static const int fcntl_allowed[] = {
+        F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC,
+};
+
+/* Calls that send a signal to a process the caller names by number. Only
+ * this process itself: glibc's raise() and abort() are tgkill(getpid(),
+ * gettid(), sig); the hook has one thread (clone is killed), so its tid is
+ * its pid. kill(2) also takes 0 or a negative number for a process group,
+ * and -1 for every process: all refused, as any other pid. */
+static const char *const signal_self[] = {
+        "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 };
 
 /* What no restore ever needs, and what an attacker would reach for first. */
@@ -204,6 +233,18 @@ int sandbox_seccomp_build(const struct sandbox_seccomp_values *p, bool have_land
         const struct scmp_arg_cmp rmdir_only[] = { SCMP_A2(SCMP_CMP_EQ, AT_REMOVEDIR) };
         if (r >= 0)
                 r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, rmdir_only, err);
+        /* signals: the first argument is this process, nothing else (the
+         * comparison is on all 64 bits: a pid with bits set above the int
+         * the kernel reads does not match) */
+        const struct scmp_arg_cmp self[] = { SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->pid) };
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(signal_self); i++)
+                r = rule(ctx, SCMP_ACT_ALLOW, signal_self[i], 1, self, err);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fcntl_allowed); i++) {
+                const struct scmp_arg_cmp cmd[] = {
+                        SCMP_A1(SCMP_CMP_EQ, (uint64_t)fcntl_allowed[i]),
+                };
+                r = rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, cmd, err);
+        }
         /* only the liveness check of the container's process: signal 0 */
         const struct scmp_arg_cmp sig0[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
         if (r >= 0)
@@ -234,17 +275,14 @@ int sandbox_seccomp_build(const struct sandbox_seccomp_values *p, bool have_land
  * whole cost. */
 static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cgbind_error *err)
 {
-        size_t v = (have_landlock ? 1 : 0) | (p->state_dirfd >= 0 ? 2 : 0) |
-                   (p->syslog_fd >= 0 ? 4 : 0);
+        size_t v = (have_landlock ? 1 : 0) | (p->syslog_fd >= 0 ? 2 : 0);
         struct sock_filter prog[CGBIND_BPF_MAX_LEN];
         size_t len = cgbind_bpf[v].len;
         memcpy(prog, cgbind_bpf[v].prog, len * sizeof(*prog));
         for (size_t i = 0; i < len; i++) {
                 if (prog[i].code != (BPF_JMP | BPF_JEQ | BPF_K))
                         continue;
-                if (prog[i].k == CGBIND_BPF_MARK_STATE_DIRFD)
-                        prog[i].k = (uint32_t)p->state_dirfd;
-                else if (prog[i].k == CGBIND_BPF_MARK_SYSLOG_FD)
+                if (prog[i].k == CGBIND_BPF_MARK_SYSLOG_FD)
                         prog[i].k = (uint32_t)p->syslog_fd;
                 else if (prog[i].k == CGBIND_BPF_MARK_PID)
                         prog[i].k = (uint32_t)getpid();

@@ -1,8 +1,8 @@
 /* seccomp-gen OUTPUT: compiles the hook's seccomp rule table (src/sandbox.c)
  * into BPF at build time and writes it as a C header (sandbox-bpf.h).
  *
- * One program per shape of policy (Landlock or not, a state directory or
- * not, a syslog socket or not), built by libseccomp exactly as the hook
+ * One program per shape of policy (Landlock or not, a syslog socket or
+ * not), built by libseccomp exactly as the hook
  * built it at run time before, with marks in place of the values known only
  * at run time (struct sandbox_seccomp_values). sandbox_enter() puts the
  * values in place of the marks and loads the program. Before writing, each
@@ -24,10 +24,9 @@
 #include "cgbind/util.h"
 #include "src/sandbox-seccomp.h"
 
-#define MARK_STATE_DIRFD 0x5ecf0d01u
 #define MARK_SYSLOG_FD   0x5ecf0d02u
 #define MARK_PID         0x5ecf0d03u
-#define N_SHAPES         8
+#define N_SHAPES         4
 
 struct prog {
         struct sock_filter *ins;
@@ -40,11 +39,10 @@ static void die(const char *what)
         exit(1);
 }
 
-static struct sandbox_seccomp_values values(size_t shape, int state, int syslog, pid_t pid)
+static struct sandbox_seccomp_values values(size_t shape, int syslog, pid_t pid)
 {
         return (struct sandbox_seccomp_values){
-                .state_dirfd = (shape & 2) ? state : -1,
-                .syslog_fd = (shape & 4) ? syslog : -1,
+                .syslog_fd = (shape & 2) ? syslog : -1,
                 .pid = pid,
         };
 }
@@ -119,9 +117,7 @@ static void patch(struct prog *p, const struct sandbox_seccomp_values *v)
                 struct sock_filter *f = &p->ins[i];
                 if (f->code != (BPF_JMP | BPF_JEQ | BPF_K))
                         continue;
-                if (f->k == MARK_STATE_DIRFD)
-                        f->k = (uint32_t)v->state_dirfd;
-                else if (f->k == MARK_SYSLOG_FD)
+                if (f->k == MARK_SYSLOG_FD)
                         f->k = (uint32_t)v->syslog_fd;
                 else if (f->k == MARK_PID)
                         f->k = (uint32_t)v->pid;
@@ -132,7 +128,7 @@ static void check(size_t shape, const struct prog *marked)
 {
         bool landlock = shape & 1;
         struct sandbox_seccomp_values m =
-                values(shape, (int)MARK_STATE_DIRFD, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID);
+                values(shape, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID);
         struct prog again = build_in_child(&m, landlock);
         if (!same(marked, &again))
                 die("two builds in two processes differ: a rule takes a value of its own "
@@ -140,14 +136,13 @@ static void check(size_t shape, const struct prog *marked)
         free(again.ins);
         for (size_t i = 0; i < marked->len; i++) {
                 const struct sock_filter *f = &marked->ins[i];
-                bool is_mark =
-                        f->k == MARK_STATE_DIRFD || f->k == MARK_SYSLOG_FD || f->k == MARK_PID;
+                bool is_mark = f->k == MARK_SYSLOG_FD || f->k == MARK_PID;
                 if (is_mark && f->code != (BPF_JMP | BPF_JEQ | BPF_K))
                         die("a run-time value is used other than in an equality test");
         }
         const struct sandbox_seccomp_values real[] = {
-                values(shape, 5, 6, 4242),
-                values(shape, 1000, 1001, 4000000),
+                values(shape, 6, 4242),
+                values(shape, 1001, 4000000),
         };
         for (size_t k = 0; k < ARRAY_SIZE(real); k++) {
                 struct prog p = { xcalloc(marked->len, sizeof(*p.ins)), marked->len };
@@ -170,7 +165,7 @@ int main(int argc, char **argv)
         size_t max = 0;
         for (size_t s = 0; s < N_SHAPES; s++) {
                 struct sandbox_seccomp_values m =
-                        values(s, (int)MARK_STATE_DIRFD, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID);
+                        values(s, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID);
                 progs[s] = build_in_child(&m, s & 1);
                 check(s, &progs[s]);
                 if (progs[s].len > max)
@@ -186,13 +181,12 @@ int main(int argc, char **argv)
                 " (libseccomp %u.%u.%u,\n * native architecture): do not edit. */\n",
                 seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
         fprintf(f, "#pragma once\n\n");
-        fprintf(f, "#define CGBIND_BPF_MARK_STATE_DIRFD 0x%xu\n", MARK_STATE_DIRFD);
         fprintf(f, "#define CGBIND_BPF_MARK_SYSLOG_FD 0x%xu\n", MARK_SYSLOG_FD);
         fprintf(f, "#define CGBIND_BPF_MARK_PID 0x%xu\n", MARK_PID);
         fprintf(f, "#define CGBIND_BPF_MAX_LEN %zu\n\n", max);
         for (size_t s = 0; s < N_SHAPES; s++) {
-                fprintf(f, "/* Landlock %s, state directory %s, syslog %s */\n",
-                        s & 1 ? "yes" : "no", s & 2 ? "yes" : "no", s & 4 ? "yes" : "no");
+                fprintf(f, "/* Landlock %s, syslog %s */\n", s & 1 ? "yes" : "no",
+                        s & 2 ? "yes" : "no");
                 fprintf(f, "static const struct sock_filter cgbind_bpf_%zu[] = {\n", s);
                 for (size_t i = 0; i < progs[s].len; i++) {
                         const struct sock_filter *x = &progs[s].ins[i];
@@ -200,7 +194,7 @@ int main(int argc, char **argv)
                 }
                 fprintf(f, "};\n\n");
         }
-        fprintf(f, "/* indexed by: Landlock 1, a state directory 2, a syslog socket 4 */\n");
+        fprintf(f, "/* indexed by: Landlock 1, a syslog socket 2 */\n");
         fprintf(f,
                 "static const struct {\n\tconst struct sock_filter *prog;\n\tsize_t len;\n} "
                 "cgbind_bpf[%d] = {\n",

@@ -12,7 +12,11 @@
 # removes a sub-cgroup there. Each result is one line on stderr. With the
 # sandbox every forbidden operation fails and nothing changes outside; with
 # --no-sandbox the same operations succeed (the control that shows the test
-# can fail). Without Landlock (a kernel that lacks it), seccomp alone refuses
+# can fail). It also tries every way of signalling a host process (kill,
+# tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal with
+# SIGKILL; SIGIO through F_SETOWN and F_SETOWN_EX) against sleeps the test
+# started: with the sandbox each is refused and every sleep survives; with
+# --no-sandbox every sleep dies. Without Landlock (a kernel that lacks it), seccomp alone refuses
 # less, and the test asserts exactly that list.
 
 load helpers
@@ -51,7 +55,14 @@ JSON
     OUT=$T/outside
     mkdir "$OUT" "$OUT/victimdir"
     echo hello >"$OUT/existing"
-    touch "$OUT/victim" "$OUT/victim2" "$OUT/victim3"
+    touch "$OUT/victim" "$OUT/victim2" "$OUT/victim3" "$OUT/leased"
+    # host processes to signal, one per way (sandbox-probe.c's order)
+    VICTIMS=()
+    local i
+    for i in 1 2 3 4 5 6 7 8; do
+        sleep 600 3>&- &
+        VICTIMS+=("$!")
+    done
     build_probe
     SOCK=$T/listen.sock
     "$PROBE_DIR/unix-listen" "$SOCK" "$T/accepted" 3>&- &
@@ -61,6 +72,10 @@ JSON
 
 teardown() {
     [ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
+    local v
+    for v in "${VICTIMS[@]}"; do
+        kill -9 "$v" 2>/dev/null || true
+    done
     common_teardown
 }
 
@@ -81,7 +96,11 @@ build_probe() {
 # status, its stderr in stderr.
 probe_run() {
     local env=(LD_PRELOAD="$PROBE_DIR/sandbox-probe.so" PROBE_OUT="$OUT" PROBE_ROOTFILES="$ROOTFILES"
-        PROBE_SIBLING="$SIBLING" PROBE_SOCK="$SOCK" PROBE_TOP="$TOP")
+        PROBE_SIBLING="$SIBLING" PROBE_SOCK="$SOCK" PROBE_TOP="$TOP"
+        PROBE_VICTIMS="$(
+            IFS=:
+            echo "${VICTIMS[*]}"
+        )")
     # an ASan build wants its runtime first in the library list; the shim
     # comes first here, which ASan accepts when told so
     # the control has no sandbox to wait for: the probe takes the first flock
@@ -130,7 +149,29 @@ socket-unix seccomp
 socket-inet seccomp
 socket-inet-udp seccomp
 socket-netlink seccomp
-connect-unix seccomp"
+connect-unix seccomp
+kill-host seccomp
+tkill-host seccomp
+tgkill-host seccomp
+rt_sigqueueinfo-host seccomp
+rt_tgsigqueueinfo-host seccomp
+pidfd_send_signal-host seccomp
+fcntl-setown-host seccomp
+fcntl-setown_ex-host seccomp
+fcntl-setsig seccomp
+fcntl-setlease seccomp
+fcntl-notify seccomp"
+
+# victims_alive: how many of the sleeps still run (a killed one is a
+# zombie until this shell reaps it: not running)
+victims_alive() {
+    local v st n=0
+    for v in "${VICTIMS[@]}"; do
+        st=$(awk '{print $3}' "/proc/$v/stat" 2>/dev/null) || continue
+        [ "$st" = Z ] || n=$((n + 1))
+    done
+    echo "$n"
+}
 
 root_file_ops() {
     local f
@@ -172,6 +213,9 @@ said_abi() {
         echo "not as expected on this kernel (Landlock ABI $abi):$wrong" >&2
         return 1
     fi
+    # every host process it tried to signal still runs; it may signal itself
+    [ "$(victims_alive)" -eq "${#VICTIMS[@]}" ]
+    [ "${PROBE[tgkill-self]}" = ok ] && [ "${PROBE[kill-self]}" = ok ]
     # the positive controls: what a restore does, beneath its own cgroup
     [ "${PROBE[read-own]}" = ok ]
     [ "${PROBE[mkdirat-own]}" = ok ]
@@ -216,5 +260,8 @@ said_abi() {
     [ -z "$(cat "$OUT/existing")" ] # truncated after the write
     [ "$(cat "$SIBLING/pids.max")" = 7 ] && [ -d "$SIBLING/evil" ]
     [ "$(cat "$T/accepted")" = accepted ]
+    # every signal reached its sleep (SIGIO needs a moment: it is sent
+    # when the socket becomes readable)
+    wait_for '[ "$(victims_alive)" -eq 0 ]'
     [ -d "$TOP/app" ]
 }

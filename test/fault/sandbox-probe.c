@@ -25,6 +25,10 @@
  *   PROBE_SOCK      a unix stream socket the test listens on
  *   PROBE_TOP       the container's own top-level cgroup (the positive
  *                   controls: read cgroup.procs, make and remove a sub-cgroup)
+ *   PROBE_VICTIMS   host processes (sleeps the test started), ":"-separated,
+ *                   one per way of signalling another process, in the order
+ *                   of VICTIM_OPS below: each is sent SIGKILL (or, through
+ *                   F_SETOWN, SIGIO, whose default action also ends it)
  *
  * The socket for "connect" is made earlier, when cgbind calls prctl(2)
  * right after it closed the descriptors it inherited and before its
@@ -37,6 +41,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +55,52 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#ifndef F_SETOWN_EX
+#define F_SETOWN_EX 15
+#define F_OWNER_PID 1
+struct f_owner_ex {
+        int type;
+        pid_t pid;
+};
+#endif
+
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
 #endif
 
 static int early_sock = -1;
 static int probed;
+
+/* made before the sandbox, for the signal probes: a pidfd of one victim,
+ * two socket pairs whose readable end can be set to send SIGIO, a file
+ * opened read-only (F_SETLEASE) and a directory (F_NOTIFY) outside */
+#define N_VICTIMS 8
+static pid_t victims[N_VICTIMS];
+static int victim_pidfd = -1;
+static int sigio_pair[2][2] = { { -1, -1 }, { -1, -1 } };
+static int lease_fd = -1, notify_fd = -1;
+
+static void early_signal_fds(void)
+{
+        const char *v = getenv("PROBE_VICTIMS");
+        for (size_t i = 0; v && *v && i < N_VICTIMS; i++) {
+                victims[i] = (pid_t)atoi(v);
+                v += strcspn(v, ":");
+                v += strspn(v, ":");
+        }
+        if (victims[5] > 0)
+                victim_pidfd = (int)syscall(SYS_pidfd_open, victims[5], 0);
+        for (int i = 0; i < 2; i++)
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sigio_pair[i]) < 0)
+                        sigio_pair[i][0] = sigio_pair[i][1] = -1;
+        const char *out = getenv("PROBE_OUT");
+        if (out) {
+                char p[4096];
+                snprintf(p, sizeof(p), "%s/leased", out);
+                lease_fd = open(p, O_RDONLY | O_CLOEXEC);
+                notify_fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+}
 
 static void say(const char *op, int r, int err)
 {
@@ -120,6 +166,46 @@ static void try_socket(const char *op, int domain, int type)
         if (fd >= 0)
                 close(fd);
         say(op, fd, e);
+}
+
+/* SIGIO to the owner of pair[0] once pair[1] writes: the owner is set by
+ * F_SETOWN (or F_SETOWN_EX), which is what the probe reports */
+static void try_sigio(const char *op, int pair[2], pid_t victim, bool ex)
+{
+        int r;
+        if (ex) {
+                struct f_owner_ex owner = { .type = F_OWNER_PID, .pid = victim };
+                r = fcntl(pair[0], F_SETOWN_EX, &owner);
+        } else {
+                r = fcntl(pair[0], F_SETOWN, victim);
+        }
+        int e = errno;
+        if (fcntl(pair[0], F_SETFL, O_ASYNC) == 0 && write(pair[1], "x", 1) < 0)
+                e = r < 0 ? e : errno;
+        say(op, r, e);
+}
+
+static void probe_signals(void)
+{
+        siginfo_t info = { .si_code = SI_QUEUE, .si_pid = getpid() };
+        TRY("kill-host", kill(victims[0], SIGKILL));
+        TRY("tkill-host", (int)syscall(SYS_tkill, victims[1], SIGKILL));
+        TRY("tgkill-host", (int)syscall(SYS_tgkill, victims[2], victims[2], SIGKILL));
+        TRY("rt_sigqueueinfo-host", (int)syscall(SYS_rt_sigqueueinfo, victims[3], SIGKILL, &info));
+        TRY("rt_tgsigqueueinfo-host",
+            (int)syscall(SYS_rt_tgsigqueueinfo, victims[4], victims[4], SIGKILL, &info));
+        TRY("pidfd_send_signal-host",
+            (int)syscall(SYS_pidfd_send_signal, victim_pidfd, SIGKILL, NULL, 0));
+        try_sigio("fcntl-setown-host", sigio_pair[0], victims[6], false);
+        try_sigio("fcntl-setown_ex-host", sigio_pair[1], victims[7], true);
+        TRY("fcntl-setsig", fcntl(sigio_pair[0][0], F_SETSIG, SIGKILL));
+        TRY("fcntl-setlease", fcntl(lease_fd, F_SETLEASE, F_RDLCK));
+        fcntl(lease_fd, F_SETLEASE, F_UNLCK);
+        TRY("fcntl-notify", fcntl(notify_fd, F_NOTIFY, DN_MODIFY));
+        /* the positive controls: this process itself, as raise() does it,
+         * and signal 0 */
+        TRY("tgkill-self", (int)syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), 0));
+        TRY("kill-self", kill(getpid(), 0));
 }
 
 static void probe(void)
@@ -200,6 +286,8 @@ static void probe(void)
                 TRY("rmdir-own",
                     unlinkat(AT_FDCWD, path_in(top, "cgbind-probe", p, sizeof(p)), AT_REMOVEDIR));
         }
+        if (getenv("PROBE_VICTIMS"))
+                probe_signals();
         say("probe-end", 0, 0);
 }
 
@@ -243,6 +331,7 @@ int prctl(int option, ...)
         /* cgbind's first prctl comes after it closed what it inherited */
         if (option == PR_SET_DUMPABLE && early_sock < 0) {
                 early_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                early_signal_fds();
                 long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL /* _VERSION */);
                 char line[64];
                 int n = snprintf(line, sizeof(line), "cgbind-probe: kernel-landlock-abi %ld\n",
