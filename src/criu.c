@@ -453,9 +453,8 @@ static void moves_add(struct moves *m, size_t hier, pid_t pid, const char *rel, 
  * journal, after the image is read and validated. The old top-level is the
  * root of the container's own cgroup2 mount (its cgroup namespace); the
  * empty cgroups CRIU made there are not this container's and stay. */
-static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t k,
-                        struct moves *m, char **ret_old, char **ret_new,
-                        struct cgbind_error *err)
+static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t k, struct moves *m,
+                        char **ret_old, char **ret_new, struct cgbind_error *err)
 {
         _cleanup_free_ char *init = v2_path_of(c->pid);
         char *old = NULL;
