@@ -198,7 +198,7 @@ keeps_running() {
     cat "$DLOG"
     # the second run of CRIU's pair checked the first one's record against
     # the kernel and did nothing
-    grep -q 'a second run of this restore (CRIU pid [0-9]*): done by the first' "$DLOG"
+    grep -q 'a second run of this restore (CRIU pid [0-9]*): nothing to do' "$DLOG"
     if [ "$(cg_layout)" = v2 ]; then
         # the rebase is the plan's: the init's cgroup made, the tasks, CRIU
         # and cgbind moved into it (journaled, undone on failure), all
