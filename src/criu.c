@@ -210,10 +210,34 @@ static int record_check(const char *rec, size_t rec_len, const char *now, size_t
         return 0;
 }
 
+/* The records of restores whose CRIU is gone (it failed, or ran the
+ * script once and never resumed): removed before the sandbox, so that a
+ * record lives at most as long as its CRIU. */
+static void remove_stale_records(int dfd)
+{
+        _cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(TAKE_FD(fd)) : NULL;
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                int pid = 0, end = 0;
+                unsigned long long st = 0;
+                if (sscanf(de->d_name, "criu-%d-%llu%n", &pid, &st, &end) != 2 ||
+                    de->d_name[end] != '\0' || pid <= 1)
+                        continue;
+                if (start_time_of((pid_t)pid) != st)
+                        unlinkat(dfd, de->d_name, 0);
+        }
+        closedir(d);
+}
+
 /* CRIU's /proc/<pid>/cgroup, read now, and whether a first run of this
  * restore recorded it already (*ret_second: this is the second run). The
  * first run records it, before its sandbox; the second checks the record
- * against the kernel (record_check) and uses nothing else of it. */
+ * against the kernel (record_check), uses nothing else of it, and removes
+ * it: CRIU runs the second even when the first failed, and its sandbox
+ * could not have removed it. */
 static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_second,
                         struct cgbind_error *err)
 {
@@ -224,6 +248,7 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
         _cleanup_close_ int dfd = open_state_dir(true, err);
         if (dfd < 0)
                 return dfd;
+        remove_stale_records(dfd);
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)criu);
         int r = read_full_file(path, CGBIND_MAX_PROC_CGROUP, ret, ret_len);
@@ -239,6 +264,7 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
                                              CGBIND_STATE_DIR, name, strerror(-r));
                 else
                         r = record_check(rec, rec_len, *ret, *ret_len, name, err);
+                unlinkat(dfd, name, 0);
                 if (r < 0) {
                         free(*ret);
                         *ret = NULL;
@@ -453,9 +479,8 @@ static void moves_add(struct moves *m, size_t hier, pid_t pid, const char *rel, 
  * journal, after the image is read and validated. The old top-level is the
  * root of the container's own cgroup2 mount (its cgroup namespace); the
  * empty cgroups CRIU made there are not this container's and stay. */
-static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t k,
-                        struct moves *m, char **ret_old, char **ret_new,
-                        struct cgbind_error *err)
+static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t k, struct moves *m,
+                        char **ret_old, char **ret_new, struct cgbind_error *err)
 {
         _cleanup_free_ char *init = v2_path_of(c->pid);
         char *old = NULL;
@@ -538,7 +563,7 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
         struct moves mv = { 0 };
         _cleanup_free_ char *criu_cg = NULL, *old = NULL, *newtop = NULL;
         size_t criu_len = 0;
-        bool second = false, recorded = false;
+        bool second = false;
         int r = 0;
         /* the container's cgroups are CRIU's: the script must be CRIU's */
         if (!parent_is_criu(o->image_dir))
@@ -548,13 +573,14 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                                              o->image_dir);
         if (r >= 0)
                 r = criu_cgroups(getppid(), &criu_cg, &criu_len, &second, err);
-        recorded = r >= 0 && !second;
         if (r >= 0 && second) {
                 /* CRIU runs the script twice (see marker_name): the first
-                 * run of this restore did it all, and what it recorded
+                 * run of this restore made every change or refused (and
+                 * then CRIU fails the restore), and what it recorded
                  * matches the kernel; nothing of it is used */
                 log_msg(log, LOG_LEVEL_INFO,
-                        "a second run of this restore (CRIU pid %d): done by the first",
+                        "a second run of this restore (CRIU pid %d): nothing to do, the first "
+                        "made every change or refused",
                         (int)getppid());
                 safe_close(in.image_fd);
                 return 0;
@@ -601,10 +627,9 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                         "runc names CRIU no cgroup v2 root); moved beneath %s; the empty cgroups "
                         "under %s are not this container's and stay",
                         old, newtop, old);
-        /* a restore that failed leaves no record either: CRIU gives up,
-         * and a run again is a first run */
-        if (r < 0 && recorded)
-                forget_restore(getppid());
+        /* (a restore that failed leaves its record: the sandbox cannot
+         * remove it; the second run of the pair does, or the next run
+         * once this CRIU is gone) */
         container_free(&in.ctr);
         located_free(&in.loc);
         restore_moves_free(in.moves, in.n_moves);

@@ -686,9 +686,14 @@ static int cmp_move(const void *a, const void *b)
         for (;; x++, y++) {
                 unsigned cx = *x == '/' ? 1 : *x == 0 ? 0 : *x + 1u;
                 unsigned cy = *y == '/' ? 1 : *y == 0 ? 0 : *y + 1u;
-                if (cx != cy || cx == 0)
-                        return cx < cy ? -1 : cx > cy;
+                if (cx != cy)
+                        return cx < cy ? -1 : 1;
+                if (cx == 0)
+                        break;
         }
+        /* one path: in the caller's order */
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
+        return i < j ? -1 : i > j;
 }
 
 /* One level of the path the previous move went along. */
@@ -712,8 +717,7 @@ static int emit_moves(struct walk *w, size_t top_dir)
                 const char *reason;
                 if (!plan_move_path_valid(in->moves[i].rel, &reason)) {
                         char esc[600];
-                        cgbind_escape(in->moves[i].rel, strlen(in->moves[i].rel), esc,
-                                      sizeof(esc));
+                        cgbind_escape(in->moves[i].rel, strlen(in->moves[i].rel), esc, sizeof(esc));
                         return cgbind_error_set(w->err, CGBIND_INVALID, EINVAL,
                                                 "%s (pid %d): its cgroup (%s:/%s) cannot be "
                                                 "made beneath the top-level: %s",
@@ -754,8 +758,8 @@ static int emit_moves(struct walk *w, size_t top_dir)
                                                                           : NULL;
                                         }
                                 bool exists = child ? co && co->exists : depth < mv->n_exist;
-                                bool adopted = child ? co && co->adopted
-                                                     : (mv->adopted >> depth) & 1;
+                                bool adopted =
+                                        child ? co && co->adopted : (mv->adopted >> depth) & 1;
                                 if (!exists && w->opts->mode == MODE_PROPS) {
                                         char esc[600];
                                         cgbind_escape(mv->rel, strlen(mv->rel), esc, sizeof(esc));
@@ -767,8 +771,7 @@ static int emit_moves(struct walk *w, size_t top_dir)
                                                 in->label, esc);
                                 }
                                 const char *name =
-                                        child ? child->name
-                                              : plan_own(w->plan, xstrndup(p, l));
+                                        child ? child->name : plan_own(w->plan, xstrndup(p, l));
                                 size_t cdir = add_dir(w->plan, dir, w->hier, name);
                                 bool created = !exists || adopted;
                                 if (!exists) {

@@ -305,9 +305,8 @@ static void observe_moves(struct run *r, size_t t)
                         char saved = p[l];
                         p[l] = '\0';
                         if (exists) {
-                                _cleanup_close_ int fd =
-                                        open_beneath(mt->located->dirfd, prefix,
-                                                     O_PATH | O_DIRECTORY);
+                                _cleanup_close_ int fd = open_beneath(mt->located->dirfd, prefix,
+                                                                      O_PATH | O_DIRECTORY);
                                 exists = fd >= 0;
                         }
                         if (exists)
@@ -596,8 +595,8 @@ static void add_move_targets(struct run *r)
                         found = r->match.targets[t].located == lh;
                 if (found)
                         continue;
-                r->match.targets = xreallocarray(r->match.targets, r->match.n + 1,
-                                                 sizeof(*r->match.targets));
+                r->match.targets =
+                        xreallocarray(r->match.targets, r->match.n + 1, sizeof(*r->match.targets));
                 r->match.targets[r->match.n++] = (struct match_target){
                         .located = lh,
                         .image = { .version = lh->version, .controllers = xstrdup("") },

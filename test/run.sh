@@ -163,7 +163,7 @@ vm_jobs() {
 # crun refuses this host's hybrid layout; crun.bats runs in the v2 VM (its
 # state at prestart and createRuntime, a restore through its hooks, and after
 # a restore).
-V2_CK_SUITES='/(checkpoint|checkpoint-podman|criu-v2|faults)\.bats$'
+V2_CK_SUITES='/(checkpoint|checkpoint-v2|checkpoint-podman|criu-v2|faults)\.bats$'
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.

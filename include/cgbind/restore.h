@@ -25,8 +25,8 @@
 struct restore_move {
         size_t hier; /* the located hierarchy (index in loc) */
         pid_t pid;
-        int pidfd;      /* opened before the sandbox, or -1 */
-        char *rel;      /* where it goes below the top-level; checked by the planner */
+        int pidfd;       /* opened before the sandbox, or -1 */
+        char *rel;       /* where it goes below the top-level; checked by the planner */
         const char *who; /* for messages: "task", "CRIU", "cgbind" (static) */
         bool may_vanish; /* a task that exited meanwhile is no failure */
 };
@@ -71,7 +71,7 @@ struct restore_result {
         size_t n_writes;
         size_t n_adopted;
         size_t n_moved; /* processes moved (OP_MOVE_PID) */
-        bool changed; /* anything was done (not a dry run, not mode ignore or none) */
+        bool changed;   /* anything was done (not a dry run, not mode ignore or none) */
 };
 
 int restore_run(const struct restore_options *o, struct cgbind_log *log, struct restore_result *ret,

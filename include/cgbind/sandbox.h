@@ -19,7 +19,7 @@
 struct sandbox_policy {
         const int *dirs; /* directories to work beneath (the top-level cgroups) */
         size_t n_dirs;
-        int syslog_fd;   /* the connected syslog socket, or -1 */
+        int syslog_fd; /* the connected syslog socket, or -1 */
 };
 
 struct sandbox_report {

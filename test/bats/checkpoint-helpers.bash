@@ -46,3 +46,18 @@ one_line_in() {
         return 1
     fi
 }
+
+# debug_script: CRIU runs the action-script through a wrapper that adds
+# --debug --log $DLOG (the same binary, by the installed name, so that it
+# is still CRIU's child): every operation it makes is one log line.
+debug_script() {
+    DLOG=$BATS_TEST_TMPDIR/script.log
+    printf '#!/bin/sh\nexec "%s" --debug --log "%s"\n' "$CK_SCRIPT" "$DLOG" >"$BATS_TEST_TMPDIR/script"
+    chmod +x "$BATS_TEST_TMPDIR/script"
+    cp /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf.saved"
+    sed "s|@CRIU_SCRIPT@|$BATS_TEST_TMPDIR/script|" "$CGBIND_SRC/contrib/criu/runc.conf.in" >/etc/criu/runc.conf
+}
+
+undebug_script() {
+    cp "$BATS_TEST_TMPDIR/runc.conf.saved" /etc/criu/runc.conf
+}

@@ -189,11 +189,24 @@ keeps_running() {
 @test "runc restore under a new id: the same tree and limits" {
     mv "$B" "$BATS_TEST_TMPDIR/bundles/other"
     B=$BATS_TEST_TMPDIR/bundles/other
+    debug_script
     restore_into ck-other "$B"
+    undebug_script
     [ "$status" -eq 0 ]
     [ "$(limits_of ck-other)" = "$(expected)" ]
     keeps_running ck-other "$B"
+    cat "$DLOG"
+    # the second run of CRIU's pair checked the first one's record against
+    # the kernel and did nothing
+    grep -q 'a second run of this restore (CRIU pid [0-9]*): nothing to do' "$DLOG"
     if [ "$(cg_layout)" = v2 ]; then
+        # the rebase is the plan's: the init's cgroup made, the tasks, CRIU
+        # and cgbind moved into it (journaled, undone on failure), all
+        # before the top-level's controllers
+        grep -q 'criu-script: mkdir /sys/fs/cgroup/ck-other/init.scope$' "$DLOG"
+        grep -Eq 'criu-script: move pid [0-9]+ into /sys/fs/cgroup/ck-other/init.scope$' "$DLOG"
+        [ "$(grep -n 'criu-script: move pid' "$DLOG" | tail -n 1 | cut -d: -f1)" -lt \
+            "$(grep -n 'criu-script: write /sys/fs/cgroup/ck-other/cgroup.subtree_control' "$DLOG" | head -n 1 | cut -d: -f1)" ]
         # runc 1.1.5 names no cgroup v2 root to CRIU, which puts the tasks
         # back under the old id's cgroup: cgbind moved them beneath the new
         # one, and left the empty /ck that CRIU made

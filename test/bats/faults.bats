@@ -317,7 +317,9 @@ journals() {
     local f c
     JOURNALS=
     for f in "${LOCKS[@]}"; do
-        if [ -e "$f" ]; then
+        # an empty file lists nothing (a run empties its journal when done,
+        # and never removes it: its sandbox has no rule on /run/cgbind)
+        if [ -s "$f" ]; then
             c=
             IFS= read -r -d '' c <"$f" || true
             JOURNALS+="$f:$c"$'\n'
@@ -652,7 +654,7 @@ rollback_sweep() {
     cat "$T/err"
     [ "$rc" = 1 ]
     while IFS= read -r l; do [[ ! $l =~ ^([0-9]+\ +)?unlinkat\( ]] || u=$((u + 1)); done <"$T/count2"
-    [ "$u" -gt "${POST[unlinkat]}" ]
+    [ "$u" -gt "${POST[unlinkat]:-0}" ]
     for plus in "" +; do
         for ((n = ${OFFSET[unlinkat]:-0} + 1; n <= ${OFFSET[unlinkat]:-0} + u; n++)); do
             err=${ERRNOS[k++ % ${#ERRNOS[@]}]}
@@ -723,7 +725,7 @@ quiet() {
 }
 
 @test "faults: unlinkat and rmdir failing at every call, also in the rollback of a failed last write" {
-    # a clean run removes only its journals
+    # a clean run removes nothing (its journals are emptied, not removed)
     quiet sweep unlinkat
     quiet sweep rmdir
     quiet rollback_sweep
@@ -846,4 +848,152 @@ $(diff <(echo "$CLEAN") <(echo "$now") | sed 's/^/    /')")
 @test "killed half-way (mode full): a second run ends with the clean run's tree" {
     MODE=full
     quiet kill_sweep "$KILL_STRIDE_FULL"
+}
+
+# ---- deep and long names (issue 23, part 3) ----
+
+# The deepest tree validation allows: 64 levels of 255-byte names, a limit
+# on the deepest (hybrid: pids; v2: the init's cgroup beside, pids enabled
+# down the chain). A journal line is 16 KiB then; the journal must hold it,
+# or a run killed at its last write leaves a tree the next run takes for
+# the workload's and never finishes.
+deep_setup() {
+    local k n pad json='' close=''
+    DNAMES=()
+    printf -v pad '%252s' ''
+    pad=${pad// /x}
+    for ((k = 0; k < 64; k++)); do
+        printf -v n 'l%02d%s' "$k" "$pad"
+        DNAMES+=("$n")
+    done
+    [ "${#DNAMES[0]}" = 255 ]
+    DIMG=$F/deep.json
+    if [ "$V2" = 1 ]; then
+        DTOP=$TOP
+        for ((k = 0; k < 64; k++)); do
+            if [ "$k" = 63 ]; then
+                json+="{ \"name\": \"${DNAMES[k]}\", \"properties\": { \"pids.max\": \"7\" }, \"children\": ["
+            else
+                json+="{ \"name\": \"${DNAMES[k]}\", \"properties\": { \"cgroup.subtree_control\": \"pids\" }, \"children\": ["
+            fi
+            close+="] }"
+        done
+        printf '%s' "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup2\", \"controllers\": [\"pids\"], \"init\": \"init.scope\",
+  \"root\": { \"properties\": { \"cgroup.subtree_control\": \"pids\" }, \"children\": [
+    { \"name\": \"init.scope\", \"properties\": {}, \"children\": [] }, $json$close ] } } ] }" >"$DIMG"
+    else
+        DTOP=$P
+        for ((k = 0; k < 64; k++)); do
+            if [ "$k" = 63 ]; then
+                json+="{ \"name\": \"${DNAMES[k]}\", \"properties\": { \"pids.max\": \"7\" }, \"children\": ["
+            else
+                json+="{ \"name\": \"${DNAMES[k]}\", \"properties\": {}, \"children\": ["
+            fi
+            close+="] }"
+        done
+        printf '%s' "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"cgroup\", \"controllers\": [\"pids\"],
+  \"root\": { \"properties\": {}, \"children\": [ $json$close ] } } ] }" >"$DIMG"
+    fi
+    DLOCK=${LOCK_OF[$DTOP]}
+}
+
+# deep_value: the deepest cgroup's pids.max ("" when the chain is not whole);
+# a path of 16 KiB is longer than PATH_MAX: walked a level at a time
+deep_value() {
+    DVALUE=$(
+        cd "$DTOP" || exit 0
+        for n in "${DNAMES[@]}"; do cd "./$n" 2>/dev/null || exit 0; done
+        cat pids.max 2>/dev/null
+    )
+}
+
+# deep_reset: the chain removed (deepest first, by find's relative walk),
+# the init back in the top-level, pids off there, the journal gone
+deep_reset() {
+    local cur
+    if [ -d "$DTOP/${DNAMES[0]}" ]; then
+        find "$DTOP/${DNAMES[0]}" -depth -type d -delete 2>/dev/null || true
+    fi
+    if [ "$V2" = 1 ]; then
+        cur=
+        IFS= read -r -d '' cur <"$DTOP/cgroup.procs" || true
+        [[ $'\n'$cur == *$'\n'"$PID"$'\n'* ]] || echo "$PID" >"$DTOP/cgroup.procs"
+        IFS= read -r cur <"$DTOP/cgroup.subtree_control" || true
+        [[ " $cur " != *" pids "* ]] || [[ " ${BV[$DTOP/cgroup.subtree_control]//|/ } " == *" pids "* ]] ||
+            echo "-pids" >"$DTOP/cgroup.subtree_control"
+        [ ! -d "$DTOP/init.scope" ] || rmdir "$DTOP/init.scope" 2>/dev/null || true
+    fi
+    rm -f "$DLOCK"
+    [ ! -d "$DTOP/${DNAMES[0]}" ]
+}
+
+# deep_kill_sweep STRIDE: killed at every STRIDE-th call and right after
+# each change, then the same restore again: it must end with exit 0 and the
+# deepest limit written, its journal listing nothing that exists.
+deep_kill_sweep() {
+    local stride=$1 rc n nr a0 a1 a2 total=0 what k v points=0 conv=0 bad=0
+    local -a ns=()
+    local -A next_to_change=()
+    deep_setup
+    deep_reset
+    rc=0
+    "$KILL_AT" --list "$T/dcalls" -- "$CGBIND" restore --image "$DIMG" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    deep_value
+    if [ "$rc" != 0 ] || [ "$DVALUE" != 7 ]; then
+        echo "the clean deep run: exit $rc, deepest pids.max '$DVALUE':" >&2
+        cat "$T/err" >&2
+        return 1
+    fi
+    while read -r n nr a0 a1 a2; do
+        total=$n
+        case $nr in
+        1) [ "$a0" -le 2 ] || next_to_change[$((n + 1))]=1 ;;
+        77 | 83 | 84 | 87 | 258 | 263) next_to_change[$((n + 1))]=1 ;;
+        257) ((a2 & 0100)) && next_to_change[$((n + 1))]=1 ;;
+        esac
+    done <"$T/dcalls"
+    for ((n = 1; n <= total; n++)); do
+        if (((n - 1) % stride == 0)) || [ -n "${next_to_change[$n]:-}" ]; then ns+=("$n"); fi
+    done
+    for n in "${ns[@]}"; do
+        deep_reset
+        rc=0
+        "$KILL_AT" --kill "$n" --report "$T/rep" -- "$CGBIND" restore --image "$DIMG" \
+            <<<"$STATE" >/dev/null 2>"$T/kerr" || rc=$?
+        what= k=
+        read -r what k nr <"$T/rep" || true
+        points=$((points + 1))
+        if [ "$what" != killed ] || [ "$rc" != 137 ]; then
+            BAD+=("$LAYOUT deep: killed at $n: kill-at says '$what $k', exit $rc")
+            bad=$((bad + 1))
+            continue
+        fi
+        rc=0
+        "$CGBIND" restore --image "$DIMG" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+        deep_value
+        v=ok
+        if [ "$rc" != 0 ] || [ "$DVALUE" != 7 ]; then
+            v="second run exit $rc, deepest pids.max '$DVALUE': $(cat "$T/err")"
+        elif [ -s "$DLOCK" ]; then
+            v="the journal still lists $(wc -l <"$DLOCK") lines after a finished run"
+        fi
+        if [ "$v" = ok ]; then
+            conv=$((conv + 1))
+        else
+            bad=$((bad + 1))
+            BAD+=("$LAYOUT deep: killed at $n (syscall $nr): $v")
+        fi
+    done
+    deep_reset
+    echo "# killed $LAYOUT deep (64 levels of 255 bytes): ${#ns[@]} kill points of $total calls (stride $stride); second run exit 0 with the deepest limit: $conv, outside the allowed: $bad" >&3
+    if [ "${#BAD[@]}" -gt 0 ]; then
+        printf '%s\n\n' "${BAD[@]}" >&2
+        return 1
+    fi
+}
+
+@test "killed half-way, 64 levels of 255-byte names: a second run converges (the journal holds every valid path)" {
+    # right after each change (every state a kill can leave) and every
+    # 50th call: about 2 x 64 changes, two runs each
+    quiet deep_kill_sweep "${CGBIND_FAULTS_DEEP_STRIDE:-50}"
 }

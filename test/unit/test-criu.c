@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "cgbind/apply.h"
 #include "cgbind/criu.h"
+#include "cgbind/log.h"
+#include "cgbind/plan.h"
 
 #include "tap.h"
 
@@ -44,8 +47,80 @@ static void put(const char *name, const char *content)
         }
 }
 
+/* apply moves only the pids its caller named before the sandbox: a plan
+ * that names another is refused before its first change (a directory
+ * stands in for a top-level: the check comes before any write). */
+static void test_apply_pids(void)
+{
+        char top[] = "/tmp/cgbind-test-apply.XXXXXX";
+        if (!mkdtemp(top)) {
+                printf("Bail out! mkdtemp\n");
+                exit(1);
+        }
+        int fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct plan_dir dirs[] = {
+                { .parent = PLAN_NO_PARENT, .hier = 0, .name = NULL },
+                { .parent = 0, .hier = 0, .name = "made" },
+        };
+        struct plan_op ops[] = {
+                { .kind = OP_MKDIR, .dir = 0, .name = "made" },
+                { .kind = OP_MOVE_PID, .dir = 1, .undo_dir = 0, .pid = 31337 },
+        };
+        struct plan plan = { .dirs = dirs, .n_dirs = 2, .ops = ops, .n_ops = 2, .pid = 4242 };
+        struct apply_pid allowed[] = { { 4242, -1 }, { 77, -1 } };
+        apply_pids_sort(allowed, 2);
+        const char *paths[] = { top };
+        struct apply_ctx ctx = {
+                .top_fds = &fd, .host_paths = paths, .pids = allowed, .n_pids = 2
+        };
+        struct cgbind_error err = { 0 };
+        int r = apply_plan(&plan, &ctx, &err);
+        char made[300];
+        snprintf(made, sizeof(made), "%s/made", top);
+        struct stat st;
+        ok(r == -EPERM && err.status == CGBIND_PRECONDITION && has_str(err.msg, "move pid 31337") &&
+                   has_str(err.msg, "nothing changed"),
+           "a pid not named before the sandbox: refused, status 3 (%s)", err.msg);
+        ok(stat(made, &st) < 0 && errno == ENOENT, "... before the first change (no mkdir)");
+        ops[1].pid = 1;
+        allowed[0].pid = 1;
+        err = (struct cgbind_error){ 0 };
+        ok(apply_plan(&plan, &ctx, &err) < 0 && stat(made, &st) < 0,
+           "pid 1 is never moved, even when listed (%s)", err.msg);
+        close(fd);
+        rmdir(top);
+}
+
+/* The logger escapes every message itself: a raw path with a terminal
+ * escape or a line break never reaches the file as it was. */
+static void test_log_escape(void)
+{
+        char out[64];
+        log_escape("a\x1b[2Jb\nc\\x1b", out, sizeof(out));
+        is_str(out, "a\\x1b[2Jb c\\x1b", "ESC escaped, a line break a space, a backslash kept");
+        log_escape("caf\xc3\xa9 \xc2\x9b", out, sizeof(out));
+        is_str(out, "caf\\xc3\\xa9 \\xc2\\x9b", "multi-byte sequences (C1 CSI among them) escaped");
+        char path[] = "/tmp/cgbind-test-log.XXXXXX";
+        int fd = mkstemp(path);
+        struct cgbind_log log;
+        log_init(&log, "criu-script");
+        log.file_fd = fd;
+        log_msg(&log, LOG_LEVEL_INFO, "under %s now", "/ck\x1b]0;owned\x07/x");
+        log.file_fd = -1;
+        log_close(&log);
+        char buf[512] = "";
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        close(fd);
+        unlink(path);
+        ok(n > 0 && !strchr(buf, '\x1b') && !strchr(buf, '\x07') &&
+                   strstr(buf, "under /ck\\x1b]0;owned\\x07/x now\n"),
+           "a raw path in a message is escaped in the log file (%s)", buf);
+}
+
 int main(void)
 {
+        test_apply_pids();
+        test_log_escape();
         struct criu_result res;
         struct cgbind_error err;
         char pid[32], path[256];

@@ -143,9 +143,10 @@ static char *render(const struct plan *p)
                                 strbuf_appendf(&sb, " lines");
                         break;
                 case OP_MOVE_PID:
-                        strbuf_appendf(&sb, "move %s pid %d undo %s",
-                                       dir_rel(p, op->dir, d1, sizeof(d1)), (int)p->pid,
-                                       dir_rel(p, op->undo_dir, d2, sizeof(d2)));
+                        strbuf_appendf(&sb, "move %s pid %d undo %s%s",
+                                       dir_rel(p, op->dir, d1, sizeof(d1)), (int)op->pid,
+                                       dir_rel(p, op->undo_dir, d2, sizeof(d2)),
+                                       op->may_vanish ? " (may vanish)" : "");
                         break;
                 case OP_KIND_MAX:
                 default:
@@ -1226,8 +1227,183 @@ static void test_print(void)
         image_free(&img);
 }
 
+/* ---- moves (CRIU's action script: rebase, CRIU and cgbind leaving) ---- */
+
+static void run_moves(struct result *res, const struct image_hierarchy *h,
+                      const struct observed_node *top, enum restore_mode mode,
+                      const struct plan_move *moves, size_t n, size_t max_dirs)
+{
+        struct plan_hierarchy_input in = {
+                .image = h,
+                .observed = top,
+                .label = image_hierarchy_label(h),
+                .moves = moves,
+                .n_moves = n,
+        };
+        struct plan_options opts = {
+                .mode = mode, .move_init = true, .pid = PID, .max_move_dirs = max_dirs
+        };
+        *res = (struct result){ 0 };
+        res->r = plan_hierarchy(&res->plan, 0, &in, &opts, &res->err);
+        res->ops = render(&res->plan);
+        res->dirs_ok = dirs_consistent(&res->plan, 0, 0);
+}
+
+static void expect_move_refused(const char *what, struct result *res, enum cgbind_status st,
+                                const char *needle)
+{
+        ok(res->r < 0 && res->err.status == st, "%s: refused with status %d (%s)", what, (int)st,
+           res->err.msg);
+        ok(res->plan.n_ops == 0 && res->plan.n_mkdirs == 0, "%s: no operation, nothing made", what);
+        ok(has_str(res->err.msg, needle), "%s: message names %s", what, needle);
+        result_free(res);
+}
+
+static void test_moves(void)
+{
+        struct cgbind_image img = parse_or_bail(v2_init_tree);
+        const struct image_hierarchy *h = &img.hierarchies[0];
+        struct observed_node top;
+        struct result res;
+        obs_init(&top, &h->root, true);
+        obs_set(&top, &h->root, "", "cgroup.subtree_control", "");
+
+        /* a restore under a new id: the tasks to the paths they had, then
+         * CRIU and cgbind into the init's cgroup, all before the top-level
+         * enables its controllers; app (the image's, made by a move) gets
+         * its limits; web (not the image's) is made and counted */
+        const struct plan_move rebase[] = {
+                { .pid = 100, .rel = "init.scope", .who = "task" },
+                { .pid = 102, .rel = "app/web", .who = "task", .may_vanish = true },
+                { .pid = 101, .rel = "init.scope", .who = "task", .may_vanish = true },
+                { .pid = 50, .rel = "init.scope", .who = "CRIU" },
+                { .pid = 51, .rel = "init.scope", .who = "cgbind" },
+        };
+        run_moves(&res, h, &top, MODE_FULL, rebase, ARRAY_SIZE(rebase), 10);
+        is_int((int)res.plan.n_mkdirs, 3, "rebase: three sub-cgroups made, each once");
+        expect("rebase: moves first, in the order of their paths", &res,
+               "mkdir . app\n"
+               "mkdir app web\n"
+               "move app/web pid 102 undo . (may vanish)\n"
+               "mkdir . init.scope\n"
+               "move init.scope pid 100 undo .\n"
+               "move init.scope pid 101 undo . (may vanish)\n"
+               "move init.scope pid 50 undo .\n"
+               "move init.scope pid 51 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "write app memory.max \"1000\"\n");
+
+        /* one made outside the image over the cap: refused, nothing planned */
+        run_moves(&res, h, &top, MODE_FULL, rebase, ARRAY_SIZE(rebase), 0);
+        expect_move_refused("rebase over --max-cgroups", &res, CGBIND_INVALID, "--max-cgroups");
+
+        /* what exists already (a killed run's, listed in its journal: adopted) */
+        const struct plan_move again[] = {
+                { .pid = 102, .rel = "x/y", .who = "task", .n_exist = 2, .adopted = 2 },
+                { .pid = 103, .rel = "x/y/z", .who = "task", .n_exist = 2 },
+        };
+        run_moves(&res, h, &top, MODE_SOFT, again, ARRAY_SIZE(again), 1);
+        expect("moves into what exists: x kept, y adopted, z made", &res,
+               "adopt x y\n"
+               "move x/y pid 102 undo .\n"
+               "mkdir x/y z\n"
+               "move x/y/z pid 103 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "mkdir . init.scope\n"
+               "mkdir . app\n"
+               "write app memory.max \"1000\"\n");
+
+        /* paths the image rules refuse: nothing made, nothing moved */
+        static char deep[CGBIND_MAX_REL_PATH + 300], longname[300];
+        memset(longname, 'n', 255);
+        longname[255] = '\0';
+        const char *bad[] = { "pids.max",   "init.scope/cgroup.evil",
+                              "cpu.max",    "a/../b",
+                              "a//b",       "a/",
+                              "memory.low", "tasks",
+                              "x\x1b[2Jy",  NULL };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                const char *rel = bad[i];
+                if (!rel) {
+                        /* 65 levels */
+                        deep[0] = '\0';
+                        for (int k = 0; k < 65; k++)
+                                strcat(deep, k ? "/d" : "d");
+                        rel = deep;
+                }
+                const struct plan_move one[] = {
+                        { .pid = 100, .rel = "init.scope", .who = "task" },
+                        { .pid = 101, .rel = rel, .who = "task" },
+                };
+                run_moves(&res, h, &top, MODE_FULL, one, 2, 100);
+                char what[80];
+                snprintf(what, sizeof(what), "a task's old path %.40s", i < 8 ? rel : "(hostile)");
+                expect_move_refused(what, &res, CGBIND_INVALID, "cannot be made beneath");
+        }
+        /* the message escapes what it names */
+        const struct plan_move esc[] = {
+                { .pid = 100, .rel = "a\x1b[31m/pids.max", .who = "task" }
+        };
+        run_moves(&res, h, &top, MODE_FULL, esc, 1, 100);
+        ok(res.r < 0 && !strchr(res.err.msg, '\x1b') && has_str(res.err.msg, "\\x1b"),
+           "an escape in a path is escaped in the message (%s)", res.err.msg);
+        result_free(&res);
+
+        /* the deepest and longest path validation allows: planned whole */
+        deep[0] = '\0';
+        for (int k = 0; k < CGBIND_MAX_DEPTH; k++) {
+                if (k)
+                        strcat(deep, "/");
+                strcat(deep, longname);
+        }
+        ok(plan_move_path_valid(deep, &(const char *){ NULL }), "64 names of 255 bytes: valid");
+        const struct plan_move big[] = { { .pid = 100, .rel = deep, .who = "task" } };
+        run_moves(&res, h, &top, MODE_FULL, big, 1, CGBIND_MAX_DEPTH);
+        ok(res.r == 0 && res.plan.n_mkdirs == CGBIND_MAX_DEPTH + 2,
+           "64 levels of 255 bytes: planned (%s)", res.err.msg);
+        char path[CGBIND_MAX_REL_PATH];
+        ok(plan_dir_path(&res.plan, res.plan.ops[CGBIND_MAX_DEPTH].dir, path, sizeof(path)) == 0 &&
+                   streq(path, deep),
+           "... and its path fits a journal line (CGBIND_MAX_REL_PATH)");
+        result_free(&res);
+        strcat(deep, "/x");
+        ok(!plan_move_path_valid(deep, &(const char *){ NULL }), "65 levels: refused");
+
+        /* the init move of the hook reuses what the moves planned */
+        const struct plan_move criu[] = { { .pid = 50, .rel = "init.scope", .who = "CRIU" } };
+        struct plan_hierarchy_input in = { .image = h,
+                                           .observed = &top,
+                                           .init_in_top = true,
+                                           .label = "cgroup2",
+                                           .moves = criu,
+                                           .n_moves = 1 };
+        struct plan_options opts = { .mode = MODE_SOFT, .move_init = true, .pid = PID };
+        res = (struct result){ 0 };
+        res.r = plan_hierarchy(&res.plan, 0, &in, &opts, &res.err);
+        res.ops = render(&res.plan);
+        res.dirs_ok = dirs_consistent(&res.plan, 0, 0);
+        expect("a move and the init move into one cgroup: made once", &res,
+               "mkdir . init.scope\n"
+               "move init.scope pid 50 undo .\n"
+               "move init.scope pid 4242 undo .\n"
+               "write . cgroup.subtree_control \"+cpu +memory\" undo \"-cpu -memory\"\n"
+               "mkdir . app\n"
+               "write app memory.max \"1000\"\n");
+        /* mode props creates nothing: a move into a missing cgroup is
+         * refused (the image's sub-cgroups exist) */
+        obs_exists(&top, &h->root, "init.scope");
+        obs_exists(&top, &h->root, "app");
+        const struct plan_move props[] = { { .pid = 100, .rel = "gone", .who = "task" } };
+        run_moves(&res, h, &top, MODE_PROPS, props, 1, 10);
+        expect_move_refused("mode props, a missing path", &res, CGBIND_PRECONDITION,
+                            "task (pid 100): its cgroup (cgroup2:/gone) is missing");
+        observed_free(&top, &h->root);
+        image_free(&img);
+}
+
 int main(void)
 {
+        test_moves();
         test_soft_empty();
         test_modes_existing();
         test_v1_cpuset();
