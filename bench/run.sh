@@ -9,7 +9,8 @@
 #                     [--contenders "floor cgbind cgbind-nosandbox shell cgconfigparser"]
 #                     [--shell-runs-max N] [--cgconfigparser-runs-max N] [--cap-from SIZE]
 #                     [--cap CONTENDER@SIZE=N]...
-#                     [--no-save] [--no-empty] [--results FILE]
+#                     [--no-save] [--no-empty] [--no-restore] [--results FILE]
+#                     [--starts "1 8 32"] [--starts-runs N] [--starts-nodes N]
 #                     [--cgbind BIN] [--compare BIN]
 #                     [--vm v2 [--vm-timeout SEC] [--vm-mem MiB]]
 #
@@ -26,6 +27,11 @@
 # --cgbind BIN measures that binary instead of building the tree's own;
 # --compare BIN adds it as contender "cgbind-b" (default flags), interleaved
 # with the others run by run: an A/B test of a change.
+#
+# --starts "1 8 32": for each count K, K runc containers started at the same
+# moment (runc run -d), each with a prestart hook restoring a --starts-nodes
+# (100) node image, against the same starts without the hook; --starts-runs
+# rounds (3) per count and mode. --no-restore leaves out the restore sizes.
 #
 # --results FILE keeps the raw figures (and FILE.meta); without it they go
 # with the scratch directory.
@@ -50,6 +56,10 @@ VM_MEM=3072
 INNER_ARGS=()
 DO_SAVE=1
 DO_EMPTY=1
+DO_RESTORE=1
+STARTS=
+STARTS_RUNS=3
+STARTS_NODES=100
 RESULTS=
 CGBIND=
 CGBIND_B=
@@ -81,13 +91,14 @@ number() {
 while [ $# -gt 0 ]; do
     case $1 in
     --runs | --sizes | --props | --contenders | --shell-runs-max | --cgconfigparser-runs-max | \
-        --cap-from | --cap | --results | --cgbind | --compare | --vm | --vm-timeout | --vm-mem)
+        --cap-from | --cap | --results | --cgbind | --compare | --vm | --vm-timeout | --vm-mem | \
+        --starts | --starts-runs | --starts-nodes)
         need_arg "$@" ;;
     esac
     # what the run inside the VM gets: everything but the VM's own options and --results
     case $1 in
     --vm | --vm-timeout | --vm-mem | --results) ;;
-    --no-save | --no-empty | -h | --help) INNER_ARGS+=("$1") ;;
+    --no-save | --no-empty | --no-restore | -h | --help) INNER_ARGS+=("$1") ;;
     *) INNER_ARGS+=("$1" "${2-}") ;;
     esac
     case $1 in
@@ -105,6 +116,10 @@ while [ $# -gt 0 ]; do
         ;;
     --no-save) DO_SAVE=0; shift ;;
     --no-empty) DO_EMPTY=0; shift ;;
+    --no-restore) DO_RESTORE=0; shift ;;
+    --starts) STARTS=$2; shift 2 ;;
+    --starts-runs) STARTS_RUNS=$2; shift 2 ;;
+    --starts-nodes) STARTS_NODES=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
     --cgbind) CGBIND=$2; shift 2 ;;
     --compare) CGBIND_B=$2; shift 2 ;;
@@ -120,6 +135,12 @@ number --runs "$RUNS" 1
 for n in $SIZES; do
     number "--sizes: size" "$n" 1
     [ "$n" -le 100000 ] || die "--sizes: size $n is above 100000"
+done
+number --starts-runs "$STARTS_RUNS" 1
+number --starts-nodes "$STARTS_NODES" 1
+for k in $STARTS; do
+    number "--starts: count" "$k" 1
+    [ "$k" -le 256 ] || die "--starts: count $k is above 256"
 done
 [ -z "$SHELL_RUNS_MAX" ] || number --shell-runs-max "$SHELL_RUNS_MAX" 1
 [ -z "$CGCP_RUNS_MAX" ] || number --cgconfigparser-runs-max "$CGCP_RUNS_MAX" 1
@@ -554,6 +575,7 @@ done
 # ---- restore: every size, contenders interleaved run by run (a load spike
 # from other users of the machine then hits all of them alike) ----
 for n in $SIZES; do
+    [ "$DO_RESTORE" = 1 ] || break
     if [[ " $CONTENDERS " == *" floor "* ]]; then
         pc=$(plan_check "$n")
         echo "plan-check $n $pc" >>"$W/meta.txt"
@@ -595,6 +617,8 @@ if [ "$DO_EMPTY" = 1 ] && ! out_of_time; then
     for run in $(seq $((RUNS * 3))); do
         out=$("$TIMER" -- "$TOOLS/floor" "$W/in/floor-0.ops" 2>>"$ERRLOG")
         record empty 0 floor "$run" "$out" ok
+        out=$("$TIMER" -i "$STATE" -- /bin/true 2>>"$ERRLOG")
+        record empty 0 true "$run" "$out" ok
         out=$("$TIMER" -i "$STATE" -- "$CGBIND" restore --image "$W/in/image-0.json" 2>>"$ERRLOG")
         record empty 0 cgbind "$run" "$out" ok
         out=$("$TIMER" -i "$STATE" -- "$CGBIND" restore --no-sandbox --image "$W/in/image-0.json" 2>>"$ERRLOG")
@@ -605,6 +629,132 @@ if [ "$DO_EMPTY" = 1 ] && ! out_of_time; then
         fi
     done
     end_container
+fi
+
+# ---- many starts at once (--starts) ----
+# start_round K MODE RUN: K containers started at one moment with `runc run
+# -d`, each timed; MODE hook: each has a prestart hook, cgbind restore of the
+# --starts-nodes image through the timer (-a: its figures go to a file),
+# traced: the same under strace -T -e flock (not timed: the lock wait).
+start_round() {
+    local k=$1 mode=$2 run=$3 i id b fifo=$W/go pids=() t0 t1
+    case $mode in off) b=$W/sb-off ;; hook) b=$W/sb-hook ;; traced) b=$W/sb-traced ;; esac
+    : >"$W/hook-times.txt"
+    rm -f "$fifo" "$W"/flock.*
+    mkfifo "$fifo"
+    # held open read-write: a reader's open never blocks, and one that
+    # starts late still finds its line
+    exec 3<>"$fifo"
+    local ids=()
+    for i in $(seq "$k"); do
+        N_CTR=$((N_CTR + 1))
+        ids+=("$ID_PREFIX$N_CTR")
+    done
+    for id in "${ids[@]}"; do
+        (
+            read -r _ <"$fifo" || true
+            if [ "$mode" = traced ]; then
+                runc run -d --bundle "$b" "$id" </dev/null >"$W/start-$id.log" 2>&1
+                echo "$?" >"$W/start-$id.out"
+            else
+                "$TIMER" -- runc run -d --bundle "$b" "$id" </dev/null >"$W/start-$id.out" 2>"$W/start-$id.log"
+            fi
+        ) &
+        pids+=($!)
+    done
+    sleep 0.5
+    t0=$(date +%s%N)
+    # one line per waiting start, in one write: they all go at once
+    printf '%*s' "$k" '' | tr ' ' '\n' >&3
+    wait "${pids[@]}" || true
+    exec 3>&-
+    t1=$(date +%s%N)
+    local okc=0 out st
+    for id in "${ids[@]}"; do
+        out=$(cat "$W/start-$id.out" 2>/dev/null || echo "0 0 1 0")
+        if [ "$mode" = traced ]; then
+            st=$out
+        else
+            st=$(awk '{ print $3 }' <<<"$out")
+        fi
+        local v=ok
+        if [ "$st" != 0 ]; then
+            v=failed
+            log "warning: $mode start of $id failed: $(head -c 300 "$W/start-$id.log" | tr '\n' ' ')"
+        elif [ "$mode" != off ]; then
+            # the hook restored the tree: count the nodes in its cpu (or cgroup2) top-level
+            local pid h dir rel
+            pid=$(runc state "$id" 2>/dev/null | jq -r .pid)
+            h=cpu
+            [ "$LAYOUT" = v1 ] || h=
+            read -r dir rel < <(host_dir "$pid" "$h") || true
+            [ -n "$dir" ] && [ "$(find "$dir" -mindepth 1 -type d | wc -l)" -ge "$STARTS_NODES" ] || v=tree
+        fi
+        [ "$v" = ok ] && okc=$((okc + 1))
+        [ "$mode" = traced ] || record start "$k" "runc-$mode" "$run" "$out" "$v"
+    done
+    if [ "$mode" = hook ]; then
+        while read -r line; do
+            record hook "$k" cgbind "$run" "$line" ok
+        done <"$W/hook-times.txt"
+    fi
+    [ "$mode" = traced ] || echo "throughput $k runc-$mode $run $okc $(((t1 - t0) / 1000))" >>"$W/meta.txt"
+    if [ "$mode" = traced ]; then
+        # lock wait: every flock of every hook, EWOULDBLOCK = it would have waited
+        local n_flock n_block max_us
+        n_flock=$(cat "$W"/flock.* 2>/dev/null | grep -c '^flock(' || true)
+        n_block=$(cat "$W"/flock.* 2>/dev/null | grep -c 'EWOULDBLOCK\|EAGAIN' || true)
+        max_us=$(cat "$W"/flock.* 2>/dev/null | sed -n 's/^flock(.*<\([0-9.]*\)>$/\1/p' |
+            awk 'BEGIN { m = 0 } { if ($1 > m) m = $1 } END { printf "%d", m * 1000000 }')
+        echo "lock-wait $k $okc $n_flock $n_block $max_us" >>"$W/meta.txt"
+        log "lock wait, $k starts: $n_flock flock calls, $n_block would have blocked, longest ${max_us} us"
+    fi
+    # clean up: the restored trees, then the containers
+    for id in "${ids[@]}"; do
+        local pid dirs=() h dir rel
+        pid=$(runc state "$id" 2>/dev/null | jq -r .pid 2>/dev/null || true)
+        if [ -n "$pid" ] && [ "$pid" != 0 ] && [ -e "/proc/$pid" ]; then
+            for h in "${HIERS[@]}"; do
+                read -r dir rel < <(host_dir "$pid" "${h/cg/}") || true
+                [ -z "$rel" ] || dirs+=("$dir")
+            done
+        fi
+        delete_container "$id" "${dirs[@]}"
+    done
+    rm -f "$W"/start-*.out "$W"/start-*.log
+}
+
+if [ -n "$STARTS" ] && ! out_of_time; then
+    "$BENCH/gen-image" --out "$W/in-starts" --layout "$LAYOUT" --props "$PROPS" "$STARTS_NODES" >/dev/null
+    SIMG=$W/in-starts/image-$STARTS_NODES.json
+    mkdir -p "$W/sb-off" "$W/sb-hook" "$W/sb-traced"
+    jq --arg r "$B/rootfs" '.root.path = $r' "$B/config.json" >"$W/sb-off/config.json"
+    jq --arg r "$B/rootfs" --arg t "$TIMER" --arg f "$W/hook-times.txt" --arg c "$CGBIND" --arg i "$SIMG" \
+        '.root.path = $r | .hooks.prestart = [{ path: $t, args: ["timer", "-a", $f, "--", $c, "restore", "--image", $i] }]' \
+        "$B/config.json" >"$W/sb-hook/config.json"
+    STRACE=$(command -v strace || true)
+    if [ -n "$STRACE" ]; then
+        jq --arg r "$B/rootfs" --arg s "$STRACE" --arg f "$W/flock" --arg c "$CGBIND" --arg i "$SIMG" \
+            '.root.path = $r | .hooks.prestart = [{ path: "/bin/sh", args: ["sh", "-c",
+                "exec \"$0\" -T -e trace=flock -o \"$1.$$\" \"$2\" restore --image \"$3\"", $s, $f, $c, $i] }]' \
+            "$B/config.json" >"$W/sb-traced/config.json"
+    fi
+    echo "starts-nodes $STARTS_NODES" >>"$W/meta.txt"
+    for k in $STARTS; do
+        for run in $(seq "$STARTS_RUNS"); do
+            out_of_time && break
+            # alternate which mode goes first
+            if [ $((run % 2)) = 1 ]; then modes="off hook"; else modes="hook off"; fi
+            for m in $modes; do
+                log "starts: $k at once, $m, round $run/$STARTS_RUNS"
+                start_round "$k" "$m" "$run"
+            done
+        done
+        if [ -n "$STRACE" ] && ! out_of_time; then
+            log "starts: $k at once under strace (the lock wait)"
+            start_round "$k" traced 1
+        fi
+    done
 fi
 
 # ---- save of the largest tree against reading the same files ----
@@ -632,7 +782,7 @@ if [ "$DO_SAVE" = 1 ] && ! out_of_time; then
         read_args=("${HDIR[cg]}" "$v2_files")
     else
         # v1: and the core cgroup.clone_children
-        cpu_files=cgroup.clone_children,cpu.shares,cpu.cfs_period_us,cpu.cfs_quota_us,cpu.cfs_burst_us,cpu.idle
+        cpu_files=cgroup.clone_children,cpu.shares,cpu.cfs_period_us,cpu.cfs_quota_us,cpu.cfs_burst_us,cpu.idle,cpu.rt_period_us,cpu.rt_runtime_us
         pids_files=cgroup.clone_children,pids.max
         read_args=("${HDIR[cpu]}" "$cpu_files" "${HDIR[pids]}" "$pids_files")
     fi
@@ -643,7 +793,7 @@ if [ "$DO_SAVE" = 1 ] && ! out_of_time; then
         for c in cgbind ${CGBIND_B:+cgbind-b}; do
             bin=$CGBIND
             [ "$c" = cgbind ] || bin=$CGBIND_B
-            out=$("$TIMER" -i "$STATE" -o "$W/saved.json" -- "$bin" save 2>>"$ERRLOG")
+            out=$("$TIMER" -i "$STATE" -o "$W/saved.json" -- "$bin" save --max-cgroups 1000000 2>>"$ERRLOG")
             # the image must hold every sub-cgroup: count the "name" keys
             got=$(grep -c '"name":' "$W/saved.json" || true)
             v=ok

@@ -23,7 +23,35 @@ struct save_ctx {
         const char *label;
         struct sysctl_value sysctls[4];
         size_t n_sysctls;
+        /* every file name seen, with its allowlist entry (or none): each
+         * directory lists the same few names, and a lookup in the table
+         * compares with every entry (name_def()) */
+        struct {
+                char *name;
+                enum cg_version version;
+                const struct prop_def *def;
+        } names[128];
 };
+
+/* prop_lookup(), once per distinct name and version of a save. */
+static const struct prop_def *name_def(struct save_ctx *c, enum cg_version v, const char *name)
+{
+        uint32_t hash = 2166136261u ^ (uint32_t)v;
+        for (const char *p = name; *p; p++)
+                hash = (hash ^ (uint8_t)*p) * 16777619u;
+        for (size_t i = 0; i < ARRAY_SIZE(c->names); i++) {
+                size_t k = (hash + i) % ARRAY_SIZE(c->names);
+                if (!c->names[k].name) {
+                        c->names[k].name = xstrdup(name);
+                        c->names[k].version = v;
+                        c->names[k].def = prop_lookup(v, name);
+                        return c->names[k].def;
+                }
+                if (c->names[k].version == v && streq(c->names[k].name, name))
+                        return c->names[k].def;
+        }
+        return prop_lookup(v, name); /* more names than slots */
+}
 
 /* Sub-cgroup names are the container's: the whole warning is escaped. */
 static void warnf(struct save_ctx *c, const char *fmt, ...) _printf_(2, 3);
@@ -113,17 +141,21 @@ static const char *sysctl_default(struct save_ctx *c, const char *path)
         return value;
 }
 
+/* idle: this directory's cpu.idle, once read (-1: not yet); the files are
+ * read in name order, so cpu.idle comes before cpu.shares and cpu.weight */
 static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarchy *h,
                        struct cg_node *node, const char *name, const struct inherited *parent,
-                       struct inherited *mine)
+                       struct inherited *mine, int *idle)
 {
-        const struct prop_def *def = prop_lookup(h->version, name);
+        const struct prop_def *def = name_def(c, h->version, name);
         if (!def || (def->controller && !controller_list_has(h->controllers, def->controller)))
                 return 0;
         _cleanup_free_ char *raw = NULL;
         int r = cg_read_at(dirfd, name, &raw);
         if (r < 0)
                 return 0; /* not readable here (a file the kernel hides or refuses) */
+        if (streq(name, "cpu.idle"))
+                *idle = streq(raw, "1");
         const char *inherit = NULL;
         if (def->dflt_kind == DFLT_PARENT) {
                 inherited_add(mine, def, raw);
@@ -139,9 +171,11 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
          * weight (v2 cpu.weight 0, v1 cpu.shares 3), which cannot be written
          * while it is idle; the group's cpu.idle brings it back. */
         if (streq(name, h->version == CG_V2 ? "cpu.weight" : "cpu.shares")) {
-                _cleanup_free_ char *idle = NULL;
-                if (streq(value, "0") ||
-                    (cg_read_at(dirfd, "cpu.idle", &idle) >= 0 && streq(idle, "1")))
+                if (*idle < 0) {
+                        _cleanup_free_ char *v = NULL;
+                        *idle = cg_read_at(dirfd, "cpu.idle", &v) >= 0 && streq(v, "1");
+                }
+                if (streq(value, "0") || *idle == 1)
                         return 0;
         }
         const char *reason;
@@ -188,8 +222,9 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                 qsort(files, n_files, sizeof(char *), cmp_str);
         if (r >= 0 && n_dirs)
                 qsort(dirs, n_dirs, sizeof(char *), cmp_str);
+        int idle = -1;
         for (size_t i = 0; r >= 0 && i < n_files; i++)
-                r = record_prop(c, dir_fd, h, node, files[i], parent, &mine);
+                r = record_prop(c, dir_fd, h, node, files[i], parent, &mine, &idle);
         for (size_t i = 0; r >= 0 && i < n_dirs; i++) {
                 const char *reason;
                 if (!cgroup_name_valid(dirs[i], strlen(dirs[i]), &reason)) {
@@ -326,6 +361,8 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
         }
         for (size_t i = 0; i < c.n_sysctls; i++)
                 free(c.sysctls[i].value);
+        for (size_t i = 0; i < ARRAY_SIZE(c.names); i++)
+                free(c.names[i].name);
         if (r < 0) {
                 image_free(&img);
                 if (err && err->status == CGBIND_OK)
