@@ -255,6 +255,15 @@ fi
 say "building in $BUILD-clang (clang, -Dwerror=true)"
 check_step "build with clang, warnings are errors" build "$BUILD-clang" clang
 
+# a distribution's hardening flags win over meson.build's defaults
+fortify3_build() { # dir
+    if ! [ -f "$1/build.ninja" ]; then
+        CFLAGS=-D_FORTIFY_SOURCE=3 meson setup "$1" -Dwerror=true || return 1
+    fi
+    ninja -C "$1"
+}
+say "building in $BUILD-fortify3 (CFLAGS=-D_FORTIFY_SOURCE=3, -Dwerror=true)"
+check_step "build with CFLAGS=-D_FORTIFY_SOURCE=3, warnings are errors" fortify3_build "$BUILD-fortify3"
 
 # --- unit tests -----------------------------------------------------------
 # Each test program of a build on its own: its exit status and plan count.
