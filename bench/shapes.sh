@@ -43,14 +43,14 @@ ln -s busybox "$W/b/rootfs/bin/sleep"
 runc state "$ID" >"$W/state.json"
 
 printf '%-12s %10s %7s %5s %4s  %-8s %6s %9s %9s %10s  %s\n' shape bytes nodes depth hier caps status wall_ms rss_kib limit_kib verdict
-while read -r name nodes depth nh desc; do
+while read -r name nodes depth nh _; do
     img=$W/img/$name.json
     bytes=$(stat -c %s "$img")
     limit=$((8192 + 2 * bytes / 1024))
     for caps in default raised; do
         extra=()
         [ "$caps" = raised ] && extra=(--max-cgroups 1000000)
-        best_wall= best_rss= st=
+        best_wall='' best_rss='' st=''
         for ((r = 0; r < RUNS; r++)); do
             read -r wall rss st _ < <("$W/timer" -i "$W/state.json" -o /dev/null -- \
                 "$CGBIND" restore --dry-run "${extra[@]}" --image "$img" 2>/dev/null)

@@ -59,11 +59,8 @@ int container_read_config(const struct cgbind_state *st, struct cgbind_config *r
         size_t len;
         int r = read_regular_file(bfd, "config.json", true, CGBIND_MAX_CONFIG_SIZE, &buf, &len);
         if (r < 0)
-                return cgbind_error_set(err, CGBIND_INVALID, -r,
-                                        "bundle config (%s/config.json): %s", esc,
-                                        r == -ENOTREGULAR ? "not a regular file"
-                                        : r == -EFBIG     ? "too large"
-                                                          : strerror(-r));
+                return regular_file_error(err, r, "bundle config", st->bundle, "config.json",
+                                          CGBIND_MAX_CONFIG_SIZE);
         return cgbind_config_parse(buf, len, ret, err);
 }
 
@@ -82,22 +79,92 @@ static bool same_file(int dirfd, const char *name, const char *path)
                a.st_ino == b.st_ino;
 }
 
-/* The parent of pid, from /proc/<pid>/stat; 0 when it cannot be read. */
-static pid_t parent_of(pid_t pid)
+/* A decimal number of up to 19 digits, exactly n characters. */
+static bool parse_decimal(const char *s, size_t n, unsigned long long *ret)
+{
+        unsigned long long v = 0;
+        if (n == 0 || n > 19)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned long long)(s[i] - '0');
+        }
+        *ret = v;
+        return true;
+}
+
+int proc_stat_parse(const char *buf, struct proc_stat *ret)
+{
+        /* after the comm's last ')': " S ppid ...", one space between fields */
+        const char *p = strrchr(buf, ')');
+        struct proc_stat st = { 0 };
+        unsigned long long v;
+        if (!p)
+                return -EINVAL;
+        p++;
+        for (int field = 3; field <= 22; field++) {
+                if (*p != ' ')
+                        return -EINVAL;
+                p++;
+                size_t l = strcspn(p, " \n");
+                if (l == 0)
+                        return -EINVAL;
+                if (field == 4) {
+                        if (!parse_decimal(p, l, &v) || v > INT_MAX)
+                                return -EINVAL;
+                        st.ppid = (pid_t)v;
+                } else if (field == 22) {
+                        if (!parse_decimal(p, l, &v))
+                                return -EINVAL;
+                        st.start_time = v;
+                }
+                p += l;
+        }
+        *ret = st;
+        return 0;
+}
+
+int proc_stat_read(pid_t pid, struct proc_stat *ret)
 {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        if (read_full_file(path, 4096, &buf, &len) < 0)
-                return 0;
-        /* "pid (comm) S ppid ...": comm may hold spaces and parentheses */
-        const char *p = strrchr(buf, ')');
-        int ppid;
-        char state;
-        if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid < 0)
-                return 0;
-        return (pid_t)ppid;
+        int r = read_full_file(path, 4096, &buf, &len);
+        return r < 0 ? r : proc_stat_parse(buf, ret);
+}
+
+int container_v2_path_of(pid_t pid, char *buf, size_t size)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_full_file(path, CGBIND_MAX_PROC_CGROUP, &text, &len);
+        if (r < 0)
+                return r;
+        struct proc_cgroup pc = { 0 };
+        struct cgbind_error ignored = { 0 };
+        r = proc_cgroup_parse(text, len, &pc, &ignored);
+        if (r < 0)
+                return r;
+        const struct proc_cgroup_entry *e = proc_cgroup_find(&pc, true, "");
+        if (!e)
+                r = -ENOENT;
+        else if (strlen(e->path) >= size)
+                r = -ENAMETOOLONG;
+        else
+                snprintf(buf, size, "%s", e->path);
+        proc_cgroup_free(&pc);
+        return r;
+}
+
+/* The parent of pid, from /proc/<pid>/stat; 0 when it cannot be read. */
+static pid_t parent_of(pid_t pid)
+{
+        struct proc_stat st;
+        return proc_stat_read(pid, &st) < 0 ? 0 : st.ppid;
 }
 
 /* The walk is made once per process: the checks of container_open() and

@@ -104,6 +104,23 @@ int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max)
         return fd < 0 ? -errno : fd;
 }
 
+int regular_file_error(struct cgbind_error *err, int r, const char *what, const char *dir,
+                       const char *name, size_t max)
+{
+        char path[CGBIND_MAX_PATH], esc[300], why[64];
+        snprintf(path, sizeof(path), "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+        /* the path cut short, not the reason */
+        cgbind_escape(path, strlen(path), esc, sizeof(esc));
+        if (r == -ENOTREGULAR)
+                snprintf(why, sizeof(why), "not a regular file");
+        else if (r == -EFBIG)
+                snprintf(why, sizeof(why), "larger than the limit of %zu bytes", max);
+        else
+                snprintf(why, sizeof(why), "%s", strerror(-r));
+        cgbind_error_set(err, CGBIND_INVALID, -r, "%s (%s): %s", what, esc, why);
+        return r;
+}
+
 int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
                       size_t *ret_len)
 {

@@ -12,7 +12,7 @@
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
 
-static int state_dir(bool readonly, struct cgbind_error *err)
+int journal_state_dir(bool readonly, struct cgbind_error *err)
 {
         if (!readonly && mkdir(CGBIND_STATE_DIR, 0700) < 0 && errno != EEXIST)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, errno, "state (%s): %s",
@@ -82,7 +82,7 @@ int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, 
                  bool readonly, struct cgbind_error *err)
 {
         *j = (struct journal){ .dirfd = -1, .readonly = readonly };
-        int dfd = state_dir(readonly, err);
+        int dfd = journal_state_dir(readonly, err);
         if (dfd < 0 && dfd != -ENOENT)
                 return dfd;
         j->dirfd = dfd < 0 ? -1 : dfd;

@@ -65,18 +65,6 @@ static int mount_controllers(const struct mountinfo_entry *e, bool v2, char **re
         return cgroup_v1_controllers_from_opts(e->super_opts, ret);
 }
 
-static const struct proc_cgroup_entry *find_proc_entry(const struct proc_cgroup *pc, bool v2,
-                                                       const char *controllers)
-{
-        for (size_t i = 0; i < pc->n; i++) {
-                const struct proc_cgroup_entry *e = &pc->entries[i];
-                if (v2 ? e->hierarchy_id == 0 && e->controllers[0] == '\0'
-                       : e->hierarchy_id != 0 && streq(e->controllers, controllers))
-                        return e;
-        }
-        return NULL;
-}
-
 /* Maps the top-level cgroup to a directory under one of the hook's own
  * mounts of the same hierarchy (same device number and fs type). */
 static void map_to_host(struct located_hierarchy *h, const struct mountinfo *host, bool v2,
@@ -205,7 +193,7 @@ static int resolve_from_mounts(const struct locate_input *in, const struct mount
                 h->cgroup_path = xstrdup(e->root);
                 h->container_path =
                         xstrdup(in->pivoted ? e->mountpoint : e->mountpoint + strlen(in->rootfs));
-                const struct proc_cgroup_entry *pe = find_proc_entry(pc, v2, h->controllers);
+                const struct proc_cgroup_entry *pe = proc_cgroup_find(pc, v2, h->controllers);
                 if (!pe) {
                         located_refuse(h, "the container's process is in no cgroup of hierarchy %s",
                                        cg_label(h->version, h->controllers));

@@ -224,6 +224,18 @@ int proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *ret,
         return 0;
 }
 
+const struct proc_cgroup_entry *proc_cgroup_find(const struct proc_cgroup *pc, bool v2,
+                                                 const char *controllers)
+{
+        for (size_t i = 0; i < pc->n; i++) {
+                const struct proc_cgroup_entry *e = &pc->entries[i];
+                if (v2 ? e->hierarchy_id == 0 && e->controllers[0] == '\0'
+                       : e->hierarchy_id != 0 && streq(e->controllers, controllers))
+                        return e;
+        }
+        return NULL;
+}
+
 int cgroup_v1_controllers_from_opts(const char *super_opts, char **ret)
 {
         /* mount options that are not controllers */

@@ -105,16 +105,12 @@ int show_run(const struct show_options *o, struct cgbind_log *log, struct cgbind
 {
         struct cgbind_image img = { 0 };
         struct strbuf out = { 0 };
-        char esc[300];
-        cgbind_escape(o->path, strlen(o->path), esc, sizeof(esc));
 
         _cleanup_close_ int fd =
                 open_regular_file(AT_FDCWD, o->path, false, CGBIND_DEFAULT_MAX_IMAGE);
         if (fd < 0)
-                return cgbind_error_set(err, CGBIND_INVALID, -fd, "image (%s): %s", esc,
-                                        fd == -ENOTREGULAR ? "not a regular file"
-                                        : fd == -EFBIG     ? "larger than the limit"
-                                                           : strerror(-fd));
+                return regular_file_error(err, fd, "image", NULL, o->path,
+                                          CGBIND_DEFAULT_MAX_IMAGE);
         int r = image_parse_fd(fd, CGBIND_DEFAULT_MAX_IMAGE, &img, err);
         if (r < 0)
                 return r;

@@ -14,7 +14,7 @@
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-cd "$SRC"
+cd "$SRC" || exit 2
 BUILD=${CGBIND_BUILD:-build}
 LAYOUTS=${CGBIND_LAYOUTS:-v2 v1}
 [ "${1:-}" = --host-only ] && LAYOUTS=
@@ -36,8 +36,8 @@ fi
 # --- packages -------------------------------------------------------------
 # crun, criu, iptables (CRIU locks the network with it) and podman are used in the VMs
 # clang and clang-format: the second compiler and the format check; strace:
-# the fault-injection suite
-PKGS="procps gcc clang clang-format meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux strace"
+# the fault-injection suite; shellcheck: the shell lint
+PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux strace"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -104,6 +104,28 @@ C_FILES=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include hook test ben
 # shellcheck disable=SC2086
 check_step "clang-format: the C sources follow .clang-format" clang-format --dry-run --Werror $C_FILES
 
+# --- shell lint -----------------------------------------------------------
+# ShellCheck at warning level over every shell file of test/, contrib/,
+# bench/ and debian/ (a finding is fixed, or excused on its line with
+# "# shellcheck disable=SCxxxx # why"). The .bats files are read in
+# ShellCheck's bats dialect (their "#!/usr/bin/env bats" line): it knows
+# @test and run's variables, and reports a `!` that asserts nothing (SC2314).
+# test/dead-assertions.sh finds the assertions bash's `set -e` ignores in
+# every function too.
+shell_files() {
+    local f
+    git ls-files -- test contrib bench debian ':!test/fuzz/corpus' ':!*/data/*' | while read -r f; do
+        case $f in
+        *.sh | *.bash | *.bats) echo "$f" ;;
+        *) head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*[/ ](ba|da)?sh( |$)' && echo "$f" ;;
+        esac
+    done
+}
+say "shell lint (shellcheck -S warning; dead bats assertions)"
+mapfile -t SH_FILES < <(shell_files)
+check_step "shellcheck: ${#SH_FILES[@]} shell files, no warning" shellcheck -S warning -x "${SH_FILES[@]}"
+check_step "bats: no assertion that cannot fail" test/dead-assertions.sh
+
 # --- build ----------------------------------------------------------------
 # warnings are errors, with gcc (the build every suite uses) and with clang
 build() { # dir compiler
@@ -147,6 +169,7 @@ host_layout() {
 #
 # vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES..."
 # (FILTER: a bats --filter regex with "_" for a space, "-" for every test).
+# shellcheck disable=SC2046 # the suites' file names, one word each
 vm_jobs() {
     local layout
     for layout in $LAYOUTS; do
@@ -232,6 +255,16 @@ fi
 say "building in $BUILD-clang (clang, -Dwerror=true)"
 check_step "build with clang, warnings are errors" build "$BUILD-clang" clang
 
+# a distribution's hardening flags win over meson.build's defaults
+fortify3_build() { # dir
+    if ! [ -f "$1/build.ninja" ]; then
+        CFLAGS=-D_FORTIFY_SOURCE=3 meson setup "$1" -Dwerror=true || return 1
+    fi
+    ninja -C "$1"
+}
+say "building in $BUILD-fortify3 (CFLAGS=-D_FORTIFY_SOURCE=3, -Dwerror=true)"
+check_step "build with CFLAGS=-D_FORTIFY_SOURCE=3, warnings are errors" fortify3_build "$BUILD-fortify3"
+
 # --- unit tests -----------------------------------------------------------
 # Each test program of a build on its own: its exit status and plan count.
 run_unit_tests() { # build-dir label
@@ -263,8 +296,8 @@ replay_corpus "$BUILD" corpus
 HL=$(host_layout)
 say "bats on this host ($HL)"
 start=$(date +%s)
-# shellcheck disable=SC2046
 rc=0
+# shellcheck disable=SC2046 # the suites' file names, one word each
 bats --tap --timing $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
 count_tap "bats host ($HL)" "$RESULTS/host.tap" "$rc"
 echo "    $(($(date +%s) - start)) s"
@@ -293,8 +326,9 @@ no_openat2_suites() {
 
 # --- without openat2 (an old kernel, or a seccomp profile that blocks it) --
 say "bats on this host with openat2 failing (ENOSYS)"
-# shellcheck disable=SC2046
 rc=0
+# the wrapper runs the real binary, CGBIND_BIN as it was before this line
+# shellcheck disable=SC2046,SC2097,SC2098 # file names one word each; CGBIND_REAL is the old CGBIND_BIN on purpose
 CGBIND_REAL=$CGBIND_BIN CGBIND_NO_OPENAT2_WRAPPER=$SRC/$BUILD/test/no-openat2/no-openat2 \
     CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap --timing $(no_openat2_suites) \
     >"$RESULTS/no-openat2.tap" 2>&1 || rc=$?

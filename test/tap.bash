@@ -37,6 +37,7 @@ tap_verdict() {
             ;;
         esac
     done <"$file"
+    # shellcheck disable=SC2034 # TAP_PASSED: read by the sourcing script
     TAP_PASSED=$ok
     TAP_FAILED=$((notok + skip))
     local results=$((ok + notok + skip))

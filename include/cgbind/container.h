@@ -27,6 +27,25 @@ struct container {
         char *rootfs;    /* the bundle's rootfs (realpath); NULL when pivoted or unknown */
 };
 
+/* What cgbind reads of /proc/<pid>/stat: the one parser of that file. */
+struct proc_stat {
+        pid_t ppid;                    /* field 4 */
+        unsigned long long start_time; /* field 22: with the pid, names one process for as
+                                        * long as the host runs */
+};
+
+/* Parses the text of /proc/<pid>/stat ("pid (comm) S ppid ...", comm may
+ * hold spaces and parentheses); -EINVAL when malformed. */
+int proc_stat_parse(const char *buf, struct proc_stat *ret);
+/* Reads and parses /proc/<pid>/stat; -errno. */
+int proc_stat_read(pid_t pid, struct proc_stat *ret);
+
+/* The cgroup v2 path of pid: the "0::" entry of /proc/<pid>/cgroup, read
+ * with proc_cgroup_parse and proc_cgroup_find; -ENOENT when there is none,
+ * -errno when the file cannot be read or is malformed, -ENAMETOOLONG when it
+ * does not fit size. */
+int container_v2_path_of(pid_t pid, char *buf, size_t size);
+
 /* This process's ancestors (for a hook: the runtime and its callers; for
  * CRIU's action script: CRIU first), nearest first, up to and without pid 1. */
 size_t container_hook_ancestors(pid_t *ret, size_t max);

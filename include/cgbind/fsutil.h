@@ -36,6 +36,13 @@ int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, ch
                       size_t *ret_len);
 /* The same checks, and the descriptor opened for reading (or -errno). */
 int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max);
+/* The one message for r, a failure of read_regular_file or open_regular_file
+ * of an input file limited to max bytes: "WHAT (DIR/NAME): not a regular
+ * file", "...: larger than the limit of MAX bytes" or "...: strerror", with
+ * status 2 (the file is the caller's input; dir NULL: NAME alone), escaped.
+ * Returns r. */
+int regular_file_error(struct cgbind_error *err, int r, const char *what, const char *dir,
+                       const char *name, size_t max);
 
 /* Writes path whole or not at all: a temporary file beside it, fsync, rename. */
 int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode);

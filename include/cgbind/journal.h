@@ -39,6 +39,14 @@ struct journal {
         bool readonly; /* a dry run: reads what is there, locks and writes nothing */
 };
 
+/* The state directory, CGBIND_STATE_DIR, opened O_PATH: made (mode 0700)
+ * unless readonly, then checked to be root's, mode 0700 and not a symlink:
+ * anyone else who could write there could hold a lock or forge a journal or
+ * a record. Its one owner: every command opens it here (status 3 when it is
+ * not as it must be). With readonly, -ENOENT (err not set) when it does not
+ * exist: no restore ever ran. */
+int journal_state_dir(bool readonly, struct cgbind_error *err);
+
 /* Opens (creating when needed) the state directory and one file per top-level,
  * before the sandbox. The directory must be root's, mode 0700, not a symlink.
  * With readonly, files that do not exist are not made; a top-level given as

@@ -44,6 +44,10 @@ struct proc_cgroup {
 int proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *ret,
                       struct cgbind_error *err);
 void proc_cgroup_free(struct proc_cgroup *pc);
+/* The entry of the v2 hierarchy ("0::PATH"), or of the v1 hierarchy with
+ * these canonical controllers; the first one, or NULL. */
+const struct proc_cgroup_entry *proc_cgroup_find(const struct proc_cgroup *pc, bool v2,
+                                                 const char *controllers);
 
 /* The controllers a v1 cgroup mount carries, from its super options, in
  * canonical form ("cpu,cpuacct", "name=systemd"); -E2BIG past

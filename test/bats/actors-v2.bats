@@ -53,7 +53,7 @@ C
 
 @test "the init move never moves a reused pid: the init dies while the hook waits, a host process takes its pid" {
     build_reaper
-    local b top pid impostor= i
+    local b top pid impostor='' i
     b=$(new_bundle ctr "sleep 1000")
     CONTAINERS+=("$ID")
     (cd "$b" && exec "$REAPER" $RUNTIME create "$ID" </dev/null >/dev/null 2>&1) &

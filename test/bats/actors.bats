@@ -63,6 +63,7 @@ subdirs() {
     done
     wait_for "[ \$(grep -c FLOCK /proc/locks) -ge 4 ]"
     run --separate-stderr timeout 30 "$CGBIND" restore --image "$IMG" <<<"$STATE"
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$status: $stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$(cg_host_dir "$ID" pids)/app/k2/pids.max")" = 5 ]
@@ -160,7 +161,7 @@ C
 # one v1 image hierarchy that names every controller of this host spreads
 # over every hierarchy: each copy counts
 all_controllers_image() { # nodes
-    local i kids= ctl
+    local i kids='' ctl
     ctl=$(awk -F'\t' 'NR > 1 && $4 == 1 { printf "%s\"%s\"", n++ ? "," : "", $1 }' /proc/cgroups)
     for ((i = 0; i < $1; i++)); do kids+="${kids:+,}{\"name\":\"f$i\"}"; done
     echo "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup\",\"controllers\":[$ctl],\"root\":{\"children\":[$kids]}}]}" >"$IMG"
@@ -208,7 +209,7 @@ JSON
 
 @test "a CRIU image whose init is 100 levels deep is refused before any mkdir" {
     create_ctr "$ID"
-    local deep= i
+    local deep='' i
     for ((i = 0; i < 100; i++)); do deep+="/d$i"; done
     cat >"$IMG" <<JSON
 {"magic": "CGROUP", "entries": [{"sets": [{"id": 1, "ctls": [{"name": "pids", "path": "/$ID$deep", "cgns_prefix": $((${#ID} + 1))}]}],

@@ -24,6 +24,7 @@ teardown() {
 # check STATUS INPUT-FILE [PATTERN]
 check() {
     run --separate-stderr "$CGBIND" restore --image "$IMG" <"$2"
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "status $status, stderr: $stderr"
     [ "$status" -eq "$1" ]
     assert_one_error_line

@@ -62,6 +62,7 @@ top_of() { # NAME: the container's top-level cgroup on the host
 
 limits_in() { # TOP (the init's cgroup; the top-level is its parent)
     local t=${1%/init.scope}
+    # shellcheck disable=SC2046 # the values (or cat's errors) joined on one line
     echo $(cat "$t/cgroup.subtree_control" "$t/app/pids.max" "$t/app/memory.max" "$t/app/cpu.weight" \
         "$t/app/job/pids.max" "$t/app/job/cpu.max" 2>&1)
 }

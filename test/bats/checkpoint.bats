@@ -47,6 +47,7 @@ limits_of() {
                 "$top/app/web/memory.max" "$top/app/web/pids.max" "$top/app/web/cpu.max" 2>&1)"
     else
         m=$(pid_cg_dir "$pid" memory) p=$(pid_cg_dir "$pid" pids) c=$(pid_cg_dir "$pid" cpu)
+        # shellcheck disable=SC2046 # the values (or cat's errors) joined on one line
         echo $(cat "$m/app/memory.limit_in_bytes" "$m/app/web/memory.limit_in_bytes" \
             "$p/app/pids.max" "$p/app/web/pids.max" "$c/app/cpu.shares" "$c/app/cpu.cfs_burst_us" 2>&1)
     fi
@@ -89,7 +90,10 @@ setup_file() {
         wait_for "[ \"\$(status_of '$b' | cut -d' ' -f4)\" = 1 ]"
     fi
     $rt checkpoint --image-path "$BATS_FILE_TMPDIR/ck" ck
-    ! $rt state ck >/dev/null 2>&1
+    if $rt state ck >/dev/null 2>&1; then
+        echo "ck still exists after its checkpoint" >&2
+        return 1
+    fi
     # what each test restores: the bundle as it was at the checkpoint
     mv "$b" "$BATS_FILE_TMPDIR/bundle"
 }
@@ -153,7 +157,7 @@ keeps_running() {
     else
         [[ "$output" == *"cpu.shares=512"* && "$output" == *"cpu.cfs_burst_us=20000"* ]]
     fi
-    ! runc --root "$CK_ROOT" state ck
+    run ! runc --root "$CK_ROOT" state ck
     # the workload's cgroups went with it
     [ "$(cg_layout)" != v2 ] || [ ! -d /sys/fs/cgroup/ck ]
 }
@@ -244,7 +248,7 @@ keeps_running() {
     [ "$status" -ne 0 ]
     one_line_in "$CK/restore.log" '^cgbind: criu-script: '
     grep -q '^cgbind: criu-script: image' "$CK/restore.log"
-    ! $RUNTIME state ck
+    run ! $RUNTIME state ck
     [ "$(cg_layout)" != v2 ] || [ ! -d /sys/fs/cgroup/ck ]
 }
 

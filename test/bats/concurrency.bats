@@ -65,7 +65,8 @@ top_of() {
     wait $p2
     local s2=$?
     cat "$BATS_TEST_TMPDIR/e1" "$BATS_TEST_TMPDIR/e2"
-    [ $s1 -eq 0 ] && [ $s2 -eq 0 ]
+    [ $s1 -eq 0 ]
+    [ $s2 -eq 0 ]
     # the reference: one hook alone
     "$CGBIND" restore --image "$img" < <(state_of conc-ref)
     diff <(cg_tree_dump "$(top_of conc-ref)" pids.max cgroup.subtree_control) \

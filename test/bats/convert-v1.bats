@@ -44,5 +44,6 @@ for f in cpu/app/cpu.shares cpu/app/cpu.cfs_quota_us cpu/app/cpu.cfs_period_us m
     run --separate-stderr "$CGBIND" show --convert v1 "$IMG"
     [ "$status" -eq 0 ]
     [[ "$output" == *"cpu.shares=5219"* ]]
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     [[ "$stderr" == *"memory.high"*"no cgroup v1 counterpart"* ]]
 }

@@ -54,6 +54,7 @@ EOF2
     before=$(cg_tree_dump "$top" cgroup.subtree_control cgroup.procs)
     run --separate-stderr "$CGBIND" restore --image "$BATS_TEST_TMPDIR/img.json" --mode strict < <(state_of conv-strict)
     [ "$status" -eq 3 ]
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     [[ "$stderr" == *"memory.swappiness has no cgroup v2 counterpart"* ]]
     [ "$before" = "$(cg_tree_dump "$top" cgroup.subtree_control cgroup.procs)" ]
 }

@@ -46,8 +46,8 @@ say() { echo "# $*" >&3; }
 # Every cgroup mount at a hierarchy's root: "v1|v2 MOUNTPOINT SUPER-OPTIONS"
 # (the options of a v1 mount name its controllers).
 cg_hierarchies() {
-    local id parent dev root mnt rest fstype
-    while read -r id parent dev root mnt rest; do
+    local root mnt rest fstype
+    while read -r _ _ _ root mnt rest; do
         rest=${rest#* - }
         fstype=${rest%% *}
         [ "$root" = / ] || continue
@@ -98,6 +98,7 @@ make_scratch() {
         version[$mnt]=$v
     done
     while IFS=$'\t' read -r mnt name; do
+        # shellcheck disable=SC2034 # files_v1, files_v2: read through the nameref files=files_$v
         if [ "${version[$mnt]}" = v1 ]; then files_v1[$name]=1; else files_v2[$name]=1; fi
     done < <(find "${where[@]}" -maxdepth 1 -type f -perm /222 -printf '%h\t%f\n')
     local -A counts
@@ -329,13 +330,13 @@ settable() {
 # can be set here), and for each carried file of the table either a line in
 # it or the checked reason why not (UNSETTABLE, "FILE: REASON").
 build_spec() {
-    local v=$1 ctrl path file value kind hv mnt opts c line
+    local v=$1 ctrl path file value kind mnt opts c line
     local -A have
     declare -gA PROBE=()
     V2_ENABLE=
     make_scratch "$v"
     for line in "${HIERS[@]}"; do
-        read -r hv mnt opts <<<"$line"
+        read -r _ mnt opts <<<"$line"
         if [ "$v" = v2 ]; then
             PROBE[-]=${SCRATCH[$mnt]}
             # what the container's top-level can enable: what the root gives
@@ -419,7 +420,7 @@ cg_file() { # V CTRL PATH FILE: REPLY is the path inside the container
 # for the new directories of a level, then that level's writes in spec order.
 # A refused write is noted in /err.
 write_script() {
-    local v=$1 e ctrl path file value kind depth max=0 dirs seen=" "
+    local v=$1 e ctrl path file value kind depth dirs seen=" "
     echo 'w() { echo "$2" >"$1" 2>/dev/null || echo "refused: $1 = $2" >>/err; }'
     if [ "$v" = v2 ]; then
         # the init leaves the top-level first: v2 lets no process sit beside
@@ -485,6 +486,7 @@ dump_script() {
     fi
     IMG=$BATS_TEST_TMPDIR/img.json
     run --separate-stderr "$CGBIND" save -o "$IMG" < <(state_of cov-src)
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 0 ]
     cleanup_containers

@@ -54,7 +54,9 @@ start_and_checkpoint() { # id manage-cgroups-mode
     IMG=$BATS_TEST_TMPDIR/img.json
     state_of "$1" | "$CGBIND" save -o "$IMG"
     run $RUNTIME checkpoint --image-path "$CK" --manage-cgroups-mode "$2" "$1"
+    # shellcheck disable=SC2154 # output: set by bats' run
     echo "$output"
+    # shellcheck disable=SC2154 # status: set by bats' run
     [ "$status" -eq 0 ]
     # the container and its cgroups are gone
     run $RUNTIME state "$1"

@@ -10,6 +10,7 @@ load helpers
 
 setup() {
     requires root crun cgroup_v2
+    # shellcheck disable=SC2034 # read by helpers.bash
     RUNTIME_BIN=crun
     RUNTIME="crun --root $RUNTIME_ROOT"
     IMG=$BATS_TEST_TMPDIR/img.json
@@ -52,6 +53,7 @@ teardown() {
     echo +pids >"$top/cgroup.subtree_control"
     mkdir "$top/app"
     run --separate-stderr "$CGBIND" restore --mode full --image "$IMG" < <($RUNTIME state crun-after)
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$top/app/pids.max")" = 9 ]

@@ -690,7 +690,9 @@ quiet() {
         [[ $CLEAN == *$'\n'"$B/app/web/blkio.throttle.write_bps_device:$D2 8388608"$'\n'* ]]
         [[ $CLEAN == *$'\n'"$C/app/cpu.shares:512"$'\n'* ]]
     fi
-    [ "${POST[mkdirat]:-0}" -gt 0 ] && [ "${POST[write]:-0}" -gt 0 ] && [ "${POST[flock]:-0}" -gt 0 ]
+    [ "${POST[mkdirat]:-0}" -gt 0 ]
+    [ "${POST[write]:-0}" -gt 0 ]
+    [ "${POST[flock]:-0}" -gt 0 ]
     # openat2 too, unless the no-openat2 wrapper's filter refuses it (strace
     # --seccomp-bpf does not see a call another filter refuses)
     [ "${POST[openat2]:-0}" -gt 0 ] || [ "$WRAPPED" = 1 ]
@@ -753,7 +755,7 @@ quiet() {
 # as one of those. A second run from a state already seen is the same run,
 # and is not repeated.
 kill_sweep() {
-    local rc=0 n nr a0 a1 a2 total=0 stride=$1 what k fp v rc2 now
+    local rc=0 n nr a0 a2 total=0 stride=$1 what k fp v rc2 now
     local -a ns=()
     local -A next_to_change=() verdict_of=() outcome=()
     local states=0 bad=0
@@ -770,7 +772,7 @@ kill_sweep() {
     CLEAN=$SNAP
     NOW_SNAP=$CLEAN
     JOURNALS=x
-    while read -r n nr a0 a1 a2; do
+    while read -r n nr a0 _ a2; do
         total=$n
         case $nr in
         1) [ "$a0" -le 2 ] || next_to_change[$((n + 1))]=1 ;;
@@ -788,7 +790,7 @@ kill_sweep() {
         rc=0
         "$KILL_AT" --kill "$n" --report "$T/rep" -- "$CGBIND" restore --image "$IMG" --mode "$MODE" \
             <<<"$STATE" >/dev/null 2>"$T/kerr" || rc=$?
-        what= k=
+        what='' k=''
         read -r what k nr <"$T/rep" || true
         if [ "$what" != killed ] || [ "$rc" != 137 ]; then
             BAD+=("$LAYOUT killed mode $MODE at $n: kill-at says '$what $k', exit $rc")

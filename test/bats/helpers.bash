@@ -77,9 +77,9 @@ cg_v1_mount() {
 # _cg_mount CONTROLLER: REPLY is the first mount point of the cgroup (v1)
 # hierarchy holding CONTROLLER, or of cgroup2 for ""; MNT_ROOT its root.
 _cg_mount() {
-    local id parent dev root mnt rest fstype opts
-    REPLY= MNT_ROOT=
-    while read -r id parent dev root mnt rest; do
+    local root mnt rest fstype opts
+    REPLY='' MNT_ROOT=''
+    while read -r _ _ _ root mnt rest; do
         # after " - ": the fs type, the source, the super options
         rest=${rest#* - }
         fstype=${rest%% *}
@@ -110,7 +110,7 @@ cg_host_dir() {
 # pid_cg_dir PID CONTROLLER: the host directory of PID's cgroup for
 # CONTROLLER ("" for cgroup2).
 pid_cg_dir() {
-    local pid=$1 hid ctrls path= p
+    local pid=$1 hid ctrls path='' p
     while IFS=: read -r hid ctrls p; do
         if [ -z "$2" ]; then
             [ "$hid" = 0 ] && path=$p
@@ -126,6 +126,7 @@ pid_cg_dir() {
 # lock_file_of DIR: the file cgbind locks (and journals in) for the
 # top-level cgroup DIR: /run/cgbind/<dev>-<ino>, root's, mode 0700 directory.
 lock_file_of() {
+    # shellcheck disable=SC2174 # /run exists: -m applies to /run/cgbind, the one made
     mkdir -p -m 0700 /run/cgbind
     echo "/run/cgbind/$(stat -c '%d-%i' "$1")"
 }
@@ -149,6 +150,7 @@ create_ctr() {
     (cd "$b" && $RUNTIME create "$1" </dev/null >/dev/null 2>&1)
     STATE=$(state_of "$1")
     [[ $STATE =~ \"pid\":\ *([0-9]+) ]] || { echo "create_ctr: no pid in the state of $1" >&2; return 1; }
+    # shellcheck disable=SC2034 # PID and STATE: read by the suites
     PID=${BASH_REMATCH[1]}
 }
 
@@ -209,7 +211,7 @@ _json_str() {
 
 # _json_strs STRING...: REPLY is a JSON array of the strings.
 _json_strs() {
-    local a= s
+    local a='' s
     for s in "$@"; do
         _json_str "$s" || return 1
         a+=${a:+,}$REPLY
@@ -227,7 +229,7 @@ _part() { # FILE: REPLY is its content ("" when absent)
 }
 
 _render_bundle() {
-    local b=$1 t hooks= s
+    local b=$1 t hooks='' s
     if [ -e "$b/.parts/edited" ]; then
         echo "_render_bundle: $b: bundle_set edited config.json; call it after the add_* helpers" >&2
         return 1
@@ -256,7 +258,7 @@ _add_part() {
 # new_bundle NAME SCRIPT: a runc bundle whose process runs SCRIPT with
 # /bin/sh -c, cgroup mounts writable (the workload builds its own sub-tree).
 new_bundle() {
-    local name=$1 script=$2 b=$BATS_TEST_TMPDIR/bundles/$1
+    local script=$2 b=$BATS_TEST_TMPDIR/bundles/$1
     mkdir -p "$b/.parts"
     _rootfs_template
     cp -a "$REPLY" "$b/rootfs"
@@ -409,8 +411,8 @@ pids.max cgroup.subtree_control cpu.max cpu.weight memory.max memory.high memory
 cgroup.max.depth cgroup.max.descendants cgroup.type"
 
 host_roots() {
-    local id parent dev root mnt rest roots=() hid ctrls p
-    while read -r id parent dev root mnt rest; do
+    local mnt rest roots=() hid ctrls p
+    while read -r _ _ _ _ mnt rest; do
         case "${rest#* - }" in
         "cgroup "* | "cgroup2 "*) [[ $mnt == "$BATS_RUN_TMPDIR"* ]] || roots+=("$mnt") ;;
         esac
@@ -449,6 +451,7 @@ state_of() {
 # assert_one_line: stderr of the last `run` was exactly one line starting with cgbind:.
 assert_one_error_line() {
     local n=0 l
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     while IFS= read -r l; do
         [ -z "$l" ] || n=$((n + 1))
     done <<<"$stderr"
@@ -461,6 +464,7 @@ assert_one_error_line() {
 
 # The v1 tree of the round-trip tests: "controller path file value", parents
 # before children (a v1 cpuset child needs its parent's cpus first).
+# shellcheck disable=SC2034 # read by roundtrip-v1.bats
 V1_TREE_SPEC="cpu app cpu.shares 512
 cpu app cpu.cfs_quota_us 80000
 cpu app/web cpu.shares 256

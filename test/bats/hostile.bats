@@ -87,6 +87,7 @@ refused() {
 
 # check_refusal STATUS PATTERN: the checks of refused, on the last `run`.
 check_refusal() {
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "status $status, stderr: $stderr"
     [ "$status" -eq "$1" ]
     assert_one_error_line

@@ -96,7 +96,8 @@ JSON
 }
 
 @test "meson install: the binary in libexecdir, a PATH link to it, and it runs" {
-    [ -x "$BIN" ] && [ ! -L "$BIN" ]
+    [ -x "$BIN" ]
+    [ ! -L "$BIN" ]
     [ -L "$D/usr/bin/cgbind" ]
     [ "$(readlink "$D/usr/bin/cgbind")" = ../libexec/cgbind/cgbind ]
     run "$D/usr/bin/cgbind" --version
@@ -406,6 +407,7 @@ EOF
     run --separate-stderr bash -c "$RUNTIME state inst-syslog | nsenter -t $SYSLOGD_PID -m -- '$BIN' restore --syslog --image '$BAD_IMG'"
     [ "$status" -eq 3 ]
     assert_one_error_line
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     local message=${stderr#cgbind: restore: }
     wait_for "grep -q 'cgbind\[[0-9]*\]: container=inst-syslog restore: ' '$syslog'"
     run grep 'cgbind\[' "$syslog"

@@ -47,6 +47,7 @@ JSON
 JSON
     fi
     restore
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$CPU_TOP/app/cpu.shares")" = 300 ]

@@ -30,7 +30,7 @@ teardown() {
 }
 
 write_image() {
-    local hier='"type": "cgroup", "controllers": ["pids"]' topprops='{}' appsc= init=
+    local hier='"type": "cgroup", "controllers": ["pids"]' topprops='{}' appsc='' init=''
     if [ "$V2" = 1 ]; then
         hier='"type": "cgroup2", "controllers": ["pids"], "init": "init.scope"'
         topprops='{ "cgroup.subtree_control": "pids" }'
@@ -68,6 +68,7 @@ dump() {
 
 restore() {
     restore_ctr "$@"
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "cgbind exited $status: $stderr"
 }
 

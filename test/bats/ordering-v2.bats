@@ -35,6 +35,7 @@ JSON
     # the init is in the top-level now
     grep -qx "$PID" "$TOP/cgroup.procs"
     restore
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$TOP/app/memory.max")" = 104857600 ]

@@ -96,6 +96,7 @@ teardown() {
     state=$(pm inspect -f '{"id":"{{.Id}}","pid":{{.State.Pid}},"bundle":"{{.OCIConfigPath}}"}' cgbind-ck |
         sed 's|/config.json"}$|"}|')
     run --separate-stderr "$CGBIND" restore --mode full --image "$IMG" <<<"$state"
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 0 ]
     [ "$(cat "$top/app/pids.max")" = 7 ]

@@ -37,6 +37,7 @@ JSON
     dump >"$BATS_TEST_TMPDIR/before"
     grep -qx "$PID" "$TOP/cgroup.procs"
     restore --debug
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 1 ]
     # it did move the pid and enable the controllers before failing

@@ -61,6 +61,7 @@ JSON
     restore --log "$BATS_TEST_TMPDIR/log"
     [ "$status" -eq 1 ]
     assert_one_error_line
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     [[ "$stderr" == *"n5/cpuset.cpus"*"rolled back"* ]]
     diff "$BATS_TEST_TMPDIR/before" <(dump)
     # the log holds the same error, naming the container

@@ -110,6 +110,7 @@ probe_run() {
     fi
     run --separate-stderr env "${env[@]}" "$CGBIND" restore --debug --image "$IMG" "$@" <<<"$STATE"
     echo "exit $status"
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$stderr"
     declare -gA PROBE=()
     local l op res
@@ -193,7 +194,7 @@ said_abi() {
 @test "sandbox: the running hook is refused every operation outside its cgroups, and nothing outside changes" {
     probe_run
     [ "$status" -eq 0 ]
-    local abi op by want refused= allowed= kernel wrong=
+    local abi op by want refused='' allowed='' kernel wrong=''
     # what the kernel has, asked from inside the hook before its sandbox
     abi=${PROBE[kernel-landlock-abi]}
     kernel=$(uname -r)
@@ -224,17 +225,26 @@ said_abi() {
     [ -d "$TOP/app" ]
     [ ! -e "$TOP/cgbind-probe" ]
     # outside: what Landlock would have refused changed only without it
-    [ ! -e "$OUT/created" ] && [ ! -e "$OUT/newdir" ] && [ ! -e "$OUT/renamed" ]
-    [ -e "$OUT/victim" ] && [ -e "$OUT/victim3" ]
+    [ ! -e "$OUT/created" ]
+    [ ! -e "$OUT/newdir" ]
+    [ ! -e "$OUT/renamed" ]
+    [ -e "$OUT/victim" ]
+    [ -e "$OUT/victim3" ]
     [ ! -e "$T/accepted" ]
     if [ "$abi" -gt 0 ]; then
         [ "$(cat "$OUT/existing")" = hello ]
-        [ -e "$OUT/victim2" ] && [ -d "$OUT/victimdir" ] && [ ! -e "$OUT/newdir2" ]
-        [ "$(cat "$SIBLING/pids.max")" = max ] && [ ! -e "$SIBLING/evil" ]
+        [ -e "$OUT/victim2" ]
+        [ -d "$OUT/victimdir" ]
+        [ ! -e "$OUT/newdir2" ]
+        [ "$(cat "$SIBLING/pids.max")" = max ]
+        [ ! -e "$SIBLING/evil" ]
     else
         [ "$(cat "$OUT/existing")" = pwned ]
-        [ ! -e "$OUT/victim2" ] && [ ! -e "$OUT/victimdir" ] && [ -d "$OUT/newdir2" ]
-        [ "$(cat "$SIBLING/pids.max")" = 7 ] && [ -d "$SIBLING/evil" ]
+        [ ! -e "$OUT/victim2" ]
+        [ ! -e "$OUT/victimdir" ]
+        [ -d "$OUT/newdir2" ]
+        [ "$(cat "$SIBLING/pids.max")" = 7 ]
+        [ -d "$SIBLING/evil" ]
     fi
     # the hook says what it entered, and it entered it before the probe ran
     [ "$(said_abi)" = "$abi" ]
@@ -253,12 +263,19 @@ said_abi() {
         echo "$op: ${PROBE[$op]:-missing}"
         [ "${PROBE[$op]:-missing}" = ok ]
     done < <(echo "$OPS"; root_file_ops)
-    [ "${PROBE[mkdirat-own]}" = ok ] && [ "${PROBE[rmdir-own]}" = ok ]
+    [ "${PROBE[mkdirat-own]}" = ok ]
+    [ "${PROBE[rmdir-own]}" = ok ]
     # and they did what they say
-    [ -e "$OUT/created" ] && [ -d "$OUT/newdir" ] && [ -d "$OUT/newdir2" ] && [ -e "$OUT/renamed" ]
-    [ ! -e "$OUT/victim" ] && [ ! -e "$OUT/victim2" ] && [ ! -e "$OUT/victimdir" ]
+    [ -e "$OUT/created" ]
+    [ -d "$OUT/newdir" ]
+    [ -d "$OUT/newdir2" ]
+    [ -e "$OUT/renamed" ]
+    [ ! -e "$OUT/victim" ]
+    [ ! -e "$OUT/victim2" ]
+    [ ! -e "$OUT/victimdir" ]
     [ -z "$(cat "$OUT/existing")" ] # truncated after the write
-    [ "$(cat "$SIBLING/pids.max")" = 7 ] && [ -d "$SIBLING/evil" ]
+    [ "$(cat "$SIBLING/pids.max")" = 7 ]
+    [ -d "$SIBLING/evil" ]
     [ "$(cat "$T/accepted")" = accepted ]
     # every signal reached its sleep (SIGIO needs a moment: it is sent
     # when the socket becomes readable)

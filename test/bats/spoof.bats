@@ -39,7 +39,8 @@ setup() {
     fi
     TOP=$(cg_host_dir "$ID" "$CTL")
     OTHER_TOP=$(cg_host_dir "$OTHER" "$CTL")
-    [ -d "$TOP" ] && [ -d "$OTHER_TOP" ]
+    [ -d "$TOP" ]
+    [ -d "$OTHER_TOP" ]
     IMG=$BATS_TEST_TMPDIR/img.json
     cat >"$IMG" <<JSON
 { "cgbind": 1, "hierarchies": [ { $HIER, "root": { "properties": {}, "children": [
@@ -78,8 +79,10 @@ cg_path_of() {
     fi
 }
 
+# shellcheck disable=SC2120 # "$@": more options, none needed by the tests yet
 restore() {
     run --separate-stderr timeout 20 "$CGBIND" restore --image "$IMG" "$@" < <(state_of "$ID")
+    # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "status $status, stderr: $stderr"
 }
 
@@ -92,7 +95,7 @@ spoof_refused() {
     [[ "$last" == "cgbind: "* ]]
     [[ "$last" == *"$1"* ]]
     # no other line but warnings
-    ! printf '%s\n' "$stderr" | grep -v '^cgbind: restore: warning: ' | grep -v -F "$last"
+    [ -z "$(printf '%s\n' "$stderr" | grep -v '^cgbind: restore: warning: ' | grep -v -F "$last")" ]
     snapshot >"$BATS_TEST_TMPDIR/after"
     diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 }

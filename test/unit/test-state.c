@@ -2,8 +2,10 @@
  * runc's and crun's real documents, and every way an input must be refused. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cgbind/container.h"
+#include "cgbind/fsutil.h"
 #include "cgbind/state.h"
 
 #include "tap.h"
@@ -380,6 +382,63 @@ static void test_cgroup_suffix(void)
            "a cgroup path longer than the buffer is cut to it (\"%s\")", small);
 }
 
+/* /proc/<pid>/stat: the one parser (the ancestors' walk, CRIU's record name) */
+static void test_proc_stat(void)
+{
+        /* fields 3 to 22 after the comm; the comm holds ") " itself */
+        static const char line[] =
+                "4242 (a) b (c) S 77 4242 4242 0 -1 4194560 99 0 0 0 1 2 0 0 20 0 1 0 "
+                "123456789 1024 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
+        struct proc_stat st = { 0 };
+        ok(proc_stat_parse(line, &st) == 0 && st.ppid == 77 && st.start_time == 123456789,
+           "a comm with ') ' in it: ppid 77, start time 123456789 (got %d, %llu)", (int)st.ppid,
+           st.start_time);
+        static const char *const bad[] = {
+                "4242 comm S 77",      /* no parentheses */
+                "4242 (a) S 77 1 2 3", /* fields end before 22 */
+                "4242 (a) S x7 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
+                "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 -5 1",
+                "4242 (a)  S 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+                ok(proc_stat_parse(bad[i], &st) == -EINVAL, "malformed stat %zu refused", i);
+        ok(proc_stat_read(getpid(), &st) == 0 && st.ppid == getppid() && st.start_time > 0,
+           "this process's own stat: its parent and a start time");
+}
+
+/* the "0::" line of /proc/<pid>/cgroup, through proc_cgroup_parse */
+static void test_v2_path(void)
+{
+        char buf[4096], tiny[1];
+        int r = container_v2_path_of(getpid(), buf, sizeof(buf));
+        ok(r == 0 && buf[0] == '/', "this process's cgroup v2 path (%d, \"%s\")", r,
+           r == 0 ? buf : "");
+        ok(container_v2_path_of(getpid(), tiny, sizeof(tiny)) == -ENAMETOOLONG,
+           "a path longer than the buffer is refused, not cut");
+}
+
+/* how an input file that cannot be opened is told: one wording */
+static void test_file_error(void)
+{
+        static const struct {
+                int r;
+                const char *dir, *want;
+        } cases[] = {
+                { -ENOTREGULAR, NULL, "image (in.json): not a regular file" },
+                { -EFBIG, NULL, "image (in.json): larger than the limit of 64 bytes" },
+                { -ENOENT, "/ck", "image (/ck/in.json): No such file or directory" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct cgbind_error err = { 0 };
+                int r = regular_file_error(&err, cases[i].r, "image", cases[i].dir, "in.json", 64);
+                ok(r == cases[i].r && err.status == CGBIND_INVALID, "status 2 for error %zu", i);
+                is_str(err.msg, cases[i].want, "message %zu", i);
+        }
+        struct cgbind_error err = { 0 };
+        regular_file_error(&err, -ENOENT, "image", NULL, "a\nb", 64);
+        ok(!strchr(err.msg, '\n'), "the path is escaped (%s)", err.msg);
+}
+
 int main(void)
 {
         test_runc();
@@ -390,5 +449,8 @@ int main(void)
         test_config();
         test_cgroups_path();
         test_cgroup_suffix();
+        test_proc_stat();
+        test_v2_path();
+        test_file_error();
         return tap_done();
 }

@@ -17,7 +17,7 @@ IO=/io
 . "$IO/vm.conf"
 
 log() {
-	read -r up _ </proc/uptime || up=?
+	read -r up _ </proc/uptime || up='?'
 	echo "[$up] $*" >>"$IO/guest.log"
 	[ "$VERBOSE" = 1 ] && echo "cgbind-vm: $*" >/dev/console
 	return 0

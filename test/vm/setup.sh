@@ -168,16 +168,53 @@ up_to_date() {
 # installed on the host. Made once; --force makes it again.
 CRIU_FORMAT=1
 CRIU_SUITE=trixie
+# The Debian archive this machine uses, from its own apt sources: the first
+# "deb" entry, one-line (/etc/apt/sources.list, sources.list.d/*.list) or
+# deb822 (sources.list.d/*.sources), for the host's release with "main". No
+# archive's address is written in cgbind: it is the machine's to choose.
+apt_archive_uri() {
+	local codename f
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || return 1
+	{
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[ -f "$f" ] || continue
+			awk -v c="$codename" '
+			{ sub(/#.*/, ""); sub(/\[[^]]*\]/, "") }
+			$1 == "deb" && $3 == c { for (i = 4; i <= NF; i++) if ($i == "main") { print $2; exit } }
+			' "$f"
+		done
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[ -f "$f" ] || continue
+			awk -v c="$codename" '
+			function has(list, w,  n, a, i) { n = split(list, a, /[ \t]+/); for (i = 1; i <= n; i++) if (a[i] == w) return 1; return 0 }
+			function flush(  u) {
+				if (has(v["types"], "deb") && has(v["suites"], c) && has(v["components"], "main") &&
+				    tolower(v["enabled"]) !~ /^[ \t]*no/) { split(v["uris"], u, /[ \t]+/); print u[2]; exit }
+				delete v; key = ""
+			}
+			/^#/ { next }
+			/^[ \t]*$/ { flush(); next }
+			/^[ \t]/ { if (key != "") v[key] = v[key] " " $0; next }
+			# every value begins with a space: the first word of a list is its second field
+			{ key = tolower(substr($0, 1, index($0, ":") - 1)); v[key] = " " substr($0, index($0, ":") + 1) }
+			END { flush() }
+			' "$f"
+		done
+	} | sed -n 's/^[ \t]*//; s,/*$,,; 1p'
+}
 criu_up_to_date() {
 	[ "$FORCE" = 0 ] && [ -x "$CACHE/criu-trixie/criu" ] && [ -f "$CACHE/criu-trixie.stamp" ] &&
 		[ "$(head -n 1 "$CACHE/criu-trixie.stamp")" = "format $CRIU_FORMAT $CRIU_SUITE" ]
 }
 build_criu() {
-	local a=$CACHE/criu-trixie.apt dl new pkgs v d
+	local a=$CACHE/criu-trixie.apt dl new pkgs v d uri
 	log "fetching criu and its libraries from Debian $CRIU_SUITE"
 	rm -rf "$a"
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $CRIU_SUITE main" >"$a/sources.list"
+	uri=$(apt_archive_uri)
+	[ -n "$uri" ] || die "no Debian archive for this release in the apt sources (/etc/apt/sources.list, sources.list.d/*.list and *.sources)"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $CRIU_SUITE main" >"$a/sources.list"
 	printf '%s\n' "Dir::Etc::SourceList \"$a/sources.list\";" 'Dir::Etc::SourceParts "/nonexistent";' \
 		"Dir::State::Lists \"$a/lists\";" "Dir::Cache \"$a/cache\";" 'Dir::State::status "/dev/null";' \
 		'APT::Architecture "amd64";' 'APT::Architectures "amd64";' 'Acquire::Languages "none";' >"$a/apt.conf"
