@@ -362,6 +362,27 @@ void container_cgroup_suffix(const char *cgroups_path, const char *id, char *buf
                 buf[--l] = '\0';
 }
 
+static bool ends_with_str(const char *s, const char *suffix)
+{
+        size_t l = strlen(s), sl = strlen(suffix);
+        return sl && l > sl && streq(s + l - sl, suffix);
+}
+
+/* Whether PATH is the cgroup the runtime made for the container: the one
+ * container_cgroup_suffix() names, or, under a systemd scope, the sub-cgroup
+ * crun's systemd manager runs the payload in (SUB, the annotation
+ * run.oci.systemd.subgroup; "container" when unset, none when empty). */
+static bool own_cgroup(const char *path, const char *suffix, const char *alt, const char *sub)
+{
+        if (path_ends_with(path, suffix) || ends_with_str(path, alt))
+                return true;
+        if (!*sub || *sub == '/' || !path_ends_with(path, sub))
+                return false;
+        _cleanup_free_ char *parent = xstrndup(path, strlen(path) - strlen(sub) - 1);
+        return (ends_with_str(suffix, ".scope") && path_ends_with(parent, suffix)) ||
+               ends_with_str(parent, alt);
+}
+
 /* The pids in a top-level's cgroup.procs that the hook descends from
  * (mine: container_hook_ancestors()). */
 static pid_t runtime_in(int dirfd, const pid_t *mine, size_t n)
@@ -408,6 +429,7 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                                         alt, sizeof(alt));
         pid_t mine[MAX_ANCESTORS];
         size_t n_mine = container_hook_ancestors(mine, ARRAY_SIZE(mine));
+        const char *sub = cgbind_annotation(&c->state, &c->config, "run.oci.systemd.subgroup");
         for (size_t i = 0; i < loc.n; i++) {
                 struct located_hierarchy *h = &loc.h[i];
                 if (!located_usable(h))
@@ -415,9 +437,8 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                 /* a hierarchy the runtime left the container out of (runc 1.1:
                  * v1 named hierarchies but name=systemd, misc) holds it in the
                  * runtime's own cgroup, shared with everything it starts */
-                if (c->state.id && !path_ends_with(h->cgroup_path, suffix) &&
-                    !(alt[0] && strlen(h->cgroup_path) > strlen(alt) &&
-                      streq(h->cgroup_path + strlen(h->cgroup_path) - strlen(alt), alt))) {
+                if (c->state.id &&
+                    !own_cgroup(h->cgroup_path, suffix, alt, sub ? sub : "container")) {
                         located_refuse(h,
                                        "%s is not the container's own cgroup (%s does not end "
                                        "with %s)",

@@ -38,6 +38,9 @@ requires() {
         criu) command -v criu >/dev/null || _unmet "$k" ;;
         inotify) command -v inotifywait >/dev/null || _unmet "$k" ;;
         vm) [ -n "${CGBIND_VM_LAYOUT:-}" ] || _unmet "$k" ;;
+        # systemd is PID 1 and the cgroup manager (the v2-systemd VM layout)
+        systemd) [ -d /run/systemd/system ] && [ "$(cg_layout)" = v2 ] || _unmet "$k" ;;
+        podman) command -v podman >/dev/null || _unmet "$k" ;;
         *)
             echo "requires: unknown keyword '$k'" >&2
             return 1
@@ -55,7 +58,8 @@ _unmet() {
 }
 
 # hybrid: v1 controllers with cgroup2 at /sys/fs/cgroup/unified (this host);
-# v1: no cgroup2 at all; v2: cgroup2 at /sys/fs/cgroup.
+# v1: no cgroup2 at all; v2: cgroup2 at /sys/fs/cgroup (also in the
+# v2-systemd VM, where systemd manages it: `requires systemd` tells them apart).
 # A cgroup2 root has cgroup.controllers; a v1 hierarchy or a tmpfs has not.
 cg_layout() {
     if [ -e $CG/cgroup.controllers ]; then

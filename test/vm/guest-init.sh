@@ -7,12 +7,18 @@
 #   stage2 (PID 1 in the new root): /proc, /sys, /dev..., the cgroup layout,
 #          then run the command, return its status, power off.
 #
+# Layout v2-systemd: stage1 prepares the new root for systemd (a target and
+# a service that runs the command once multi-user.target is reached and dbus
+# runs, masks for what a test VM does not need) and switch_roots into
+# Debian's /lib/systemd/systemd as PID 1. The service runs this script's
+# "command" stage, which runs the command like stage2 does and powers off.
+#
 # Only busybox applets are used here (never the host's tools), so the set-up
 # does not depend on what is installed on the host.
 set -u
 
 IO=/io
-[ "${1:-}" = stage2 ] && IO=/run/cgbind-vm/io
+case "${1:-}" in stage2 | command) IO=/run/cgbind-vm/io ;; esac
 # shellcheck disable=SC1091  # vm.conf (written by run.sh): LAYOUT KREL MODDIR CWD VERBOSE ROOT_SIZE TERM_NAME
 . "$IO/vm.conf"
 
@@ -62,12 +68,85 @@ stage1() {
 		log "warning: $MODDIR not visible in the guest"
 	fi
 
+	[ "$LAYOUT" = v2-systemd ] && systemd_root /newroot
 	log "stage1: switch_root"
 	mount -o move "$IO" /newroot/run/cgbind-vm/io || fail "cannot move the I/O share"
 	for d in dev proc sys; do
 		mount -o move "/$d" "/newroot/$d"
 	done
+	[ "$LAYOUT" = v2-systemd ] && exec switch_root /newroot /lib/systemd/systemd
 	exec switch_root /newroot /run/cgbind-vm/bin/busybox sh /run/cgbind-vm/io/guest-init.sh stage2
+}
+
+# Units of Debian's systemd a test VM does not need, masked (linked to
+# /dev/null in the overlay's /etc/systemd/system) so that boot under TCG is
+# quick: consoles and logins, time sync, udev (devtmpfs has the nodes),
+# module loading, kernel file systems nobody uses, first-boot and persistent
+# state (the root is a throw-away tmpfs overlay).
+SYSTEMD_MASK="getty.target getty@tty1.service serial-getty@ttyS0.service console-getty.service
+systemd-ask-password-wall.path systemd-ask-password-console.path systemd-initctl.socket
+systemd-user-sessions.service systemd-update-utmp.service systemd-update-utmp-runlevel.service
+systemd-timesyncd.service systemd-pstore.service systemd-networkd-wait-online.service
+systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket
+systemd-udev-trigger.service systemd-udev-settle.service
+kmod-static-nodes.service systemd-modules-load.service systemd-tmpfiles-setup-dev.service
+modprobe@loop.service modprobe@dm_mod.service modprobe@efi_pstore.service
+modprobe@fuse.service modprobe@drm.service modprobe@configfs.service
+proc-sys-fs-binfmt_misc.automount systemd-binfmt.service sys-fs-fuse-connections.mount
+sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount
+systemd-remount-fs.service systemd-firstboot.service systemd-machine-id-commit.service
+systemd-sysusers.service systemd-journal-flush.service systemd-random-seed.service
+systemd-repart.service systemd-pcrphase.service systemd-pcrphase-sysinit.service
+systemd-hwdb-update.service systemd-journal-catalog-update.service ldconfig.service
+systemd-journald-audit.socket systemd-tmpfiles-clean.timer remote-fs.target"
+
+# systemd_root ROOT: the new root, made ready for systemd as PID 1.
+systemd_root() {
+	r=$1
+	u=$r/etc/systemd/system
+	# Fresh /tmp and /var/tmp (tmpfs) before systemd starts, as stage2 does.
+	fresh_tmp /tmp "$r"
+	fresh_tmp /var/tmp "$r"
+	# No host block devices or swap: nothing for the fstab generator.
+	echo "# cgbind test VM: no file systems beyond the overlay root" >"$r/etc/fstab"
+	echo "cgbind-vm-$LAYOUT" >"$r/etc/hostname"
+	# The host may be a container: its marker files would make systemd run
+	# in container mode (no kernel set-up of its own, other defaults).
+	rm -f "$r/.dockerenv" "$r/run/.containerenv"
+	# The host's own enablements (its default.target, services, timers,
+	# sockets) stay out: the VM boots what Debian's systemd and dbus
+	# packages pull in, into cgbind-vm.target.
+	rm -rf "$u"/*.wants "$u"/*.requires "$u/default.target"
+	for n in $SYSTEMD_MASK; do
+		rm -f "$u/$n"
+		ln -s /dev/null "$u/$n"
+	done
+	mkdir -p "$r/etc/systemd/journald.conf.d" "$r/etc/systemd/system.conf.d"
+	printf '%s\n' '[Journal]' 'Storage=volatile' 'ForwardToConsole=no' \
+		>"$r/etc/systemd/journald.conf.d/cgbind-vm.conf"
+	# The command runs as long as it runs (run.sh enforces --timeout).
+	printf '%s\n' '[Manager]' 'DefaultTimeoutStartSec=300s' 'ShowStatus=no' \
+		>"$r/etc/systemd/system.conf.d/cgbind-vm.conf"
+	cat >"$u/cgbind-vm.target" <<-EOF
+		[Unit]
+		Description=cgbind test VM: multi-user with dbus, then the command
+		Wants=multi-user.target dbus.service cgbind-vm-command.service
+		After=multi-user.target dbus.service
+		AllowIsolate=yes
+	EOF
+	cat >"$u/cgbind-vm-command.service" <<-EOF
+		[Unit]
+		Description=cgbind test VM: the command (test/vm/run.sh)
+		Wants=dbus.service
+		After=multi-user.target dbus.service
+		[Service]
+		Type=exec
+		ExecStart=/run/cgbind-vm/bin/busybox sh /run/cgbind-vm/io/guest-init.sh command
+		StandardInput=null
+		StandardOutput=journal
+		TimeoutStartSec=infinity
+	EOF
+	ln -s cgbind-vm.target "$u/default.target"
 }
 
 # Mount the v1 hierarchy $1 (comma-separated controllers, as systemd names
@@ -98,23 +177,25 @@ mount_v1() {
 	esac
 }
 
-# Mount an empty tmpfs on $1 (/tmp or /var/tmp). If the caller's cwd is
-# below it (a checkout in /tmp/x, say), keep the host's top-level dir
-# containing it (/tmp/x, writable through the overlay) visible at its path.
+# Mount an empty tmpfs on $1 (/tmp or /var/tmp) of the root $2 (default /).
+# If the caller's cwd is below it (a checkout in /tmp/x, say), keep the
+# host's top-level dir containing it (/tmp/x, writable through the overlay)
+# visible at its path.
 fresh_tmp() {
 	keep=
+	fr=${2:-}
 	case "$CWD/" in
 	"$1"/?*)
 		keep=${CWD#"$1"/}
 		keep=${keep%%/*}
-		mkdir -p /run/cgbind-vm/keep
-		mount -o bind "$1/$keep" /run/cgbind-vm/keep || keep=
+		mkdir -p "$fr/run/cgbind-vm/keep"
+		mount -o bind "$fr$1/$keep" "$fr/run/cgbind-vm/keep" || keep=
 		;;
 	esac
-	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$1"
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$fr$1"
 	if [ -n "$keep" ]; then
-		mkdir -p "$1/$keep"
-		mount -o move /run/cgbind-vm/keep "$1/$keep"
+		mkdir -p "$fr$1/$keep"
+		mount -o move "$fr/run/cgbind-vm/keep" "$fr$1/$keep"
 		log "kept the host's $1/$keep visible over the fresh $1"
 	fi
 }
@@ -193,6 +274,11 @@ stage2() {
 		log "cgroup v1 hierarchies: $(ls /sys/fs/cgroup | tr '\n' ' ')"
 	fi
 
+	run_command
+}
+
+# Run cmd.sh, report its status and the kernel log, power off.
+run_command() {
 	# Keep the kernel from scribbling over the console while the command
 	# runs unless asked to (everything is in dmesg.log afterwards).
 	[ "$VERBOSE" = 1 ] || dmesg -n 1
@@ -219,10 +305,26 @@ stage2() {
 	sleep 10
 }
 
+# v2-systemd: run by cgbind-vm-command.service once multi-user.target is
+# reached and dbus runs (systemd is PID 1).
+command_stage() {
+	/run/cgbind-vm/bin/busybox --install -s /run/cgbind-vm/bin
+	export PATH=/run/cgbind-vm/bin:/usr/bin:/bin
+	log "systemd: $(systemctl is-system-running 2>&1); dbus $(systemctl is-active dbus.service 2>&1); multi-user.target $(systemctl is-active multi-user.target 2>&1)"
+	failed=$(systemctl list-units --failed --plain --no-legend 2>&1 | cut -d' ' -f1 | tr '\n' ' ')
+	[ -z "$failed" ] || log "warning: failed units: $failed"
+	if [ "$VERBOSE" = 1 ] || [ "${TIMES:-0}" = 1 ]; then
+		log "$(systemd-analyze time 2>&1 | head -n 1)"
+	fi
+	log "cgroup2 controllers at the root: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+	run_command
+}
+
 case "${1:-}" in
 stage1) stage1 ;;
 stage2) stage2 ;;
-*) echo "usage: guest-init.sh stage1|stage2" >&2 ;;
+command) command_stage ;;
+*) echo "usage: guest-init.sh stage1|stage2|command" >&2 ;;
 esac
 # Reaching here means something went badly wrong; PID 1 exiting panics the
 # kernel, which (panic=-1, qemu -no-reboot) ends the VM.

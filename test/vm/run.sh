@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Run a command as root inside a throw-away Debian VM with a pure cgroup v1
-# or pure cgroup v2 layout, and exit with the command's status.
+# or pure cgroup v2 layout, or cgroup v2 with systemd as PID 1, and exit
+# with the command's status.
 #
-# Usage: test/vm/run.sh --layout v1|v2 [options] -- CMD [ARGS...]
+# Usage: test/vm/run.sh --layout v1|v2|v2-systemd [options] -- CMD [ARGS...]
 #
 # Options:
-#   --layout v1|v2     cgroup layout of the guest (required)
+#   --layout L         the guest (required): v1 or v2 (a shell script is
+#                      PID 1 and mounts the layout), v2-systemd (Debian's
+#                      systemd is PID 1 on cgroup v2, dbus runs; CMD runs
+#                      in a service once multi-user.target is reached)
 #   --mem MiB          guest RAM (default 2048)
 #   --cpus N           guest vCPUs (default 2)
 #   --timeout SEC      kill the VM after SEC seconds (default 900); exit 124
@@ -74,7 +78,7 @@ while [ $# -gt 0 ]; do
 	*) echo "cgbind-vm: unknown option: $1" >&2; usage ;;
 	esac
 done
-case "$layout" in v1 | v2) ;; *) echo "cgbind-vm: --layout v1|v2 is required" >&2; usage ;; esac
+case "$layout" in v1 | v2 | v2-systemd) ;; *) echo "cgbind-vm: --layout v1|v2|v2-systemd is required" >&2; usage ;; esac
 [ $# -gt 0 ] || { echo "cgbind-vm: no command given" >&2; usage; }
 for n in "$mem" "$cpus" "$tmo"; do
 	case "$n" in '' | *[!0-9]*) echo "cgbind-vm: not a number: '$n'" >&2; usage ;; esac
@@ -141,6 +145,7 @@ cp "$HERE/guest-init.sh" "$io/guest-init.sh"
 	echo "MODDIR=$(sq "$MODDIR")"
 	echo "CWD=$(sq "$cwd")"
 	echo "VERBOSE=$verbose"
+	echo "TIMES=${CGBIND_VM_TIMES:-0}"
 	# Upper layer of the root overlay (RAM-backed, grows on demand).
 	echo "ROOT_SIZE=75%"
 	echo "TERM_NAME=dumb"
@@ -160,8 +165,10 @@ cp "$HERE/guest-init.sh" "$io/guest-init.sh"
 : >"$io/console.log"
 : >"$io/guest.log"
 
-# Kernel command line. No systemd runs in the guest; the systemd.* switches
-# only tell anything that reads /proc/cmdline which layout this is.
+# Kernel command line. In v1 and v2 no systemd runs in the guest; the
+# systemd.* switches only tell anything that reads /proc/cmdline which layout
+# this is. v2-systemd: systemd reads them (unified hierarchy) and boots
+# cgbind-vm.target (guest-init.sh writes it).
 # v2: cgroup_no_v1=all, so no controller can be bound to a v1 hierarchy.
 # v1: Debian's 6.1 enables the memory controller by default (the
 # cgroup_enable=memory switch some distributions need is unknown to it);
@@ -171,6 +178,7 @@ cp "$HERE/guest-init.sh" "$io/guest-init.sh"
 append="console=ttyS0 panic=-1 quiet mitigations=off rdinit=/init"
 case "$layout" in
 v2) append="$append systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all" ;;
+v2-systemd) append="$append systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all systemd.show_status=0" ;;
 v1) append="$append systemd.unified_cgroup_hierarchy=0 swapaccount=1" ;;
 esac
 [ "$verbose" = 1 ] && append=${append/ quiet/}

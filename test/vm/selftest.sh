@@ -3,7 +3,7 @@
 # the cgroup layout, the tools the test suites need, kernel modules, and that
 # a runc busybox container really runs (with memory/pids limits applied).
 #
-# Usage: test/vm/selftest.sh [v2] [v1]      (default: both)
+# Usage: test/vm/selftest.sh [v2] [v1] [v2-systemd]      (default: all three)
 # Needs runc and busybox-static on the host (the guest's root is the host's).
 set -euo pipefail
 
@@ -11,7 +11,7 @@ if [ -z "${CGBIND_VM:-}" ]; then
 	# Host side: run this very script in each layout.
 	HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	layouts=("$@")
-	[ ${#layouts[@]} -gt 0 ] || layouts=(v2 v1)
+	[ ${#layouts[@]} -gt 0 ] || layouts=(v2 v1 v2-systemd)
 	fail=0
 	for l in "${layouts[@]}"; do
 		echo "=== layout $l"
@@ -72,6 +72,23 @@ v2)
 		mkdir /sys/fs/cgroup/selftest/leaf &&
 		sh -c "echo \$\$ >/sys/fs/cgroup/selftest/leaf/cgroup.procs; echo 64M >/sys/fs/cgroup/selftest/leaf/memory.max; true" &&
 		rmdir /sys/fs/cgroup/selftest/leaf /sys/fs/cgroup/selftest'
+	;;
+v2-systemd)
+	check "cgroup2 at /sys/fs/cgroup" sh -c 'grep -q "^cgroup2 /sys/fs/cgroup cgroup2 " /proc/mounts'
+	check "no v1 hierarchies mounted" sh -c '! grep -q " cgroup " /proc/mounts'
+	check "PID 1 is systemd" test "$(cat /proc/1/comm)" = systemd
+	check "not in container mode" test "$(systemd-detect-virt --container || true)" = none
+	check "multi-user.target reached" systemctl is-active multi-user.target
+	check "dbus running" systemctl is-active dbus.service
+	check "no failed units" test -z "$(systemctl list-units --failed --plain --no-legend)"
+	check "in the command's service" test "$(cat /proc/self/cgroup)" = "0::/system.slice/cgbind-vm-command.service"
+	check "busctl reaches systemd over dbus" busctl --system status org.freedesktop.systemd1
+	echo "# subtree_control at the root: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+	# a transient scope with limits: systemd enables the controllers on the way
+	check "systemd-run --scope with limits" sh -c '
+		out=$(systemd-run --quiet --scope --unit=cgbind-selftest -p MemoryMax=64M -p TasksMax=32 -p Delegate=yes \
+			sh -c "cat /proc/self/cgroup /sys/fs/cgroup/system.slice/cgbind-selftest.scope/memory.max /sys/fs/cgroup/system.slice/cgbind-selftest.scope/pids.max" 2>&1) &&
+		[ "$out" = "$(printf "0::/system.slice/cgbind-selftest.scope\n67108864\n32")" ] || { echo "$out"; false; }'
 	;;
 v1)
 	check "no cgroup2 mounted" sh -c '! grep -q " cgroup2 " /proc/mounts'

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Shared by the suites of the v2-systemd VM layout: the container's tree,
+# where its systemd scope is, and a watch on the scope's own cgroup files
+# (systemd's) around cgbind's hook.
+
+# The workload's own tree, built inside the container: the init moves into
+# init.scope, cpu, memory and pids are delegated two levels down.
+SD_BUILD='set -e; c=/sys/fs/cgroup
+mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
+echo "+cpu +memory +pids" > $c/cgroup.subtree_control
+mkdir -p $c/app/web $c/batch
+echo "+cpu +memory +pids" > $c/app/cgroup.subtree_control
+echo 268435456 > $c/app/memory.max; echo 200 > $c/app/cpu.weight; echo 100 > $c/app/pids.max
+echo 134217728 > $c/app/web/memory.max; echo "20000 100000" > $c/app/web/cpu.max; echo 10 > $c/app/web/pids.max
+echo 10 > $c/batch/cpu.weight; echo 5 > $c/batch/pids.max'
+
+# Read inside the container: where its init is and every value of the tree.
+SD_VERIFY='c=/sys/fs/cgroup
+echo "init $(cut -d: -f3 /proc/1/cgroup)"
+echo "top $(cat $c/cgroup.subtree_control)"
+for f in app/cgroup.subtree_control app/memory.max app/cpu.weight app/pids.max app/web/memory.max \
+    app/web/cpu.max app/web/pids.max batch/cpu.weight batch/pids.max; do echo "$f $(cat $c/$f 2>&1)"; done'
+
+sd_expected() {
+    printf '%s\n' "init /init.scope" "top cpu memory pids" "app/cgroup.subtree_control cpu memory pids" \
+        "app/memory.max 268435456" "app/cpu.weight 200" "app/pids.max 100" "app/web/memory.max 134217728" \
+        "app/web/cpu.max 20000 100000" "app/web/pids.max 10" "batch/cpu.weight 10" "batch/pids.max 5"
+}
+
+# The watch, as a hook program: `scope-watch start DIR` / `scope-watch stop
+# DIR` with the OCI state on stdin. start: the scope's own files' values to
+# DIR/before, the scope's path to DIR/scope, the container's top-level to
+# DIR/top, and an inotify watch on the scope directory (not recursive)
+# logging every write to DIR/writes; stop: ends the watch, values to
+# DIR/after. Written once per file by sd_watch_script.
+sd_watch_script() {
+    SD_WATCH=$BATS_FILE_TMPDIR/scope-watch
+    cat >"$SD_WATCH" <<'EOF'
+#!/bin/bash
+set -e
+dir=$2
+mkdir -p "$dir"
+state=$(cat)
+[[ $state =~ \"pid\":\ *([0-9]+) ]] || { echo "scope-watch: no pid in the state" >&2; exit 1; }
+pid=${BASH_REMATCH[1]}
+# systemd's attributes of the unit: every writable file of its cgroup but
+# the ones delegation hands to the unit's owner (cgroup.procs,
+# cgroup.threads, cgroup.subtree_control), the write-only ones and the
+# pressure files (writable for triggers, their values change on their own)
+values() {
+    local f
+    for f in $(find "$scope" -maxdepth 1 -type f -perm -u=w | sort); do
+        case ${f##*/} in cgroup.procs | cgroup.threads | cgroup.subtree_control | cgroup.kill | memory.reclaim | *.pressure) continue ;; esac
+        echo "${f##*/} $(tr '\n' '|' <"$f" 2>&1)"
+    done
+}
+case $1 in
+start)
+    # the container's init is where the runtime put it: in the scope, or
+    # below it (crun: <scope>/container); the scope is the nearest .scope
+    top=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+    scope=$top
+    while [ "$scope" != /sys/fs/cgroup ] && [[ $scope != *.scope ]]; do scope=${scope%/*}; done
+    echo "$scope" >"$dir/scope"
+    echo "$top" >"$dir/top"
+    values >"$dir/before"
+    setsid inotifywait -m -e modify --format '%f' "$scope" >"$dir/writes" 2>"$dir/watch.err" </dev/null &
+    echo $! >"$dir/watch.pid"
+    for _ in $(seq 100); do grep -q 'Watches established' "$dir/watch.err" && break; sleep 0.1; done
+    grep -q 'Watches established' "$dir/watch.err"
+    ;;
+stop)
+    scope=$(cat "$dir/scope")
+    sleep 0.5
+    kill "$(cat "$dir/watch.pid")"
+    values >"$dir/after"
+    ;;
+esac
+EOF
+    chmod +x "$SD_WATCH"
+}
+
+# sd_assert_scope_untouched DIR: between start and stop, no file of the
+# scope but cgroup.subtree_control (delegated to its owner) was written, and
+# every value of systemd's is as it was.
+sd_assert_scope_untouched() {
+    local w
+    echo "# scope $(cat "$1/scope"), top-level $(cat "$1/top"), writes in the scope: $(sort -u "$1/writes" | tr '\n' ' ')" >&3
+    while read -r w; do
+        [ "$w" = cgroup.subtree_control ] || { echo "cgbind wrote the scope's own $w" >&2; return 1; }
+    done <"$1/writes"
+    [ -s "$1/before" ]
+    diff "$1/before" "$1/after"
+}
+
+# limits_at TOP: the tree's values seen from the host, in sd_expected's
+# form (INIT: the init's cgroup, as in /proc/<pid>/cgroup)
+limits_at() {
+    local t=$1 f
+    echo "init ${INIT#"${t#/sys/fs/cgroup}"}"
+    echo "top $(cat "$t/cgroup.subtree_control")"
+    for f in app/cgroup.subtree_control app/memory.max app/cpu.weight app/pids.max app/web/memory.max \
+        app/web/cpu.max app/web/pids.max batch/cpu.weight batch/pids.max; do echo "$f $(cat "$t/$f" 2>&1)"; done
+}
+
+# counting ROOTFS: the workload's loop (/count) goes on
+counting() {
+    local a
+    wait_for "a=\$(cat '$1/count') && [ -n \"\$a\" ]"
+    a=$(cat "$1/count")
+    wait_for "[ \"\$(cat '$1/count')\" -gt ${a:-0} ]"
+}
