@@ -34,10 +34,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --- packages -------------------------------------------------------------
-# crun, criu, iptables (CRIU locks the network with it) and podman are used in the VMs
+# crun, criu, iptables (CRIU locks the network with it), podman, docker.io and containerd are used in the VMs
 # clang and clang-format: the second compiler and the format check; strace:
 # the fault-injection suite; shellcheck: the shell lint
-PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux strace"
+PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman docker.io containerd busybox-static bats jq inotify-tools util-linux strace"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -177,7 +177,11 @@ vm_jobs() {
             # the v2 suites are twice the v1 ones: the checkpoints (runc,
             # podman) and the fault sweeps boot a VM of their own
             echo "vm-v2-ck v2 runc -" $(suites_for v2 | grep -E "$V2_CK_SUITES")
-            echo "vm-v2 v2 runc -" $(suites_for v2 | grep -vE "$V2_CK_SUITES")
+            # the checkpoints through other engines and cgroup modes
+            echo "vm-v2-engines v2 runc -" $(suites_for v2 | grep -E "$ENGINE_SUITES")
+            echo "vm-v2 v2 runc -" $(suites_for v2 | grep -vE "$V2_CK_SUITES|$ENGINE_SUITES")
+            # migration: two VMs in turn (vm_run_machines)
+            echo "vm-v2-machines v2 runc @machines" $(suites_for v2migrate)
         else
             echo "vm-$layout $layout runc -" $(suites_for "$layout")
         fi
@@ -187,12 +191,14 @@ vm_jobs() {
 # state at prestart and createRuntime, a restore through its hooks, and after
 # a restore).
 V2_CK_SUITES='/(checkpoint|checkpoint-v2|checkpoint-podman|criu-v2|faults)\.bats$'
+ENGINE_SUITES='/checkpoint-(modes|docker|crun)\.bats$'
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.
 vm_run() {
     local label=$1 layout=$2 runtime=$3 filter=${4//_/ } start
     shift 4
+    [ "$filter" != @machines ] || { vm_run_machines "$label" "$layout" "$runtime" "$@"; return; }
     [ "$filter" = - ] && filter=
     start=$(date +%s)
     # Side by side with the rest a VM run takes 3 to 5 times as long as
@@ -206,6 +212,38 @@ vm_run() {
         bats --tap --timing ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1 </dev/null
     echo $? >"$RESULTS/$label.rc"
+    echo $(($(date +%s) - start)) >"$RESULTS/$label.secs"
+}
+
+# vm_run_machines LABEL LAYOUT RUNTIME FILES...: the migration suites
+# ("# cgbind-layouts: v2migrate"). Their "machine A: ..." tests run in one
+# VM and leave what they carry in $CGBIND_VM_OUT, which run.sh --out copies
+# into a directory the next VM sees (under the build dir: the VMs mount
+# /tmp and /var/tmp afresh); then their "machine B: ..." tests run in a
+# freshly booted VM, with CGBIND_MIGRATE_DIR naming that directory. One TAP
+# of both, renumbered, in LABEL.tap.
+vm_run_machines() {
+    local label=$1 layout=$2 runtime=$3 dir=$SRC/$BUILD/vm-machines/$1 start rc=0 m
+    shift 3
+    start=$(date +%s)
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for m in A B; do
+        CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
+            test/vm/run.sh --layout "$layout" --timeout 900 \
+            $([ $m = A ] && echo --out "$dir" || echo --env "CGBIND_MIGRATE_DIR=$dir") -- \
+            env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
+            bats --tap --timing --filter "^machine $m: " "$@" \
+            >"$RESULTS/$label.$m.tap" 2>&1 </dev/null || rc=$?
+    done
+    awk 'FNR == 1 { off = total }
+        /^1\.\.[0-9]+$/ { total += substr($0, 4); next }
+        /^(not )?ok [0-9]+/ {
+            pre = $0 ~ /^not / ? "not ok " : "ok "; rest = substr($0, length(pre) + 1)
+            n = rest + 0; sub(/^[0-9]+/, "", rest); print pre (n + off) rest; next }
+        { print }
+        END { print "1.." total }' "$RESULTS/$label.A.tap" "$RESULTS/$label.B.tap" >"$RESULTS/$label.tap"
+    echo "$rc" >"$RESULTS/$label.rc"
     echo $(($(date +%s) - start)) >"$RESULTS/$label.secs"
 }
 

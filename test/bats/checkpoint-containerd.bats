@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2migrate
+# containerd's checkpoints with `ctr` (Debian 12's containerd 1.6): a
+# checkpoint image (`ctr containers checkpoint --task --rw --image`), exported
+# as an image archive (`ctr images export`), the unit that registries and
+# Kubernetes move; imported into the containerd of a freshly booted machine
+# (`ctr images import`) and restored there (`ctr containers restore --live
+# --rw`). Two VM boots, as checkpoint-migrate.bats: "machine A" writes into
+# $CGBIND_VM_OUT, "machine B" reads $CGBIND_MIGRATE_DIR. cgbind is CRIU's
+# action-script (/etc/criu/runc.conf); runc, run by containerd's shim, finds
+# `criu` through PATH, and the test puts a CRIU >= 3.19 first there
+# (/usr/local/sbin/criu). The image is an OCI archive made from a busybox
+# rootfs (no registry).
+
+load helpers
+load checkpoint-helpers
+load engines-helpers
+
+CT_REF=docker.io/cgbind/checkpoint:1
+
+c() {
+    ctr -a "$CT_ROOT/c.sock" "$@"
+}
+
+setup_file() {
+    criu_setup_file
+    command -v containerd >/dev/null || { echo "containerd is not installed" >&2; return 1; }
+    [ ! -e /usr/local/sbin/criu ] || { echo "/usr/local/sbin/criu exists already" >&2; return 1; }
+    printf '#!/bin/sh\nexec %s "$@"\n' "$CRIU_BIN" >/usr/local/sbin/criu
+    chmod 0755 /usr/local/sbin/criu
+    [ "$(command -v criu)" = /usr/local/sbin/criu ]
+    export CT_ROOT=$BATS_FILE_TMPDIR/containerd
+    mkdir -p "$CT_ROOT"
+    : >"$CT_ROOT/config.toml"
+    containerd -c "$CT_ROOT/config.toml" --root "$CT_ROOT/root" --state "$CT_ROOT/state" \
+        --address "$CT_ROOT/c.sock" >"$CT_ROOT/containerd.log" 2>&1 &
+    echo $! >"$CT_ROOT/pid"
+    local i
+    for ((i = 0; i < 300; i++)); do
+        c version >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    c version >/dev/null || { tail -n 20 "$CT_ROOT/containerd.log" >&2; return 1; }
+}
+
+teardown_file() {
+    c task kill -s KILL cgbind-ct >/dev/null 2>&1 || true
+    sleep 0.5
+    c task rm -f cgbind-ct >/dev/null 2>&1 || true
+    c containers rm cgbind-ct >/dev/null 2>&1 || true
+    [ ! -s "$CT_ROOT/pid" ] || kill "$(cat "$CT_ROOT/pid")" 2>/dev/null || true
+    rm -f /usr/local/sbin/criu
+    criu_teardown_file
+}
+
+setup() {
+    requires root runc vm cgroup_v2
+    case "$BATS_TEST_DESCRIPTION" in
+    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
+    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
+    esac
+}
+
+@test "machine A: ctr checkpoint into an image, exported as an image archive" {
+    local out=$CGBIND_VM_OUT/containerd r=$BATS_TEST_TMPDIR/rootfs t0 pid
+    mkdir -p "$out"
+    busybox_rootfs "$r" sh cat echo mkdir sleep touch
+    oci_archive "$r" "$BATS_TEST_TMPDIR/busybox.tar" docker.io/cgbind/busybox:1
+    c images import "$BATS_TEST_TMPDIR/busybox.tar"
+    # privileged: the cgroup mount writable (ctr gives no cgroup namespace:
+    # runc bind-mounts the container's own cgroup at /sys/fs/cgroup)
+    run c run -d --privileged --cgroup /default/cgbind-ct \
+        docker.io/cgbind/busybox:1 cgbind-ct sh -c "$(eng_workload)"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    pid=$(c task ls | awk '$1 == "cgbind-ct" { print $2 }')
+    wait_for "[ -e /proc/$pid/root/built ]"
+    t0=$(now_ms)
+    run c containers checkpoint --task --rw --image cgbind-ct "$CT_REF"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    note "ctr containers checkpoint on machine A: $(($(now_ms) - t0)) ms"
+    c images export "$out/ck.tar" "$CT_REF"
+    uname -r >"$out/kernel"
+}
+
+@test "machine B: ctr images import, containers restore --live: the tree and its limits are back" {
+    local in=$CGBIND_MIGRATE_DIR/containerd t0 pid
+    c images import "$in/ck.tar"
+    t0=$(now_ms)
+    run c containers restore --live --rw cgbind-ct "$CT_REF"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    local t_restore=$(($(now_ms) - t0))
+    pid=$(c task ls | awk '$1 == "cgbind-ct" { print $2 }')
+    [[ $(pid_cg_dir "$pid" "") == /sys/fs/cgroup/default/cgbind-ct/init.scope ]]
+    # the image cgbind saved, from the checkpoint archive
+    local img=$BATS_TEST_TMPDIR/img
+    mkdir -p "$img"
+    tar -xf "$in/ck.tar" -C "$img"
+    local f
+    for f in "$img"/blobs/sha256/*; do
+        tar -xOf "$f" --wildcards '*cgbind.json' >"$img/cgbind.json" 2>/dev/null && [ -s "$img/cgbind.json" ] && break
+    done
+    [ -s "$img/cgbind.json" ]
+    score_against "$img/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
+    note "containerd, machine A ($(cat "$in/kernel")) to B ($(uname -r)): $SCORE back; restore $t_restore ms"
+    local c1
+    c1=$(cat /proc/"$pid"/root/count)
+    wait_for "[ \"\$(cat /proc/$pid/root/count)\" -gt ${c1:-0} ]"
+}

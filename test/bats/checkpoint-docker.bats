@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2
+# Docker's own checkpoints: `docker checkpoint create`, then `docker start
+# --checkpoint`, with Debian's docker.io (dockerd --experimental, its own
+# containerd, runc through containerd's shim), cgroupfs driver, no network.
+# cgbind is CRIU's action-script through /etc/criu/runc.conf, as installed;
+# no cgbind command is typed. runc finds `criu` through PATH: the test puts
+# a CRIU >= 3.19 first in PATH (/usr/local/sbin/criu), as an admin whose
+# distribution's CRIU is older would. The image is made with `docker
+# import` from a busybox rootfs (no registry).
+
+load helpers
+load checkpoint-helpers
+load engines-helpers
+
+DOCKER=/usr/bin/docker
+
+dk() {
+    "$DOCKER" -H "unix://$DK_SOCK" "$@"
+}
+
+setup_file() {
+    criu_setup_file
+    command -v dockerd >/dev/null || { echo "docker.io is not installed" >&2; return 1; }
+    [ ! -e /usr/local/sbin/criu ] || { echo "/usr/local/sbin/criu exists already" >&2; return 1; }
+    printf '#!/bin/sh\nexec %s "$@"\n' "$CRIU_BIN" >/usr/local/sbin/criu
+    chmod 0755 /usr/local/sbin/criu
+    [ "$(command -v criu)" = /usr/local/sbin/criu ]
+    export DK_ROOT=$BATS_FILE_TMPDIR/docker DK_SOCK=$BATS_FILE_TMPDIR/docker.sock
+    mkdir -p "$DK_ROOT/data" "$DK_ROOT/exec"
+    dockerd --experimental --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
+        --exec-opt native.cgroupdriver=cgroupfs --data-root "$DK_ROOT/data" --exec-root "$DK_ROOT/exec" \
+        --pidfile "$DK_ROOT/dockerd.pid" -H "unix://$DK_SOCK" >"$DK_ROOT/dockerd.log" 2>&1 &
+    local i
+    for ((i = 0; i < 300; i++)); do
+        dk version >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    dk version >/dev/null || { tail -n 20 "$DK_ROOT/dockerd.log" >&2; return 1; }
+    local r=$BATS_FILE_TMPDIR/rootfs a
+    mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/etc"
+    cp /bin/busybox "$r/bin/"
+    for a in sh cat echo mkdir sleep touch test; do ln -sf busybox "$r/bin/$a"; done
+    tar -C "$r" -c . | dk import - cgbind-busybox >/dev/null
+}
+
+teardown_file() {
+    dk rm -f $(dk ps -aq) >/dev/null 2>&1 || true
+    [ ! -s "$DK_ROOT/dockerd.pid" ] || kill "$(cat "$DK_ROOT/dockerd.pid")" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -S "$DK_SOCK" ] || break
+        sleep 0.1
+    done
+    rm -f /usr/local/sbin/criu
+    criu_teardown_file
+}
+
+setup() {
+    requires root runc vm cgroup_v2
+}
+
+teardown() {
+    dk rm -f cgbind-dk >/dev/null 2>&1 || true
+}
+
+@test "docker checkpoint create, docker start --checkpoint: the tree and its limits come back, no cgbind command typed" {
+    run dk run -d --name cgbind-dk --privileged --cgroupns private --network none cgbind-busybox \
+        sh -c "$(eng_workload)"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    local id pid ck t0 t_dump t_restore
+    id=$(dk inspect -f '{{.Id}}' cgbind-dk)
+    wait_for "dk exec cgbind-dk test -e /built"
+    pid=$(dk inspect -f '{{.State.Pid}}' cgbind-dk)
+    local top
+    top=$(pid_cg_dir "$pid" "")
+    [[ $top == *"$id/init.scope" ]]
+
+    t0=$(now_ms)
+    run dk checkpoint create cgbind-dk ck1
+    t_dump=$(($(now_ms) - t0))
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(dk inspect -f '{{.State.Running}}' cgbind-dk)" = false ]
+    # the image is in Docker's copy of the checkpoint
+    ck=$DK_ROOT/data/containers/$id/checkpoints/ck1
+    ls "$ck"
+    [ -f "$ck/cgbind.json" ]
+    [ ! -d "${top%/init.scope}" ]
+
+    t0=$(now_ms)
+    run dk start --checkpoint ck1 cgbind-dk
+    t_restore=$(($(now_ms) - t0))
+    echo "$output"
+    [ "$status" -eq 0 ]
+    pid=$(dk inspect -f '{{.State.Pid}}' cgbind-dk)
+    [[ $(pid_cg_dir "$pid" "") == *"$id/init.scope" ]]
+    score_against "$ck/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
+    note "docker (cgroupfs): $SCORE back; checkpoint $t_dump ms, start --checkpoint $t_restore ms"
+    # it counts on
+    local c1
+    c1=$(dk exec cgbind-dk cat /count)
+    wait_for "[ \"\$(dk exec cgbind-dk cat /count)\" -gt $c1 ]"
+}

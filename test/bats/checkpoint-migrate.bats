@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2migrate
+# Migration: a checkpoint made on one machine, restored on another freshly
+# booted one of the same layout, which never saw the container. Two VM
+# boots (test/run.sh's "@machines" job): the "machine A" tests run in the
+# first and leave their checkpoints in $CGBIND_VM_OUT, which test/vm/run.sh
+# --out copies to the host; the "machine B" tests run in the second and read
+# them from $CGBIND_MIGRATE_DIR (the host's root is shared with the VM). cgbind
+# is CRIU's action-script on both (/etc/criu/runc.conf); no cgbind command is
+# typed. runc carries its bundle with the checkpoint (CRIU needs the same
+# rootfs); podman its export archive and its image (podman save / load).
+
+load helpers
+load checkpoint-helpers
+load engines-helpers
+
+pm() {
+    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+setup_file() {
+    criu_setup_file
+}
+
+teardown_file() {
+    pm rm -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}
+
+setup() {
+    requires root runc vm cgroup_v2
+    case "$BATS_TEST_DESCRIPTION" in
+    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
+    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
+    esac
+}
+
+teardown() {
+    common_teardown
+    pm rm -af >/dev/null 2>&1 || true
+}
+
+# the podman workload's tree: made at the first start by the hooks.d hook
+PM_IMG=/run/cgbind-migrate-img.json
+pm_hook_setup() {
+    cat >"$PM_IMG" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
+    { "name": "init.scope" },
+    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
+        "cgroup.subtree_control": "cpu pids" },
+      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
+JSON
+    mkdir -p /run/cgbind-migrate-hooks
+    jq --arg p "$CGBIND" '.hook.path = $p | .hook.args += ["--log", "/run/cgbind-migrate-hook.log"] | .stages = ["prestart"]' \
+        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
+        >/run/cgbind-migrate-hooks/cgbind.json
+}
+
+@test "machine A: runc checkpoint, the bundle and the checkpoint carried out" {
+    local b t0 out=$CGBIND_VM_OUT/runc
+    b=$(new_bundle mig "$(eng_workload)")
+    run_detached mig "$b"
+    wait_for "[ -e '$b/rootfs/built' ]"
+    t0=$(now_ms)
+    run $RUNTIME --criu "$CRIU_BIN" checkpoint --image-path "$BATS_TEST_TMPDIR/ck" mig
+    echo "$output"
+    [ "$status" -eq 0 ]
+    note "runc checkpoint on machine A: $(($(now_ms) - t0)) ms"
+    [ -f "$BATS_TEST_TMPDIR/ck/cgbind.json" ]
+    mkdir -p "$out"
+    cp -a "$b" "$out/bundle"
+    cp -a "$BATS_TEST_TMPDIR/ck" "$out/ck"
+    uname -r >"$out/kernel"
+}
+
+@test "machine A: podman checkpoint --export, the archive and the image carried out" {
+    local out=$CGBIND_VM_OUT/podman r=$BATS_TEST_TMPDIR/rootfs t0
+    mkdir -p "$out"
+    busybox_rootfs "$r" sh cat echo sleep
+    pm import - localhost/cgbind-mig < <(tar -C "$r" -c .) >/dev/null
+    pm_hook_setup
+    run pm --hooks-dir /run/cgbind-migrate-hooks run -d --name cgbind-mig --network none \
+        --annotation io.cgbind.image="$PM_IMG" localhost/cgbind-mig \
+        sh -c 'exec >/dev/null 2>&1; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    t0=$(now_ms)
+    run pm container checkpoint --export "$out/ck.tar" cgbind-mig
+    echo "$output"
+    [ "$status" -eq 0 ]
+    note "podman checkpoint --export on machine A: $(($(now_ms) - t0)) ms"
+    tar -tf "$out/ck.tar" | grep -qx 'checkpoint/cgbind.json'
+    pm save -o "$out/image.tar" localhost/cgbind-mig >/dev/null
+    uname -r >"$out/kernel"
+}
+
+@test "machine B: runc restore of machine A's checkpoint: the tree and its limits are back" {
+    local in=$CGBIND_MIGRATE_DIR/runc b=$BATS_TEST_TMPDIR/bundle ck=$BATS_TEST_TMPDIR/ck t0 pid c1
+    cp -a "$in/bundle" "$b"
+    cp -a "$in/ck" "$ck"
+    # a machine that never saw the container
+    [ ! -d /sys/fs/cgroup/mig ]
+    CONTAINERS+=(mig)
+    t0=$(now_ms)
+    run bash -c "cd '$b' && $RUNTIME --criu '$CRIU_BIN' restore -d --image-path '$ck' mig </dev/null 2>&1"
+    echo "$output"
+    [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$ck/restore.log" | tail -n 8
+    [ "$status" -eq 0 ]
+    pid=$(ctr_pid mig)
+    score_against "$ck/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
+    note "runc, machine A ($(cat "$in/kernel")) to B ($(uname -r)): $SCORE back; restore $(($(now_ms) - t0)) ms"
+    c1=$(cat "$b/rootfs/count")
+    wait_for "[ \"\$(cat '$b/rootfs/count')\" -gt $c1 ]"
+}
+
+@test "machine B: podman restore --import --name of machine A's archive: the tree and its limits are back" {
+    local in=$CGBIND_MIGRATE_DIR/podman t0 pid top c1
+    pm load -i "$in/image.tar" >/dev/null
+    # the spec in the archive names the hook, its image and its log: here too
+    pm_hook_setup
+    t0=$(now_ms)
+    run pm container restore --import "$in/ck.tar" --name cgbind-mig2
+    echo "$output"
+    [ "$status" -eq 0 ] || grep -hE 'cgbind|Error' /var/lib/containers/storage/vfs-containers/*/userdata/restore.log | tail -n 8
+    [ "$status" -eq 0 ]
+    # the hook ran during the restore and changed nothing: what came back came through the archive
+    grep -q "nothing changed (--skip-busy)" /run/cgbind-migrate-hook.log
+    pid=$(pm inspect -f '{{.State.Pid}}' cgbind-mig2)
+    top=$(pid_cg_dir "$pid" "")
+    [[ $top == *"$(pm inspect -f '{{.Id}}' cgbind-mig2)/init.scope" ]]
+    tar -xf "$in/ck.tar" -C "$BATS_TEST_TMPDIR" checkpoint/cgbind.json
+    score_against "$BATS_TEST_TMPDIR/checkpoint/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
+    note "podman, machine A ($(cat "$in/kernel")) to B ($(uname -r)): $SCORE back; restore --import $(($(now_ms) - t0)) ms"
+    wait_for "c1=\$(cat /proc/$pid/root/count) && [ -n \"\$c1\" ]"
+    c1=$(cat /proc/"$pid"/root/count)
+    wait_for "[ \"\$(cat /proc/$pid/root/count)\" -gt ${c1:-0} ]"
+}

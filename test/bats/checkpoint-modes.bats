@@ -1,0 +1,247 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v1 v2
+# runc checkpoint and restore in each of CRIU's cgroup modes (soft, full,
+# strict, ignore), with cgbind as CRIU's action-script (/etc/criu/runc.conf,
+# as installed). runc 1.1.5 passes --manage-cgroups-mode to CRIU at the
+# checkpoint only (and refuses "ignore" there); its restore does not read
+# the flag at all, so the restore's mode is CRIU's own setting,
+# "manage-cgroups=MODE" in runc.conf, which is what the tests set (and
+# what runc 1.2's flag passes). Each mode ends with the saved tree and
+# limits in place, counted against the image cgbind saved into the
+# checkpoint, or with one clear line and nothing changed. The times of
+# checkpoint and restore are printed, and the same without the
+# action-script. A new cgroup parent (a pod restore): the bundle's
+# cgroupsPath names another directory than the checkpointed container's.
+
+load helpers
+load checkpoint-helpers
+load engines-helpers
+
+setup_file() {
+    criu_setup_file
+}
+
+teardown_file() {
+    criu_teardown_file
+}
+
+setup() {
+    requires root runc vm
+    CRT="$RUNTIME --criu $CRIU_BIN"
+}
+
+teardown() {
+    common_teardown
+}
+
+# start ID [CGROUPS_PATH]: the workload in a bundle of its own, its tree built
+start() {
+    B=$(new_bundle "$1" "$(eng_workload)")
+    [ -z "${2:-}" ] || bundle_set "$B" '.linux.cgroupsPath = $p' --arg p "$2"
+    run_detached "$1" "$B"
+    wait_for "[ -e '$B/rootfs/built' ]"
+    CK=$BATS_TEST_TMPDIR/ck-$1
+}
+
+# checkpoint ID MODE...: runc checkpoint (MODE "" for runc's default); T_DUMP
+checkpoint() {
+    local id=$1 t0
+    shift
+    t0=$(now_ms)
+    run $CRT checkpoint --image-path "$CK" ${1:+--manage-cgroups-mode "$1"} "$id"
+    T_DUMP=$(($(now_ms) - t0))
+    echo "$output"
+    [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/dump.log" | tail -n 8
+}
+
+# restore ID BUNDLE MODE: runc restore -d; T_RESTORE
+restore() {
+    local t0
+    CONTAINERS+=("$1")
+    t0=$(now_ms)
+    run bash -c "cd '$2' && $CRT restore -d --image-path '$CK' ${3:+--manage-cgroups-mode $3} '$1' </dev/null 2>&1"
+    T_RESTORE=$(($(now_ms) - t0))
+    echo "$output"
+    [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
+}
+
+# counting ID BUNDLE: the workload counts on, and runc says it runs
+counting() {
+    local a
+    wait_for "a=\$(cat '$2/rootfs/count') && [ -n \"\$a\" ]"
+    a=$(cat "$2/rootfs/count")
+    wait_for "[ \"\$(cat '$2/rootfs/count')\" -gt ${a:-0} ]"
+    [[ $($RUNTIME state "$1") == *'"status": "running"'* ]]
+}
+
+# criu_mode MODE: CRIU's own cgroup mode for what follows ("" for none)
+criu_mode() {
+    sed -i '/^manage-cgroups=/d' /etc/criu/runc.conf
+    [ -z "$1" ] || echo "manage-cgroups=$1" >>/etc/criu/runc.conf
+}
+
+# round_trip MODE: checkpoint (--manage-cgroups-mode MODE) and restore
+# (CRIU's mode MODE), same id and bundle
+round_trip() {
+    local id=ck-${1:-default}
+    start "$id"
+    checkpoint "$id" "$1"
+    [ "$status" -eq 0 ]
+    [ -f "$CK/cgbind.json" ]
+    run $RUNTIME state "$id"
+    [ "$status" -ne 0 ]
+    criu_mode "$1"
+    restore "$id" "$B" "$1"
+    criu_mode ""
+    [ "$status" -eq 0 ]
+    score_against "$CK/cgbind.json" "$(ctr_pid "$id")" || { echo "missing: $MISSING"; false; }
+    note "mode ${1:-default} ($(cg_layout)): $SCORE back; checkpoint $T_DUMP ms, restore $T_RESTORE ms"
+    counting "$id" "$B"
+}
+
+@test "mode soft: the saved tree and limits are back" {
+    round_trip soft
+}
+
+@test "mode full: the saved tree and limits are back" {
+    round_trip full
+}
+
+@test "mode strict: the saved tree and limits are back" {
+    round_trip strict
+}
+
+@test "runc's default mode, with and without the action-script: the times, and what CRIU alone gives back" {
+    round_trip ""
+    local with_d=$T_DUMP with_r=$T_RESTORE
+    $RUNTIME delete -f ck-default
+    mv /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf"
+    start ck-plain
+    checkpoint ck-plain ""
+    mv "$BATS_TEST_TMPDIR/runc.conf" /etc/criu/runc.conf
+    [ "$status" -eq 0 ]
+    [ ! -e "$CK/cgbind.json" ]
+    mv /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf"
+    restore ck-plain "$B" ""
+    mv "$BATS_TEST_TMPDIR/runc.conf" /etc/criu/runc.conf
+    [ "$status" -eq 0 ]
+    counting ck-plain "$B"
+    note "without the action-script ($(cg_layout)): checkpoint $T_DUMP ms, restore $T_RESTORE ms (with it: $with_d ms, $with_r ms)"
+    # what CRIU restores by itself, against a save of the same workload
+    score_against "$BATS_TEST_TMPDIR/ck-ck-default/cgbind.json" "$(ctr_pid ck-plain)" || true
+    note "CRIU alone ($(cg_layout)): $SCORE; missing: ${MISSING:-nothing}"
+    if [ "$(cg_layout)" = v2 ]; then
+        # on v2 CRIU gives back the init's cgroup, no sub-tree
+        [ ! -d "$(pid_cg_dir "$(ctr_pid ck-plain)" "")/../app" ]
+    else
+        # on v1 CRIU gives back the tree and the limits it knows, not the burst
+        [[ $MISSING == "cpu/app/cpu.cfs_burst_us=0(want 20000) " ]]
+    fi
+}
+
+@test "--manage-cgroups-mode ignore: runc 1.1 refuses it at the checkpoint in one line, nothing changes; its restore does not read the flag" {
+    start ck-ign
+    local before
+    if [ "$(cg_layout)" = v2 ]; then
+        before=$(cg_tree_dump "$(pid_cg_dir "$(ctr_pid ck-ign)" "")/.." memory.max)
+    else
+        before=$(cg_tree_dump "$(pid_cg_dir "$(ctr_pid ck-ign)" memory)" memory.max memory.limit_in_bytes)
+    fi
+    checkpoint ck-ign ignore
+    [ "$status" -ne 0 ]
+    [ "$(echo "$output" | grep -c .)" = 1 ]
+    [[ $output == *"Invalid manage cgroups mode"* ]]
+    counting ck-ign "$B"
+    [ ! -e "$CK/cgbind.json" ]
+    if [ "$(cg_layout)" = v2 ]; then
+        [ "$(cg_tree_dump "$(pid_cg_dir "$(ctr_pid ck-ign)" "")/.." memory.max)" = "$before" ]
+    else
+        [ "$(cg_tree_dump "$(pid_cg_dir "$(ctr_pid ck-ign)" memory)" memory.max memory.limit_in_bytes)" = "$before" ]
+    fi
+    # runc 1.1.5's restore does not read the flag: any value goes, and
+    # CRIU restores in its own mode (runc.conf's, or soft)
+    checkpoint ck-ign soft
+    [ "$status" -eq 0 ]
+    restore ck-ign "$B" nonsense
+    [ "$status" -eq 0 ]
+    score_against "$CK/cgbind.json" "$(ctr_pid ck-ign)" || { echo "missing: $MISSING"; false; }
+    counting ck-ign "$B"
+}
+
+@test "CRIU's mode ignore (manage-cgroups=ignore, what runc 1.2's --manage-cgroups-mode ignore passes): on v1 the tree is back; on v2 the restore is refused in one line, nothing left" {
+    criu_mode ignore
+    start ck-cign
+    checkpoint ck-cign ""
+    [ "$status" -eq 0 ]
+    [ -f "$CK/cgbind.json" ]
+    restore ck-cign "$B" ""
+    criu_mode ""
+    if [ "$(cg_layout)" = v2 ]; then
+        # CRIU restores every task into its own cgroup, the top-level, and
+        # stays there with them: no controller can be enabled there
+        [ "$status" -ne 0 ]
+        one_line_in "$CK/restore.log" '^cgbind: criu-script: '
+        grep -q '^cgbind: criu-script: top-level (cgroup2): .* other processes share it' "$CK/restore.log"
+        note "CRIU mode ignore (v2): refused: $(grep -m1 '^cgbind: criu-script: ' "$CK/restore.log")"
+        run $RUNTIME state ck-cign
+        [ "$status" -ne 0 ]
+        [ ! -d /sys/fs/cgroup/ck-cign ]
+    else
+        [ "$status" -eq 0 ]
+        score_against "$CK/cgbind.json" "$(ctr_pid ck-cign)" || { echo "missing: $MISSING"; false; }
+        note "CRIU mode ignore ($(cg_layout)): $SCORE back; checkpoint $T_DUMP ms, restore $T_RESTORE ms"
+        counting ck-cign "$B"
+    fi
+}
+
+@test "a new parent (cgroupfs, as a pod restore): the tasks end up beneath the new container's cgroup with the saved tree, and nothing is left under the old parent" {
+    local oldp=/cgbind-pod-old newp=/cgbind-pod-new top
+    if [ "$(cg_layout)" = v2 ]; then
+        SCRATCH_CGROUPS+=("$CG$oldp" "$CG$newp")
+    else
+        for c in memory pids cpu name=systemd; do
+            SCRATCH_CGROUPS+=("$(cg_v1_mount "${c#name=}")$oldp" "$(cg_v1_mount "${c#name=}")$newp")
+        done
+    fi
+    start ck-pod "$oldp/ctr-old"
+    checkpoint ck-pod soft
+    [ "$status" -eq 0 ]
+    # what the old parent held after the checkpoint (runc removes the container's cgroup)
+    local oldtree
+    oldtree=$(find /sys/fs/cgroup -path "*$oldp*" -type d | sort)
+    bundle_set "$B" '.linux.cgroupsPath = $p' --arg p "$newp/ctr-new"
+    restore ck-pod-new "$B" soft
+    [ "$status" -eq 0 ]
+    local pid
+    pid=$(ctr_pid ck-pod-new)
+    if [ "$(cg_layout)" = v2 ]; then
+        top=$CG$newp/ctr-new
+        [[ $(pid_cg_dir "$pid" "") == "$top/init.scope" ]]
+        score_against "$CK/cgbind.json" "$pid" "$top" || { echo "missing: $MISSING"; false; }
+    else
+        for c in memory pids cpu; do
+            [[ $(pid_cg_dir "$pid" $c) == *"$newp/ctr-new" ]]
+        done
+        score_against "$CK/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
+    fi
+    note "new parent ($(cg_layout)): $SCORE back beneath $newp/ctr-new"
+    counting ck-pod-new "$B"
+    # under the old parent: on v1 nothing the restore made; on v2 the empty
+    # cgroups CRIU made at the checkpointed path (runc 1.1 gives CRIU no v2
+    # root), which cgbind leaves, warning, as it writes only beneath the
+    # new container's cgroup
+    local leftover d
+    leftover=$(find /sys/fs/cgroup -path "*$oldp*" -type d | sort)
+    echo "old parent before the restore: $oldtree"
+    echo "old parent after: $leftover"
+    if [ "$(cg_layout)" = v2 ]; then
+        [ "$leftover" = "$CG$oldp
+$CG$oldp/ctr-old
+$CG$oldp/ctr-old/init.scope" ]
+        for d in $leftover; do [ -z "$(cat "$d/cgroup.procs")" ]; done
+        one_line_in "$CK/restore.log" "^cgbind: criu-script: warning: the restored tasks were under $oldp/ctr-old "
+        note "new parent (v2): left empty under the old parent: ${leftover//$'\n'/ }"
+    else
+        [ "$leftover" = "$oldtree" ]
+    fi
+}

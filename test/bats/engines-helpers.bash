@@ -1,0 +1,122 @@
+#!/bin/bash
+# Shared by the suites that take a checkpoint through other engines, cgroup
+# modes and machines (checkpoint-modes, checkpoint-migrate, checkpoint-docker,
+# checkpoint-containerd, checkpoint-crun): a workload that builds a sub-tree
+# with limits and counts, and what came back counted against the image
+# cgbind saved into the checkpoint.
+
+# eng_workload: the workload's shell script. It builds its tree (v2: an
+# init cgroup, two levels, memory, pids and cpu limits; v1: the memory, pids
+# and cpu hierarchies, with cpu.cfs_burst_us, which CRIU does not restore by
+# itself), then counts in /count. No cgroup file stays open (CRIU could not
+# dump it), no output leaves the container (CRIU could not dump it either).
+eng_workload() {
+    if [ "${1:-$(cg_layout)}" = v2 ]; then
+        echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
+mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
+echo "+memory +pids +cpu" > $c/cgroup.subtree_control
+mkdir -p $c/app/web; echo "+memory +pids +cpu" > $c/app/cgroup.subtree_control
+echo 268435456 > $c/app/memory.max; echo 50 > $c/app/pids.max; echo 200 > $c/app/cpu.weight
+echo 134217728 > $c/app/web/memory.max; echo 20 > $c/app/web/pids.max; echo "50000 100000" > $c/app/web/cpu.max
+touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+    else
+        echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
+mkdir -p $c/memory/app/web $c/pids/app/web $c/cpu/app
+echo 268435456 > $c/memory/app/memory.limit_in_bytes; echo 134217728 > $c/memory/app/web/memory.limit_in_bytes
+echo 50 > $c/pids/app/pids.max; echo 20 > $c/pids/app/web/pids.max; echo 512 > $c/cpu/app/cpu.shares
+echo 50000 > $c/cpu/app/cpu.cfs_quota_us; echo 20000 > $c/cpu/app/cpu.cfs_burst_us
+touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+    fi
+}
+
+# image_entries IMAGE: one line per sub-cgroup and per property the image
+# holds, its fields separated by US (\x1f, which read does not merge):
+# "TYPE CONTROLLER /REL -" for a sub-cgroup,
+# "TYPE CONTROLLER /REL FILE VALUE" for a property (REL is
+# "" for the top-level; CONTROLLER is the hierarchy's first, "" on v2).
+image_entries() {
+    jq -r '
+      def entries($t; $c; $p):
+        (if $p != "" then [$t, $c, $p, "-"] else empty end),
+        ((.properties // {}) | to_entries[] | [$t, $c, $p, .key, .value]),
+        ((.children // [])[] | . as $ch | entries($t; $c; $p + "/" + $ch.name));
+      .hierarchies[] | (if .type == "cgroup2" then "" else (.controllers[0] | sub("^name="; "")) end) as $c
+      | .type as $t | .root | entries($t; $c; "") | join("\u001f")' "$1"
+}
+
+# score_against IMAGE PID [TOPV2]: counts what the host has of the image
+# beneath PID's cgroups: SCORE is "D/Dn sub-cgroups, P/Pn limits", and
+# MISSING the entries that are not there or differ. Returns 0 when all are.
+# On v2 the top-level is PID's cgroup without its init's name (the image's
+# "init"), or TOPV2 when given.
+score_against() {
+    local img=$1 pid=$2 t c rel f v top d=0 dn=0 p=0 pn=0 init have
+    MISSING=
+    init=$(jq -r '.hierarchies[] | select(.type == "cgroup2") | .init // ""' "$img")
+    while IFS=$'\x1f' read -r t c rel f v; do
+        if [ "$t" = cgroup2 ]; then
+            top=${3:-$(pid_cg_dir "$pid" "")}
+            [ -n "$3" ] || [ -z "$init" ] || top=${top%/"$init"}
+        else
+            top=$(pid_cg_dir "$pid" "$c")
+        fi
+        if [ "$f" = - ]; then
+            dn=$((dn + 1))
+            if [ -d "$top$rel" ]; then d=$((d + 1)); else MISSING+="$c$rel/ "; fi
+        else
+            pn=$((pn + 1))
+            have=$(cat "$top$rel/$f" 2>/dev/null) || have="(none)"
+            if [ "$have" = "$v" ]; then p=$((p + 1)); else MISSING+="$c$rel/$f=$have(want $v) "; fi
+        fi
+    done < <(image_entries "$img")
+    SCORE="$d/$dn sub-cgroups, $p/$pn limits"
+    [ "$d" = "$dn" ] && [ "$p" = "$pn" ] && [ "$dn" -gt 0 ]
+}
+
+# now_ms: milliseconds since the epoch
+now_ms() {
+    local t
+    t=$(date +%s%N)
+    echo $((t / 1000000))
+}
+
+# note LINE: a line in bats' output (TAP comment), for the figures
+note() {
+    echo "# $*" >&3
+}
+
+# busybox_rootfs DIR APPLET...: a busybox rootfs with those applets
+busybox_rootfs() {
+    local r=$1 a
+    shift
+    mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/etc" "$r/tmp"
+    cp /bin/busybox "$r/bin/"
+    for a in "$@"; do ln -sf busybox "$r/bin/$a"; done
+}
+
+# oci_archive ROOTFS OUT NAME: an OCI image archive (one uncompressed layer)
+# of ROOTFS, named NAME, that `ctr images import` reads: no registry needed.
+oci_archive() {
+    local r=$1 out=$2 name=$3 d l c m ls cs ms
+    d=$(mktemp -d)
+    mkdir -p "$d/blobs/sha256"
+    tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$r" -cf "$d/layer.tar" .
+    l=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+    ls=$(stat -c %s "$d/layer.tar")
+    mv "$d/layer.tar" "$d/blobs/sha256/$l"
+    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$l" >"$d/config"
+    c=$(sha256sum "$d/config" | cut -d' ' -f1)
+    cs=$(stat -c %s "$d/config")
+    mv "$d/config" "$d/blobs/sha256/$c"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+        "$c" "$cs" "$l" "$ls" >"$d/manifest"
+    m=$(sha256sum "$d/manifest" | cut -d' ' -f1)
+    ms=$(stat -c %s "$d/manifest")
+    mv "$d/manifest" "$d/blobs/sha256/$m"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+        "$m" "$ms" "$name" "${name##*:}" >"$d/index.json"
+    echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+    tar -C "$d" -cf "$out" oci-layout index.json blobs
+    rm -rf "$d"
+}
