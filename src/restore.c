@@ -60,6 +60,11 @@ int restore_match(struct cgbind_image *img, struct located *loc, const struct re
         r = match_image(img, loc, o->skip_missing, log ? warn_cb : NULL, log, &m, err);
         if (r < 0)
                 return r;
+        r = match_available(&m, mode == MODE_STRICT, log ? warn_cb : NULL, log, err);
+        if (r < 0) {
+                match_free(&m);
+                return r;
+        }
         *ret = m;
         return 0;
 }
