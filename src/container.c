@@ -260,6 +260,11 @@ int container_open(struct container *c, pid_t pid, bool in_container, struct cgb
         bool alive = c->proc_dirfd >= 0 &&
                      (c->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, c->pidfd, 0, NULL, 0) == 0
                                     : kill(pid, 0) == 0);
+        if (!alive && errno == EPERM)
+                /* rootless: a process of another user's (or root's) */
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EPERM,
+                                        "process (pid %d): not this user's: %s", (int)pid,
+                                        strerror(EPERM));
         if (!alive)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, ESRCH,
                                         "process (pid %d): not running", (int)pid);

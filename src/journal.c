@@ -1,4 +1,4 @@
-/* Locks and journals in /run/cgbind (see journal.h). */
+/* Locks and journals in /run/cgbind, or a rootless user's own directory (see journal.h). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,9 +11,17 @@
 #include "cgbind/caps.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
+#include "cgbind/rootless.h"
 
-int journal_state_dir(bool readonly, struct cgbind_error *err)
+int journal_state_dir(bool readonly, char *ret_dir, size_t size, struct cgbind_error *err)
 {
+        struct cgbind_identity id;
+        int r = identity_read(&id, err);
+        if (r < 0)
+                return r;
+        if (id.rootless)
+                return rootless_state_dir(&id, readonly, ret_dir, size, err);
+        snprintf(ret_dir, size, "%s", CGBIND_STATE_DIR);
         if (!readonly && mkdir(CGBIND_STATE_DIR, 0700) < 0 && errno != EEXIST)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, errno, "state (%s): %s",
                                         CGBIND_STATE_DIR, strerror(errno));
@@ -82,7 +90,7 @@ int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, 
                  bool readonly, struct cgbind_error *err)
 {
         *j = (struct journal){ .dirfd = -1, .readonly = readonly };
-        int dfd = journal_state_dir(readonly, err);
+        int dfd = journal_state_dir(readonly, j->dir, sizeof(j->dir), err);
         if (dfd < 0 && dfd != -ENOENT)
                 return dfd;
         j->dirfd = dfd < 0 ? -1 : dfd;
@@ -102,7 +110,7 @@ int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, 
                 f->fd = openat(dfd, f->name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
                 if (f->fd < 0 && !(readonly && errno == ENOENT))
                         return cgbind_error_set(err, CGBIND_PRECONDITION, errno,
-                                                "state (%s/%s): %s", CGBIND_STATE_DIR, f->name,
+                                                "state (%s/%s): %s", j->dir, f->name,
                                                 strerror(errno));
                 /* in use from now on: not stale (remove_stale) */
                 if (f->fd >= 0 && !readonly)
@@ -209,11 +217,11 @@ int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_erro
                                         err, CGBIND_PRECONDITION, ETIMEDOUT,
                                         "lock (%s/%s): another cgbind holds it; gave up after the "
                                         "deadline (--timeout), nothing changed",
-                                        CGBIND_STATE_DIR, f->name);
+                                        j->dir, f->name);
                         if (r < 0)
                                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r,
-                                                        "lock (%s/%s): %s", CGBIND_STATE_DIR,
-                                                        f->name, strerror(-r));
+                                                        "lock (%s/%s): %s", j->dir, f->name,
+                                                        strerror(-r));
                         /* the holder may have removed the file before we got
                          * it: then the lock is on a name nobody else uses */
                         if (still_named(j, f)) {
@@ -225,8 +233,8 @@ int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_erro
                                        O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
                         if (f->fd < 0)
                                 return cgbind_error_set(err, CGBIND_PRECONDITION, errno,
-                                                        "state (%s/%s): %s", CGBIND_STATE_DIR,
-                                                        f->name, strerror(errno));
+                                                        "state (%s/%s): %s", j->dir, f->name,
+                                                        strerror(errno));
                 }
                 read_pending(f);
         }
@@ -270,8 +278,8 @@ int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n
         }
         strbuf_free(&sb);
         if (r < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, -r, "journal (%s/%s): %s",
-                                        CGBIND_STATE_DIR, f->name, strerror(-r));
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "journal (%s/%s): %s", j->dir,
+                                        f->name, strerror(-r));
         return 0;
 }
 

@@ -25,6 +25,7 @@ static void hierarchy_free(struct located_hierarchy *h)
         free(h->host_path);
         free(h->container_path);
         free(h->refused);
+        free(h->available);
         safe_close(h->dirfd);
 }
 
@@ -311,6 +312,9 @@ void locate_open(struct located *loc)
                 }
                 h->dev = (uint64_t)st.st_dev;
                 h->ino = (uint64_t)st.st_ino;
+                /* what the sub-tree can enable (match_available); unread, nothing is left out */
+                if (v2 && cg_read_at(fd, "cgroup.controllers", &h->available) < 0)
+                        h->available = NULL;
                 h->dirfd = TAKE_FD(fd);
         }
 }

@@ -194,6 +194,90 @@ int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing
         return 0;
 }
 
+/* Leaves out of n what needs a controller outside avail; the controllers
+ * that cost something go into lost. In place: the tree may live in an arena. */
+static size_t drop_unavailable(struct cg_node *n, const char *avail, bool arena,
+                               struct strbuf *lost)
+{
+        size_t dropped = 0, kept = 0;
+        for (size_t i = 0; i < n->n_props; i++) {
+                struct cg_prop *p = &n->props[i];
+                const char *c = p->def->controller;
+                if (c && !controller_list_has(avail, c)) {
+                        if (!controller_list_has(lost->buf ? lost->buf : "", c))
+                                strbuf_appendf(lost, "%s%s", lost->len ? " " : "", c);
+                        dropped++;
+                        if (!arena) {
+                                free(p->name);
+                                free(p->value);
+                        }
+                        continue;
+                }
+                if (streq(p->name, "cgroup.subtree_control")) {
+                        /* the kept names, written back over the value: never longer */
+                        char *w = p->value;
+                        for (const char *r = p->value; *r;) {
+                                size_t l = strcspn(r, " ");
+                                char name[CGBIND_MAX_CONTROLLER_NAME + 1];
+                                snprintf(name, sizeof(name), "%.*s", (int)l, r);
+                                r += l;
+                                r += strspn(r, " ");
+                                if (!l)
+                                        continue;
+                                if (!controller_list_has(avail, name)) {
+                                        if (!controller_list_has(lost->buf ? lost->buf : "", name))
+                                                strbuf_appendf(lost, "%s%s", lost->len ? " " : "",
+                                                               name);
+                                        dropped++;
+                                        continue;
+                                }
+                                if (w != p->value)
+                                        *w++ = ' ';
+                                memmove(w, name, strlen(name));
+                                w += strlen(name);
+                        }
+                        *w = '\0';
+                }
+                n->props[kept++] = *p;
+        }
+        n->n_props = kept;
+        for (size_t i = 0; i < n->n_children; i++)
+                dropped += drop_unavailable(&n->children[i], avail, arena, lost);
+        return dropped;
+}
+
+int match_available(struct match *m, bool strict, match_warn_fn warn, void *userdata,
+                    struct cgbind_error *err)
+{
+        for (size_t i = 0; i < m->n; i++) {
+                struct match_target *t = &m->targets[i];
+                const char *avail = t->located->available;
+                if (t->image.version != CG_V2 || !avail)
+                        continue;
+                struct strbuf lost = { 0 };
+                size_t n = drop_unavailable(&t->image.root, avail, t->image.arena_tree, &lost);
+                if (!n)
+                        continue;
+                char msg[900];
+                snprintf(msg, sizeof(msg),
+                         "hierarchy (%s): controller %s not available to the container's cgroup "
+                         "(its cgroup.controllers: %s; a rootless user has those systemd "
+                         "delegates)",
+                         t->label, lost.buf, *avail ? avail : "none");
+                strbuf_free(&lost);
+                if (strict)
+                        return cgbind_error_set_escaped(err, CGBIND_PRECONDITION, ENOENT,
+                                                        "%s: refused (strict), nothing changed",
+                                                        msg);
+                if (warn) {
+                        char full[1000];
+                        snprintf(full, sizeof(full), "%s: %zu settings left out", msg, n);
+                        warn(full, userdata);
+                }
+        }
+        return 0;
+}
+
 size_t match_count(const struct cgbind_image *img, struct located *loc, size_t *ret_targets)
 {
         const struct located_hierarchy *seen[CGBIND_MAX_HIERARCHIES];

@@ -9,6 +9,7 @@
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
 #include "cgbind/restore.h"
+#include "cgbind/rootless.h"
 #include "cgbind/sandbox.h"
 
 void restore_options_init(struct restore_options *o)
@@ -59,6 +60,11 @@ int restore_match(struct cgbind_image *img, struct located *loc, const struct re
         r = match_image(img, loc, o->skip_missing, log ? warn_cb : NULL, log, &m, err);
         if (r < 0)
                 return r;
+        r = match_available(&m, mode == MODE_STRICT, log ? warn_cb : NULL, log, err);
+        if (r < 0) {
+                match_free(&m);
+                return r;
+        }
         *ret = m;
         return 0;
 }
@@ -159,6 +165,8 @@ struct run {
         size_t n_moves;
         struct plan_move **tmoves;
         size_t *n_tmoves;
+        struct cgbind_identity id; /* who runs the hook: root, or a rootless user */
+        bool nothing;              /* rootless without a delegated cgroup, --skip-missing */
 };
 
 static void run_free(struct run *r)
@@ -190,7 +198,8 @@ static int read_image(struct run *r, const char *path)
         int k = open_regular_file(AT_FDCWD, path, false, r->o->max_image);
         if (k >= 0) {
                 r->image_fd = k;
-                return 0;
+                /* rootless: another user's file must not choose the limits */
+                return rootless_check_file(&r->id, k, "image", path, r->err);
         }
         if (k == -EFBIG)
                 return cgbind_error_set(r->err, CGBIND_INVALID, EFBIG,
@@ -526,7 +535,9 @@ static int prepare(struct run *r, const char **ret_image)
         const struct restore_options *o = r->o;
         if (o->input)
                 return prepare_input(r);
-        int k = container_read_state(o->state_fd, &r->deadline, &r->ctr.state, r->err);
+        int k = identity_read(&r->id, r->err);
+        if (k >= 0)
+                k = container_read_state(o->state_fd, &r->deadline, &r->ctr.state, r->err);
         if (k < 0)
                 return k;
         log_set_container(r->log, r->ctr.state.id);
@@ -561,6 +572,18 @@ static int prepare(struct run *r, const char **ret_image)
                 k = container_locate(&r->ctr, &r->loc, r->err);
         if (k < 0)
                 return k;
+        /* rootless: only the cgroups systemd delegated to the user, and
+         * without one nothing at all, the state directory included */
+        char warning[400];
+        k = rootless_check_delegation(&r->id, &r->loc, o->skip_missing, warning, sizeof(warning),
+                                      r->err);
+        if (k < 0)
+                return k;
+        if (k > 0) {
+                log_msg(r->log, LOG_LEVEL_WARNING, "%s", warning);
+                r->nothing = true;
+                return 0;
+        }
         return prepare_host(r);
 }
 
@@ -725,7 +748,7 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         res->mode = r->mode;
         if (k < 0 && restoring_skipped(r))
                 return 0;
-        if (k < 0 || r->mode == MODE_IGNORE)
+        if (k < 0 || r->mode == MODE_IGNORE || r->nothing)
                 return k;
         if (r->o->sandbox && (k = enter_sandbox(r)) < 0)
                 return k;

@@ -1,4 +1,5 @@
-/* The hook's own state in /run/cgbind (root only): one file per top-level
+/* The hook's own state in /run/cgbind (root's; a rootless user's is
+ * $XDG_RUNTIME_DIR/cgbind, see rootless.h): one file per top-level
  * cgroup a restore writes beneath, named by that directory's device and
  * inode ("<dev>-<ino>"). The file is
  *  - the lock two restores of one container serialise on (flock, waited for
@@ -33,22 +34,25 @@ struct journal_file {
 };
 
 struct journal {
-        int dirfd; /* CGBIND_STATE_DIR, or -1 */
+        int dirfd;     /* CGBIND_STATE_DIR (rootless: the user's), or -1 */
+        char dir[640]; /* its path, for messages */
         struct journal_file *files;
         size_t n;
         bool readonly; /* a dry run: reads what is there, locks and writes nothing */
 };
 
-/* The state directory, CGBIND_STATE_DIR, opened O_PATH: made (mode 0700)
- * unless readonly, then checked to be root's, mode 0700 and not a symlink:
+/* The state directory, CGBIND_STATE_DIR (a rootless user's own: see
+ * rootless.h), opened O_PATH, its path in ret_dir: made (mode 0700)
+ * unless readonly, then checked to be root's (the user's), mode 0700 and not a symlink:
  * anyone else who could write there could hold a lock or forge a journal or
  * a record. Its one owner: every command opens it here (status 3 when it is
  * not as it must be). With readonly, -ENOENT (err not set) when it does not
  * exist: no restore ever ran. */
-int journal_state_dir(bool readonly, struct cgbind_error *err);
+int journal_state_dir(bool readonly, char *ret_dir, size_t size, struct cgbind_error *err);
 
 /* Opens (creating when needed) the state directory and one file per top-level,
- * before the sandbox. The directory must be root's, mode 0700, not a symlink.
+ * before the sandbox. The directory must be root's, mode 0700, not a symlink
+ * (rootless: the user's own, rootless_state_dir).
  * With readonly, files that do not exist are not made; a top-level given as
  * dev 0 and ino 0 gets no file. */
 int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, size_t n,

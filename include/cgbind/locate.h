@@ -35,6 +35,7 @@ struct located_hierarchy {
         char *refused;     /* why this hierarchy may not be used (escaped); NULL when usable */
         int dirfd;         /* O_PATH directory fd of the top-level on the host, or -1 */
         uint64_t dev, ino; /* of the top-level directory (locate_open) */
+        char *available;   /* v2: the top-level's cgroup.controllers (locate_open), or NULL */
 };
 
 struct located {

@@ -35,6 +35,15 @@ int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing
                 match_warn_fn warn, void *userdata, struct match *ret, struct cgbind_error *err);
 void match_free(struct match *m);
 
+/* cgroup v2: the controllers the container's top-level has (its
+ * cgroup.controllers: what its parent enabled, for a rootless user what
+ * systemd delegated) are all its sub-tree can use. A property of another
+ * controller, and that controller in a cgroup.subtree_control, is left out
+ * with one warning per hierarchy, or under strict refused (status 3) before
+ * any change. */
+int match_available(struct match *m, bool strict, match_warn_fn warn, void *userdata,
+                    struct cgbind_error *err);
+
 /* Before anything is copied: how many sub-cgroups the image becomes once
  * spread over the located hierarchies (at most: trees that land on one
  * hierarchy count whole), and over how many. For the cap. */

@@ -516,6 +516,73 @@ static void test_fan_out(void)
         strbuf_free(&sb);
 }
 
+/* cgroup v2: what the top-level's cgroup.controllers lacks (a rootless
+ * user's: what systemd did not delegate) is left out, or refused under strict. */
+static const char avail_image[] =
+        "{\"cgbind\":1,\"hierarchies\":[{\"type\":\"cgroup2\",\"controllers\":[\"cpu\",\"io\","
+        "\"memory\",\"pids\"],\"root\":{\"properties\":{\"cgroup.subtree_control\":\"cpu io "
+        "memory pids\"},\"children\":[{\"name\":\"app\",\"properties\":{\"io.weight\":"
+        "\"default 200\",\"memory.max\":\"1000\",\"cgroup.subtree_control\":\"io pids\"},"
+        "\"children\":[{\"name\":\"w\",\"properties\":{\"pids.max\":\"5\",\"io.weight\":"
+        "\"default 50\"}}]}]}}]}";
+
+static void test_available(void)
+{
+        struct layout l;
+        layout_init(&l, (const char *const[]){ "v2" }, 1);
+        l.h[0].available = (char *)"cpu memory pids";
+        struct cgbind_image img = parse_or_bail(avail_image);
+        struct match m;
+        struct cgbind_error err;
+        int r = do_match(&img, &l, false, &m, &err);
+        if (r == 0)
+                r = match_available(&m, false, warn, NULL, &err);
+        const struct cg_node *root = r == 0 ? &m.targets[0].image.root : NULL;
+        const struct cg_node *app = child(root, "app"), *w = child(app, "w");
+        const struct cg_prop *sc = prop(root, "cgroup.subtree_control");
+        const struct cg_prop *app_sc = prop(app, "cgroup.subtree_control");
+        ok(r == 0 && n_warnings == 1 && strstr(last_warning, "controller io not available") &&
+                   strstr(last_warning, "cpu memory pids") &&
+                   strstr(last_warning, "4 settings left out"),
+           "io not in cgroup.controllers: one warning naming it (%s)", last_warning);
+        ok(sc && streq(sc->value, "cpu memory pids") && app_sc && streq(app_sc->value, "pids"),
+           "io taken out of every cgroup.subtree_control (%s, %s)", sc ? sc->value : "-",
+           app_sc ? app_sc->value : "-");
+        ok(app && !prop(app, "io.weight") && prop(app, "memory.max") && w &&
+                   !prop(w, "io.weight") && prop(w, "pids.max") && app->n_props == 2 &&
+                   w->n_props == 1,
+           "io's properties left out, the rest kept");
+        match_free(&m);
+
+        img = parse_or_bail(avail_image);
+        r = do_match(&img, &l, false, &m, &err);
+        if (r == 0)
+                r = match_available(&m, true, warn, NULL, &err);
+        ok(r < 0 && err.status == CGBIND_PRECONDITION && has_str(err.msg, "io not available") &&
+                   has_str(err.msg, "strict"),
+           "strict: refused, status 3 (%s)", err.msg);
+        match_free(&m);
+
+        /* everything available, or cgroup.controllers unread: nothing happens */
+        l.h[0].available = (char *)"cpu io memory pids";
+        img = parse_or_bail(avail_image);
+        r = do_match(&img, &l, false, &m, &err);
+        if (r == 0)
+                r = match_available(&m, true, warn, NULL, &err);
+        root = r == 0 ? &m.targets[0].image.root : NULL;
+        sc = prop(root, "cgroup.subtree_control");
+        ok(r == 0 && n_warnings == 0 && sc && streq(sc->value, "cpu io memory pids"),
+           "all available: nothing left out, no warning");
+        match_free(&m);
+        l.h[0].available = NULL;
+        img = parse_or_bail(avail_image);
+        r = do_match(&img, &l, false, &m, &err);
+        if (r == 0)
+                r = match_available(&m, true, warn, NULL, &err);
+        ok(r == 0 && n_warnings == 0, "cgroup.controllers unknown: nothing left out");
+        match_free(&m);
+}
+
 int main(void)
 {
         test_exact();
@@ -525,5 +592,6 @@ int main(void)
         test_missing();
         test_criu_overlap();
         test_fan_out();
+        test_available();
         return tap_done();
 }
