@@ -746,6 +746,47 @@ quiet() {
 
 # ---- the tests: killed half-way ----
 
+# killed_run KILL-AT-ARGS...: the restore under test-kill-at: the hook
+# (cgbind restore), or with KILLED=criu CRIU's action script (below).
+killed_run() {
+    if [ "${KILLED:-hook}" = criu ]; then
+        criu_standin "$@"
+    else
+        "$KILL_AT" "$@" -- "$CGBIND" restore --image "$IMG" --mode "$MODE"
+    fi
+}
+
+# criu_standin KILL-AT-ARGS...: cgbind as CRIU's action script at
+# post-restore, as CRIU runs it: its parent (kill-at, standing in for CRIU)
+# sits in the container's cgroups, as runc puts CRIU there, and holds the
+# checkpoint directory whose descriptor CRTOOLS_IMAGE_DIR names; on v2 the
+# restored init sits in init.scope, where CRIU restored it, so the script
+# plans CRIU's and its own move out of the top-level (OP_MOVE_PID) before
+# the top-level's controllers.
+criu_standin() {
+    local cgs=() hid ctrls p top
+    mkdir -p "$F/ck"
+    cp "$IMG" "$F/ck/cgbind.json"
+    if [ "$V2" = 1 ]; then
+        [ -d "$TOP/init.scope" ] || mkdir "$TOP/init.scope"
+        grep -qx "$PID" "$TOP/init.scope/cgroup.procs" || echo "$PID" >"$TOP/init.scope/cgroup.procs"
+        cgs=("$TOP")
+    else
+        while IFS=: read -r hid ctrls p; do
+            [ "$hid" = 0 ] && ctrls=
+            [[ $ctrls == name=* ]] && ctrls=${ctrls#name=}
+            top=$(pid_cg_dir "$PID" "$ctrls")
+            [ -d "$top" ] && [ "$top" != "$CG" ] && cgs+=("$top")
+        done </proc/"$PID"/cgroup
+    fi
+    ln -sfn "$CGBIND" "$F/criu-script"
+    CGS="${cgs[*]}" CK_DIR=$F/ck INIT=$PID bash -c '
+        for d in $CGS; do echo $$ >"$d/cgroup.procs" || exit 97; done
+        exec 9<"$CK_DIR"
+        export CRTOOLS_IMAGE_DIR=/proc/$$/fd/9 CRTOOLS_SCRIPT_ACTION=post-restore CRTOOLS_INIT_PID=$INIT
+        exec "$@"' criu "$KILL_AT" "$@" -- "$F/criu-script"
+}
+
 # kill_sweep STRIDE: the hook killed (SIGKILL) at the entry of its Nth
 # system call, then the same restore again. N: every STRIDE-th call of a
 # clean run from main() on, and each call right after one that changes
@@ -761,8 +802,7 @@ kill_sweep() {
     local states=0 bad=0
     reset_state
     NOW_SNAP=
-    "$KILL_AT" --list "$T/calls" -- "$CGBIND" restore --image "$IMG" --mode "$MODE" \
-        <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    killed_run --list "$T/calls" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     if [ "$rc" != 0 ]; then
         echo "the clean run failed ($rc):" >&2
         cat "$T/err" >&2
@@ -788,8 +828,7 @@ kill_sweep() {
         # a kill before the first change left the state as it was before
         [ "${NOW_SNAP:-}" = "$BEFORE" ] && [ -z "$JOURNALS" ] || reset_state
         rc=0
-        "$KILL_AT" --kill "$n" --report "$T/rep" -- "$CGBIND" restore --image "$IMG" --mode "$MODE" \
-            <<<"$STATE" >/dev/null 2>"$T/kerr" || rc=$?
+        killed_run --kill "$n" --report "$T/rep" <<<"$STATE" >/dev/null 2>"$T/kerr" || rc=$?
         what='' k=''
         read -r what k nr <"$T/rep" || true
         if [ "$what" != killed ] || [ "$rc" != 137 ]; then
@@ -998,4 +1037,15 @@ deep_kill_sweep() {
     # right after each change (every state a kill can leave) and every
     # 50th call: about 2 x 64 changes, two runs each
     quiet deep_kill_sweep "${CGBIND_FAULTS_DEEP_STRIDE:-50}"
+}
+
+# ---- CRIU's action script (issue 24, part 1) ----
+
+@test "killed half-way, CRIU's action script (its moves, journaled): the restore run again ends with the clean run's tree" {
+    # the script at post-restore under a stand-in for CRIU, killed right
+    # after each change and every KILL_STRIDE_SOFT-th call; then the
+    # operator's rerun of the restore (DESIGN: a killed run is finished by
+    # running the restore again), which adopts what the script's journal lists
+    MODE=full KILLED=criu
+    quiet kill_sweep "$KILL_STRIDE_SOFT"
 }
