@@ -194,6 +194,8 @@ static int add_prop(struct sax *x, const struct prop_def *def, const char *name,
         char *v = arena_strndup(x->arena, value, len);
         if (prop_check_value(def, v, NULL, &reason) < 0)
                 return bad(x, "value of %s: %s", name, reason);
+        if (b->n_props == CGBIND_MAX_PROPS)
+                return bad(x, "more than %d properties in one cgroup", CGBIND_MAX_PROPS);
         if (b->n_props == b->cap_props) {
                 b->cap_props = b->cap_props ? b->cap_props * 2 : 4;
                 b->props = xreallocarray(b->props, b->cap_props, sizeof(*b->props));

@@ -283,20 +283,47 @@ static int observe(struct run *r)
         return 0;
 }
 
+/* Whether a sub-cgroup made beneath hierarchy t's top-level gets a memory
+ * cgroup, by what the kernel will do, not by what the image declares:
+ * v1: the hierarchy has the memory controller. v2: its parent has memory in
+ * cgroup.subtree_control once the plan is applied. Below a top-level whose
+ * cgroup.subtree_control (read now) lacks memory no existing directory can
+ * have it (a controller is enabled in a child only where the parent
+ * enabled it), so there only the plan's own "+memory" writes count; where
+ * the top-level has it (or it cannot be read) every new sub-cgroup does. */
+static bool memcg_everywhere(struct run *r, size_t t)
+{
+        const struct match_target *mt = &r->match.targets[t];
+        if (mt->image.version != CG_V2)
+                return controller_list_has(mt->located->controllers, "memory");
+        _cleanup_free_ char *sc = NULL;
+        if (cg_read_at(mt->located->dirfd, "cgroup.subtree_control", &sc) < 0)
+                return true;
+        sc[strcspn(sc, "\n")] = '\0';
+        return controller_list_has(sc, "memory");
+}
+
 /* The host's memory cgroup ids are shared by every container: a restore
  * never takes the host past half of them. */
 static int check_memcg_headroom(struct run *r)
 {
         if (!r->memcg_known)
                 return 0;
+        _cleanup_free_ bool *everywhere = xcalloc(r->match.n, sizeof(bool));
+        _cleanup_free_ bool *enables = xcalloc(r->plan.n_dirs, sizeof(bool));
+        for (size_t t = 0; t < r->match.n; t++)
+                everywhere[t] = memcg_everywhere(r, t);
+        for (size_t i = 0; i < r->plan.n_ops; i++) {
+                const struct plan_op *op = &r->plan.ops[i];
+                if (op->kind == OP_WRITE && streq(op->name, "cgroup.subtree_control") &&
+                    controller_list_has(op->value, "+memory"))
+                        enables[op->dir] = true;
+        }
         size_t mk = 0;
         for (size_t i = 0; i < r->plan.n_ops; i++) {
                 const struct plan_op *op = &r->plan.ops[i];
-                const struct match_target *t = &r->match.targets[r->plan.dirs[op->dir].hier];
-                bool memory = t->image.version == CG_V2
-                                      ? controller_list_has(t->image.controllers, "memory")
-                                      : controller_list_has(t->located->controllers, "memory");
-                if (op->kind == OP_MKDIR && memory)
+                if (op->kind == OP_MKDIR &&
+                    (everywhere[r->plan.dirs[op->dir].hier] || enables[op->dir]))
                         mk++;
         }
         if (mk && r->memcg_count + mk > CGBIND_MEMCG_ID_HEADROOM)
@@ -462,6 +489,7 @@ static int prepare_host(struct run *r)
 {
         const struct restore_options *o = r->o;
         read_memcg_count(r);
+        locate_hugepage_sizes(&r->loc);
 
         _cleanup_free_ uint64_t *devs = xcalloc(r->loc.n, sizeof(uint64_t));
         _cleanup_free_ uint64_t *inos = xcalloc(r->loc.n, sizeof(uint64_t));
@@ -583,6 +611,9 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         if (k < 0 && restoring_skipped(r))
                 return 0;
         if (k < 0 || r->mode == MODE_IGNORE)
+                return k;
+        /* before the parse: the image decides how much work follows */
+        if ((k = sandbox_limit_cpu(CGBIND_MAX_CPU_SECONDS, r->err)) < 0)
                 return k;
         if (r->o->sandbox && (k = enter_sandbox(r)) < 0)
                 return k;
