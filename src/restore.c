@@ -3,11 +3,13 @@
  * directories, the held journal files and the output descriptors. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "cgbind/apply.h"
 #include "cgbind/container.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
+#include "cgbind/path.h"
 #include "cgbind/restore.h"
 #include "cgbind/sandbox.h"
 
@@ -114,8 +116,9 @@ struct run {
         struct container ctr;
         struct located loc;
         struct journal journal;
-        int image_fd;       /* the image, read after the sandbox is on */
-        size_t memcg_count; /* memory cgroups on the host now (/proc/cgroups) */
+        int image_fd;         /* the image, read after the sandbox is on */
+        bool image_annotated; /* named by io.cgbind.image: every failure says the same */
+        size_t memcg_count;   /* memory cgroups on the host now (/proc/cgroups) */
         bool memcg_known;
         struct match match;
         struct observed_node *observed;
@@ -163,6 +166,57 @@ static int read_image(struct run *r, const char *path)
         if (k < 0)
                 return cgbind_error_set(r->err, CGBIND_INVALID, -k, "image (%s): %s", esc,
                                         strerror(-k));
+        return 0;
+}
+
+/* Whoever sets the annotation io.cgbind.image on a pod chooses the name, not
+ * the host: it is opened only beneath the image directory (root's, written
+ * by no one else), and whatever is wrong with it (missing, a directory, a
+ * device, unreadable, too large, outside, not an image) gets this one
+ * message and status, which say nothing about what is there (issue 23.7). */
+static int annotated_image_refused(struct run *r)
+{
+        char esc[300];
+        const char *dir = r->o->image_dir ? r->o->image_dir : "(none)";
+        cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
+        return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
+                                "image (annotation io.cgbind.image): not a valid image in the "
+                                "image directory %s",
+                                esc);
+}
+
+static int read_annotated_image(struct run *r, const char *name)
+{
+        const char *dir = r->o->image_dir;
+        if (!dir)
+                return annotated_image_refused(r);
+        /* a name below the directory ("web.json"), or its whole path
+         * ("/var/lib/cgbind/web.json"); ".." and symlinks never leave it
+         * (open_beneath) */
+        if (name[0] == '/') {
+                if (!path_is_beneath(name, dir) || streq(name, dir))
+                        return annotated_image_refused(r);
+                name = path_rel_below(name, dir);
+                name += strspn(name, "/");
+        }
+        _cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        char esc[300];
+        cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
+        if (dirfd < 0 || fstat(dirfd, &st) < 0)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, errno,
+                                        "image directory (%s): %s", esc, strerror(errno));
+        /* the host's own: a user who could write there could name any file */
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, EPERM,
+                                        "image directory (%s): not owned by root, or writable by "
+                                        "group or others",
+                                        esc);
+        int k = open_regular_beneath(dirfd, name, r->o->max_image);
+        if (k < 0)
+                return annotated_image_refused(r);
+        r->image_fd = k;
+        r->image_annotated = true;
         return 0;
 }
 
@@ -473,7 +527,7 @@ static int prepare(struct run *r, const char **ret_image)
                                         "image (none): give --image FILE or the annotation "
                                         "io.cgbind.image");
         *ret_image = image;
-        k = read_image(r, image);
+        k = o->image ? read_image(r, image) : read_annotated_image(r, image);
         if (k >= 0)
                 k = container_open(&r->ctr, r->ctr.state.pid, true, r->err);
         if (k >= 0)
@@ -512,6 +566,11 @@ static int stage_plan(struct run *r)
         struct cgbind_image img = { 0 };
         int k = image_parse_fd(r->image_fd, o->max_image, &img, r->err);
         r->image_fd = safe_close(r->image_fd);
+        if (k < 0 && r->image_annotated) {
+                /* the parser's reason would quote the file */
+                *r->err = (struct cgbind_error){ 0 };
+                return annotated_image_refused(r);
+        }
         if (k < 0)
                 return k;
         if (img.n_dropped)

@@ -28,7 +28,10 @@ struct restore_input {
 
 struct restore_options {
         const char *image; /* --image; NULL: the annotation io.cgbind.image */
-        const char *mode;  /* --mode; NULL: the annotation io.cgbind.mode, else soft */
+        /* --image-dir: an annotation's image is opened only beneath it (NULL:
+         * annotation images are refused) */
+        const char *image_dir;
+        const char *mode; /* --mode; NULL: the annotation io.cgbind.mode, else soft */
         bool dry_run;
         bool top_level;
         bool skip_missing;
