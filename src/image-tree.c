@@ -1,6 +1,6 @@
 /* The image tree: building and freeing it, the one validation pass every
  * image goes through (image_validate), and writing it as native JSON. The
- * readers are image.c (which dispatches), image-native.c and crit.c; all
+ * readers are image.c (which dispatches), image-native.c and criu-image.c; all
  * three use this file, and it uses none of them. */
 #include <stdio.h>
 
