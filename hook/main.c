@@ -19,7 +19,8 @@ static const char usage_text[] =
         "Usage:\n"
         "  cgbind save    [--pid PID] [-o FILE|-] [--log FILE] [--max-cgroups N]\n"
         "                 [--timeout SECONDS]\n"
-        "  cgbind restore [--image FILE] [--mode MODE] [--dry-run] [--top-level]\n"
+        "  cgbind restore [--image FILE] [--image-dir DIR] [--mode MODE] [--dry-run]\n"
+        "                 [--top-level]\n"
         "                 [--skip-missing] [--no-move-init] [--log FILE] [--syslog]\n"
         "                 [--debug] [--no-sandbox] [--max-image-size BYTES] [--convert]\n"
         "                 [--skip-busy] [--max-cgroups N] [--timeout SECONDS]\n"
@@ -33,7 +34,9 @@ static const char usage_text[] =
         "state on stdin and restores the image beneath the container's cgroups.\n"
         "Modes: soft (default), full, strict, props, none, ignore.\n"
         "The image can also come from the annotation io.cgbind.image, the mode from\n"
-        "io.cgbind.mode; the flags win.\n"
+        "io.cgbind.mode; the flags win. An annotation's image is a name beneath the\n"
+        "image directory (--image-dir, default " CGBIND_IMAGE_DIR "), never a path\n"
+        "outside it.\n"
         "criu-script is CRIU's action-script (also run as <cgbind_dir>/criu-script):\n"
         "it saves into the checkpoint at post-dump and restores from it at\n"
         "post-restore (mode full unless --mode), reading CRTOOLS_* from CRIU.\n"
@@ -177,6 +180,7 @@ static int parse_restore_args(int argc, char **argv, struct restore_options *o,
 {
         static const struct option longopts[] = {
                 { "image", required_argument, NULL, 'i' },
+                { "image-dir", required_argument, NULL, 'D' },
                 { "mode", required_argument, NULL, 'm' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "top-level", no_argument, NULL, 't' },
@@ -200,6 +204,9 @@ static int parse_restore_args(int argc, char **argv, struct restore_options *o,
                 switch (c) {
                 case 'i':
                         o->image = optarg;
+                        break;
+                case 'D':
+                        o->image_dir = optarg;
                         break;
                 case 'm':
                         o->mode = optarg; /* a later --mode overrides an earlier one */
@@ -287,6 +294,7 @@ static int cmd_restore(int argc, char **argv)
         int status = 0;
 
         restore_options_init(&o);
+        o.image_dir = CGBIND_IMAGE_DIR; /* meson -Dimage_dir */
         log_init(&log, "restore");
         if (parse_restore_args(argc, argv, &o, &log, &status) < 0) {
                 log_close(&log);

@@ -121,6 +121,24 @@ int regular_file_error(struct cgbind_error *err, int r, const char *what, const 
         return r;
 }
 
+int open_regular_beneath(int dirfd, const char *path, size_t max)
+{
+        _cleanup_close_ int pfd = open_beneath(dirfd, path, O_PATH);
+        if (pfd < 0)
+                return pfd;
+        struct stat st;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -ENOTREGULAR;
+        if ((uint64_t)st.st_size > max)
+                return -EFBIG;
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        return fd < 0 ? -errno : fd;
+}
+
 int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
                       size_t *ret_len)
 {

@@ -1,4 +1,4 @@
-/* Shared by the two image parsers (image.c, native; crit.c, CRIU's
+/* Shared by the two image parsers (image.c, native; criu-image.c, CRIU's
  * cgroup.img as crit prints it): one declaration, so a changed signature is
  * a compile error, not undefined behaviour. */
 #pragma once
@@ -16,7 +16,7 @@ int image_controllers(const char *where, char *list, char **ret, struct cgbind_e
 
 /* The streaming native parser (image-native.c): feed the text in pieces.
  * image_native_feed returns IMAGE_STREAM_CRIT when the document turns out to
- * be a CRIU image (its "magic"): the caller reads it whole with crit.c. */
+ * be a CRIU image (its "magic"): the caller reads it whole with criu-image.c. */
 #define IMAGE_STREAM_CRIT 1
 struct image_stream;
 int image_native_begin(struct image_stream **ret, struct cgbind_error *err);

@@ -4,7 +4,7 @@
  * sub-cgroup and the bytes of its name and values, so an image costs about
  * its own size in memory, whatever its shape (issue: "peak RSS within 8 MiB
  * + 2 x the image size"). A CRIU image (its "magic" member) is handed back
- * to the caller, which reads it with the document parser (crit.c). */
+ * to the caller, which reads it with the document parser (criu-image.c). */
 #include <stdio.h>
 
 #include <yajl/yajl_parse.h>
@@ -75,7 +75,7 @@ struct sax {
         struct image_hierarchy *h; /* the hierarchy being read */
         struct strbuf controllers;
         bool have_version;
-        bool crit; /* a CRIU document: stop and let crit.c read it */
+        bool crit; /* a CRIU document: stop and let criu-image.c read it */
         bool failed;
         char where[512];
 };
@@ -194,6 +194,8 @@ static int add_prop(struct sax *x, const struct prop_def *def, const char *name,
         char *v = arena_strndup(x->arena, value, len);
         if (prop_check_value(def, v, NULL, &reason) < 0)
                 return bad(x, "value of %s: %s", name, reason);
+        if (b->n_props == CGBIND_MAX_PROPS)
+                return bad(x, "more than %d properties in one cgroup", CGBIND_MAX_PROPS);
         if (b->n_props == b->cap_props) {
                 b->cap_props = b->cap_props ? b->cap_props * 2 : 4;
                 b->props = xreallocarray(b->props, b->cap_props, sizeof(*b->props));
@@ -260,7 +262,7 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
                     memcmp(keys[i].key, s, len) == 0)
                         slot = keys[i].slot;
         if (f->kind == F_TOP && len == 5 && memcmp(s, "magic", 5) == 0) {
-                x->crit = true; /* a CRIU document: crit.c reads it */
+                x->crit = true; /* a CRIU document: criu-image.c reads it */
                 return 0;
         }
         if (slot == S_NONE) {

@@ -1,6 +1,6 @@
 /* Reading an image: from a buffer or, in pieces, from a file; a native image
  * streams into its tree (image-native.c), a CRIU one is read whole
- * (crit.c); either way image_validate() decides. */
+ * (criu-image.c); either way image_validate() decides. */
 #include <stdio.h>
 
 #include "cgbind/fsutil.h"
@@ -13,7 +13,7 @@ static const struct json_limits image_limits = {
         .max_string = CGBIND_MAX_VALUE,
 };
 
-/* A CRIU document, read whole with the document parser (crit.c). */
+/* A CRIU document, read whole with the document parser (criu-image.c). */
 static int parse_crit_text(const char *buf, size_t len, struct cgbind_image *ret,
                            struct cgbind_error *err)
 {

@@ -4,6 +4,7 @@
  * may be spoofed; /proc/<pid>/cgroup read from the host is the authority on
  * which cgroup is the container's, and the hook's own mount table (matched by
  * device number) is the only way in: writes never go through container mounts. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -36,6 +37,45 @@ void located_free(struct located *loc)
         free(loc->h);
         loc->h = NULL;
         loc->n = 0;
+        free(loc->hugepage_sizes);
+        loc->hugepage_sizes = NULL;
+}
+
+/* the kernel's mem_fmt() in mm/hugetlb_cgroup.c */
+void hugepage_size_name(unsigned long kib, char *buf, size_t size)
+{
+        if (kib >= 1024UL * 1024)
+                snprintf(buf, size, "%luGB", kib / (1024UL * 1024));
+        else if (kib >= 1024)
+                snprintf(buf, size, "%luMB", kib / 1024);
+        else
+                snprintf(buf, size, "%luKB", kib);
+}
+
+void locate_hugepage_sizes(struct located *loc)
+{
+        _cleanup_close_ int fd =
+                open("/sys/kernel/mm/hugepages", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        DIR *d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -1; /* the DIR has it */
+        struct strbuf sizes = { 0 };
+        strbuf_puts(&sizes, "");
+        for (struct dirent *e; (e = readdir(d));) {
+                unsigned long kib;
+                char tail[4], name[32];
+                /* "hugepages-2048kB"; at most a handful on any machine */
+                if (sscanf(e->d_name, "hugepages-%lu%3s", &kib, tail) != 2 || !streq(tail, "kB") ||
+                    kib == 0)
+                        continue;
+                hugepage_size_name(kib, name, sizeof(name));
+                strbuf_appendf(&sizes, "%s%s", sizes.len ? "," : "", name);
+        }
+        closedir(d);
+        loc->hugepage_sizes = sizes.buf;
 }
 
 bool located_usable(const struct located_hierarchy *h)

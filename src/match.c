@@ -148,6 +148,51 @@ static int match_split(struct match *m, const struct image_hierarchy *ih, struct
         return 0;
 }
 
+/* A hugetlb property of a size the host does not have ("hugetlb.1GB.max"
+ * on a host with 2MB pages only) in n or below, or NULL. */
+static const struct cg_prop *foreign_hugepage(const struct cg_node *n, const char *sizes)
+{
+        for (size_t i = 0; i < n->n_props; i++) {
+                const struct cg_prop *p = &n->props[i];
+                if (!(p->def->flags & PROP_PATTERN))
+                        continue;
+                /* the pattern is "hugetlb.*.<file>": the size is the second part */
+                const char *size = strchr(p->name, '.') + 1;
+                char name[32];
+                snprintf(name, sizeof(name), "%.*s", (int)strcspn(size, "."), size);
+                if (!controller_list_has(sizes, name))
+                        return p;
+        }
+        for (size_t i = 0; i < n->n_children; i++) {
+                const struct cg_prop *p = foreign_hugepage(&n->children[i], sizes);
+                if (p)
+                        return p;
+        }
+        return NULL;
+}
+
+/* Huge page sizes are a host fact (locate_hugepage_sizes): an image names
+ * only sizes this host has, so that what validation accepts is bounded by
+ * the host, not by every 1-4 digit size (issue 23.6). */
+static int check_hugepage_sizes(const struct match *m, const struct located *loc,
+                                struct cgbind_error *err)
+{
+        if (!loc->hugepage_sizes)
+                return 0;
+        for (size_t i = 0; i < m->n; i++) {
+                const struct cg_prop *p =
+                        foreign_hugepage(&m->targets[i].image.root, loc->hugepage_sizes);
+                if (p)
+                        return cgbind_error_set_escaped(
+                                err, CGBIND_PRECONDITION, ENOENT,
+                                "hierarchy (%s): property %s: the host has no such huge page "
+                                "size (it has: %s)",
+                                m->targets[i].label, p->name,
+                                loc->hugepage_sizes[0] ? loc->hugepage_sizes : "none");
+        }
+        return 0;
+}
+
 int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing,
                 match_warn_fn warn, void *userdata, struct match *ret, struct cgbind_error *err)
 {
@@ -182,6 +227,8 @@ int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing
         if (moved)
                 m.arena = TAKE_PTR(img->arena);
         image_free(img);
+        if (r >= 0)
+                r = check_hugepage_sizes(&m, loc, err);
         if (r < 0) {
                 match_free(&m);
                 return r;

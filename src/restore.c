@@ -3,11 +3,13 @@
  * directories, the held journal files and the output descriptors. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "cgbind/apply.h"
 #include "cgbind/container.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
+#include "cgbind/path.h"
 #include "cgbind/restore.h"
 #include "cgbind/rootless.h"
 #include "cgbind/sandbox.h"
@@ -148,8 +150,9 @@ struct run {
         struct container ctr;
         struct located loc;
         struct journal journal;
-        int image_fd;       /* the image, read after the sandbox is on */
-        size_t memcg_count; /* memory cgroups on the host now (/proc/cgroups) */
+        int image_fd;         /* the image, read after the sandbox is on */
+        bool image_annotated; /* named by io.cgbind.image: every failure says the same */
+        size_t memcg_count;   /* memory cgroups on the host now (/proc/cgroups) */
         bool memcg_known;
         struct match match;
         struct observed_node *observed;
@@ -211,6 +214,57 @@ static int read_image(struct run *r, const char *path)
         if (k < 0)
                 return cgbind_error_set(r->err, CGBIND_INVALID, -k, "image (%s): %s", esc,
                                         strerror(-k));
+        return 0;
+}
+
+/* Whoever sets the annotation io.cgbind.image on a pod chooses the name, not
+ * the host: it is opened only beneath the image directory (root's, written
+ * by no one else), and whatever is wrong with it (missing, a directory, a
+ * device, unreadable, too large, outside, not an image) gets this one
+ * message and status, which say nothing about what is there (issue 23.7). */
+static int annotated_image_refused(struct run *r)
+{
+        char esc[300];
+        const char *dir = r->o->image_dir ? r->o->image_dir : "(none)";
+        cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
+        return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
+                                "image (annotation io.cgbind.image): not a valid image in the "
+                                "image directory %s",
+                                esc);
+}
+
+static int read_annotated_image(struct run *r, const char *name)
+{
+        const char *dir = r->o->image_dir;
+        if (!dir)
+                return annotated_image_refused(r);
+        /* a name below the directory ("web.json"), or its whole path
+         * ("/var/lib/cgbind/web.json"); ".." and symlinks never leave it
+         * (open_beneath) */
+        if (name[0] == '/') {
+                if (!path_is_beneath(name, dir) || streq(name, dir))
+                        return annotated_image_refused(r);
+                name = path_rel_below(name, dir);
+                name += strspn(name, "/");
+        }
+        _cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        char esc[300];
+        cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
+        if (dirfd < 0 || fstat(dirfd, &st) < 0)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, errno,
+                                        "image directory (%s): %s", esc, strerror(errno));
+        /* the host's own: a user who could write there could name any file */
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, EPERM,
+                                        "image directory (%s): not owned by root, or writable by "
+                                        "group or others",
+                                        esc);
+        int k = open_regular_beneath(dirfd, name, r->o->max_image);
+        if (k < 0)
+                return annotated_image_refused(r);
+        r->image_fd = k;
+        r->image_annotated = true;
         return 0;
 }
 
@@ -383,20 +437,47 @@ static int observe(struct run *r)
         return 0;
 }
 
+/* Whether a sub-cgroup made beneath hierarchy t's top-level gets a memory
+ * cgroup, by what the kernel will do, not by what the image declares:
+ * v1: the hierarchy has the memory controller. v2: its parent has memory in
+ * cgroup.subtree_control once the plan is applied. Below a top-level whose
+ * cgroup.subtree_control (read now) lacks memory no existing directory can
+ * have it (a controller is enabled in a child only where the parent
+ * enabled it), so there only the plan's own "+memory" writes count; where
+ * the top-level has it (or it cannot be read) every new sub-cgroup does. */
+static bool memcg_everywhere(struct run *r, size_t t)
+{
+        const struct match_target *mt = &r->match.targets[t];
+        if (mt->image.version != CG_V2)
+                return controller_list_has(mt->located->controllers, "memory");
+        _cleanup_free_ char *sc = NULL;
+        if (cg_read_at(mt->located->dirfd, "cgroup.subtree_control", &sc) < 0)
+                return true;
+        sc[strcspn(sc, "\n")] = '\0';
+        return controller_list_has(sc, "memory");
+}
+
 /* The host's memory cgroup ids are shared by every container: a restore
  * never takes the host past half of them. */
 static int check_memcg_headroom(struct run *r)
 {
         if (!r->memcg_known)
                 return 0;
+        _cleanup_free_ bool *everywhere = xcalloc(r->match.n, sizeof(bool));
+        _cleanup_free_ bool *enables = xcalloc(r->plan.n_dirs, sizeof(bool));
+        for (size_t t = 0; t < r->match.n; t++)
+                everywhere[t] = memcg_everywhere(r, t);
+        for (size_t i = 0; i < r->plan.n_ops; i++) {
+                const struct plan_op *op = &r->plan.ops[i];
+                if (op->kind == OP_WRITE && streq(op->name, "cgroup.subtree_control") &&
+                    controller_list_has(op->value, "+memory"))
+                        enables[op->dir] = true;
+        }
         size_t mk = 0;
         for (size_t i = 0; i < r->plan.n_ops; i++) {
                 const struct plan_op *op = &r->plan.ops[i];
-                const struct match_target *t = &r->match.targets[r->plan.dirs[op->dir].hier];
-                bool memory = t->image.version == CG_V2
-                                      ? controller_list_has(t->image.controllers, "memory")
-                                      : controller_list_has(t->located->controllers, "memory");
-                if (op->kind == OP_MKDIR && memory)
+                if (op->kind == OP_MKDIR &&
+                    (everywhere[r->plan.dirs[op->dir].hier] || enables[op->dir]))
                         mk++;
         }
         if (mk && r->memcg_count + mk > CGBIND_MEMCG_ID_HEADROOM)
@@ -565,7 +646,7 @@ static int prepare(struct run *r, const char **ret_image)
                                         "image (none): give --image FILE or the annotation "
                                         "io.cgbind.image");
         *ret_image = image;
-        k = read_image(r, image);
+        k = o->image ? read_image(r, image) : read_annotated_image(r, image);
         if (k >= 0)
                 k = container_open(&r->ctr, r->ctr.state.pid, true, r->err);
         if (k >= 0)
@@ -593,6 +674,7 @@ static int prepare_host(struct run *r)
 {
         const struct restore_options *o = r->o;
         read_memcg_count(r);
+        locate_hugepage_sizes(&r->loc);
 
         _cleanup_free_ uint64_t *devs = xcalloc(r->loc.n, sizeof(uint64_t));
         _cleanup_free_ uint64_t *inos = xcalloc(r->loc.n, sizeof(uint64_t));
@@ -636,6 +718,11 @@ static int stage_plan(struct run *r)
         struct cgbind_image img = { 0 };
         int k = image_parse_fd(r->image_fd, o->max_image, &img, r->err);
         r->image_fd = safe_close(r->image_fd);
+        if (k < 0 && r->image_annotated) {
+                /* the parser's reason would quote the file */
+                *r->err = (struct cgbind_error){ 0 };
+                return annotated_image_refused(r);
+        }
         if (k < 0)
                 return k;
         if (img.n_dropped)
@@ -749,6 +836,9 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         if (k < 0 && restoring_skipped(r))
                 return 0;
         if (k < 0 || r->mode == MODE_IGNORE || r->nothing)
+                return k;
+        /* before the parse: the image decides how much work follows */
+        if ((k = sandbox_limit_cpu(CGBIND_MAX_CPU_SECONDS, r->err)) < 0)
                 return k;
         if (r->o->sandbox && (k = enter_sandbox(r)) < 0)
                 return k;

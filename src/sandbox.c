@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -313,6 +314,28 @@ int sandbox_enter(const struct sandbox_policy *p, struct sandbox_report *ret,
                 return r;
         if (ret)
                 *ret = rep;
+        return 0;
+}
+
+int sandbox_limit_cpu(unsigned seconds, struct cgbind_error *err)
+{
+        struct rlimit cur;
+        if (getrlimit(RLIMIT_CPU, &cur) < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, errno, "CPU limit (getrlimit): %s",
+                                        strerror(errno));
+        /* the CPU time used so far counts: the limit is on the whole run.
+         * SIGXCPU at the soft limit, SIGKILL one second later */
+        rlim_t soft = seconds, hard = (rlim_t)seconds + 1;
+        if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < hard)
+                hard = cur.rlim_max;
+        if (soft > hard)
+                soft = hard;
+        if (cur.rlim_cur != RLIM_INFINITY && cur.rlim_cur < soft)
+                soft = cur.rlim_cur;
+        struct rlimit lim = { .rlim_cur = soft, .rlim_max = hard };
+        if (setrlimit(RLIMIT_CPU, &lim) < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, errno, "CPU limit (setrlimit): %s",
+                                        strerror(errno));
         return 0;
 }
 

@@ -16,6 +16,9 @@
 #define CGBIND_MAX_NODES         100000 /* sub-cgroups in one image */
 #define CGBIND_MAX_NAME          255    /* bytes of a sub-cgroup name (NAME_MAX) */
 #define CGBIND_MAX_VALUE         (64 * 1024)
+/* properties of one cgroup: every file the allowlist carries for one cgroup
+ * version, with each huge page size a host has, is about 80 */
+#define CGBIND_MAX_PROPS 256
 /* a cgroup path from the kernel or from CRIU's image */
 #define CGBIND_MAX_PATH 4096
 /* a sub-cgroup's path below its top-level as validation allows it (64
@@ -47,3 +50,10 @@
  * then; --timeout changes it. */
 #define CGBIND_DEFAULT_TIMEOUT_MS 10000
 #define CGBIND_MAX_TIMEOUT_MS     (3600 * 1000)
+
+/* CPU seconds a restore may use (RLIMIT_CPU, set before the image is
+ * parsed): the timeout bounds waits, this bounds work. The largest image
+ * the caps accept costs a few seconds (bench/shapes.sh); past the limit
+ * the kernel ends the hook (SIGXCPU, then SIGKILL a second later), which
+ * the journal makes a kill like any other: the next run converges. */
+#define CGBIND_MAX_CPU_SECONDS 60

@@ -44,6 +44,10 @@ int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max);
 int regular_file_error(struct cgbind_error *err, int r, const char *what, const char *dir,
                        const char *name, size_t max);
 
+/* The same, with path opened beneath dirfd (open_beneath: no "..", no
+ * absolute path, no symlink on the way). */
+int open_regular_beneath(int dirfd, const char *path, size_t max);
+
 /* Writes path whole or not at all: a temporary file beside it, fsync, rename. */
 int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode);
 

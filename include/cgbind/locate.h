@@ -42,6 +42,9 @@ struct located {
         struct located_hierarchy *h;
         size_t n;
         bool from_mounts; /* false: no cgroup mount in the container, /proc/<pid>/cgroup alone */
+        /* the huge page sizes the host's kernel has, as the hugetlb
+         * controller names them ("2MB,1GB"); NULL when not known */
+        char *hugepage_sizes;
 };
 
 int locate_resolve(const struct locate_input *in, struct located *ret, struct cgbind_error *err);
@@ -57,6 +60,16 @@ void located_refuse(struct located_hierarchy *h, const char *fmt, ...) _printf_(
 bool located_usable(const struct located_hierarchy *h);
 
 void located_free(struct located *loc);
+
+/* The huge page size as the hugetlb controller's files name it, from the
+ * size in KiB (/sys/kernel/mm/hugepages/hugepages-<kib>kB): "64KB", "2MB",
+ * "1GB". */
+void hugepage_size_name(unsigned long kib, char *buf, size_t size);
+
+/* Reads the host's huge page sizes into loc->hugepage_sizes, once, before
+ * the sandbox (a host fact: the sizes an image may name). Left NULL when
+ * /sys does not say. */
+void locate_hugepage_sizes(struct located *loc);
 
 /* The located hierarchy that serves an image hierarchy (same version, same
  * controller set), or NULL. */

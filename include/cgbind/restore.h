@@ -46,7 +46,10 @@ void restore_moves_free(struct restore_move *moves, size_t n);
 
 struct restore_options {
         const char *image; /* --image; NULL: the annotation io.cgbind.image */
-        const char *mode;  /* --mode; NULL: the annotation io.cgbind.mode, else soft */
+        /* --image-dir: an annotation's image is opened only beneath it (NULL:
+         * annotation images are refused) */
+        const char *image_dir;
+        const char *mode; /* --mode; NULL: the annotation io.cgbind.mode, else soft */
         bool dry_run;
         bool top_level;
         bool skip_missing;

@@ -29,3 +29,8 @@ struct sandbox_report {
 
 int sandbox_enter(const struct sandbox_policy *p, struct sandbox_report *ret,
                   struct cgbind_error *err);
+
+/* Caps the CPU time of this process at seconds (RLIMIT_CPU; lowered only,
+ * never raised): an image that makes some stage costly cannot hold a CPU
+ * for longer. Set before the sandbox, with or without it. */
+int sandbox_limit_cpu(unsigned seconds, struct cgbind_error *err);

@@ -44,8 +44,9 @@ setup() {
         "cgroup.subtree_control": "cpu pids" },
       "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
 JSON
-    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/hook.log" \
-        '.hook.path = $p | .hook.args += ["--log", $log] | .stages = ["prestart"]' \
+    # (the annotation's image lies beneath --image-dir: the test's directory)
+    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/hook.log" --arg dir "$BATS_TEST_TMPDIR" \
+        '.hook.path = $p | .hook.args += ["--log", $log, "--image-dir", $dir] | .stages = ["prestart"]' \
         <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
         >"$PM_ROOT/hooks/cgbind.json"
 }

@@ -181,6 +181,80 @@ never_sub() {
     refused 2 "not a regular file"
 }
 
+# ---- the annotation io.cgbind.image (issue 23.7) ----
+
+# annotated NAME [restore args...]: the restore with no --image and the
+# annotation io.cgbind.image set to NAME in the state, the image directory
+# $IMAGES (--image-dir)
+annotated() {
+    local name=$1
+    shift
+    state_of "$ID" | jq -c --arg n "$name" '.annotations["io.cgbind.image"] = $n' \
+        >"$BATS_TEST_TMPDIR/state"
+    run --separate-stderr timeout 20 "$CGBIND" restore --image-dir "$IMAGES" "$@" \
+        <"$BATS_TEST_TMPDIR/state"
+}
+
+images_dir() {
+    IMAGES=$BATS_TEST_TMPDIR/images
+    mkdir -m 0755 "$IMAGES" "$IMAGES/adir"
+    image "{}" "$(child '"app"' '{ "pids.max": "5" }')"
+    cp "$IMG" "$IMAGES/good.json"
+    ln -s /etc/shadow "$IMAGES/shadow-link"
+    ln -s "$IMG" "$IMAGES/out-link" # a valid image, but outside
+    printf 'root:x:0:0\n' >"$IMAGES/notjson"
+    printf '{"secret-key": 1}' >"$IMAGES/otherjson.json"
+    chmod 0600 "$IMAGES/good.json"
+}
+
+@test "annotation: every name outside the image directory, or not an image in it, gets one and the same message" {
+    images_dir
+    local name first= msg
+    for name in /etc/shadow /etc/nonexistent "$IMAGES/adir" adir "$IMAGES/shadow-link" shadow-link \
+        out-link ../img.json "$IMAGES/../img.json" adir/../../img.json "$IMG" missing.json notjson \
+        otherjson.json /dev/zero "$IMAGES" "$IMAGES/" ""; do
+        annotated "$name"
+        echo "[$name] status $status: $stderr"
+        [ "$status" -eq 2 ]
+        assert_one_error_line
+        msg=${stderr#*: }
+        [ -n "$first" ] || first=$stderr
+        [ -z "$name" ] || [ "$stderr" = "$first" ]
+    done
+    # it names neither the file nor what is in it
+    [[ $first == *"not a valid image in the image directory $IMAGES"* ]]
+    [[ $first != *shadow* && $first != *secret* && $first != *"not a regular"* ]]
+    snapshot >"$BATS_TEST_TMPDIR/after"
+    diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "annotation: an image in the image directory restores, by name or by its whole path (the control)" {
+    images_dir
+    annotated good.json --dry-run
+    [ "$status" -eq 0 ]
+    [[ $output == *"mkdir app"* ]]
+    annotated "$IMAGES/good.json" --dry-run
+    [ "$status" -eq 0 ]
+    [[ $output == *"mkdir app"* ]]
+    # --image from the runtime's configuration is not confined
+    run --separate-stderr "$CGBIND" restore --dry-run --image "$IMG" < <(state_of "$ID")
+    [ "$status" -eq 0 ]
+}
+
+@test "annotation: an image directory writable by others, or not root's, is refused" {
+    images_dir
+    chmod 0777 "$IMAGES"
+    annotated good.json --dry-run
+    echo "$stderr"
+    [ "$status" -eq 3 ]
+    [[ $stderr == *"image directory ($IMAGES): not owned by root, or writable by group or others"* ]]
+    chmod 0755 "$IMAGES"
+    chown 65534 "$IMAGES"
+    annotated good.json --dry-run
+    [ "$status" -eq 3 ]
+    [[ $stderr == *"not owned by root"* ]]
+}
+
 # ---- hostile states ----
 
 @test "state: the pid of another container is refused, neither container changes" {

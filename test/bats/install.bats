@@ -263,8 +263,9 @@ EOF
     # the image, the gate matches, and the hook goes in verbatim
     bundle_set "$dst" --arg img "$IMG" '.annotations["io.cgbind.image"] = $img'
     hook_applies "$json" "$dst/config.json"
+    # (the test's image is not in /var/lib/cgbind: its directory is named)
     bundle_set "$dst" --arg stage "$stage" --arg path "$path" --argjson args "$args" \
-        '.hooks[$stage] += [{ path: $path, args: $args }]'
+        --arg dir "${IMG%/*}" '.hooks[$stage] += [{ path: $path, args: ($args + ["--image-dir", $dir]) }]'
     run_fg inst-deb "$dst"
     [ "$status" -eq 0 ]
     [ "$output" = 7 ]

@@ -40,8 +40,9 @@ setup() {
       "children": [ { "name": "job", "properties": { "pids.max": "3" } } ] } ] } } ] }
 JSON
     # the hooks.d JSON as installed, with the path of the binary under test
-    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/log" \
-        '.hook.path = $p | .hook.args += ["--log", $log] | .stages = ["prestart"]' \
+    # (the annotation's image lies beneath --image-dir: the test's directory)
+    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/log" --arg dir "$BATS_TEST_TMPDIR" \
+        '.hook.path = $p | .hook.args += ["--log", $log, "--image-dir", $dir] | .stages = ["prestart"]' \
         <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
         >"$PM_ROOT/hooks/cgbind.json"
 }

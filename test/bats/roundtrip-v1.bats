@@ -69,8 +69,9 @@ restore_at() {
     save_source
     local dst
     dst=$(new_bundle dst "cat /sys/fs/cgroup/cpu/app/web/cpu.shares")
+    # an annotation's image lies beneath the image directory (issue 23.7)
     add_annotation "$dst" io.cgbind.image "$IMG"
-    add_hook "$dst" prestart restore
+    add_hook "$dst" prestart restore --image-dir "${IMG%/*}"
     run_fg "dst-ann" "$dst"
     [ "$status" -eq 0 ]
     [ "$output" = 256 ]

@@ -86,6 +86,16 @@ static const struct hostile cases[] = {
           .props = "{ \"cgroup.subtree_control\": \"pids\\n+cpu\" }",
           .v1_want = "not in the allowlist",
           .v2_want = "newline in a single-line value" },
+        /* issue 23.5: what the caps count follows from the declared list */
+        { .what = "cgroup.subtree_control naming a controller not declared (memory with [pids])",
+          .props = "{ \"cgroup.subtree_control\": \"memory pids\" }",
+          .v1_want = "not in the allowlist",
+          .v2_want = "value of cgroup.subtree_control: controller memory is not one of the "
+                     "hierarchy's controllers" },
+        { .what = "the same, in a sub-cgroup",
+          .children = CHILD("\"app\"", "{ \"cgroup.subtree_control\": \"pids cpu\" }"),
+          .v1_want = "not in the allowlist",
+          .v2_want = "controller cpu is not one of the hierarchy's controllers" },
         { "a negative value (-5)", NULL, CHILD("\"app\"", "{ \"pids.max\": \"-5\" }"),
           "value of pids.max" },
         { "a huge number (past int64)", NULL,
@@ -235,6 +245,18 @@ static void controls(void)
         struct cgbind_error err = { 0 };
         ok(image_parse(doc.buf, doc.len, &img, &err) == 0, "a 255-byte name is allowed (%s)",
            err.msg);
+        image_free(&img);
+        strbuf_free(&doc);
+
+        /* a subtree_control within the declared controllers parses */
+        strbuf_appendf(&doc,
+                       "{ \"cgbind\": 1, \"hierarchies\": [ { %s, \"root\": { \"properties\": { "
+                       "\"cgroup.subtree_control\": \"pids\" }, \"children\": [ { \"name\": "
+                       "\"a\", \"properties\": { \"pids.max\": \"5\" } } ] } } ] }",
+                       hier(2));
+        err = (struct cgbind_error){ 0 };
+        ok(image_parse(doc.buf, doc.len, &img, &err) == 0,
+           "v2: cgroup.subtree_control \"pids\" with controllers [pids] is allowed (%s)", err.msg);
         image_free(&img);
         strbuf_free(&doc);
 

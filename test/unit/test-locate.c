@@ -473,8 +473,40 @@ static void test_refuse(void)
         free(h.refused);
 }
 
+/* the hugetlb controller's names for the sizes in /sys/kernel/mm/hugepages */
+static void test_hugepage_names(void)
+{
+        static const struct {
+                unsigned long kib;
+                const char *want;
+        } cases[] = {
+                { 64, "64KB" },      { 2048, "2MB" },    { 32768, "32MB" },
+                { 524288, "512MB" }, { 1048576, "1GB" }, { 16777216, "16GB" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char buf[32];
+                hugepage_size_name(cases[i].kib, buf, sizeof(buf));
+                ok(streq(buf, cases[i].want), "hugepages-%lukB is %s (got %s)", cases[i].kib,
+                   cases[i].want, buf);
+        }
+        /* the host's own: every size read is in the kernel's spelling */
+        struct located loc = { 0 };
+        locate_hugepage_sizes(&loc);
+        bool fine = true;
+        for (const char *p = loc.hugepage_sizes ? loc.hugepage_sizes : ""; *p;) {
+                size_t l = strcspn(p, ",");
+                fine &= l >= 3 && (p[l - 2] == 'K' || p[l - 2] == 'M' || p[l - 2] == 'G') &&
+                        p[l - 1] == 'B';
+                p += l;
+                p += *p == ',';
+        }
+        ok(fine, "this host's huge page sizes: %s", loc.hugepage_sizes ? loc.hugepage_sizes : "?");
+        located_free(&loc);
+}
+
 int main(void)
 {
+        test_hugepage_names();
         host_mi = tap_read_data("host-hybrid.mountinfo", &host_mi_len);
         test_runc_fixtures();
         test_refusals();

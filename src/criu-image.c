@@ -43,6 +43,49 @@ static const struct json *array_member(const struct json *obj, const char *key)
         return v && v->type == JSON_ARRAY ? v : NULL;
 }
 
+static int cmp_prop_ref(const void *a, const void *b)
+{
+        const struct cg_prop *x = *(const struct cg_prop *const *)a;
+        const struct cg_prop *y = *(const struct cg_prop *const *)b;
+        int d = strcmp(x->name, y->name);
+        /* equal names keep their order: the first one stays */
+        return d ? d : (x < y ? -1 : x > y);
+}
+
+/* CRIU lists the core files once per co-mounted controller: a property
+ * repeated with the same value is kept once (the first), with another
+ * value it is refused. Sorted, not pairwise (issue 23.6). */
+static int drop_repeats(struct crit_ctx *c, struct cg_node *node)
+{
+        if (node->n_props < 2)
+                return 0;
+        _cleanup_free_ struct cg_prop **by_name = xcalloc(node->n_props, sizeof(*by_name));
+        _cleanup_free_ bool *drop = xcalloc(node->n_props, sizeof(*drop));
+        for (size_t i = 0; i < node->n_props; i++)
+                by_name[i] = &node->props[i];
+        qsort(by_name, node->n_props, sizeof(*by_name), cmp_prop_ref);
+        for (size_t i = 1; i < node->n_props; i++) {
+                const struct cg_prop *first = by_name[i - 1], *p = by_name[i];
+                if (!streq(first->name, p->name))
+                        continue;
+                if (!streq(first->value, p->value))
+                        return crit_bad(c, "%s given twice with different values", p->name);
+                drop[p - node->props] = true;
+                by_name[i] = by_name[i - 1]; /* a third one compares with the first */
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < node->n_props; i++) {
+                if (drop[i]) {
+                        free(node->props[i].name);
+                        free(node->props[i].value);
+                } else {
+                        node->props[k++] = node->props[i];
+                }
+        }
+        node->n_props = k;
+        return 0;
+}
+
 static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node *node)
 {
         const struct json *props = array_member(dir, "properties");
@@ -76,19 +119,12 @@ static int add_props(struct crit_ctx *c, const struct json *dir, struct cg_node 
                 const char *reason;
                 if (prop_check_value(def, v, NULL, &reason) < 0)
                         return crit_bad(c, "value of %s (\"%s\"): %s", name, v, reason);
-                /* CRIU lists the core files once per co-mounted controller */
-                bool seen = false;
-                for (size_t k = 0; k < node->n_props && !seen; k++)
-                        if (streq(node->props[k].name, name)) {
-                                if (!streq(node->props[k].value, v))
-                                        return crit_bad(c, "%s given twice with different values",
-                                                        name);
-                                seen = true;
-                        }
-                if (!seen)
-                        cg_node_add_prop(node, def, name, v);
+                if (node->n_props == CGBIND_MAX_PROPS)
+                        return crit_bad(c, "more than %d properties in one cgroup",
+                                        CGBIND_MAX_PROPS);
+                cg_node_add_prop(node, def, name, v);
         }
-        return 0;
+        return drop_repeats(c, node);
 }
 
 static int add_children(struct crit_ctx *c, const struct json *dir, struct cg_node *node,
