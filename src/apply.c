@@ -243,20 +243,6 @@ static int undo_op(struct dir_stack *s, const struct plan_op *op, const struct a
         }
 }
 
-/* host path of the op's directory, and its name for mkdir and write; escaped */
-static void describe_op(const struct plan *plan, const struct apply_ctx *ctx,
-                        const struct plan_op *op, char *buf, size_t size)
-{
-        const struct plan_dir *d = &plan->dirs[op->dir];
-        char rel[CGBIND_MAX_PATH + 1], raw[CGBIND_MAX_PATH + 600];
-        if (plan_dir_path(plan, op->dir, rel, sizeof(rel)) < 0)
-                snprintf(rel + sizeof(rel) - 4, 4, "...");
-        const char *leaf = op->kind == OP_MOVE_PID ? "cgroup.procs" : op->name;
-        snprintf(raw, sizeof(raw), "%s%s%s/%s", ctx->host_paths[d->hier], rel[0] ? "/" : "", rel,
-                 leaf);
-        cgbind_escape(raw, strlen(raw), buf, size);
-}
-
 int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbind_error *err)
 {
         struct dir_stack s = { .plan = plan, .top_fds = ctx->top_fds };
@@ -273,7 +259,8 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
                      bsearch(&key, ctx->pids, ctx->n_pids, sizeof(key), cmp_pid)))
                         continue;
                 char where[700];
-                describe_op(plan, ctx, op, where, sizeof(where));
+                plan_format_op_path(plan, op, ctx->host_paths[plan->dirs[op->dir].hier], where,
+                                    sizeof(where));
                 return cgbind_error_set(err, CGBIND_PRECONDITION, EPERM,
                                         "move pid %d (%s): not a process of the container named "
                                         "before the sandbox; nothing changed",
@@ -293,18 +280,10 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
                 return 0;
 
         const struct plan_op *failed = &plan->ops[done];
-        char where[700];
-        describe_op(plan, ctx, failed, where, sizeof(where));
-        char verb[48];
-        snprintf(verb, sizeof(verb), "%s", failed->kind == OP_MKDIR ? "mkdir" : "write");
-        if (failed->kind == OP_MOVE_PID)
-                snprintf(verb, sizeof(verb), "move pid %d", (int)failed->pid);
-        char value[200] = "";
-        if (failed->kind == OP_WRITE) {
-                char esc[160];
-                cgbind_escape(failed->value, strlen(failed->value), esc, sizeof(esc));
-                snprintf(value, sizeof(value), " \"%s\"", esc);
-        }
+        /* the operation as the dry run and the debug log show it, host path in front */
+        char what[900];
+        plan_format_op(plan, failed, ctx->host_paths[plan->dirs[failed->dir].hier], what,
+                       sizeof(what));
         int saved_errno = -r;
         const char *why = strerror(saved_errno);
         if (failed->kind == OP_MOVE_PID && r == -ESRCH)
@@ -323,7 +302,8 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
                 if (undo_op(&s, op, ctx) >= 0)
                         continue;
                 char w[700];
-                describe_op(plan, ctx, op, w, sizeof(w));
+                plan_format_op_path(plan, op, ctx->host_paths[plan->dirs[op->dir].hier], w,
+                                    sizeof(w));
                 n_left++;
                 if (left_len + strlen(w) + 3 < sizeof(left)) {
                         left_len += (size_t)snprintf(left + left_len, sizeof(left) - left_len,
@@ -337,11 +317,9 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
                 if (shown < n_left)
                         snprintf(more, sizeof(more), " and %zu more", n_left - shown);
                 cgbind_error_set(err, CGBIND_PARTIAL, saved_errno,
-                                 "%s%s (%s): %s; rollback incomplete, left: %s%s", verb, value,
-                                 where, why, left, more);
+                                 "%s: %s; rollback incomplete, left: %s%s", what, why, left, more);
                 return -saved_errno;
         }
         return cgbind_error_set(err, CGBIND_FAILED, saved_errno,
-                                "%s%s (%s): %s; every change was rolled back", verb, value, where,
-                                why);
+                                "%s: %s; every change was rolled back", what, why);
 }

@@ -171,6 +171,27 @@ const char *cg_node_find_duplicate(const struct cg_node *node)
         return NULL;
 }
 
+const struct cg_node *cg_node_child(const struct cg_node *n, const char *name, size_t len)
+{
+        for (size_t i = 0; i < n->n_children; i++)
+                if (strlen(n->children[i].name) == len &&
+                    strncmp(n->children[i].name, name, len) == 0)
+                        return &n->children[i];
+        return NULL;
+}
+
+const struct cg_node *cg_node_at(const struct cg_node *n, const char *path)
+{
+        const char *p = path + strspn(path, "/");
+        while (*p && n) {
+                size_t l = strcspn(p, "/");
+                n = cg_node_child(n, p, l);
+                p += l;
+                p += strspn(p, "/");
+        }
+        return n;
+}
+
 size_t cg_node_count(const struct cg_node *n)
 {
         size_t c = n->n_children;

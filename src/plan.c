@@ -603,14 +603,10 @@ static int emit_init_move(struct walk *w, size_t top_dir)
 
         for (const char *p = h->init; *p;) {
                 size_t l = strcspn(p, "/");
-                const struct cg_node *child = NULL;
-                const struct observed_node *co = NULL;
-                for (size_t i = 0; n && i < n->n_children; i++)
-                        if (strlen(n->children[i].name) == l &&
-                            strncmp(n->children[i].name, p, l) == 0) {
-                                child = &n->children[i];
-                                co = o && o->children ? &o->children[i] : NULL;
-                        }
+                /* the walk of cg_node_at, a step at a time beside the observed tree */
+                const struct cg_node *child = n ? cg_node_child(n, p, l) : NULL;
+                const struct observed_node *co =
+                        child && o && o->children ? &o->children[child - n->children] : NULL;
                 /* an init the tree does not hold (CRIU on v2 may record only
                  * the task's own cgroup) is made all the same: its name was
                  * checked with the image */
@@ -921,14 +917,20 @@ int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size)
         return 0;
 }
 
-/* A bounded line: escaped pieces appended until it is full, then "...". */
-struct line {
+/* Where an operation is rendered: a bounded line (escaped pieces appended
+ * until it is full) or a stream (never cut). Neither allocates. */
+struct sink {
         char *buf;
         size_t size, len;
+        FILE *file;
 };
 
-static void line_raw(struct line *l, const char *s)
+static void sink_raw(struct sink *l, const char *s)
 {
+        if (l->file) {
+                fputs(s, l->file);
+                return;
+        }
         size_t n = strlen(s);
         if (l->len + n + 1 > l->size)
                 n = l->size > l->len + 1 ? l->size - l->len - 1 : 0;
@@ -937,8 +939,20 @@ static void line_raw(struct line *l, const char *s)
         l->buf[l->len] = '\0';
 }
 
-static void line_esc(struct line *l, const char *s)
+static void sink_esc(struct sink *l, const char *s)
 {
+        if (l->file) {
+                char buf[1100];
+                /* in pieces: the escape of a piece never needs more than 4 bytes a byte */
+                for (size_t n = strlen(s); n > 0;) {
+                        size_t k = n < 256 ? n : 256;
+                        cgbind_escape(s, k, buf, sizeof(buf));
+                        fputs(buf, l->file);
+                        s += k;
+                        n -= k;
+                }
+                return;
+        }
         if (l->len + 1 >= l->size)
                 return;
         cgbind_escape(s, strlen(s), l->buf + l->len, l->size - l->len);
@@ -947,131 +961,101 @@ static void line_esc(struct line *l, const char *s)
 
 /* base/dir/leaf; with dot, a path that would start at the top-level
  * itself starts with "." ("./memory.max"), as the dry run prints it. */
-static void line_path(struct line *l, const struct plan *plan, size_t dir, const char *base,
-                      const char *leaf, bool dot)
+static void render_path(struct sink *l, const struct plan *plan, size_t dir, const char *base,
+                        const char *leaf, bool dot)
 {
         const char *names[CGBIND_MAX_DEPTH + 2];
         size_t n = dir_chain(plan, dir, names, ARRAY_SIZE(names));
         bool any = false;
         if (base || (dot && n == 0)) {
-                line_esc(l, base ? base : ".");
+                sink_esc(l, base ? base : ".");
                 any = true;
         }
         while (n-- > 0) {
                 if (any)
-                        line_raw(l, "/");
-                line_esc(l, names[n]);
+                        sink_raw(l, "/");
+                sink_esc(l, names[n]);
                 any = true;
         }
         if (leaf) {
                 if (any)
-                        line_raw(l, "/");
-                line_esc(l, leaf);
+                        sink_raw(l, "/");
+                sink_esc(l, leaf);
         } else if (!any) {
-                line_raw(l, ".");
+                sink_raw(l, ".");
         }
+}
+
+/* The one rendering of an operation: the dry run, the debug log and the
+ * error of a failed one. */
+static int render_op(struct sink *l, const struct plan *plan, const struct plan_op *op,
+                     const char *base)
+{
+        char pid[32];
+        switch (op->kind) {
+        case OP_MKDIR:
+                sink_raw(l, "mkdir ");
+                render_path(l, plan, op->dir, base, op->name, false);
+                return 0;
+        case OP_ADOPT:
+                sink_raw(l, "adopt ");
+                render_path(l, plan, op->dir, base, op->name, false);
+                sink_raw(l, " (made by a cgbind that was stopped)");
+                return 0;
+        case OP_WRITE:
+                sink_raw(l, "write ");
+                render_path(l, plan, op->dir, base, op->name, true);
+                sink_raw(l, " = \"");
+                sink_esc(l, op->value);
+                sink_raw(l, "\"");
+                return 0;
+        case OP_MOVE_PID:
+                snprintf(pid, sizeof(pid), "move pid %d into ", (int)op->pid);
+                sink_raw(l, pid);
+                render_path(l, plan, op->dir, base, NULL, false);
+                return 0;
+        case OP_KIND_MAX:
+        default:
+                sink_raw(l, "?");
+                return -EINVAL;
+        }
+}
+
+/* a cut line says so */
+static void sink_mark_cut(struct sink *l)
+{
+        if (l->len + 1 >= l->size && l->size > 4)
+                memcpy(l->buf + l->size - 4, "...", 4);
 }
 
 void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base, char *buf,
                     size_t size)
 {
-        struct line l = { buf, size, 0 };
-        char pid[32];
+        struct sink l = { .buf = buf, .size = size };
         if (size == 0)
                 return;
         buf[0] = '\0';
-        switch (op->kind) {
-        case OP_MKDIR:
-        case OP_ADOPT:
-                line_raw(&l, op->kind == OP_MKDIR ? "mkdir " : "adopt ");
-                line_path(&l, plan, op->dir, base, op->name, false);
-                break;
-        case OP_WRITE:
-                line_raw(&l, "write ");
-                line_path(&l, plan, op->dir, base, op->name, true);
-                line_raw(&l, " = \"");
-                line_esc(&l, op->value);
-                line_raw(&l, "\"");
-                break;
-        case OP_MOVE_PID:
-                snprintf(pid, sizeof(pid), "move pid %d into ", (int)op->pid);
-                line_raw(&l, pid);
-                line_path(&l, plan, op->dir, base, NULL, false);
-                break;
-        case OP_KIND_MAX:
-        default:
-                line_raw(&l, "?");
-                break;
-        }
-        /* a cut line says so */
-        if (l.len + 1 >= l.size && l.size > 4)
-                memcpy(l.buf + l.size - 4, "...", 4);
+        render_op(&l, plan, op, base);
+        sink_mark_cut(&l);
 }
 
-static void print_esc(FILE *out, const char *s)
+void plan_format_op_path(const struct plan *plan, const struct plan_op *op, const char *base,
+                         char *buf, size_t size)
 {
-        char buf[1100];
-        /* in pieces: the escape of a piece never needs more than 4 bytes a byte */
-        for (size_t n = strlen(s); n > 0;) {
-                size_t k = n < 256 ? n : 256;
-                cgbind_escape(s, k, buf, sizeof(buf));
-                fputs(buf, out);
-                s += k;
-                n -= k;
-        }
-}
-
-static void print_path(FILE *out, const struct plan *plan, size_t dir, const char *leaf, bool dot)
-{
-        const char *names[CGBIND_MAX_DEPTH + 2];
-        size_t n = dir_chain(plan, dir, names, ARRAY_SIZE(names));
-        bool any = false;
-        if (dot && n == 0) {
-                fputc('.', out);
-                any = true;
-        }
-        while (n-- > 0) {
-                if (any)
-                        fputc('/', out);
-                print_esc(out, names[n]);
-                any = true;
-        }
-        if (leaf) {
-                if (any)
-                        fputc('/', out);
-                print_esc(out, leaf);
-        } else if (!any) {
-                fputc('.', out);
-        }
+        struct sink l = { .buf = buf, .size = size };
+        if (size == 0)
+                return;
+        buf[0] = '\0';
+        render_path(&l, plan, op->dir, base, op->kind == OP_MOVE_PID ? "cgroup.procs" : op->name,
+                    false);
+        sink_mark_cut(&l);
 }
 
 int plan_print_op(const struct plan *plan, const struct plan_op *op, FILE *out)
 {
-        switch (op->kind) {
-        case OP_MKDIR:
-                fputs("mkdir ", out);
-                print_path(out, plan, op->dir, op->name, false);
-                break;
-        case OP_ADOPT:
-                fputs("adopt ", out);
-                print_path(out, plan, op->dir, op->name, false);
-                fputs(" (made by a cgbind that was stopped)", out);
-                break;
-        case OP_WRITE:
-                fputs("write ", out);
-                print_path(out, plan, op->dir, op->name, true);
-                fputs(" = \"", out);
-                print_esc(out, op->value);
-                fputc('"', out);
-                break;
-        case OP_MOVE_PID:
-                fprintf(out, "move pid %d into ", (int)op->pid);
-                print_path(out, plan, op->dir, NULL, false);
-                break;
-        case OP_KIND_MAX:
-        default:
+        struct sink l = { .file = out };
+        if (render_op(&l, plan, op, NULL) < 0)
                 return -EINVAL;
-        }
         fputc('\n', out);
         return ferror(out) ? -EIO : 0;
 }

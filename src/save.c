@@ -268,23 +268,6 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
         return r;
 }
 
-/* True when the tree holds the sub-cgroup at rel ("a/b"). */
-static bool tree_has(const struct cg_node *n, const char *rel)
-{
-        for (const char *p = rel; *p && n;) {
-                size_t l = strcspn(p, "/");
-                const struct cg_node *next = NULL;
-                for (size_t i = 0; i < n->n_children && !next; i++)
-                        if (strlen(n->children[i].name) == l &&
-                            strncmp(n->children[i].name, p, l) == 0)
-                                next = &n->children[i];
-                n = next;
-                p += l;
-                p += strspn(p, "/");
-        }
-        return n != NULL;
-}
-
 int save_image(const struct located *loc, const char *container_id, size_t max_nodes,
                struct cgbind_image *ret, save_warn_fn warn, void *userdata,
                struct cgbind_error *err)
@@ -352,7 +335,7 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                 /* the init's cgroup, when the tree has it: one left out (a
                  * name or a depth restore would refuse) is not named */
                 if (r >= 0 && lh->init_rel && lh->init_rel[0]) {
-                        if (tree_has(&h->root, lh->init_rel))
+                        if (cg_node_at(&h->root, lh->init_rel))
                                 h->init = xstrdup(lh->init_rel);
                         else
                                 warnf(&c, "left out init %s:/%s: its cgroup is not in the image",

@@ -7,6 +7,13 @@
 # As root:
 #   test/run.sh              everything
 #   test/run.sh --host-only  unit tests and the host suites, no VM
+#   test/run.sh --suite NAME [--filter REGEX] [--layout host|v2|v1]
+#                            one bats suite (test/bats/NAME.bats), or the
+#                            tests of it whose names match REGEX, after the
+#                            gcc build: on this host when the suite's
+#                            "# cgbind-layouts:" line names the host's
+#                            layout, else in a VM of the first layout it
+#                            names; --layout chooses
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
 # layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 3),
@@ -17,7 +24,31 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC" || exit 2
 BUILD=${CGBIND_BUILD:-build}
 LAYOUTS=${CGBIND_LAYOUTS:-v2 v1}
-[ "${1:-}" = --host-only ] && LAYOUTS=
+SUITE='' FILTER='' LAYOUT=''
+usage() {
+    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1]]"
+}
+while [ $# -gt 0 ]; do
+    case $1 in
+    --host-only) LAYOUTS='' ;;
+    --suite | --filter | --layout)
+        [ $# -ge 2 ] || { usage >&2; exit 2; }
+        case $1 in
+        --suite) SUITE=$2 ;;
+        --filter) FILTER=$2 ;;
+        --layout) LAYOUT=$2 ;;
+        esac
+        shift
+        ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ -z "$SUITE" ] && [ -n "$FILTER$LAYOUT" ]; then
+    usage >&2
+    exit 2
+fi
 VM_WORKERS=${CGBIND_VM_LANES:-3}
 if ! [[ $VM_WORKERS =~ ^[1-9][0-9]?$ ]]; then
     echo "test/run.sh: CGBIND_VM_LANES must be a number from 1 to 99, not '$VM_WORKERS'" >&2
@@ -27,6 +58,41 @@ RESULTS=$(mktemp -d /var/tmp/cgbind-results.XXXXXX)
 export CGBIND_TEST_STRICT=1
 
 say() { printf '\n=== %s\n' "$*"; }
+
+host_layout() {
+    if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        echo v2
+    elif [ -d /sys/fs/cgroup/unified ]; then
+        echo hybrid
+    else
+        echo v1
+    fi
+}
+
+# --suite: the file, and where it runs (its "# cgbind-layouts:" line)
+if [ -n "$SUITE" ]; then
+    SUITE=${SUITE##*/}
+    SUITE=${SUITE%.bats}
+    SUITE_FILE=test/bats/$SUITE.bats
+    if ! [ -f "$SUITE_FILE" ]; then
+        echo "test/run.sh: no suite $SUITE_FILE" >&2
+        exit 2
+    fi
+    suite_layouts=" $(sed -n 's/^# cgbind-layouts://p' "$SUITE_FILE") "
+    if [ -z "$LAYOUT" ]; then
+        LAYOUT=host
+        if [[ $suite_layouts != *" $(host_layout) "* ]]; then
+            for l in $suite_layouts; do
+                [ "$l" = hybrid ] || { LAYOUT=$l; break; }
+            done
+        fi
+    fi
+    if [ "$LAYOUT" = host ]; then
+        LAYOUTS=''
+    else
+        LAYOUTS=$LAYOUT
+    fi
+fi
 
 if [ "$(id -u)" != 0 ]; then
     echo "test/run.sh: needs root (real cgroups, real runc)" >&2
@@ -92,39 +158,42 @@ check_step() { # label command...
     return "$rc"
 }
 
-# --- the runner's own check -----------------------------------------------
-say "the runner's self-check: a crash, a plan mismatch, a bail-out are failures"
-rc=0
-bash test/tap-selfcheck.sh >"$RESULTS/selfcheck.tap" 2>/dev/null || rc=$?
-count_tap "runner self-check" "$RESULTS/selfcheck.tap" "$rc"
+# the checks of the whole tree (not with --suite: it runs one suite)
+if [ -z "$SUITE" ]; then
+    # --- the runner's own check -----------------------------------------------
+    say "the runner's self-check: a crash, a plan mismatch, a bail-out are failures"
+    rc=0
+    bash test/tap-selfcheck.sh >"$RESULTS/selfcheck.tap" 2>/dev/null || rc=$?
+    count_tap "runner self-check" "$RESULTS/selfcheck.tap" "$rc"
 
-# --- format ---------------------------------------------------------------
-say "formatting (.clang-format)"
-C_FILES=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include hook test bench -name '*.[ch]')
-# shellcheck disable=SC2086
-check_step "clang-format: the C sources follow .clang-format" clang-format --dry-run --Werror $C_FILES
+    # --- format ---------------------------------------------------------------
+    say "formatting (.clang-format)"
+    C_FILES=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include hook test bench -name '*.[ch]')
+    # shellcheck disable=SC2086
+    check_step "clang-format: the C sources follow .clang-format" clang-format --dry-run --Werror $C_FILES
 
-# --- shell lint -----------------------------------------------------------
-# ShellCheck at warning level over every shell file of test/, contrib/,
-# bench/ and debian/ (a finding is fixed, or excused on its line with
-# "# shellcheck disable=SCxxxx # why"). The .bats files are read in
-# ShellCheck's bats dialect (their "#!/usr/bin/env bats" line): it knows
-# @test and run's variables, and reports a `!` that asserts nothing (SC2314).
-# test/dead-assertions.sh finds the assertions bash's `set -e` ignores in
-# every function too.
-shell_files() {
-    local f
-    git ls-files -- test contrib bench debian ':!test/fuzz/corpus' ':!*/data/*' | while read -r f; do
-        case $f in
-        *.sh | *.bash | *.bats) echo "$f" ;;
-        *) head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*[/ ](ba|da)?sh( |$)' && echo "$f" ;;
-        esac
-    done
-}
-say "shell lint (shellcheck -S warning; dead bats assertions)"
-mapfile -t SH_FILES < <(shell_files)
-check_step "shellcheck: ${#SH_FILES[@]} shell files, no warning" shellcheck -S warning -x "${SH_FILES[@]}"
-check_step "bats: no assertion that cannot fail" test/dead-assertions.sh
+    # --- shell lint -----------------------------------------------------------
+    # ShellCheck at warning level over every shell file of test/, contrib/,
+    # bench/ and debian/ (a finding is fixed, or excused on its line with
+    # "# shellcheck disable=SCxxxx # why"). The .bats files are read in
+    # ShellCheck's bats dialect (their "#!/usr/bin/env bats" line): it knows
+    # @test and run's variables, and reports a `!` that asserts nothing (SC2314).
+    # test/dead-assertions.sh finds the assertions bash's `set -e` ignores in
+    # every function too.
+    shell_files() {
+        local f
+        git ls-files -- test contrib bench debian ':!test/fuzz/corpus' ':!*/data/*' | while read -r f; do
+            case $f in
+            *.sh | *.bash | *.bats) echo "$f" ;;
+            *) head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*[/ ](ba|da)?sh( |$)' && echo "$f" ;;
+            esac
+        done
+    }
+    say "shell lint (shellcheck -S warning; dead bats assertions)"
+    mapfile -t SH_FILES < <(shell_files)
+    check_step "shellcheck: ${#SH_FILES[@]} shell files, no warning" shellcheck -S warning -x "${SH_FILES[@]}"
+    check_step "bats: no assertion that cannot fail" test/dead-assertions.sh
+fi
 
 # --- build ----------------------------------------------------------------
 # warnings are errors, with gcc (the build every suite uses) and with clang
@@ -146,16 +215,6 @@ export CGBIND_BIN=$SRC/$BUILD/cgbind
 # Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2").
 suites_for() {
     grep -l "^# cgbind-layouts:.*\b$1\b" test/bats/*.bats | sort
-}
-
-host_layout() {
-    if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-        echo v2
-    elif [ -d /sys/fs/cgroup/unified ]; then
-        echo hybrid
-    else
-        echo v1
-    fi
 }
 
 # --- VM suites, in the background -------------------------------------------
@@ -197,6 +256,7 @@ ENGINE_SUITES='/checkpoint-(modes|docker|crun)\.bats$'
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.
 vm_run() {
     local label=$1 layout=$2 runtime=$3 filter=${4//_/ } start
+    [[ $4 == =* ]] && filter=${4#=} # "=REGEX": as it is (--suite)
     shift 4
     [ "$filter" != @machines ] || { vm_run_machines "$label" "$layout" "$runtime" "$@"; return; }
     [ "$filter" = - ] && filter=
@@ -258,6 +318,30 @@ vm_report() { # LABEL LAYOUT RUNTIME
     fi
     echo "    $(cat "$RESULTS/$1.secs" 2>/dev/null || echo '?') s"
 }
+
+# --- one suite (--suite NAME) ---------------------------------------------
+if [ -n "$SUITE" ]; then
+    if [ "$LAYOUT" = host ]; then
+        say "bats $SUITE_FILE on this host ($(host_layout))${FILTER:+, tests matching $FILTER}"
+        bats --tap --timing ${FILTER:+--filter "$FILTER"} "$SUITE_FILE" 2>&1 </dev/null |
+            tee "$RESULTS/one.tap"
+        count_tap "bats $SUITE (host)" "$RESULTS/one.tap" "${PIPESTATUS[0]}"
+    else
+        say "bats $SUITE_FILE in a cgroup $LAYOUT VM${FILTER:+, tests matching $FILTER}"
+        vm_run "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"
+        cat "$RESULTS/$SUITE.tap"
+        vm_report "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}"
+    fi
+    # a filter that matched nothing ran nothing: that is no pass
+    if grep -qx '1\.\.0' "$RESULTS/one.tap" "$RESULTS/$SUITE.tap" 2>/dev/null; then
+        echo "test/run.sh: no test of $SUITE_FILE matches '$FILTER'" >&2
+        FAILED=$((FAILED + 1))
+    fi
+    say "results in $RESULTS"
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+    exit
+fi
 
 # vm_worker: runs each job of vm-jobs that no other worker has claimed
 # (mkdir is the claim).

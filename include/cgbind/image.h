@@ -86,6 +86,13 @@ void cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *c
 const char *cg_node_find_duplicate(const struct cg_node *n);
 /* The number of sub-cgroups below n. */
 size_t cg_node_count(const struct cg_node *n);
+/* The child of n named by the len bytes at name, the first one; NULL when
+ * there is none. (Its index, for a tree walked beside it: child - n->children.) */
+const struct cg_node *cg_node_child(const struct cg_node *n, const char *name, size_t len);
+/* The one walk of a tree by path: the node at path below n ("a/b"; "" is n
+ * itself; repeated and trailing slashes are skipped), the first child of a
+ * name at each step; NULL when the tree does not hold it. */
+const struct cg_node *cg_node_at(const struct cg_node *n, const char *path);
 
 /* The label of a hierarchy in messages: its controllers, or "cgroup2". */
 const char *image_hierarchy_label(const struct image_hierarchy *h);

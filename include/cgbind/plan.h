@@ -137,10 +137,19 @@ int plan_dir_path(const struct plan *plan, size_t dir, char *buf, size_t size);
  * false with *ret_reason. "" (the top-level itself) is valid. */
 bool plan_move_path_valid(const char *rel, const char **ret_reason);
 
-/* One line for the debug log: the operation with base (the hierarchy's host
- * path) in front, escaped and cut to fit size. Allocates nothing. */
+/* An operation, rendered one way wherever it is shown ("mkdir P", "adopt P
+ * (made by a cgbind that was stopped)", "write P = \"V\"", "move pid N into
+ * P"), escaped; nothing is allocated. */
+
+/* One line for the debug log and for the error of a failed operation: with
+ * base (the hierarchy's host path) in front, cut to fit size ("..."). */
 void plan_format_op(const struct plan *plan, const struct plan_op *op, const char *base, char *buf,
                     size_t size);
 
-/* One line for --dry-run, relative to the top-level, escaped, never cut. */
+/* The file or directory the operation changes (its cgroup.procs for a move),
+ * base in front, cut to fit size: what a failed rollback lists as left. */
+void plan_format_op_path(const struct plan *plan, const struct plan_op *op, const char *base,
+                         char *buf, size_t size);
+
+/* One line for --dry-run, relative to the top-level, never cut. */
 int plan_print_op(const struct plan *plan, const struct plan_op *op, FILE *out);

@@ -110,5 +110,6 @@ JSON
 JSON
     restore
     [ "$status" -eq 1 ]
-    [[ "$stderr" == *"($TOP/bad/cpuset.cpus)"* ]]
+    # the operation as the dry run and the debug log show it
+    [[ "$stderr" == *"write $TOP/bad/cpuset.cpus = \"$BAD_CPU\": "* ]]
 }

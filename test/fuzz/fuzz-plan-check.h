@@ -45,7 +45,6 @@ struct fuzz_plan_input {
 void fuzz_check_plan(const struct plan *plan, const struct fuzz_plan_input *in,
                      const struct plan_options *opts);
 
-/* A refusal of the planner: one printable line, status 3 or 1, or status 2
- * for the known case of an init cgroup its tree lacks (test-pipeline's TODO). */
-void fuzz_check_plan_refusal(int r, const struct cgbind_error *err,
-                             const struct fuzz_plan_input *in);
+/* A refusal of the planner: one printable line, status 3 or 1 (never 2: the
+ * image passed image_validate). */
+void fuzz_check_plan_refusal(int r, const struct cgbind_error *err);

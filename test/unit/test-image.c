@@ -852,6 +852,30 @@ static void test_init_caps(void)
         strbuf_free(&sb);
 }
 
+/* cg_node_at: the one walk of a tree by path, first match at each step */
+static void test_node_at(void)
+{
+        struct cg_node root = { 0 };
+        struct cg_node *a = cg_node_add_child(&root, "a");
+        cg_node_add_child(a, "b");
+        cg_node_add_child(&root, "ab");
+        /* a second child of one name (validation refuses it; the walk keeps the first) */
+        cg_node_add_child(&root, "a");
+        a = &root.children[0];
+        ok(cg_node_at(&root, "") == &root && cg_node_at(&root, "/") == &root, "\"\" is the node");
+        ok(cg_node_at(&root, "a") == a, "a: the first child of that name");
+        ok(cg_node_at(&root, "a/b") == &a->children[0] &&
+                   cg_node_at(&root, "a//b/") == &a->children[0],
+           "a/b, with repeated and trailing slashes");
+        ok(cg_node_at(&root, "ab") == &root.children[1], "ab is not a");
+        ok(!cg_node_at(&root, "a/c") && !cg_node_at(&root, "b") && !cg_node_at(&root, "a/b/c"),
+           "a path the tree does not hold: NULL");
+        ok(cg_node_child(&root, "abc", 1) == a &&
+                   cg_node_child(&root, "abc", 2) == &root.children[1],
+           "cg_node_child takes a length");
+        cg_node_free(&root);
+}
+
 int main(void)
 {
         test_design_example();
@@ -862,5 +886,6 @@ int main(void)
         test_validate();
         test_merge();
         test_init_caps();
+        test_node_at();
         return tap_done();
 }

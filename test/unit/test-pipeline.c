@@ -52,17 +52,14 @@ static struct observed_node *obs_at(struct observed_node *o, const struct cg_nod
                                     const char *path, const struct cg_node **ret_n)
 {
         while (*path) {
-                size_t l = strcspn(path, "/"), i;
-                for (i = 0; i < n->n_children; i++)
-                        if (strlen(n->children[i].name) == l &&
-                            strncmp(n->children[i].name, path, l) == 0)
-                                break;
-                if (i == n->n_children) {
+                size_t l = strcspn(path, "/");
+                const struct cg_node *c = cg_node_child(n, path, l);
+                if (!c) {
                         printf("Bail out! no node %s in the matched tree\n", path);
                         exit(1);
                 }
-                o = &o->children[i];
-                n = &n->children[i];
+                o = &o->children[c - n->children];
+                n = c;
                 path += l;
                 path += strspn(path, "/");
         }

@@ -1162,6 +1162,26 @@ static void test_print(void)
         ok(has_str(out, "\nadopt app (made by a cgbind that was stopped)\n"),
            "plan_print_op: an adopted sub-cgroup says so");
         free(out);
+        /* the debug log and a failed operation's error render it the same way */
+        for (size_t i = 0; i < res.plan.n_ops; i++) {
+                const struct plan_op *op = &res.plan.ops[i];
+                char line[200], path[200];
+                if (op->kind != OP_ADOPT && op->kind != OP_MOVE_PID)
+                        continue;
+                plan_format_op(&res.plan, op, "/sys/fs/cgroup/ctr", line, sizeof(line));
+                plan_format_op_path(&res.plan, op, "/sys/fs/cgroup/ctr", path, sizeof(path));
+                if (op->kind == OP_ADOPT) {
+                        is_str(line,
+                               "adopt /sys/fs/cgroup/ctr/app (made by a cgbind that was stopped)",
+                               "plan_format_op: an adopted sub-cgroup says so too");
+                        is_str(path, "/sys/fs/cgroup/ctr/app", "plan_format_op_path: adopt");
+                } else {
+                        is_str(line, "move pid 4242 into /sys/fs/cgroup/ctr/init.scope",
+                               "plan_format_op: move");
+                        is_str(path, "/sys/fs/cgroup/ctr/init.scope/cgroup.procs",
+                               "plan_format_op_path: a move changes cgroup.procs");
+                }
+        }
         result_free(&res);
         observed_free(&top, &h->root);
         image_free(&img);
