@@ -43,7 +43,8 @@ setup() {
 }
 
 teardown() {
-    pm rm -af -t 0 >/dev/null 2>&1 || true
+    # (a podman start costs seconds under TCG: only after a podman test)
+    [ -z "${PM_USED:-}" ] || pm rm -af -t 0 >/dev/null 2>&1 || true
     common_teardown
 }
 
@@ -162,6 +163,7 @@ pm_state() {
 # pm_roundtrip RUNTIME-ARGS...: saved from a podman container, restored by
 # the hooks.d file into another
 pm_roundtrip() {
+    PM_USED=1
     pm_hooks
     # --systemd always: podman mounts the cgroup tree writable (it does
     # for a systemd container only), so that the workload builds its tree
