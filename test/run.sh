@@ -16,17 +16,17 @@
 #                            names; --layout chooses
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
-# layouts, default "v2 v1"), CGBIND_VM_LANES (VMs at once, default 3),
+# layouts, default "v2 v1 v2-systemd"), CGBIND_VM_LANES (VMs at once, default 3),
 # CGBIND_VM_ACCEL (qemu -accel for the VMs, default tcg,thread=single).
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC" || exit 2
 BUILD=${CGBIND_BUILD:-build}
-LAYOUTS=${CGBIND_LAYOUTS:-v2 v1}
+LAYOUTS=${CGBIND_LAYOUTS:-v2 v1 v2-systemd}
 SUITE='' FILTER='' LAYOUT=''
 usage() {
-    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1]]"
+    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd]]"
 }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -212,9 +212,10 @@ if ! check_step "build with gcc, warnings are errors" build "$BUILD" gcc; then
 fi
 export CGBIND_BIN=$SRC/$BUILD/cgbind
 
-# Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2").
+# Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2"),
+# whole words between spaces (v2 is not v2-systemd).
 suites_for() {
-    grep -l "^# cgbind-layouts:.*\b$1\b" test/bats/*.bats | sort
+    grep -lE "^# cgbind-layouts:(.* )?$1( .*)?$" test/bats/*.bats | sort
 }
 
 # --- VM suites, in the background -------------------------------------------
@@ -241,6 +242,12 @@ vm_jobs() {
             echo "vm-v2 v2 runc -" $(suites_for v2 | grep -vE "$V2_CK_SUITES|$ENGINE_SUITES")
             # migration: two VMs in turn (vm_run_machines)
             echo "vm-v2-machines v2 runc @machines" $(suites_for v2migrate)
+        elif [ "$layout" = v2-systemd ]; then
+            # systemd as PID 1 (podman.bats with podman's defaults there);
+            # then (last: it waits for that VM's checkpoint archive) a
+            # fresh VM restores it
+            echo "vm-v2-systemd v2-systemd runc -" $(suites_for v2-systemd)
+            echo "vm-v2-systemd-import v2-systemd runc -" $(suites_for v2-systemd-import)
         else
             echo "vm-$layout $layout runc -" $(suites_for "$layout")
         fi
@@ -260,6 +267,12 @@ vm_run() {
     shift 4
     [ "$filter" != @machines ] || { vm_run_machines "$label" "$layout" "$runtime" "$@"; return; }
     [ "$filter" = - ] && filter=
+    # LABEL-import: a second VM that reads what LABEL's VM left in its --out dir
+    local env=()
+    if [[ $label == *-import ]]; then
+        while [ ! -f "$RESULTS/${label%-import}.rc" ]; do sleep 2; done
+        env=(--env "CGBIND_SD_CK_IN=$RESULTS/${label%-import}.out")
+    fi
     start=$(date +%s)
     # Side by side with the rest a VM run takes 3 to 5 times as long as
     # alone. One host thread per VM (single-threaded TCG; the guest still has
@@ -267,7 +280,7 @@ vm_run() {
     # and the host suites share two cores, and a guest vCPU can spin on a
     # lock whose holder's thread is not running.
     CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
-        test/vm/run.sh --layout "$layout" --timeout 1800 -- \
+        test/vm/run.sh --layout "$layout" --timeout 1800 --out "$RESULTS/$label.out" "${env[@]}" -- \
         env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
         bats --tap --timing ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1 </dev/null

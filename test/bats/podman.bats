@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v2
+# cgbind-layouts: v2 v2-systemd
 # podman with a hooks.d directory holding cgbind's JSON (schema 1.0.0, gated
 # on the annotation io.cgbind.image), a busybox image imported from a local
 # tar (no registry); then podman's own checkpoint and restore. podman runs
@@ -23,9 +23,14 @@ teardown_file() {
     pm rmi -af >/dev/null 2>&1 || true
 }
 
-# podman without systemd, registries or a network: what this VM has
+# podman without registries or a network; in the v2 VM without systemd
+# too, in the v2-systemd VM with podman's defaults (systemd cgroup manager)
 pm() {
-    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"
+    if [ -d /run/systemd/system ]; then
+        podman --storage-driver vfs "$@"
+    else
+        podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"
+    fi
 }
 
 setup() {

@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2-systemd
+# Checkpoint and restore where systemd is the cgroup manager, cgbind as
+# CRIU's action-script (/etc/criu/runc.conf, as installed; CRIU >= 3.19 from
+# test/vm/setup.sh). runc --systemd-cgroup: the container is the scope
+# system.slice/cgbind-<id>.scope; its tree is saved into the checkpoint and
+# comes back with a restore under the same id and under a new one. podman
+# (systemd manager, runc): `container checkpoint --export` in one VM, whose
+# archive leaves it through run.sh --out; `container restore --import
+# --name` in a second, fresh VM that never saw the container
+# (systemd-import.bats; test/run.sh runs it after this suite's VM):
+#
+#   test/vm/run.sh --layout v2-systemd --out DIR -- bats test/bats/systemd-checkpoint.bats
+#   test/vm/run.sh --layout v2-systemd --env CGBIND_SD_CK_IN=DIR -- bats test/bats/systemd-import.bats
+
+load helpers
+load checkpoint-helpers
+load systemd-helpers
+
+# podman with the systemd manager (its default) and runc with a CRIU that
+# runs action-scripts; vfs storage (the VM's root is an overlay itself)
+pm() {
+    podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+setup_file() {
+    criu_setup_file
+    requires systemd podman
+    export PM_ROOT=$BATS_FILE_TMPDIR/podman
+    mkdir -p "$PM_ROOT/rootfs/bin"
+    cp /bin/busybox "$PM_ROOT/rootfs/bin/"
+    for a in sh cat echo sleep mkdir cut tr; do ln -sf busybox "$PM_ROOT/rootfs/bin/$a"; done
+    pm import - localhost/cgbind-ck < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
+}
+
+teardown_file() {
+    pm rm -af >/dev/null 2>&1 || true
+    pm rmi -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}
+
+setup() {
+    requires root systemd runc vm
+    RUNTIME="runc --root $RUNTIME_ROOT --systemd-cgroup --criu $CRIU_BIN"
+}
+
+teardown() {
+    pm rm -af -t 0 >/dev/null 2>&1 || true
+    common_teardown
+}
+
+# the tree, then a loop the restore must keep running
+SD_LOOP='exec </dev/null >/dev/null 2>&1; '"$SD_BUILD"'; touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+
+# ck_runc ID: a runc --systemd-cgroup container in system.slice:cgbind:ID,
+# checkpointed into $CK; B its bundle
+ck_runc() {
+    B=$(new_bundle "$1" "$SD_LOOP")
+    bundle_set "$B" ".linux.cgroupsPath = \"system.slice:cgbind:$1\""
+    run_detached "$1" "$B"
+    wait_for "[ -e '$B/rootfs/built' ]"
+    CK=$BATS_TEST_TMPDIR/ck
+    local t0
+    t0=$(date +%s%N)
+    $RUNTIME checkpoint --image-path "$CK" "$1"
+    echo "# runc --systemd-cgroup checkpoint with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    [ -f "$CK/cgbind.json" ]
+    jq -e '.hierarchies[0].init == "init.scope"' "$CK/cgbind.json"
+    # the scope went with the container
+    assert_no_scope "cgbind-$1.scope"
+}
+
+assert_no_scope() {
+    run systemctl is-active "$1"
+    [ "$output" != active ]
+    wait_for "[ ! -d /sys/fs/cgroup/system.slice/$1/app ]"
+}
+
+# restore ID: runc restore of $CK from $B; TOP and INIT where it is now
+restore_runc() {
+    CONTAINERS+=("$1")
+    local t0
+    t0=$(date +%s%N)
+    run bash -c "cd '$B' && $RUNTIME restore -d --image-path '$CK' '$1' </dev/null 2>&1"
+    echo "# runc --systemd-cgroup restore ($2): $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    [ "$status" -eq 0 ] || { grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8; return 1; }
+    INIT=$(sed -n 's/^0:://p' "/proc/$(ctr_pid "$1")/cgroup")
+    TOP=/sys/fs/cgroup${INIT%/init.scope}
+}
+
+@test "runc --systemd-cgroup checkpoint, restore under the same id: the tree and its limits are back in the scope" {
+    ck_runc sdck
+    restore_runc sdck "same id, with cgbind"
+    [ "$TOP" = /sys/fs/cgroup/system.slice/cgbind-sdck.scope ]
+    [ "$(systemctl is-active cgbind-sdck.scope)" = active ]
+    diff <(sd_expected) <(limits_at "$TOP")
+    counting "$B/rootfs"
+    # and from inside
+    run $RUNTIME exec sdck sh -c "$SD_VERIFY"
+    diff <(sd_expected) <(printf '%s\n' "$output")
+}
+
+@test "runc --systemd-cgroup checkpoint, restore under a new id: the tree and its limits are in the new scope" {
+    ck_runc sdold
+    # the new id's bundle names the new unit, as a user restoring under a new id would
+    jq '.linux.cgroupsPath = "system.slice:cgbind:sdnew"' "$B/config.json" >"$B/c.json"
+    mv "$B/c.json" "$B/config.json"
+    restore_runc sdnew "new id, with cgbind"
+    [ "$TOP" = /sys/fs/cgroup/system.slice/cgbind-sdnew.scope ]
+    [ "$(systemctl is-active cgbind-sdnew.scope)" = active ]
+    diff <(sd_expected) <(limits_at "$TOP")
+    counting "$B/rootfs"
+    # what CRIU left under the old name (runc 1.1.5 names no v2 root to CRIU)
+    echo "# old scope after a new-id restore: $(systemctl is-active cgbind-sdold.scope 2>&1), dir $(ls -d /sys/fs/cgroup/system.slice/cgbind-sdold.scope 2>&1)" >&3
+    SCRATCH_CGROUPS+=(/sys/fs/cgroup/system.slice/cgbind-sdold.scope)
+}
+
+@test "runc --systemd-cgroup checkpoint without cgbind.json: restore as before, no tree (the control)" {
+    ck_runc sdctl
+    rm "$CK/cgbind.json"
+    restore_runc sdctl "same id, without cgbind.json"
+    [ "$TOP" = /sys/fs/cgroup/system.slice/cgbind-sdctl.scope ]
+    counting "$B/rootfs"
+    [ ! -d "$TOP/app" ]
+}
+
+@test "podman (systemd manager, runc), first VM: checkpoint --export with the tree in the archive" {
+    requires vm
+    local name=sdpm t0 pid want
+    # --systemd always: a writable cgroup mount, for the workload's tree
+    run pm run -d --systemd always --name "$name" --network none localhost/cgbind-ck sh -c "$SD_LOOP"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    pid=$(pm inspect -f '{{.State.Pid}}' "$name")
+    wait_for "[ -e /proc/$pid/root/built ]"
+    INIT=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+    [[ $INIT == /machine.slice/libpod-*.scope/init.scope ]]
+    diff <(sd_expected) <(limits_at "/sys/fs/cgroup${INIT%/init.scope}")
+    t0=$(date +%s%N)
+    run pm container checkpoint --export "$BATS_TEST_TMPDIR/ck.tar" "$name"
+    echo "# podman checkpoint --export with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    tar -xOf "$BATS_TEST_TMPDIR/ck.tar" checkpoint/cgbind.json | jq -e '.hierarchies[0].init == "init.scope"'
+    pm rm -f "$name"
+    [ -z "$(find /sys/fs/cgroup/machine.slice -name 'libpod-*' 2>/dev/null)" ]
+    [ -n "${CGBIND_VM_OUT:-}" ]
+    cp "$BATS_TEST_TMPDIR/ck.tar" "$CGBIND_VM_OUT/sd-podman-ck.tar"
+}
+

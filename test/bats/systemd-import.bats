@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# cgbind-layouts: v2-systemd-import
+# The second VM of systemd-checkpoint.bats: a fresh v2-systemd VM that never
+# saw the container restores podman's exported checkpoint (systemd manager,
+# runc, cgbind as CRIU's action-script) under another name. The archive comes
+# from the first VM's $CGBIND_VM_OUT, named by CGBIND_SD_CK_IN (test/run.sh
+# runs this after the v2-systemd lane, with that lane's --out dir).
+
+load helpers
+load checkpoint-helpers
+load systemd-helpers
+
+pm() {
+    podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+setup_file() {
+    criu_setup_file
+    requires systemd podman
+}
+
+teardown_file() {
+    pm rm -af >/dev/null 2>&1 || true
+    pm rmi -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}
+
+setup() {
+    requires root systemd runc vm
+}
+
+teardown() {
+    pm rm -af -t 0 >/dev/null 2>&1 || true
+}
+
+assert_gone_pm() {
+    wait_for "[ -z \"\$(find /sys/fs/cgroup/machine.slice -name '*$1*')\" ]"
+}
+
+@test "podman (systemd manager, runc), second VM: restore --import --name in a VM that never saw the container" {
+    [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/sd-podman-ck.tar" ] ||
+        { echo "no archive: run the first VM's test with --out DIR, then this one with --env CGBIND_SD_CK_IN=DIR" >&2; false; }
+    [ -z "$(pm ps -aq)" ]
+    local t0 pid id
+    t0=$(date +%s%N)
+    run pm container restore --import "$CGBIND_SD_CK_IN/sd-podman-ck.tar" --name sdpm-other
+    echo "# podman restore --import with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    id=$(pm inspect -f '{{.Id}}' sdpm-other)
+    pid=$(pm inspect -f '{{.State.Pid}}' sdpm-other)
+    INIT=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+    echo "# restored podman container in $INIT" >&3
+    [ "$INIT" = "/machine.slice/libpod-$id.scope/init.scope" ]
+    [ "$(systemctl is-active "libpod-$id.scope")" = active ]
+    diff <(sd_expected) <(limits_at "/sys/fs/cgroup${INIT%/init.scope}")
+    counting "/proc/$pid/root"
+    run pm exec sdpm-other sh -c "$SD_VERIFY"
+    diff <(sd_expected) <(printf '%s\n' "$output")
+    pm rm -f -t 1 sdpm-other
+    assert_gone_pm "$id"
+}
+
