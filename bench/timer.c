@@ -48,7 +48,8 @@ int main(int argc, char **argv)
                         append = optarg;
                         break;
                 default:
-                        fprintf(stderr, "usage: timer [-i FILE] [-o FILE] [-a FILE] -- CMD [ARG...]\n");
+                        fprintf(stderr,
+                                "usage: timer [-i FILE] [-o FILE] [-a FILE] -- CMD [ARG...]\n");
                         return 2;
                 }
         }
