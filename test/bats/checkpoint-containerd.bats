@@ -74,7 +74,13 @@ setup() {
     echo "$output"
     [ "$status" -eq 0 ]
     pid=$(c task ls | awk '$1 == "cgbind-ct" { print $2 }')
-    wait_for "[ -e /proc/$pid/root/built ]"
+    local i
+    for ((i = 0; i < 600; i++)); do
+        [ ! -e "/proc/$pid/root/built" ] || break
+        sleep 0.5
+    done
+    [ -e "/proc/$pid/root/built" ] || { c task ls; grep cgroup "/proc/$pid/mountinfo"; cat "/proc/$pid/cgroup"; }
+    [ -e "/proc/$pid/root/built" ]
     t0=$(now_ms)
     run c containers checkpoint --task --rw --image cgbind-ct "$CT_REF"
     echo "$output"

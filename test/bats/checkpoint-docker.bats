@@ -37,11 +37,13 @@ setup_file() {
         sleep 0.2
     done
     dk version >/dev/null || { tail -n 20 "$DK_ROOT/dockerd.log" >&2; return 1; }
+    echo "# dockerd up" >&3
     local r=$BATS_FILE_TMPDIR/rootfs a
     mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/etc"
     cp /bin/busybox "$r/bin/"
     for a in sh cat echo mkdir sleep touch test; do ln -sf busybox "$r/bin/$a"; done
     tar -C "$r" -c . | dk import - cgbind-busybox >/dev/null
+    echo "# image imported" >&3
 }
 
 teardown_file() {
@@ -68,6 +70,7 @@ teardown() {
     run dk run -d --name cgbind-dk --privileged --cgroupns private --network none cgbind-busybox \
         sh -c "$(eng_workload)"
     echo "$output"
+    [ "$status" -eq 0 ] || tail -n 20 "$DK_ROOT/dockerd.log"
     [ "$status" -eq 0 ]
     local id pid ck t0 t_dump t_restore
     id=$(dk inspect -f '{{.Id}}' cgbind-dk)
@@ -76,11 +79,13 @@ teardown() {
     local top
     top=$(pid_cg_dir "$pid" "")
     [[ $top == *"$id/init.scope" ]]
+    note "container running, its tree built"
 
     t0=$(now_ms)
-    run dk checkpoint create cgbind-dk ck1
+    run timeout 900 "$DOCKER" -H "unix://$DK_SOCK" checkpoint create cgbind-dk ck1
     t_dump=$(($(now_ms) - t0))
     echo "$output"
+    [ "$status" -eq 0 ] || { tail -n 20 "$DK_ROOT/dockerd.log"; find "$DK_ROOT" -name 'dump.log' -exec grep -hE 'Error|cgbind' {} + | tail -n 8; }
     [ "$status" -eq 0 ]
     [ "$(dk inspect -f '{{.State.Running}}' cgbind-dk)" = false ]
     # the image is in Docker's copy of the checkpoint
@@ -88,11 +93,13 @@ teardown() {
     ls "$ck"
     [ -f "$ck/cgbind.json" ]
     [ ! -d "${top%/init.scope}" ]
+    note "checkpointed in $t_dump ms"
 
     t0=$(now_ms)
-    run dk start --checkpoint ck1 cgbind-dk
+    run timeout 900 "$DOCKER" -H "unix://$DK_SOCK" start --checkpoint ck1 cgbind-dk
     t_restore=$(($(now_ms) - t0))
     echo "$output"
+    [ "$status" -eq 0 ] || { tail -n 20 "$DK_ROOT/dockerd.log"; find "$DK_ROOT" /run/containerd /run/docker -name 'restore.log' -exec grep -hE 'Error|cgbind' {} + 2>/dev/null | tail -n 8; }
     [ "$status" -eq 0 ]
     pid=$(dk inspect -f '{{.State.Pid}}' cgbind-dk)
     [[ $(pid_cg_dir "$pid" "") == *"$id/init.scope" ]]

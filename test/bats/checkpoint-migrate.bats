@@ -118,10 +118,12 @@ JSON
 @test "machine B: podman restore --import --name of machine A's archive: the tree and its limits are back" {
     local in=$CGBIND_MIGRATE_DIR/podman t0 pid top c1
     pm load -i "$in/image.tar" >/dev/null
+    note "image loaded"
     # the spec in the archive names the hook, its image and its log: here too
     pm_hook_setup
     t0=$(now_ms)
-    run pm container restore --import "$in/ck.tar" --name cgbind-mig2
+    run timeout 900 podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+        --runtime runc --runtime-flag "criu=$CRIU_BIN" container restore --import "$in/ck.tar" --name cgbind-mig2
     echo "$output"
     [ "$status" -eq 0 ] || grep -hE 'cgbind|Error' /var/lib/containers/storage/vfs-containers/*/userdata/restore.log | tail -n 8
     [ "$status" -eq 0 ]

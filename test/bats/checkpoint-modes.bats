@@ -107,8 +107,22 @@ round_trip() {
     round_trip full
 }
 
-@test "mode strict: the saved tree and limits are back" {
-    round_trip strict
+@test "mode strict: CRIU refuses the restore in one line (runc made the container's cgroups first), nothing left" {
+    start ck-strict
+    checkpoint ck-strict strict
+    [ "$status" -eq 0 ]
+    [ -f "$CK/cgbind.json" ]
+    criu_mode strict
+    restore ck-strict "$B" strict
+    criu_mode ""
+    [ "$status" -ne 0 ]
+    one_line_in "$CK/restore.log" 'Error .*cg: Abort restore of existing cgroups'
+    # before cgbind ran
+    run ! grep -q '^cgbind: ' "$CK/restore.log"
+    note "mode strict ($(cg_layout)): refused by CRIU: $(grep -m1 'Abort restore' "$CK/restore.log")"
+    run $RUNTIME state ck-strict
+    [ "$status" -ne 0 ]
+    [ "$(cg_layout)" != v2 ] || [ ! -d /sys/fs/cgroup/ck-strict ]
 }
 
 @test "runc's default mode, with and without the action-script: the times, and what CRIU alone gives back" {
