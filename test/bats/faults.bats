@@ -750,13 +750,13 @@ quiet() {
 # (cgbind restore), or with KILLED=criu CRIU's action script (below).
 killed_run() {
     if [ "${KILLED:-hook}" = criu ]; then
-        criu_standin "$@"
+        criu_standin "$KILL_AT" "$@"
     else
         "$KILL_AT" "$@" -- "$CGBIND" restore --image "$IMG" --mode "$MODE"
     fi
 }
 
-# criu_standin KILL-AT-ARGS...: cgbind as CRIU's action script at
+# criu_standin [KILL-AT KILL-AT-ARGS...]: cgbind as CRIU's action script at
 # post-restore, as CRIU runs it: its parent (kill-at, standing in for CRIU)
 # sits in the container's cgroups, as runc puts CRIU there, and holds the
 # checkpoint directory whose descriptor CRTOOLS_IMAGE_DIR names; on v2 the
@@ -780,11 +780,20 @@ criu_standin() {
         done </proc/"$PID"/cgroup
     fi
     ln -sfn "$CGBIND" "$F/criu-script"
-    CGS="${cgs[*]}" CK_DIR=$F/ck INIT=$PID bash -c '
+    CGS="${cgs[*]}" CK_DIR=$F/ck INIT=$PID FORGE=${FORGE:-} bash -c '
         for d in $CGS; do echo $$ >"$d/cgroup.procs" || exit 97; done
+        if [ -n "$FORGE" ]; then
+            # a record as a first run of this restore would have left it
+            # (FORGE=same: CRIU'"'"'s cgroups as they are), or forged
+            read -r stat </proc/$$/stat
+            set -- ${stat##*) } && start=${20}
+            if [ "$FORGE" = same ]; then cat /proc/$$/cgroup; else printf "%s\n" "$FORGE"; fi \
+                >/run/cgbind/criu-$$-$start
+            set --
+        fi
         exec 9<"$CK_DIR"
         export CRTOOLS_IMAGE_DIR=/proc/$$/fd/9 CRTOOLS_SCRIPT_ACTION=post-restore CRTOOLS_INIT_PID=$INIT
-        exec "$@"' criu "$KILL_AT" "$@" -- "$F/criu-script"
+        exec "$@"' criu "${@:-$F/criu-script}" ${1:+--} ${1:+"$F/criu-script"}
 }
 
 # kill_sweep STRIDE: the hook killed (SIGKILL) at the entry of its Nth
@@ -1048,4 +1057,28 @@ deep_kill_sweep() {
     # running the restore again), which adopts what the script's journal lists
     MODE=full KILLED=criu
     quiet kill_sweep "$KILL_STRIDE_SOFT"
+}
+
+@test "CRIU's action script: a record of a first run is checked against the kernel (forged: refused; true: the second run does nothing)" {
+    local rc=0 before
+    mkdir -p -m 0700 /run/cgbind
+    # the record names a cgroup CRIU is not in (a host service's)
+    FORGE="0::/system.slice" criu_standin </dev/null >"$T/out" 2>"$T/err" || rc=$?
+    cat "$T/err"
+    [ "$rc" = 3 ]
+    grep -q "does not match CRIU's cgroups now; nothing changed" "$T/err"
+    snap
+    before=$SNAP
+    # nothing made, nothing written, nothing moved
+    [[ $before != *"/app/web/"* ]]
+    # a true record: the second run of CRIU's pair, which does nothing
+    rc=0
+    FORGE=same criu_standin </dev/null >"$T/out" 2>"$T/err" || rc=$?
+    cat "$T/err"
+    [ "$rc" = 0 ]
+    snap
+    [ "$SNAP" = "$before" ]
+    # and it removed the record
+    run ls /run/cgbind
+    [[ $output != *criu-* ]]
 }
