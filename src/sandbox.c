@@ -75,7 +75,9 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
         if (rs < 0)
                 return cgbind_error_set(err, CGBIND_FAILED, errno,
                                         "sandbox (landlock_create_ruleset): %s", strerror(errno));
-        const uint64_t cgroup_rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+        const uint64_t cgroup_rights =
+                p->read_only ? LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR
+                             : LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
                                        LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
                                        LANDLOCK_ACCESS_FS_REMOVE_DIR;
         for (size_t i = 0; i <= p->n_dirs; i++) {
@@ -83,7 +85,7 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
                 if (i < p->n_dirs) {
                         rule.parent_fd = p->dirs[i];
                         rule.allowed_access = cgroup_rights;
-                } else if (p->state_dirfd >= 0) {
+                } else if (p->state_dirfd >= 0 && !p->read_only) {
                         /* its lock files: a holder that finished removes
                          * one, and whoever waited for it makes it anew */
                         rule.parent_fd = p->state_dirfd;
@@ -192,6 +194,13 @@ static const char *const killed[] = {
         "clone",
 };
 
+/* what the read-only policy leaves out of the allowlist */
+static bool is_write_call(const char *name)
+{
+        return streq(name, "write") || streq(name, "writev") || streq(name, "mkdirat") ||
+               streq(name, "ftruncate");
+}
+
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
                 const struct scmp_arg_cmp *args, struct cgbind_error *err)
 {
@@ -213,14 +222,29 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
         if (!ctx)
                 oom();
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(allowed); i++)
-                r = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL, err);
+                if (!p->read_only || !is_write_call(allowed[i]))
+                        r = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL, err);
+        /* read-only: write(2) to the descriptors named, nothing else */
+        for (size_t i = 0; r >= 0 && p->read_only && i < 2 * p->n_write_fds; i++) {
+                const struct scmp_arg_cmp fd[] = {
+                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->write_fds[i / 2]),
+                };
+                r = rule(ctx, SCMP_ACT_ALLOW, i % 2 ? "writev" : "write", 1, fd, err);
+        }
         /* openat never creates or truncates: the hook only writes cgroup
-         * files that exist, and its own files were opened before */
+         * files that exist, and its own files were opened before; read-only,
+         * it opens nothing for writing */
         const struct scmp_arg_cmp no_create[] = {
                 SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC, 0),
         };
+        const struct scmp_arg_cmp read_only[] = {
+                SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC | O_ACCMODE, O_RDONLY),
+        };
         if (r >= 0)
-                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, no_create, err);
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, p->read_only ? read_only : no_create,
+                         err);
+        if (p->read_only)
+                goto signals;
         /* but its own lock files, relative to the state directory */
         if (r >= 0 && p->state_dirfd >= 0) {
                 const struct scmp_arg_cmp state_create[] = {
@@ -248,6 +272,11 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
                 };
                 r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, in_state, err);
         }
+      signals:
+        /* openat2 hides its flags: read-only only where Landlock gives no
+         * write anywhere */
+        if (r >= 0 && have_landlock && p->read_only)
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat2", 0, NULL, err);
         /* signals: the first argument is this process, nothing else (the
          * comparison is on all 64 bits: a pid with bits set above the int
          * the kernel reads does not match) */

@@ -21,6 +21,14 @@ struct sandbox_policy {
         size_t n_dirs;
         int state_dirfd; /* its lock and journal files are beneath it, or -1 */
         int syslog_fd;   /* the connected syslog socket, or -1 */
+        /* The privilege split's parser child: nothing is written at all.
+         * Landlock gives only read beneath dirs (and nothing in the state
+         * directory); seccomp has no mkdirat, unlinkat or ftruncate, openat
+         * only read-only, and write(2) only to write_fds (its pipe, stderr,
+         * the log file). */
+        bool read_only;
+        const int *write_fds;
+        size_t n_write_fds;
 };
 
 struct sandbox_report {
