@@ -64,6 +64,24 @@ bool v2_controller_known(const char *name)
         return false;
 }
 
+/* the controllers only cgroup v1 has */
+static const char *const v1_only_controllers[] = {
+        "cpuacct", "blkio", "net_cls", "net_prio", "freezer", "devices",
+};
+
+bool controller_prefixed(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(v2_controllers) + ARRAY_SIZE(v1_only_controllers); i++) {
+                const char *c = i < ARRAY_SIZE(v2_controllers)
+                                        ? v2_controllers[i]
+                                        : v1_only_controllers[i - ARRAY_SIZE(v2_controllers)];
+                size_t l = strlen(c);
+                if (strncmp(name, c, l) == 0 && name[l] == '.')
+                        return true;
+        }
+        return false;
+}
+
 const char *cg_label(enum cg_version v, const char *controllers)
 {
         return v == CG_V2 ? "cgroup2" : controllers;

@@ -92,40 +92,114 @@ static int missing(const char *msg, bool skip_missing, match_warn_fn warn, void 
         return 0;
 }
 
-/* An image hierarchy whose exact counterpart is here: its tree moves. */
-static int match_exact(struct match *m, struct image_hierarchy *ih, struct located_hierarchy *lh,
-                       const char *label, struct cgbind_error *err)
+/* ---- the routing: which located hierarchies each image hierarchy lands on ----
+ *
+ * One rule for both the cap (match_count) and the fan-out (match_image):
+ * in the image's order, a hierarchy goes whole to its exact counterpart
+ * when that is usable and not already a target; a v2 one goes nowhere
+ * else; a v1 one is split, each controller to the hierarchy that carries
+ * it here (or missing). */
+
+enum route_kind {
+        ROUTE_EXACT,   /* whole, to one located hierarchy */
+        ROUTE_SPLIT,   /* v1, per controller */
+        ROUTE_TWICE,   /* v2 whose counterpart is already a target */
+        ROUTE_MISSING, /* v2 without a usable counterpart */
+};
+
+struct route_part {
+        char controller[CGBIND_MAX_CONTROLLER_NAME + 1];
+        struct located_hierarchy *carrier; /* NULL: none usable */
+        struct located_hierarchy *refused; /* one that carries it but was refused */
+};
+
+struct route {
+        enum route_kind kind;
+        struct located_hierarchy *lh; /* EXACT: the target; MISSING: the refused one or NULL */
+        struct route_part *parts;     /* SPLIT */
+        size_t n_parts;
+};
+
+static void routes_free(struct route *routes, size_t n)
 {
-        if (find_target(m, lh))
-                return cgbind_error_set(err, CGBIND_INVALID, EINVAL, "hierarchy (%s): named twice",
-                                        label);
+        for (size_t i = 0; routes && i < n; i++)
+                free(routes[i].parts);
+        free(routes);
+}
+
+static bool in_list(struct located_hierarchy *const *list, size_t n,
+                    const struct located_hierarchy *h)
+{
+        for (size_t i = 0; i < n; i++)
+                if (list[i] == h)
+                        return true;
+        return false;
+}
+
+static struct route *route_image(const struct cgbind_image *img, struct located *loc)
+{
+        struct route *routes =
+                xcalloc(img->n_hierarchies ? img->n_hierarchies : 1, sizeof(*routes));
+        /* the targets so far, in the order match_image makes them */
+        _cleanup_free_ struct located_hierarchy **targets = xcalloc(loc->n + 1, sizeof(*targets));
+        size_t n_targets = 0;
+        for (size_t i = 0; i < img->n_hierarchies; i++) {
+                const struct image_hierarchy *ih = &img->hierarchies[i];
+                struct route *rt = &routes[i];
+                struct located_hierarchy *lh = locate_find(loc, ih->version, ih->controllers);
+                if (located_usable(lh) && !in_list(targets, n_targets, lh)) {
+                        rt->kind = ROUTE_EXACT;
+                        rt->lh = lh;
+                        targets[n_targets++] = lh;
+                } else if (ih->version == CG_V2) {
+                        rt->kind = located_usable(lh) ? ROUTE_TWICE : ROUTE_MISSING;
+                        rt->lh = lh;
+                } else {
+                        rt->kind = ROUTE_SPLIT;
+                        rt->parts = xcalloc(CGBIND_MAX_CONTROLLERS, sizeof(*rt->parts));
+                        for (const char *p = ih->controllers;
+                             *p && rt->n_parts < CGBIND_MAX_CONTROLLERS;) {
+                                size_t l = strcspn(p, ",");
+                                struct route_part *part = &rt->parts[rt->n_parts++];
+                                snprintf(part->controller, sizeof(part->controller), "%.*s", (int)l,
+                                         p);
+                                p += l;
+                                p += strspn(p, ",");
+                                part->carrier = find_carrier(loc, part->controller, &part->refused);
+                                if (part->carrier && !in_list(targets, n_targets, part->carrier) &&
+                                    n_targets < loc->n)
+                                        targets[n_targets++] = part->carrier;
+                        }
+                }
+        }
+        return routes;
+}
+
+/* An image hierarchy whose exact counterpart is here: its tree moves. */
+static void match_exact(struct match *m, struct image_hierarchy *ih, struct located_hierarchy *lh,
+                        const char *label)
+{
         struct match_target *t = add_target(m, lh);
         append_label(t, label);
         t->image = *ih;
         *ih = (struct image_hierarchy){ .version = ih->version };
-        return 0;
 }
 
 /* A v1 image hierarchy without an exact counterpart: each of its
- * controllers is followed to the hierarchy that carries it here. */
-static int match_split(struct match *m, const struct image_hierarchy *ih, struct located *loc,
+ * controllers goes to the hierarchy that carries it here. */
+static int match_split(struct match *m, const struct image_hierarchy *ih, const struct route *rt,
                        const char *label, bool skip_missing, match_warn_fn warn, void *userdata,
                        struct cgbind_error *err)
 {
-        for (const char *p = ih->controllers; *p;) {
-                size_t l = strcspn(p, ",");
-                char c[CGBIND_MAX_CONTROLLER_NAME + 1];
-                snprintf(c, sizeof(c), "%.*s", (int)l, p);
-                p += l;
-                p += strspn(p, ",");
-
-                struct located_hierarchy *refused = NULL;
-                struct located_hierarchy *carrier = find_carrier(loc, c, &refused);
+        for (size_t i = 0; i < rt->n_parts; i++) {
+                const struct route_part *part = &rt->parts[i];
+                struct located_hierarchy *carrier = part->carrier;
                 if (!carrier) {
                         char msg[1024];
-                        snprintf(msg, sizeof(msg), "hierarchy (%s): controller %s%s%s", label, c,
-                                 refused ? ": " : " ",
-                                 refused ? refused->refused : "is not bound into the container");
+                        snprintf(msg, sizeof(msg), "hierarchy (%s): controller %s%s%s", label,
+                                 part->controller, part->refused ? ": " : " ",
+                                 part->refused ? part->refused->refused
+                                               : "is not bound into the container");
                         int r = missing(msg, skip_missing, warn, userdata, err);
                         if (r < 0)
                                 return r;
@@ -198,28 +272,34 @@ int match_image(struct cgbind_image *img, struct located *loc, bool skip_missing
 {
         struct match m = { 0 };
         int r = 0;
+        struct route *routes = route_image(img, loc);
 
         for (size_t i = 0; r >= 0 && i < img->n_hierarchies; i++) {
                 struct image_hierarchy *ih = &img->hierarchies[i];
+                const struct route *rt = &routes[i];
                 char label[CGBIND_MAX_CONTROLLERS * (CGBIND_MAX_CONTROLLER_NAME + 1) + 1];
                 snprintf(label, sizeof(label), "%s", image_hierarchy_label(ih));
-                struct located_hierarchy *lh = locate_find(loc, ih->version, ih->controllers);
-                if (located_usable(lh) && !find_target(&m, lh)) {
-                        r = match_exact(&m, ih, lh, label, err);
-                } else if (ih->version == CG_V2) {
-                        char msg[1024];
-                        if (located_usable(lh))
-                                r = cgbind_error_set(err, CGBIND_INVALID, EINVAL,
-                                                     "hierarchy (%s): named twice", label);
-                        else {
-                                snprintf(msg, sizeof(msg), "hierarchy (%s): %s", label,
-                                         lh ? lh->refused : "not bound into the container");
-                                r = missing(msg, skip_missing, warn, userdata, err);
-                        }
-                } else {
-                        r = match_split(&m, ih, loc, label, skip_missing, warn, userdata, err);
+                char msg[1024];
+                switch (rt->kind) {
+                case ROUTE_EXACT:
+                        match_exact(&m, ih, rt->lh, label);
+                        break;
+                case ROUTE_TWICE:
+                        r = cgbind_error_set(err, CGBIND_INVALID, EINVAL,
+                                             "hierarchy (%s): named twice", label);
+                        break;
+                case ROUTE_MISSING:
+                        snprintf(msg, sizeof(msg), "hierarchy (%s): %s", label,
+                                 rt->lh ? rt->lh->refused : "not bound into the container");
+                        r = missing(msg, skip_missing, warn, userdata, err);
+                        break;
+                case ROUTE_SPLIT:
+                default:
+                        r = match_split(&m, ih, rt, label, skip_missing, warn, userdata, err);
+                        break;
                 }
         }
+        routes_free(routes, img->n_hierarchies);
         /* a tree that moved keeps the image's arena alive */
         bool moved = false;
         for (size_t i = 0; i < m.n; i++)
@@ -327,44 +407,25 @@ int match_available(struct match *m, bool strict, match_warn_fn warn, void *user
 
 size_t match_count(const struct cgbind_image *img, struct located *loc, size_t *ret_targets)
 {
-        const struct located_hierarchy *seen[CGBIND_MAX_HIERARCHIES];
+        struct route *routes = route_image(img, loc);
+        _cleanup_free_ struct located_hierarchy **seen = xcalloc(loc->n + 1, sizeof(*seen));
         size_t n_seen = 0, total = 0;
         for (size_t i = 0; i < img->n_hierarchies; i++) {
-                const struct image_hierarchy *ih = &img->hierarchies[i];
-                size_t nodes = cg_node_count(&ih->root);
-                const struct located_hierarchy *mine[CGBIND_MAX_HIERARCHIES];
-                size_t n_mine = 0;
-                struct located_hierarchy *lh = locate_find(loc, ih->version, ih->controllers);
-                bool lh_seen = false;
-                for (size_t k = 0; k < n_seen; k++)
-                        lh_seen |= seen[k] == lh;
-                if (located_usable(lh) && !lh_seen) {
-                        mine[n_mine++] = lh;
-                } else if (ih->version == CG_V1) {
-                        for (const char *p = ih->controllers; *p;) {
-                                size_t l = strcspn(p, ",");
-                                char c[CGBIND_MAX_CONTROLLER_NAME + 1];
-                                snprintf(c, sizeof(c), "%.*s", (int)l, p);
-                                p += l;
-                                p += strspn(p, ",");
-                                struct located_hierarchy *refused = NULL;
-                                struct located_hierarchy *carrier = find_carrier(loc, c, &refused);
-                                bool dup = !carrier;
-                                for (size_t k = 0; k < n_mine && !dup; k++)
-                                        dup = mine[k] == carrier;
-                                if (!dup && n_mine < ARRAY_SIZE(mine))
-                                        mine[n_mine++] = carrier;
-                        }
-                }
+                const struct route *rt = &routes[i];
+                size_t nodes = cg_node_count(&img->hierarchies[i].root), n_mine = 0;
+                struct located_hierarchy *mine[CGBIND_MAX_CONTROLLERS + 1];
+                if (rt->kind == ROUTE_EXACT)
+                        mine[n_mine++] = rt->lh;
+                for (size_t k = 0; rt->kind == ROUTE_SPLIT && k < rt->n_parts; k++)
+                        if (rt->parts[k].carrier && !in_list(mine, n_mine, rt->parts[k].carrier))
+                                mine[n_mine++] = rt->parts[k].carrier;
+                /* trees that land on one hierarchy count whole: at most */
                 total += nodes * n_mine;
-                for (size_t k = 0; k < n_mine; k++) {
-                        bool dup = false;
-                        for (size_t j = 0; j < n_seen && !dup; j++)
-                                dup = seen[j] == mine[k];
-                        if (!dup && n_seen < ARRAY_SIZE(seen))
+                for (size_t k = 0; k < n_mine; k++)
+                        if (!in_list(seen, n_seen, mine[k]) && n_seen < loc->n)
                                 seen[n_seen++] = mine[k];
-                }
         }
+        routes_free(routes, img->n_hierarchies);
         if (ret_targets)
                 *ret_targets = n_seen;
         return total;

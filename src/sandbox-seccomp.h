@@ -9,14 +9,19 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgbind/sandbox.h"
 #include "cgbind/util.h"
 
 /* What a rule may compare with that is known only at run time. A rule must
  * take such a value from here, never from a call of its own (getpid()): the
  * generator fails when two builds in two processes differ. */
 struct sandbox_seccomp_values {
-        int syslog_fd;   /* or -1: no sendto */
-        pid_t pid;       /* the hook's own */
+        int syslog_fd; /* or -1: no sendto */
+        pid_t pid;     /* the hook's own */
+        /* the privilege split's parser child: nothing written but to these
+         * (a slot the run does not use holds a number no descriptor has) */
+        bool read_only;
+        int write_fds[SANDBOX_MAX_WRITE_FDS];
 };
 
 #ifdef CGBIND_SECCOMP_GENERATOR

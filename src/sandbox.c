@@ -79,7 +79,9 @@ static int landlock(const struct sandbox_policy *p, struct sandbox_report *rep,
         if (rs < 0)
                 return cgbind_error_set(err, CGBIND_FAILED, errno,
                                         "sandbox (landlock_create_ruleset): %s", strerror(errno));
-        const uint64_t cgroup_rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+        const uint64_t cgroup_rights =
+                p->read_only ? LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR
+                             : LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
                                        LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
                                        LANDLOCK_ACCESS_FS_REMOVE_DIR;
         for (size_t i = 0; i <= p->n_dirs; i++) {
@@ -195,6 +197,13 @@ static const char *const killed[] = {
         "clone",
 };
 
+/* what the read-only policy leaves out of the allowlist */
+static bool is_write_call(const char *name)
+{
+        return streq(name, "write") || streq(name, "writev") || streq(name, "mkdirat") ||
+               streq(name, "ftruncate");
+}
+
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
                 const struct scmp_arg_cmp *args, struct cgbind_error *err)
 {
@@ -217,14 +226,29 @@ int sandbox_seccomp_build(const struct sandbox_seccomp_values *p, bool have_land
         if (!ctx)
                 oom();
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(allowed); i++)
-                r = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL, err);
+                if (!p->read_only || !is_write_call(allowed[i]))
+                        r = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL, err);
+        /* read-only: write(2) to the descriptors named, nothing else */
+        for (size_t i = 0; r >= 0 && p->read_only && i < 2 * SANDBOX_MAX_WRITE_FDS; i++) {
+                const struct scmp_arg_cmp fd[] = {
+                        SCMP_A0(SCMP_CMP_EQ, (uint64_t)p->write_fds[i / 2]),
+                };
+                r = rule(ctx, SCMP_ACT_ALLOW, i % 2 ? "writev" : "write", 1, fd, err);
+        }
         /* openat never creates or truncates: the hook only writes cgroup
-         * files that exist, and its own files were opened before */
+         * files that exist, and its own files were opened before; read-only,
+         * it opens nothing for writing */
         const struct scmp_arg_cmp no_create[] = {
                 SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC, 0),
         };
+        const struct scmp_arg_cmp read_only[] = {
+                SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC | O_ACCMODE, O_RDONLY),
+        };
         if (r >= 0)
-                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, no_create, err);
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, p->read_only ? read_only : no_create,
+                         err);
+        if (p->read_only)
+                goto signals;
         /* openat2 hides its flags from seccomp in a struct: only where
          * Landlock confines the paths anyway. Without it, open_beneath()
          * gets EPERM and walks with openat. */
@@ -234,6 +258,11 @@ int sandbox_seccomp_build(const struct sandbox_seccomp_values *p, bool have_land
         const struct scmp_arg_cmp rmdir_only[] = { SCMP_A2(SCMP_CMP_EQ, AT_REMOVEDIR) };
         if (r >= 0)
                 r = rule(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, rmdir_only, err);
+      signals:
+        /* openat2 hides its flags: read-only only where Landlock gives no
+         * write anywhere */
+        if (r >= 0 && have_landlock && p->read_only)
+                r = rule(ctx, SCMP_ACT_ALLOW, "openat2", 0, NULL, err);
         /* signals: the first argument is this process, nothing else (the
          * comparison is on all 64 bits: a pid with bits set above the int
          * the kernel reads does not match) */
@@ -276,7 +305,11 @@ int sandbox_seccomp_build(const struct sandbox_seccomp_values *p, bool have_land
  * whole cost. */
 static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cgbind_error *err)
 {
-        size_t v = (have_landlock ? 1 : 0) | (p->syslog_fd >= 0 ? 2 : 0);
+        if (p->read_only && p->n_write_fds > SANDBOX_MAX_WRITE_FDS)
+                return cgbind_error_set(err, CGBIND_FAILED, E2BIG,
+                                        "sandbox (seccomp): more than %d descriptors to write",
+                                        SANDBOX_MAX_WRITE_FDS);
+        size_t v = (have_landlock ? 1 : 0) | (p->syslog_fd >= 0 ? 2 : 0) | (p->read_only ? 4 : 0);
         struct sock_filter prog[CGBIND_BPF_MAX_LEN];
         size_t len = cgbind_bpf[v].len;
         memcpy(prog, cgbind_bpf[v].prog, len * sizeof(*prog));
@@ -287,6 +320,13 @@ static int seccomp(const struct sandbox_policy *p, bool have_landlock, struct cg
                         prog[i].k = (uint32_t)p->syslog_fd;
                 else if (prog[i].k == CGBIND_BPF_MARK_PID)
                         prog[i].k = (uint32_t)getpid();
+                else if (prog[i].k >= CGBIND_BPF_MARK_WRITE_FD &&
+                         prog[i].k < CGBIND_BPF_MARK_WRITE_FD + SANDBOX_MAX_WRITE_FDS) {
+                        size_t slot = prog[i].k - CGBIND_BPF_MARK_WRITE_FD;
+                        /* an unused slot: no descriptor has that number */
+                        prog[i].k =
+                                slot < p->n_write_fds ? (uint32_t)p->write_fds[slot] : UINT32_MAX;
+                }
         }
         struct sock_fprog fprog = { .len = (unsigned short)len, .filter = prog };
         long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);

@@ -2,7 +2,7 @@
  * into BPF at build time and writes it as a C header (sandbox-bpf.h).
  *
  * One program per shape of policy (Landlock or not, a syslog socket or
- * not), built by libseccomp exactly as the hook
+ * not, read-only or not), built by libseccomp exactly as the hook
  * built it at run time before, with marks in place of the values known only
  * at run time (struct sandbox_seccomp_values). sandbox_enter() puts the
  * values in place of the marks and loads the program. Before writing, each
@@ -24,9 +24,10 @@
 #include "cgbind/util.h"
 #include "src/sandbox-seccomp.h"
 
-#define MARK_SYSLOG_FD   0x5ecf0d02u
-#define MARK_PID         0x5ecf0d03u
-#define N_SHAPES         4
+#define MARK_SYSLOG_FD 0x5ecf0d02u
+#define MARK_PID       0x5ecf0d03u
+#define MARK_WRITE_FD  0x5ecf0d10u
+#define N_SHAPES       8
 
 struct prog {
         struct sock_filter *ins;
@@ -39,12 +40,16 @@ static void die(const char *what)
         exit(1);
 }
 
-static struct sandbox_seccomp_values values(size_t shape, int syslog, pid_t pid)
+static struct sandbox_seccomp_values values(size_t shape, int syslog, pid_t pid, int write_fd)
 {
-        return (struct sandbox_seccomp_values){
+        struct sandbox_seccomp_values v = {
                 .syslog_fd = (shape & 2) ? syslog : -1,
                 .pid = pid,
+                .read_only = shape & 4,
         };
+        for (size_t i = 0; i < SANDBOX_MAX_WRITE_FDS; i++)
+                v.write_fds[i] = write_fd + (int)i;
+        return v;
 }
 
 /* libseccomp's BPF for the rules built from v, written to fd. */
@@ -121,6 +126,8 @@ static void patch(struct prog *p, const struct sandbox_seccomp_values *v)
                         f->k = (uint32_t)v->syslog_fd;
                 else if (f->k == MARK_PID)
                         f->k = (uint32_t)v->pid;
+                else if (f->k >= MARK_WRITE_FD && f->k < MARK_WRITE_FD + SANDBOX_MAX_WRITE_FDS)
+                        f->k = (uint32_t)v->write_fds[f->k - MARK_WRITE_FD];
         }
 }
 
@@ -128,7 +135,7 @@ static void check(size_t shape, const struct prog *marked)
 {
         bool landlock = shape & 1;
         struct sandbox_seccomp_values m =
-                values(shape, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID);
+                values(shape, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID, (int)MARK_WRITE_FD);
         struct prog again = build_in_child(&m, landlock);
         if (!same(marked, &again))
                 die("two builds in two processes differ: a rule takes a value of its own "
@@ -136,13 +143,15 @@ static void check(size_t shape, const struct prog *marked)
         free(again.ins);
         for (size_t i = 0; i < marked->len; i++) {
                 const struct sock_filter *f = &marked->ins[i];
-                bool is_mark = f->k == MARK_SYSLOG_FD || f->k == MARK_PID;
+                bool is_mark =
+                        f->k == MARK_SYSLOG_FD || f->k == MARK_PID ||
+                        (f->k >= MARK_WRITE_FD && f->k < MARK_WRITE_FD + SANDBOX_MAX_WRITE_FDS);
                 if (is_mark && f->code != (BPF_JMP | BPF_JEQ | BPF_K))
                         die("a run-time value is used other than in an equality test");
         }
         const struct sandbox_seccomp_values real[] = {
-                values(shape, 6, 4242),
-                values(shape, 1001, 4000000),
+                values(shape, 6, 4242, 7),
+                values(shape, 1001, 4000000, 1002),
         };
         for (size_t k = 0; k < ARRAY_SIZE(real); k++) {
                 struct prog p = { xcalloc(marked->len, sizeof(*p.ins)), marked->len };
@@ -165,7 +174,7 @@ int main(int argc, char **argv)
         size_t max = 0;
         for (size_t s = 0; s < N_SHAPES; s++) {
                 struct sandbox_seccomp_values m =
-                        values(s, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID);
+                        values(s, (int)MARK_SYSLOG_FD, (pid_t)MARK_PID, (int)MARK_WRITE_FD);
                 progs[s] = build_in_child(&m, s & 1);
                 check(s, &progs[s]);
                 if (progs[s].len > max)
@@ -183,10 +192,11 @@ int main(int argc, char **argv)
         fprintf(f, "#pragma once\n\n");
         fprintf(f, "#define CGBIND_BPF_MARK_SYSLOG_FD 0x%xu\n", MARK_SYSLOG_FD);
         fprintf(f, "#define CGBIND_BPF_MARK_PID 0x%xu\n", MARK_PID);
+        fprintf(f, "#define CGBIND_BPF_MARK_WRITE_FD 0x%xu\n", MARK_WRITE_FD);
         fprintf(f, "#define CGBIND_BPF_MAX_LEN %zu\n\n", max);
         for (size_t s = 0; s < N_SHAPES; s++) {
-                fprintf(f, "/* Landlock %s, syslog %s */\n", s & 1 ? "yes" : "no",
-                        s & 2 ? "yes" : "no");
+                fprintf(f, "/* Landlock %s, syslog %s, read-only %s */\n", s & 1 ? "yes" : "no",
+                        s & 2 ? "yes" : "no", s & 4 ? "yes" : "no");
                 fprintf(f, "static const struct sock_filter cgbind_bpf_%zu[] = {\n", s);
                 for (size_t i = 0; i < progs[s].len; i++) {
                         const struct sock_filter *x = &progs[s].ins[i];
@@ -194,7 +204,7 @@ int main(int argc, char **argv)
                 }
                 fprintf(f, "};\n\n");
         }
-        fprintf(f, "/* indexed by: Landlock 1, a syslog socket 2 */\n");
+        fprintf(f, "/* indexed by: Landlock 1, a syslog socket 2, read-only 4 */\n");
         fprintf(f,
                 "static const struct {\n\tconst struct sock_filter *prog;\n\tsize_t len;\n} "
                 "cgbind_bpf[%d] = {\n",

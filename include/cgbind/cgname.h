@@ -22,5 +22,9 @@ bool controller_list_has(const char *list, const char *controller);
 /* True when the controller is one cgroup v2 can enable in cgroup.subtree_control. */
 bool v2_controller_known(const char *name);
 
+/* True when name starts with a controller's name and a dot ("memory.x"),
+ * for any controller of either version: the prefix of its interface files. */
+bool controller_prefixed(const char *name);
+
 /* The label of a hierarchy in messages: its controllers, or "cgroup2". */
 const char *cg_label(enum cg_version v, const char *controllers);

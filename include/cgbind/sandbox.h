@@ -16,10 +16,21 @@
 
 #include "cgbind/util.h"
 
+/* The most descriptors the read-only policy lets write(2) reach. */
+#define SANDBOX_MAX_WRITE_FDS 3
+
 struct sandbox_policy {
         const int *dirs; /* directories to work beneath (the top-level cgroups) */
         size_t n_dirs;
         int syslog_fd; /* the connected syslog socket, or -1 */
+        /* The privilege split's parser child: nothing is written at all.
+         * Landlock gives only read beneath dirs (and nothing in the state
+         * directory); seccomp has no mkdirat, unlinkat or ftruncate, openat
+         * only read-only, and write(2) only to write_fds (its pipe, stderr,
+         * the log file). */
+        bool read_only;
+        const int *write_fds;
+        size_t n_write_fds;
 };
 
 struct sandbox_report {

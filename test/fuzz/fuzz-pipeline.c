@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "cgbind/image.h"
+#include "cgbind/plan-wire.h"
 #include "cgbind/restore.h"
 
 #include "fuzz-plan-check.h"
@@ -170,6 +171,33 @@ static void plan_all_modes(const struct match *m, struct fuzz_bytes *b, uint8_t 
                 if (mode == MODE_IGNORE || mode == MODE_NONE)
                         CHECK(plan.n_ops == 0);
                 fuzz_check_plan(&plan, &in, &popts);
+                /* the privilege split's pipe: every plan the planner makes
+                 * passes the parent's checks and comes back equal */
+                struct plan back = { 0 };
+                struct strbuf wire = { 0 };
+                enum cg_version versions[CGBIND_MAX_HIERARCHIES];
+                const pid_t pids[] = { FUZZ_PID };
+                for (size_t i = 0; i < n && i < CGBIND_MAX_HIERARCHIES; i++)
+                        versions[i] = m->targets[i].image.version;
+                struct plan_wire_check wchk = {
+                        .versions = versions,
+                        .n_hier = n,
+                        .pids = pids,
+                        .n_pids = 1,
+                        .max_dirs = plan.n_dirs,
+                        .max_ops = plan.n_ops,
+                };
+                plan_wire_write(&plan, &wire);
+                err = (struct cgbind_error){ 0 };
+                int w = plan_wire_read(wire.buf, wire.len, &wchk, &back, &err);
+                if (w < 0)
+                        fprintf(stderr, "plan-wire: %s\n", err.msg);
+                CHECK(w == 0 && back.n_ops == plan.n_ops && back.n_dirs == plan.n_dirs);
+                for (size_t i = 0; w == 0 && i < plan.n_ops; i++)
+                        CHECK(back.ops[i].kind == plan.ops[i].kind &&
+                              back.ops[i].dir == plan.ops[i].dir);
+                plan_free(&back);
+                strbuf_free(&wire);
                 plan_free(&plan);
         }
         for (size_t i = 0; i < n; i++)

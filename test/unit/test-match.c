@@ -95,7 +95,18 @@ static int do_match(struct cgbind_image *img, struct layout *l, bool skip_missin
         *m = (struct match){ 0 };
         n_warnings = 0;
         last_warning[0] = '\0';
-        return match_image(img, &l->loc, skip_missing, warn, NULL, m, err);
+        /* the cap and the fan-out come from one routing (issue 24.3): on
+         * every case of this file, what match_count counts before is what
+         * match_image builds, in hierarchies, and at least in sub-cgroups */
+        size_t targets = 0;
+        size_t counted = match_count(img, &l->loc, &targets);
+        int r = match_image(img, &l->loc, skip_missing, warn, NULL, m, err);
+        if (r >= 0)
+                ok(targets == m->n && counted >= m->n_nodes,
+                   "match_count agrees with match_image: %zu/%zu hierarchies, %zu >= %zu "
+                   "sub-cgroups",
+                   targets, m->n, counted, m->n_nodes);
+        return r;
 }
 
 /* The target trees are well-formed and owned: every property belongs to the

@@ -712,6 +712,13 @@ static void test_names(void)
         NAME_OK("cpu.slice");        /* a unit name, not an interface file */
         NAME_OK("...");
         NAME_OK(".hidden");
+        /* controller prefixes come from cgname.c's list, both versions */
+        NAME_BAD("net_prio.x");
+        NAME_BAD("freezer.x");
+        NAME_BAD("dmem.x");
+        NAME_BAD("perf_event.x");
+        NAME_OK("cpux.y");
+        NAME_OK("iox.y");
         char n255[256], n256[257];
         memset(n255, 'a', 255);
         n255[255] = '\0';
