@@ -47,21 +47,32 @@ subdirs() {
     echo "$n"
 }
 
+# locked FILE...: every FILE is flocked by someone now (a probe that cannot
+# take the lock; not "some FLOCK in /proc/locks", which any other process on
+# the host may hold)
+locked() {
+    local f
+    for f in "$@"; do
+        if flock -n "$f" true 2>/dev/null; then return 1; fi
+    done
+}
+
 # ---- nothing anyone can hold makes the hook wait --------------------------
 
 @test "an unprivileged user locking the container's cgroup directories does not delay the hook" {
     create_ctr "$ID"
     pids_image 3
-    local c d
+    local c d dirs=()
     HOLDERS=
     for c in pids memory cpu cpuset; do
         d=$(cg_host_dir "$ID" "$c")
+        dirs+=("$d")
         # uid 65534, no capabilities: the directories are world-readable
         setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
             flock -x "$d" sleep 300 </dev/null >/dev/null 2>&1 3>&- &
         HOLDERS+=" $!"
     done
-    wait_for "[ \$(grep -c FLOCK /proc/locks) -ge 4 ]"
+    wait_for "locked ${dirs[*]}"
     run --separate-stderr timeout 30 "$CGBIND" restore --image "$IMG" <<<"$STATE"
     # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
     echo "$status: $stderr"
@@ -100,7 +111,7 @@ C
     b=$(new_bundle lock "/lock-holder /sys/fs/cgroup/pids /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/cpuset")
     cp "$HOLDER" "$b/rootfs/lock-holder"
     run_detached "$ID" "$b"
-    wait_for "[ \$(grep -c FLOCK /proc/locks) -ge 4 ]"
+    wait_for "locked $(for c in pids memory cpu cpuset; do cg_host_dir "$ID" "$c"; done | tr '\n' ' ')"
     pids_image 3
     run --separate-stderr timeout 30 "$CGBIND" restore --image "$IMG" < <(state_of "$ID")
     echo "$status: $stderr"
@@ -117,7 +128,7 @@ C
     # root, as a stuck cgbind would
     flock -x "$(lock_file_of "$top")" sleep 300 </dev/null >/dev/null 2>&1 3>&- &
     HOLDERS=$!
-    wait_for "grep -q FLOCK /proc/locks"
+    wait_for "locked $(lock_file_of "$top")"
     local t0=$SECONDS
     run --separate-stderr "$CGBIND" restore --timeout 2 --image "$IMG" <<<"$STATE"
     echo "$status after $((SECONDS - t0)) s: $stderr"
