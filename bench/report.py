@@ -309,6 +309,15 @@ def main():
     w = max(len(a) for a, _, _ in lines) if lines else 0
     for a, b, ok in lines:
         print("  %-*s  %-46s %s" % (w, a, b, verdict(ok)))
+    try:
+        load = float(meta.get("load-start", "0").split()[0])
+        ncpu = int(meta.get("host", "").split(" cpus")[0].split()[-1])
+    except (ValueError, IndexError):
+        load, ncpu = 0.0, 0
+    if ncpu and load > ncpu:
+        print("  WARNING: load average %.1f on %d cpus at the start: the wall-time verdicts are "
+              "noise here;" % (load, ncpu))
+        print("  judge by the cpu-time ratios and the load-independent counts (bench/README.md)")
     print("  (verdicts on wall-time medians, as the issue states them; the cpu-time figures beside")
     print("   them are the cross-check on a machine that other jobs load)")
     bad = sum(1 for k, v in S.items() if v["ok"] != v["n"])

@@ -688,6 +688,8 @@ start_round() {
             h=cpu
             [ "$LAYOUT" = v1 ] || h=
             read -r dir rel < <(host_dir "$pid" "$h") || true
+            # on v2 the image moves the init into init/: its cgroup is below the top-level
+            [ "$LAYOUT" = v1 ] || [ "${dir##*/}" != init ] || dir=${dir%/init}
             [ -n "$dir" ] && [ "$(find "$dir" -mindepth 1 -type d | wc -l)" -ge "$STARTS_NODES" ] || v=tree
         fi
         [ "$v" = ok ] && okc=$((okc + 1))
