@@ -40,17 +40,18 @@ rl_home() {
     d=$(mktemp -d /tmp/cgbind-rl.XXXXXX)
     chmod 0755 "$d"
     chown "$1:" "$d"
-    RL_DIRS+=("$d")
+    # listed in a file: rl_home runs in a command substitution's subshell
+    echo "$d" >>"$BATS_TEST_TMPDIR/rl-dirs"
     echo "$d"
 }
-RL_DIRS=()
 
 rl_dirs_cleanup() {
     local d
-    for d in "${RL_DIRS[@]}"; do
+    [ -e "$BATS_TEST_TMPDIR/rl-dirs" ] || return 0
+    while read -r d; do
         rm -rf "$d"
-    done
-    RL_DIRS=()
+    done <"$BATS_TEST_TMPDIR/rl-dirs"
+    rm -f "$BATS_TEST_TMPDIR/rl-dirs"
 }
 
 # as_user USER ENV... -- CMD...: CMD as USER (its uid, gid and groups; no
