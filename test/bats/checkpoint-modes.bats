@@ -107,7 +107,11 @@ round_trip() {
     round_trip full
 }
 
-@test "mode strict: CRIU refuses the restore in one line (runc made the container's cgroups first), nothing left" {
+@test "mode strict: v2, the saved tree and limits are back; v1, CRIU refuses the restore in one line (runc made the container's cgroups first), nothing left" {
+    if [ "$(cg_layout)" = v2 ]; then
+        round_trip strict
+        return
+    fi
     start ck-strict
     checkpoint ck-strict strict
     [ "$status" -eq 0 ]
@@ -122,7 +126,6 @@ round_trip() {
     note "mode strict ($(cg_layout)): refused by CRIU: $(grep -m1 'Abort restore' "$CK/restore.log")"
     run $RUNTIME state ck-strict
     [ "$status" -ne 0 ]
-    [ "$(cg_layout)" != v2 ] || [ ! -d /sys/fs/cgroup/ck-strict ]
 }
 
 @test "runc's default mode, with and without the action-script: the times, and what CRIU alone gives back" {
