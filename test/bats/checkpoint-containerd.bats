@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v2migrate
+# cgbind-layouts: pending
 # containerd's checkpoints with `ctr` (Debian 12's containerd 1.6): a
 # checkpoint image (`ctr containers checkpoint --task --rw --image`), exported
 # as an image archive (`ctr images export`), the unit that registries and

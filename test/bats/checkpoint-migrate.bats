@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v2migrate
+# cgbind-layouts: pending
 # Migration: a checkpoint made on one machine, restored on another freshly
 # booted one of the same layout, which never saw the container. Two VM
 # boots (test/run.sh's "@machines" job): the "machine A" tests run in the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v2 v2-systemd
+# cgbind-layouts: v2
 # podman with a hooks.d directory holding cgbind's JSON (schema 1.0.0, gated
 # on the annotation io.cgbind.image), a busybox image imported from a local
 # tar (no registry); then podman's own checkpoint and restore. podman runs

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v2-systemd-import
+# cgbind-layouts: pending
 # The second VM of systemd-checkpoint.bats: a fresh v2-systemd VM that never
 # saw the container restores podman's exported checkpoint (systemd manager,
 # runc, cgbind as CRIU's action-script) under another name. The archive comes

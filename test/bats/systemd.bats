@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: v2-systemd
+# cgbind-layouts: pending
 # Where containers really run: systemd is PID 1 and the cgroup manager.
 # Round trips (save from a running container, restore into a new one with
 # another id, values read inside it) with runc --systemd-cgroup (the
