@@ -646,6 +646,7 @@ start_round() {
     # starts late still finds its line
     exec 3<>"$fifo"
     local ids=()
+    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     for i in $(seq "$k"); do
         N_CTR=$((N_CTR + 1))
         ids+=("$ID_PREFIX$N_CTR")

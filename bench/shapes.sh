@@ -47,6 +47,7 @@ ln -s busybox "$W/b/rootfs/bin/sleep"
 runc state "$ID" >"$W/state.json"
 
 printf '%-14s %10s %7s %5s %4s  %-8s %6s %9s %9s %9s %10s  %s\n' shape bytes nodes depth hier caps status wall_ms cpu_ms rss_kib limit_kib verdict
+# shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
 while read -r name nodes depth nh desc; do
     [ -z "$ONLY" ] || [ "$name" = "$ONLY" ] || continue
     img=$W/img/$name.json

@@ -103,7 +103,7 @@ fi
 # crun, criu, iptables (CRIU locks the network with it), podman, docker.io and containerd are used in the VMs
 # clang and clang-format: the second compiler and the format check; strace:
 # the fault-injection suite; shellcheck: the shell lint
-PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman docker.io containerd busybox-static bats jq inotify-tools util-linux strace"
+PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux strace"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -308,10 +308,12 @@ vm_run_machines() {
     start=$(date +%s)
     rm -rf "$dir"
     mkdir -p "$dir"
+    local -a io
     for m in A B; do
+        io=(--out "$dir")
+        [ $m = A ] || io=(--env "CGBIND_MIGRATE_DIR=$dir")
         CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
-            test/vm/run.sh --layout "$layout" --timeout 900 \
-            $([ $m = A ] && echo --out "$dir" || echo --env "CGBIND_MIGRATE_DIR=$dir") -- \
+            test/vm/run.sh --layout "$layout" --timeout 900 "${io[@]}" -- \
             env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
             bats --tap --timing --filter "^machine $m: " "$@" \
             >"$RESULTS/$label.$m.tap" 2>&1 </dev/null || rc=$?

@@ -50,6 +50,7 @@ workload_enables_memory() {
 @test "caps: the issue's image (controllers [pids], subtree_control \"memory pids\", 3001 sub-cgroups) is refused" {
     image '"pids"' "memory pids" 3001
     restore_ctr --mode full
+    # shellcheck disable=SC2154 # set by bats run --separate-stderr
     echo "$stderr"
     [ "$status" -eq 2 ]
     [[ $stderr == *"controller memory is not one of the hierarchy's controllers"* ]]

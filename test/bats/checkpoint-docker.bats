@@ -47,6 +47,7 @@ setup_file() {
 }
 
 teardown_file() {
+    # shellcheck disable=SC2046 # container ids, one word each
     dk rm -f $(dk ps -aq) >/dev/null 2>&1 || true
     [ ! -s "$DK_ROOT/dockerd.pid" ] || kill "$(cat "$DK_ROOT/dockerd.pid")" 2>/dev/null || true
     local i

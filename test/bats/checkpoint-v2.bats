@@ -31,7 +31,8 @@ setup_file() {
     b=$(new_bundle evil "$(hostile_workload)")
     (cd "$b" && $rt run -d evil </dev/null >/dev/null 2>&1)
     wait_for "[ -e '$b/rootfs/built' ]"
-    [ -d /sys/fs/cgroup/evil/a/pids.max ] && [ -d /sys/fs/cgroup/evil/cgroup.evil ]
+    [ -d /sys/fs/cgroup/evil/a/pids.max ]
+    [ -d /sys/fs/cgroup/evil/cgroup.evil ]
     $rt checkpoint --image-path "$BATS_FILE_TMPDIR/ck" evil
     mv "$b" "$BATS_FILE_TMPDIR/bundle"
 }
@@ -39,6 +40,7 @@ setup_file() {
 teardown_file() {
     runc --root "$CK_ROOT" delete -f evil >/dev/null 2>&1 || true
     local d
+    # shellcheck disable=SC2043 # one directory today; the loop keeps the checks per directory
     for d in /sys/fs/cgroup/evil; do
         [ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
@@ -86,7 +88,8 @@ restore_into() {
     # not one operation of the plan was made
     run grep -E 'criu-script: (mkdir|adopt|write|move pid) ' "$DLOG"
     [ "$status" -eq 1 ]
-    [ ! -d /sys/fs/cgroup/evil2/a ] && [ ! -d /sys/fs/cgroup/evil2/cgroup.evil ]
+    [ ! -d /sys/fs/cgroup/evil2/a ]
+    [ ! -d /sys/fs/cgroup/evil2/cgroup.evil ]
     # and no record of the failed restore stays (the second run of CRIU's
     # pair checked it and removed it)
     grep -q 'a second run of this restore (CRIU pid [0-9]*): nothing to do' "$DLOG"

@@ -131,6 +131,7 @@ top_of() {
     CONTAINERS+=(conc-stale)
     (cd "$b" && $RUNTIME create conc-stale </dev/null >/dev/null 2>&1)
     state_of conc-stale >"$st"
+    # shellcheck disable=SC2174 # the deepest directory is the one that must have this mode
     mkdir -p -m 0700 /run/cgbind
     # an empty journal of a container long gone, and one used a moment ago
     : >/run/cgbind/1-999999991

@@ -69,6 +69,7 @@ score_against() {
             if [ "$have" = "$v" ]; then p=$((p + 1)); else MISSING+="$c$rel/$f=$have(want $v) "; fi
         fi
     done < <(image_entries "$img")
+    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     SCORE="$d/$dn sub-cgroups, $p/$pn limits"
     [ "$d" = "$dn" ] && [ "$p" = "$pn" ] && [ "$dn" -gt 0 ]
 }

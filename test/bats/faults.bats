@@ -994,6 +994,7 @@ deep_kill_sweep() {
         cat "$T/err" >&2
         return 1
     fi
+    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     while read -r n nr a0 a1 a2; do
         total=$n
         case $nr in
@@ -1010,7 +1011,7 @@ deep_kill_sweep() {
         rc=0
         "$KILL_AT" --kill "$n" --report "$T/rep" -- "$CGBIND" restore --image "$DIMG" \
             <<<"$STATE" >/dev/null 2>"$T/kerr" || rc=$?
-        what= k=
+        what='' k=
         read -r what k nr <"$T/rep" || true
         points=$((points + 1))
         if [ "$what" != killed ] || [ "$rc" != 137 ]; then
@@ -1061,6 +1062,7 @@ deep_kill_sweep() {
 
 @test "CRIU's action script: a record of a first run is checked against the kernel (forged: refused; true: the second run does nothing)" {
     local rc=0 before
+    # shellcheck disable=SC2174 # the deepest directory is the one that must have this mode
     mkdir -p -m 0700 /run/cgbind
     # the record names a cgroup CRIU is not in (a host service's)
     FORGE="0::/system.slice" criu_standin </dev/null >"$T/out" 2>"$T/err" || rc=$?

@@ -209,7 +209,7 @@ images_dir() {
 
 @test "annotation: every name outside the image directory, or not an image in it, gets one and the same message" {
     images_dir
-    local name first= msg
+    local name first='' msg
     for name in /etc/shadow /etc/nonexistent "$IMAGES/adir" adir "$IMAGES/shadow-link" shadow-link \
         out-link ../img.json "$IMAGES/../img.json" adir/../../img.json "$IMG" missing.json notjson \
         otherjson.json /dev/zero "$IMAGES" "$IMAGES/" ""; do
@@ -217,6 +217,7 @@ images_dir() {
         echo "[$name] status $status: $stderr"
         [ "$status" -eq 2 ]
         assert_one_error_line
+        # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
         msg=${stderr#*: }
         [ -n "$first" ] || first=$stderr
         [ -z "$name" ] || [ "$stderr" = "$first" ]

@@ -98,6 +98,7 @@ EOF
 # assert_one_error_line) that contains $1.
 rl_one_line() {
     assert_one_error_line
+    # shellcheck disable=SC2154 # set by bats run --separate-stderr
     if [[ "$stderr" != *"$1"* ]]; then
         echo "expected '$1' in: $stderr" >&2
         return 1

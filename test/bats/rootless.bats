@@ -47,6 +47,7 @@ teardown() {
 # USER by chown (the directory, tasks and cgroup.procs), cpuset filled in.
 rl_delegate() {
     local u=$1 name=$2 id parent dev root mnt rest
+    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     while read -r id parent dev root mnt rest; do
         [ "${rest#* - cgroup }" != "$rest" ] || continue
         [ -e "$mnt/cgroup.procs" ] || continue
@@ -159,6 +160,7 @@ nothing_written() {
     # --skip-missing: a warning, status 0, still nothing written
     restore_as -- --skip-missing
     [ "$status" -eq 0 ]
+    # shellcheck disable=SC2154 # set by bats run --separate-stderr
     [[ "$stderr" == *"no cgroup delegated"*"(--skip-missing)"* ]]
     nothing_written
 }
@@ -329,6 +331,7 @@ nothing_written() {
         assert_one_error_line
         nothing_written
         [ "$(ls -A "$(cg_v1_mount pids)/$DELEG")" = "$parent_before" ]
+        # shellcheck disable=SC2010 # cgroup interface file names: no unusual characters
         [ -z "$(ls -A "$TOP_PIDS" | grep -v -e '^cgroup\.' -e '^pids\.' -e '^tasks$' -e '^notify_on_release$')" ]
     done
 }
@@ -360,6 +363,7 @@ nothing_written() {
     rl_one_line "process (pid $other_pid): not this user's"
     nothing_written
     # a process of root's (the state's pid 1 is refused as no container's)
+    # shellcheck disable=SC2217 # stdin closed on purpose for a background process
     sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
     ROOT_SLEEP=$!
     STATE=$(jq -c --argjson p "$ROOT_SLEEP" '.pid = $p' <<<"$STATE")

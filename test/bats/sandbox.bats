@@ -59,6 +59,7 @@ JSON
     # host processes to signal, one per way (sandbox-probe.c's order)
     VICTIMS=()
     local i
+    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     for i in 1 2 3 4 5 6 7 8; do
         sleep 600 3>&- &
         VICTIMS+=("$!")
@@ -216,7 +217,8 @@ said_abi() {
     fi
     # every host process it tried to signal still runs; it may signal itself
     [ "$(victims_alive)" -eq "${#VICTIMS[@]}" ]
-    [ "${PROBE[tgkill-self]}" = ok ] && [ "${PROBE[kill-self]}" = ok ]
+    [ "${PROBE[tgkill-self]}" = ok ]
+    [ "${PROBE[kill-self]}" = ok ]
     # the positive controls: what a restore does, beneath its own cgroup
     [ "${PROBE[read-own]}" = ok ]
     [ "${PROBE[mkdirat-own]}" = ok ]

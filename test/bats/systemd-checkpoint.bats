@@ -127,6 +127,7 @@ restore_runc() {
 
 @test "podman (systemd manager, runc), first VM: checkpoint --export with the tree in the archive" {
     requires vm
+    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     local name=sdpm t0 pid want
     # --systemd always: a writable cgroup mount, for the workload's tree
     run pm run -d --systemd always --name "$name" --network none localhost/cgbind-ck sh -c "$SD_LOOP"

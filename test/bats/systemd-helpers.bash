@@ -5,6 +5,7 @@
 
 # The workload's own tree, built inside the container: the init moves into
 # init.scope, cpu, memory and pids are delegated two levels down.
+# shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
 SD_BUILD='set -e; c=/sys/fs/cgroup
 mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
 echo "+cpu +memory +pids" > $c/cgroup.subtree_control
@@ -15,6 +16,7 @@ echo 134217728 > $c/app/web/memory.max; echo "20000 100000" > $c/app/web/cpu.max
 echo 10 > $c/batch/cpu.weight; echo 5 > $c/batch/pids.max'
 
 # Read inside the container: where its init is and every value of the tree.
+# shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
 SD_VERIFY='c=/sys/fs/cgroup
 echo "init $(cut -d: -f3 /proc/1/cgroup)"
 echo "top $(cat $c/cgroup.subtree_control)"
