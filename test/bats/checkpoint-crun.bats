@@ -40,6 +40,7 @@ setup() {
 
 teardown() {
     pm rm -af >/dev/null 2>&1 || true
+    rm -f /var/lib/cgbind/crun-first-*.json /var/lib/cgbind/crun-tree-*.json
 }
 
 @test "podman checkpoint with crun: refused in one line, the container runs on, its tree untouched; the fallback brings the tree back in a new container" {
@@ -48,7 +49,9 @@ teardown() {
     echo "$output"
     [[ $output != *"+CRIU"* ]]
     # the tree: made at the first start by the hooks.d hook
-    local first=$BATS_TEST_TMPDIR/first.json
+    # annotation images live beneath the image directory (/var/lib/cgbind)
+    mkdir -p -m 0755 /var/lib/cgbind
+    local first=/var/lib/cgbind/crun-first-$$.json
     cat >"$first" <<'JSON'
 { "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
   "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
@@ -80,7 +83,7 @@ JSON
     [ "$(cg_tree_dump "$top" memory.max pids.max cpu.max cpu.weight cgroup.subtree_control)" = "$before" ]
 
     # the fallback: save the tree, and restore it into the next container
-    local img=$BATS_TEST_TMPDIR/tree.json
+    local img=/var/lib/cgbind/crun-tree-$$.json
     # the state a runtime hands a hook, from podman inspect
     jq -n --arg id "$(pm inspect -f '{{.Id}}' cgbind-crun)" --argjson pid "$pid" \
         --arg b "$(dirname "$(pm inspect -f '{{.OCIConfigPath}}' cgbind-crun)")" \
