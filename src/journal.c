@@ -52,6 +52,9 @@ int journal_state_dir(bool readonly, char *ret_dir, size_t size, struct cgbind_e
  * once in STALE_AFTER_S, so the common path is one fstatat, not a
  * directory read and a flock per file. */
 #define SCAN_MARK ".scanned"
+/* The last line of a list whose run finished but could not empty it: no
+ * valid sub-cgroup path is ".". */
+#define JOURNAL_END_MARK "."
 
 /* The empty files no one holds and no one marked for longer than any
  * restore waits: a restore never removes its files itself (its sandbox
@@ -190,6 +193,11 @@ static void read_pending(struct journal_file *f)
         if (lseek(f->fd, 0, SEEK_SET) < 0 ||
             read_full_fd(f->fd, CGBIND_MAX_NODES * (size_t)CGBIND_MAX_REL_PATH, &buf, &len) < 0)
                 return; /* an unreadable journal adopts nothing: the safe side */
+        /* a finished run that could not empty its list marked its end */
+        size_t ml = strlen("\n" JOURNAL_END_MARK "\n");
+        if ((len == ml - 1 && memcmp(buf, JOURNAL_END_MARK "\n", len) == 0) ||
+            (len >= ml && memcmp(buf + len - ml, "\n" JOURNAL_END_MARK "\n", ml) == 0))
+                return;
         for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
              l = strtok_r(NULL, "\n", &save)) {
                 f->pending = xreallocarray(f->pending, f->n_pending + 1, sizeof(char *));
@@ -297,7 +305,10 @@ void journal_finish(struct journal *j, bool done)
                 /* emptied, never removed here: the sandbox has no rule on the
                  * state directory, and whoever waits for this file holds it
                  * open; the next restore removes it once it is stale */
-                if (f->locked && ftruncate(f->fd, 0) < 0) {
+                /* a file that cannot be emptied gets the end mark instead:
+                 * a list that ends with it names nothing to adopt */
+                if (f->locked && ftruncate(f->fd, 0) < 0 && lseek(f->fd, 0, SEEK_END) >= 0 &&
+                    write(f->fd, JOURNAL_END_MARK "\n", sizeof(JOURNAL_END_MARK)) < 0) {
                         /* nothing: a list left is adopted, the safe side */
                 }
         }

@@ -50,7 +50,7 @@ teardown() {
     [[ $output != *"+CRIU"* ]]
     # the tree: made at the first start by the hooks.d hook
     # annotation images live beneath the image directory (/var/lib/cgbind)
-    mkdir -p -m 0755 /var/lib/cgbind
+    mkdir -p /var/lib/cgbind
     local first=/var/lib/cgbind/crun-first-$$.json
     cat >"$first" <<'JSON'
 { "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
