@@ -1046,6 +1046,7 @@ deep_kill_sweep() {
     fi
 }
 
+# bats test_tags=pending
 @test "killed half-way, 64 levels of 255-byte names: a second run converges (the journal holds every valid path)" {
     # right after each change (every state a kill can leave) and every
     # 50th call: about 2 x 64 changes, two runs each
@@ -1054,6 +1055,7 @@ deep_kill_sweep() {
 
 # ---- CRIU's action script (issue 24, part 1) ----
 
+# bats test_tags=pending
 @test "killed half-way, CRIU's action script (its moves, journaled): the restore run again ends with the clean run's tree" {
     # the script at post-restore under a stand-in for CRIU, killed right
     # after each change and every KILL_STRIDE_SOFT-th call; then the
@@ -1063,6 +1065,7 @@ deep_kill_sweep() {
     quiet kill_sweep "$KILL_STRIDE_SOFT"
 }
 
+# bats test_tags=pending
 @test "CRIU's action script: a record of a first run is checked against the kernel (forged: refused; true: the second run does nothing)" {
     local rc=0 before
     # shellcheck disable=SC2174 # the deepest directory is the one that must have this mode
