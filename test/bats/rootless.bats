@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: hybrid
+# cgbind-layouts: pending
 # Rootless cgbind on a cgroup v1 (hybrid) host, run as an unprivileged user
 # (issue 22): real `runc --rootless true` containers from `runc spec
 # --rootless`, cgbind as the same user. Without a delegated cgroup (what
