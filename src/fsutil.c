@@ -83,14 +83,10 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
         return read_full_fd(fd, max, ret, ret_len);
 }
 
-int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max)
+/* pfd (O_PATH) opened for reading when it is a regular file of at most max
+ * bytes: through the same inode, so nothing but that file is opened */
+static int reopen_regular(int pfd, size_t max)
 {
-        /* O_PATH runs no open of a device or FIFO; only a regular file is
-         * opened for reading, and through the same inode */
-        _cleanup_close_ int pfd =
-                openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-        if (pfd < 0)
-                return -errno;
         struct stat st;
         if (fstat(pfd, &st) < 0)
                 return -errno;
@@ -102,6 +98,17 @@ int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max)
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         return fd < 0 ? -errno : fd;
+}
+
+int open_regular_file(int dirfd, const char *path, bool nofollow, size_t max)
+{
+        /* O_PATH runs no open of a device or FIFO; only a regular file is
+         * opened for reading, and through the same inode */
+        _cleanup_close_ int pfd =
+                openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+        if (pfd < 0)
+                return -errno;
+        return reopen_regular(pfd, max);
 }
 
 int regular_file_error(struct cgbind_error *err, int r, const char *what, const char *dir,
@@ -126,17 +133,7 @@ int open_regular_beneath(int dirfd, const char *path, size_t max)
         _cleanup_close_ int pfd = open_beneath(dirfd, path, O_PATH);
         if (pfd < 0)
                 return pfd;
-        struct stat st;
-        if (fstat(pfd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -ENOTREGULAR;
-        if ((uint64_t)st.st_size > max)
-                return -EFBIG;
-        char proc[64];
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        return fd < 0 ? -errno : fd;
+        return reopen_regular(pfd, max);
 }
 
 int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, char **ret,
