@@ -52,6 +52,11 @@ _cgbind() {
                         _cgbind_files "$cur"
                         return 0
                         ;;
+                --image-dir)
+                        COMPREPLY=($(compgen -d -- "$cur"))
+                        compopt -o filenames 2>/dev/null
+                        return 0
+                        ;;
                 --mode)
                         COMPREPLY=($(compgen -W 'soft full strict props none ignore' -- "$cur"))
                         return 0
@@ -60,7 +65,7 @@ _cgbind() {
                         return 0
                         ;;
                 esac
-                COMPREPLY=($(compgen -W '--image --mode --dry-run --top-level --skip-missing
+                COMPREPLY=($(compgen -W '--image --image-dir --mode --dry-run --top-level --skip-missing
                         --no-move-init --log --syslog --debug --no-sandbox --max-image-size
                         --convert --skip-busy --max-cgroups --timeout --help' -- "$cur"))
                 ;;

@@ -214,5 +214,7 @@ int main(int argc, char **argv)
         fprintf(f, "};\n");
         if (fclose(f) != 0)
                 die("cannot write the output");
+        for (size_t s = 0; s < N_SHAPES; s++)
+                free(progs[s].ins);
         return 0;
 }
