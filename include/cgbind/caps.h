@@ -19,6 +19,9 @@
 /* properties of one cgroup: every file the allowlist carries for one cgroup
  * version, with each huge page size a host has, is about 80 */
 #define CGBIND_MAX_PROPS 256
+/* the privilege split: a plan on the pipe holds at most twice the image
+ * (its values, and the undo values read from the host) and this much more */
+#define CGBIND_MAX_PLAN_SLACK (16 * 1024 * 1024)
 /* a cgroup path from the kernel or from CRIU's image */
 #define CGBIND_MAX_PATH 4096
 /* a sub-cgroup's path below its top-level as validation allows it (64
