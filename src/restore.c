@@ -425,8 +425,12 @@ static int count_other_procs(struct run *r, size_t t, size_t *ret)
                 return cgbind_error_set(r->err, CGBIND_PRECONDITION, -k,
                                         "top-level (%s/cgroup.procs): %s", esc, strerror(-k));
         }
+        /* the planning child itself (this process) is gone before the
+         * plan is applied: where the hook sits in the top-level (CRIU's
+         * action script), it is no other process */
         for (char *s = NULL, *p = strtok_r(procs, "\n", &s); p; p = strtok_r(NULL, "\n", &s))
-                if (atoi(p) != (int)r->ctr.pid && !moves_out(r, t, (pid_t)atoi(p)))
+                if (atoi(p) != (int)r->ctr.pid && atoi(p) != (int)getpid() &&
+                    !moves_out(r, t, (pid_t)atoi(p)))
                         n++;
         *ret = n;
         return 0;
