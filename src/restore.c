@@ -893,85 +893,75 @@ _noreturn_ static void plan_child(struct run *r, int plan_fd)
         _exit(write_all(plan_fd, out.buf, out.len) < 0 ? 1 : 0);
 }
 
-/* Reads the child's reply until it closes the pipe and exits, at most
- * reply_limit() bytes, within the timeout; kills it otherwise. */
-static int read_reply(struct run *r, pid_t child, int pipe_fd, int pidfd, struct strbuf *ret)
+static int planner_timed_out(struct run *r, pid_t child)
 {
-        const struct deadline d = deadline_in_ms(r->o->timeout_ms);
-        size_t limit = reply_limit(r->o);
-        bool eof = false, exited = false;
-        int k = 0;
-        while (!eof || !exited) {
-                /* the pidfd is readable once the child has exited; what it
-                 * sent before that is still in the pipe */
-                struct pollfd fds[2] = { { .fd = eof ? -1 : pipe_fd, .events = POLLIN },
-                                         { .fd = exited ? -1 : pidfd, .events = POLLIN } };
-                int left = deadline_left_ms(&d);
-                int n = left > 0 ? poll(fds, 2, left) : 0;
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        k = n < 0 ? cgbind_error_set(r->err, CGBIND_FAILED, errno,
-                                                     "planner (pid %d): poll: %s; killed, "
-                                                     "nothing changed",
-                                                     (int)child, strerror(errno))
-                                  : cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
-                                                     "planner (pid %d): no plan within the "
-                                                     "timeout of %u ms (--timeout); killed, "
-                                                     "nothing changed",
-                                                     (int)child, r->o->timeout_ms);
-                        break;
-                }
-                exited = exited || fds[1].revents;
-                if (eof || !fds[0].revents)
-                        continue;
-                char buf[65536];
-                ssize_t got = read(pipe_fd, buf, sizeof(buf));
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got < 0) {
-                        k = cgbind_error_set(r->err, CGBIND_FAILED, errno,
-                                             "planner (pid %d): read: %s; killed, nothing "
-                                             "changed",
-                                             (int)child, strerror(errno));
-                        break;
-                }
-                if ((size_t)got > limit - ret->len) {
-                        k = cgbind_error_set(r->err, CGBIND_INVALID, E2BIG,
-                                             "plan (from the parser): more than %zu bytes; "
-                                             "killed, nothing changed",
-                                             limit);
-                        break;
-                }
-                eof = got == 0;
-                strbuf_append(ret, buf, (size_t)got);
-        }
-        if (k < 0)
-                kill(child, SIGKILL);
-        int status = 0;
-        pid_t w;
-        while ((w = waitpid(child, &status, 0)) < 0 && errno == EINTR)
-                ;
-        if (k < 0)
-                return k;
-        if (w < 0)
-                return cgbind_error_set(r->err, CGBIND_FAILED, errno,
-                                        "planner (pid %d): waitpid: %s; nothing changed",
-                                        (int)child, strerror(errno));
-        if (WIFSIGNALED(status))
-                return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
-                                        "planner (pid %d): killed by signal %d (%s); nothing "
-                                        "changed",
-                                        (int)child, WTERMSIG(status), strsignal(WTERMSIG(status)));
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
-                                        "planner (pid %d): exited with status %d; nothing "
-                                        "changed",
-                                        (int)child, WEXITSTATUS(status));
-        return 0;
+        return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                "planner (pid %d): no plan within the timeout of %u ms "
+                                "(--timeout); killed, nothing changed",
+                                (int)child, r->o->timeout_ms);
 }
 
-/* Forks the planning child and takes its reply. 1: nothing to do. */
+/* Reads the child's reply until it closes the pipe, at most reply_limit()
+ * bytes, within the timeout. */
+static int read_reply(struct run *r, pid_t child, int pipe_fd, const struct deadline *d,
+                      struct strbuf *ret)
+{
+        size_t limit = reply_limit(r->o);
+        for (;;) {
+                struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
+                int left = deadline_left_ms(d);
+                int n = left > 0 ? poll(&pfd, 1, left) : 0;
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0)
+                        return planner_timed_out(r, child);
+                char buf[65536];
+                ssize_t got = n < 0 ? -1 : read(pipe_fd, buf, sizeof(buf));
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                                "planner (pid %d): %s; killed, nothing changed",
+                                                (int)child, strerror(errno));
+                if (got == 0)
+                        return 0;
+                if ((size_t)got > limit - ret->len)
+                        return cgbind_error_set(r->err, CGBIND_INVALID, E2BIG,
+                                                "plan (from the parser): more than %zu bytes; "
+                                                "killed, nothing changed",
+                                                limit);
+                strbuf_append(ret, buf, (size_t)got);
+        }
+}
+
+/* Reaps the child once it has exited, within the timeout (its pidfd says
+ * when; without one, a kernel before 5.3, it is asked every 5 ms). */
+static int reap_child(struct run *r, pid_t child, int pidfd, const struct deadline *d,
+                      int *ret_status)
+{
+        for (;;) {
+                pid_t w = waitpid(child, ret_status, WNOHANG);
+                if (w == child)
+                        return 0;
+                if (w < 0 && errno != EINTR)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                                "planner (pid %d): waitpid: %s; nothing changed",
+                                                (int)child, strerror(errno));
+                int left = deadline_left_ms(d);
+                if (left <= 0)
+                        return planner_timed_out(r, child);
+                struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+                if (poll(pidfd >= 0 ? &pfd : NULL, pidfd >= 0 ? 1 : 0,
+                         pidfd >= 0 ? left : (left < 5 ? left : 5)) < 0 &&
+                    errno != EINTR)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                                "planner (pid %d): poll: %s; nothing changed",
+                                                (int)child, strerror(errno));
+        }
+}
+
+/* Forks the planning child and takes its reply: the whole of it, then the
+ * child's exit, within a timeout of its own; killed otherwise. */
 static int plan_in_child(struct run *r, struct strbuf *ret_reply)
 {
         int fds[2];
@@ -989,16 +979,35 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
                 plan_child(r, wfd);
         }
         wfd = safe_close(wfd);
-        /* the pid is this process's child until it is reaped: no reuse */
+        const struct deadline d = deadline_in_ms(r->o->timeout_ms);
+        /* the pid stays this process's child until it is reaped: no reuse */
         _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-        if (pidfd < 0) {
-                int e = errno;
+        int status = 0;
+        int k = read_reply(r, child, rfd, &d, ret_reply);
+        if (k < 0)
                 kill(child, SIGKILL);
-                waitpid(child, NULL, 0);
-                return cgbind_error_set(r->err, CGBIND_FAILED, e,
-                                        "planner (pidfd_open): %s; nothing changed", strerror(e));
+        int e = reap_child(r, child, pidfd, &d, &status);
+        if (e < 0 && k >= 0) {
+                /* it closed its pipe but does not exit */
+                kill(child, SIGKILL);
+                k = e;
         }
-        return read_reply(r, child, rfd, pidfd, ret_reply);
+        if (e < 0 || k < 0) {
+                while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                return k < 0 ? k : e;
+        }
+        if (WIFSIGNALED(status))
+                return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
+                                        "planner (pid %d): killed by signal %d (%s); nothing "
+                                        "changed",
+                                        (int)child, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
+                                        "planner (pid %d): exited with status %d; nothing "
+                                        "changed",
+                                        (int)child, WEXITSTATUS(status));
+        return 0;
 }
 
 /* The child's reply, checked whole against what this process fixed before
