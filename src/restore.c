@@ -734,7 +734,7 @@ static void add_move_targets(struct run *r)
         }
 }
 
-/* In the planning child: image -> match -> observe -> plan. Returns 1 when
+/* In the planning child: image -> match -> lock -> observe -> plan. Returns 1 when
  * there is nothing more to do (--skip-busy), 0 to go on. */
 static int stage_plan(struct run *r)
 {
@@ -758,7 +758,15 @@ static int stage_plan(struct run *r)
         if (k < 0)
                 return k;
         add_move_targets(r);
-        if ((k = observe(r)) < 0)
+        /* two restores of one container serialise here, the wait in this
+         * sandboxed child; the lock is on the descriptions the hook's own
+         * process shares, so it stays held after the child exits (and that
+         * process checks it: journal_lock_check). Nothing a workload or
+         * another user can open is waited for. */
+        k = journal_lock(&r->journal, &r->deadline, r->err);
+        if (k >= 0)
+                k = observe(r);
+        if (k < 0)
                 return k;
         struct plan_options popts = { .mode = r->mode,
                                       .top_level = o->top_level,
@@ -1050,11 +1058,6 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         /* before the parse: the image decides how much work follows */
         if ((k = sandbox_limit_cpu(CGBIND_MAX_CPU_SECONDS, r->err)) < 0)
                 return k;
-        /* two restores of one container serialise here, before the fork:
-         * nothing a workload or another user can open is waited for, and
-         * the child observes what no other cgbind is changing */
-        if ((k = journal_lock(&r->journal, &r->deadline, r->err)) < 0)
-                return k;
         _cleanup_(strbuf_free) struct strbuf reply = { 0 };
         if ((k = plan_in_child(r, &reply)) < 0)
                 return k;
@@ -1064,6 +1067,8 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         k = take_plan(r, &reply);
         if (k != 0)
                 return k < 0 ? k : 0;
+        if ((k = journal_lock_check(&r->journal, r->err)) < 0)
+                return k;
         if ((k = check_memcg_headroom(r)) < 0)
                 return k;
         if (r->o->dry_run)
