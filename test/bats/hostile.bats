@@ -389,10 +389,17 @@ start_blocked() {
     "$CGBIND" restore --timeout 300 --image "$IMG" "$@" <"$BATS_TEST_TMPDIR/state" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
     CGBIND_PID=$!
-    BLOCKED_PID=
-    wait_for "read -r BLOCKED_PID _ </proc/$CGBIND_PID/task/$CGBIND_PID/children 2>/dev/null &&
-        grep -q locks_lock_inode_wait /proc/\$BLOCKED_PID/wchan 2>/dev/null"
-    read -r BLOCKED_PID _ <"/proc/$CGBIND_PID/task/$CGBIND_PID/children"
+    BLOCKED_PID=''
+    wait_for 'planner_blocked'
+}
+
+# planner_blocked: the hook's child (the kernel lists it without a newline)
+# waits in flock; sets BLOCKED_PID
+planner_blocked() {
+    local c
+    c=$(cat "/proc/$CGBIND_PID/task/$CGBIND_PID/children" 2>/dev/null) || return 1
+    BLOCKED_PID=${c%% *}
+    [ -n "$BLOCKED_PID" ] && grep -q locks_lock_inode_wait "/proc/$BLOCKED_PID/wchan" 2>/dev/null
 }
 
 # finish: releases the lock and returns cgbind's exit status in $status.
