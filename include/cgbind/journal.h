@@ -65,7 +65,7 @@ int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_erro
 /* The privilege split: the planning child took the locks (journal_lock) on
  * the descriptors it shares with this process. Takes each again without
  * waiting: a lock the child did not take is taken now, one that another
- * cgbind holds, or a file no longer under its name, is refused (status 3). */
+ * cgbind holds is refused (status 3). */
 int journal_lock_check(struct journal *j, struct cgbind_error *err);
 
 /* True when the journal of top-level k lists rel. */
