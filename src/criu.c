@@ -125,25 +125,12 @@ static bool procs_has(const char *procs, pid_t pid)
         return false;
 }
 
-/* The start time of pid (/proc/<pid>/stat, field 22): with the pid, it
- * names one process for as long as the host runs. */
+/* The start time of pid (0 when it cannot be read), from the one parser
+ * of /proc/<pid>/stat: with the pid, it names one process. */
 static unsigned long long start_time_of(pid_t pid)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        if (read_full_file(path, 4096, &buf, &len) < 0)
-                return 0;
-        const char *p = strrchr(buf, ')');
-        unsigned long long v = 0;
-        /* after the comm: state is field 3, starttime field 22 */
-        for (int field = 3; p && field <= 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (p && field == 22)
-                        v = strtoull(p + 1, NULL, 10);
-        }
-        return v;
+        struct proc_stat st;
+        return proc_stat_read(pid, &st) < 0 ? 0 : st.start_time;
 }
 
 /* CRIU runs the action-script twice at each step when the configuration
@@ -159,24 +146,6 @@ static int marker_name(pid_t criu, char *buf, size_t size)
                 return -ESRCH;
         snprintf(buf, size, "criu-%d-%llu", (int)criu, st);
         return 0;
-}
-
-static int open_state_dir(bool create, struct cgbind_error *err)
-{
-        if (create && mkdir(CGBIND_STATE_DIR, 0700) < 0 && errno != EEXIST)
-                return cgbind_error_set(err, CGBIND_FAILED, errno, "state (%s): %s",
-                                        CGBIND_STATE_DIR, strerror(errno));
-        int fd = open(CGBIND_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, errno, "state (%s): %s",
-                                        CGBIND_STATE_DIR, strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
-                safe_close(fd);
-                return cgbind_error_set(err, CGBIND_PRECONDITION, EPERM,
-                                        "state (%s): not root's with mode 0700", CGBIND_STATE_DIR);
-        }
-        return fd;
 }
 
 /* The record a first run left: each hierarchy it names must be one CRIU
@@ -245,7 +214,8 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
         if (marker_name(criu, name, sizeof(name)) < 0)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, ESRCH,
                                         "CRIU (pid %d): not running", (int)criu);
-        _cleanup_close_ int dfd = open_state_dir(true, err);
+        char dir[PATH_MAX];
+        _cleanup_close_ int dfd = journal_state_dir(false, dir, sizeof(dir), err);
         if (dfd < 0)
                 return dfd;
         remove_stale_records(dfd);
@@ -260,8 +230,8 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
         r = read_regular_file(dfd, name, true, CGBIND_MAX_PROC_CGROUP, &rec, &rec_len);
         if (r != -ENOENT) {
                 if (r < 0)
-                        r = cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s",
-                                             CGBIND_STATE_DIR, name, strerror(-r));
+                        r = cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s", dir, name,
+                                             strerror(-r));
                 else
                         r = record_check(rec, rec_len, *ret, *ret_len, name, err);
                 unlinkat(dfd, name, 0);
@@ -283,7 +253,7 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
                 free(*ret);
                 *ret = NULL;
                 return cgbind_error_set(err, CGBIND_FAILED, k < 0 ? e : EIO, "state (%s/%s): %s",
-                                        CGBIND_STATE_DIR, name, strerror(k < 0 ? e : EIO));
+                                        dir, name, strerror(k < 0 ? e : EIO));
         }
         return 0;
 }
@@ -292,10 +262,11 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
 static void forget_restore(pid_t criu)
 {
         char name[64];
+        char dir[PATH_MAX];
         struct cgbind_error ignored = { 0 };
         if (marker_name(criu, name, sizeof(name)) < 0)
                 return;
-        int dfd = open_state_dir(false, &ignored);
+        int dfd = journal_state_dir(true, dir, sizeof(dir), &ignored);
         if (dfd < 0)
                 return;
         unlinkat(dfd, name, 0);
@@ -425,26 +396,11 @@ static size_t restored_tasks(pid_t init, pid_t *ret, size_t max)
         return n;
 }
 
-/* The v2 path of pid (NULL when it cannot be read), from its
- * /proc/<pid>/cgroup through the one parser of that file. */
+/* The v2 path of pid (NULL when it cannot be read). */
 static char *v2_path_of(pid_t pid)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        if (read_full_file(path, CGBIND_MAX_PROC_CGROUP, &text, &len) < 0)
-                return NULL;
-        struct proc_cgroup pc = { 0 };
-        struct cgbind_error ignored = { 0 };
-        if (proc_cgroup_parse(text, len, &pc, &ignored) < 0)
-                return NULL;
-        char *ret = NULL;
-        for (size_t i = 0; i < pc.n && !ret; i++)
-                if (pc.entries[i].hierarchy_id == 0)
-                        ret = xstrdup(pc.entries[i].path);
-        proc_cgroup_free(&pc);
-        return ret;
+        char path[PATH_MAX];
+        return container_v2_path_of(pid, path, sizeof(path)) < 0 ? NULL : xstrdup(path);
 }
 
 struct moves {
@@ -549,14 +505,9 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
         int fd = open_regular_file(dirfd, CRIU_IMAGE_NAME, true, o->max_image);
         if (fd == -ENOENT)
                 return 0; /* a checkpoint without cgbind: restored as before */
-        if (fd == -EFBIG)
-                return cgbind_error_set(err, CGBIND_INVALID, EFBIG,
-                                        "image (%s/%s): larger than the limit of %zu bytes", esc,
-                                        CRIU_IMAGE_NAME, o->max_image);
         if (fd < 0)
-                return cgbind_error_set(err, CGBIND_INVALID, -fd, "image (%s/%s): %s", esc,
-                                        CRIU_IMAGE_NAME,
-                                        fd == -ENOTREGULAR ? "not a regular file" : strerror(-fd));
+                return regular_file_error(err, fd, "image", o->image_dir, CRIU_IMAGE_NAME,
+                                          o->max_image);
         res->image = true;
 
         struct restore_input in = { .ctr = { .pidfd = -1, .proc_dirfd = -1 }, .image_fd = fd };

@@ -196,25 +196,13 @@ static void run_free(struct run *r)
 
 static int read_image(struct run *r, const char *path)
 {
-        char esc[300];
-        cgbind_escape(path, strlen(path), esc, sizeof(esc));
         int k = open_regular_file(AT_FDCWD, path, false, r->o->max_image);
         if (k >= 0) {
                 r->image_fd = k;
                 /* rootless: another user's file must not choose the limits */
                 return rootless_check_file(&r->id, k, "image", path, r->err);
         }
-        if (k == -EFBIG)
-                return cgbind_error_set(r->err, CGBIND_INVALID, EFBIG,
-                                        "image (%s): larger than the limit of %zu bytes", esc,
-                                        r->o->max_image);
-        if (k == -ENOTREGULAR)
-                return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
-                                        "image (%s): not a regular file", esc);
-        if (k < 0)
-                return cgbind_error_set(r->err, CGBIND_INVALID, -k, "image (%s): %s", esc,
-                                        strerror(-k));
-        return 0;
+        return regular_file_error(r->err, k, "image", NULL, path, r->o->max_image);
 }
 
 /* Whoever sets the annotation io.cgbind.image on a pod chooses the name, not
@@ -324,18 +312,12 @@ static void mark_adopted(struct run *r, size_t t)
         for (size_t i = 0; f && i < f->n_pending; i++) {
                 const struct cg_node *n = &r->match.targets[t].image.root;
                 struct observed_node *o = &r->observed[t];
+                /* the walk of cg_node_at, a step at a time beside the observed tree */
                 for (const char *p = f->pending[i]; *p && n && o;) {
                         size_t l = strcspn(p, "/");
-                        const struct cg_node *next = NULL;
-                        struct observed_node *onext = NULL;
-                        for (size_t c = 0; c < n->n_children && !next; c++)
-                                if (strlen(n->children[c].name) == l &&
-                                    strncmp(n->children[c].name, p, l) == 0) {
-                                        next = &n->children[c];
-                                        onext = o->children ? &o->children[c] : NULL;
-                                }
+                        const struct cg_node *next = cg_node_child(n, p, l);
+                        o = next && o->children ? &o->children[next - n->children] : NULL;
                         n = next;
-                        o = onext;
                         p += l;
                         p += strspn(p, "/");
                 }

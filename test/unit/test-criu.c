@@ -96,9 +96,9 @@ static void test_apply_pids(void)
 static void test_log_escape(void)
 {
         char out[64];
-        log_escape("a\x1b[2Jb\nc\\x1b", out, sizeof(out));
+        cgbind_escape_log("a\x1b[2Jb\nc\\x1b", out, sizeof(out));
         is_str(out, "a\\x1b[2Jb c\\x1b", "ESC escaped, a line break a space, a backslash kept");
-        log_escape("caf\xc3\xa9 \xc2\x9b", out, sizeof(out));
+        cgbind_escape_log("caf\xc3\xa9 \xc2\x9b", out, sizeof(out));
         is_str(out, "caf\\xc3\\xa9 \\xc2\\x9b", "multi-byte sequences (C1 CSI among them) escaped");
         char path[] = "/tmp/cgbind-test-log.XXXXXX";
         int fd = mkstemp(path);
