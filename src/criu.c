@@ -499,8 +499,6 @@ static void leave_facts(const struct located *loc, struct moves *m)
 static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
                    struct criu_result *res, struct cgbind_error *err)
 {
-        char esc[300];
-        cgbind_escape(o->image_dir, strlen(o->image_dir), esc, sizeof(esc));
         /* the image travels with the checkpoint: untrusted, like any other */
         int fd = open_regular_file(dirfd, CRIU_IMAGE_NAME, true, o->max_image);
         if (fd == -ENOENT)
