@@ -38,11 +38,13 @@ setup_file() {
     grep -q "^$RLS_USER:" /etc/subuid
     grep -q "^$RLS_USER:" /etc/subgid
     loginctl enable-linger "$RLS_USER"
-    local i
-    for ((i = 0; i < 600; i++)); do
-        [ -S "/run/user/$RLS_UID/bus" ] && break
-        sleep 0.1
-    done
+    # logind starts the user's manager for a lingering user; the start job
+    # ends when it is up (a minute and more under load: wait for the job,
+    # not a fixed time)
+    systemctl start "user@$RLS_UID.service" || {
+        systemctl status "user@$RLS_UID.service" --no-pager >&2
+        return 1
+    }
     [ -S "/run/user/$RLS_UID/bus" ]
     # a busybox image of the user's own
     local r=$RLS_HOME/rootfs a
