@@ -83,7 +83,8 @@ setup() {
 
 teardown() {
     pm rm -af -t 0 >/dev/null 2>&1 || true
-    rm -f "$LOG" "$DATA"/*.json
+    rm -f "$LOG" "$DATA"/*.json /var/lib/cgbind/cgbind-rls.json
+    [ -z "${MADE_VAR_LIB:-}" ] || rm -rf /var/lib/cgbind
 }
 
 # dst NAME ANNOTATION...: `podman run` of a new container of the user's
@@ -175,6 +176,7 @@ ls: /sys/fs/cgroup/app/io.weight: No such file or directory" ]
 
 @test "rootless podman: the annotation names only images in the user's ~/.local/share/cgbind; anything else stops the container with one message" {
     local name
+    [ -d /var/lib/cgbind ] || MADE_VAR_LIB=1
     install -d -m 0755 /var/lib/cgbind
     user_image /var/lib/cgbind/cgbind-rls.json <<'EOF'
 {"cgbind": 1, "hierarchies": [{"type": "cgroup2", "controllers": ["pids"], "root": {"properties": {},

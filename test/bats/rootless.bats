@@ -44,6 +44,7 @@ teardown() {
     cleanup_scratch
     rl_dirs_cleanup
     [ -z "${ROOT_IMG:-}" ] || rm -f "$ROOT_IMG"
+    [ -z "${MADE_VAR_LIB:-}" ] || rmdir /var/lib/cgbind
     [ -z "${MADE_RUN_USER:-}" ] || rm -rf "$MADE_RUN_USER"
 }
 
@@ -410,6 +411,7 @@ annotated_as() {
     # a valid image of the user's, but above the directory
     rl_image "$home/img.json"
     # a valid image in root's image directory
+    [ -d /var/lib/cgbind ] || MADE_VAR_LIB=1
     install -d -m 0755 /var/lib/cgbind
     ROOT_IMG=/var/lib/cgbind/cgbind-rl-$BATS_TEST_NUMBER.json
     rl_image "$ROOT_IMG"
