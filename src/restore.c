@@ -2,6 +2,7 @@
  * host happens before the sandbox; after it, only the container's own cgroup
  * directories, the held journal files and the output descriptors. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -152,6 +153,7 @@ struct run {
         struct journal journal;
         int image_fd;         /* the image, read after the sandbox is on */
         bool image_annotated; /* named by io.cgbind.image: every failure says the same */
+        char *image_dir;      /* the directory it lies beneath (image_dir_open) */
         size_t memcg_count;   /* memory cgroups on the host now (/proc/cgroups) */
         bool memcg_known;
         struct match match;
@@ -189,6 +191,7 @@ static void run_free(struct run *r)
         plan_free(&r->plan);
         match_free(&r->match);
         safe_close(r->image_fd);
+        free(r->image_dir);
         journal_close(&r->journal);
         located_free(&r->loc);
         container_free(&r->ctr);
@@ -206,14 +209,14 @@ static int read_image(struct run *r, const char *path)
 }
 
 /* Whoever sets the annotation io.cgbind.image on a pod chooses the name, not
- * the host: it is opened only beneath the image directory (root's, written
- * by no one else), and whatever is wrong with it (missing, a directory, a
- * device, unreadable, too large, outside, not an image) gets this one
- * message and status, which say nothing about what is there (issue 23.7). */
-static int annotated_image_refused(struct run *r)
+ * the host: it is opened only beneath the image directory (the hook's user's
+ * own, written by no one else: image_dir_open), and whatever is wrong with
+ * it (missing, a directory, a device, unreadable, too large, outside, not an
+ * image) gets this one message and status, which say nothing about what is
+ * there (issue 23.7). */
+static int annotated_image_refused(struct run *r, const char *dir)
 {
         char esc[300];
-        const char *dir = r->o->image_dir ? r->o->image_dir : "(none)";
         cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
         return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
                                 "image (annotation io.cgbind.image): not a valid image in the "
@@ -223,36 +226,31 @@ static int annotated_image_refused(struct run *r)
 
 static int read_annotated_image(struct run *r, const char *name)
 {
-        const char *dir = r->o->image_dir;
-        if (!dir)
-                return annotated_image_refused(r);
+        char dir[PATH_MAX];
+        _cleanup_close_ int dirfd =
+                image_dir_open(&r->id, r->o->image_dir, dir, sizeof(dir), r->err);
+        if (dirfd < 0)
+                return dirfd;
         /* a name below the directory ("web.json"), or its whole path
          * ("/var/lib/cgbind/web.json"); ".." and symlinks never leave it
          * (open_beneath) */
         if (name[0] == '/') {
                 if (!path_is_beneath(name, dir) || streq(name, dir))
-                        return annotated_image_refused(r);
+                        return annotated_image_refused(r, dir);
                 name = path_rel_below(name, dir);
                 name += strspn(name, "/");
         }
-        _cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = open_regular_beneath(dirfd, name, r->o->max_image);
         struct stat st;
-        char esc[300];
-        cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
-        if (dirfd < 0 || fstat(dirfd, &st) < 0)
-                return cgbind_error_set(r->err, CGBIND_PRECONDITION, errno,
-                                        "image directory (%s): %s", esc, strerror(errno));
-        /* the host's own: a user who could write there could name any file */
-        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                return cgbind_error_set(r->err, CGBIND_PRECONDITION, EPERM,
-                                        "image directory (%s): not owned by root, or writable by "
-                                        "group or others",
-                                        esc);
-        int k = open_regular_beneath(dirfd, name, r->o->max_image);
-        if (k < 0)
-                return annotated_image_refused(r);
-        r->image_fd = k;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return annotated_image_refused(r, dir);
+        /* rootless: a file of someone else's in the user's own directory (a
+         * hard link the kernel let through) is refused like the rest */
+        if (r->id.rootless && !identity_trusts(&r->id, &st))
+                return annotated_image_refused(r, dir);
+        r->image_fd = TAKE_FD(fd);
         r->image_annotated = true;
+        r->image_dir = xstrdup(dir);
         return 0;
 }
 
@@ -703,7 +701,7 @@ static int stage_plan(struct run *r)
         if (k < 0 && r->image_annotated) {
                 /* the parser's reason would quote the file */
                 *r->err = (struct cgbind_error){ 0 };
-                return annotated_image_refused(r);
+                return annotated_image_refused(r, r->image_dir);
         }
         if (k < 0)
                 return k;
