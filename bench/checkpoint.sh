@@ -78,6 +78,7 @@ if [ -n "$VM" ]; then
     rc=0
     (cd "$SRC" && test/vm/run.sh --layout v2 --timeout "$VM_TIMEOUT" --mem "$VM_MEM" --out "$out" \
         --env "CGBIND_BENCH_HOST_LOAD=$load0" --env "CGBIND_BENCH_BUILD=$BUILD" \
+        --env "CGBIND_BENCH_BUDGET=$((VM_TIMEOUT * 7 / 10 - 120))" \
         -- bench/checkpoint.sh "${INNER[@]}") || rc=$?
     [ -s "$out/results.txt" ] || { echo "checkpoint.sh: the run in the VM failed (status $rc)" >&2; exit 1; }
     echo "host-load-end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
@@ -167,8 +168,16 @@ one() {
     ID=
 }
 TIMER=$TOOLS/timer
-for n in $SIZES; do
-    for ((r = 1; r <= RUNS; r++)); do
+# the sizes interleaved too, so that a run cut short (--vm-timeout) still has
+# every size; no run starts after the budget (the VM's timeout less a margin)
+BUDGET_END=$((SECONDS + ${CGBIND_BENCH_BUDGET:-999999}))
+for ((r = 1; r <= RUNS; r++)); do
+    if ((SECONDS > BUDGET_END)); then
+        log "out of time (--vm-timeout): stopped after run $((r - 1))"
+        echo "cut-short after run $((r - 1)) of $RUNS (--vm-timeout)" >>"$RESULTS"
+        break
+    fi
+    for n in $SIZES; do
         if ((r % 2)); then order="with without"; else order="without with"; fi
         for m in $order; do
             if ! one "$n" "$m" "$r"; then
@@ -183,6 +192,7 @@ for n in $SIZES; do
     done
 done
 echo "guest-load-end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS"
+echo "records-left $(find /run/cgbind -maxdepth 1 -name "criu-*" 2>/dev/null | wc -l) (criu-* in /run/cgbind after the runs)" >>"$RESULTS"
 if [ -s "$W/err.log" ]; then
     log "stderr of runc (last 20 lines):"
     tail -20 "$W/err.log" >&2
