@@ -152,7 +152,15 @@ one() {
     [ "$top" != /sys/fs/cgroup ] || return 1
     local i
     for ((i = 0; i < 100; i++)); do [ -e "$b/rootfs/built" ] && break; sleep 0.1; done
-    sed -e "s|{cg}|$top|g" -e "s|{pid}|$init|g" "$W/in/floor-$n.ops" >"$W/run.ops"
+    # every process of the workload into init/ first (a sleep of its loop
+    # may sit in the top-level, which then could not enable controllers)
+    mkdir "$top/init"
+    for ((i = 0; i < 50; i++)); do
+        local p moved=0
+        while read -r p; do echo "$p" >"$top/init/cgroup.procs" 2>/dev/null && moved=1; done <"$top/cgroup.procs"
+        [ "$moved" = 1 ] || break
+    done
+    sed -e '/^mkdir init$/d' -e "s|{cg}|$top|g" -e "s|{pid}|$init|g" "$W/in/floor-$n.ops" >"$W/run.ops"
     "$TOOLS/floor" "$W/run.ops" || return 1
     if [ "$mode" = with ]; then cp "$W/runc.conf.with" /etc/criu/runc.conf; else rm -f /etc/criu/runc.conf; fi
     out=$("$TIMER" -i /dev/null -o /dev/null -- "${RT[@]}" checkpoint --image-path "$ck" "$ID" 2>>"$W/err.log")
