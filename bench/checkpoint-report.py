@@ -46,6 +46,19 @@ def main(path):
         print(f"{n:>5} {step:<10} {count['with'] + ' ' + count['without']:>9}"
               f" {med['with'][0]:>8.0f}ms {med['without'][0]:>8.0f}ms {rw:>6.3f}"
               f" {med['with'][1]:>8.0f}ms {med['without'][1]:>8.0f}ms {rc:>6.3f}  {verdict}")
+    if any(k[2] == "true" for k in runs):
+        print()
+        print("CRIU's calls of any action-script (/bin/true) and cgbind's own share, CPU medians:")
+        for n, step in sorted({(k[0], k[1]) for k in runs}, key=lambda k: (k[0], k[1] != "checkpoint")):
+            c = {}
+            for mode in ("with", "true", "without"):
+                ok = [r[1] for r in runs.get((n, step, mode), []) if r[2] == 0]
+                c[mode] = statistics.median(ok) / 1000 if ok else None
+            if None in c.values():
+                continue
+            print(f"{n:>5} {step:<10} true/without {c['true'] / c['without']:.3f}"
+                  f"  with/true {c['with'] / c['true']:.3f}"
+                  f"  (with {c['with']:.0f} ms, true {c['true']:.0f} ms, without {c['without']:.0f} ms)")
     extras = sorted({(k[0], k[1], k[2], r[3]) for k, v in runs.items() for r in v})
     print()
     print("what each run left (checkpoint: cgbind.json in it or not; restore: sub-cgroups after it):")

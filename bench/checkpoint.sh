@@ -3,12 +3,15 @@
 # checkpoint` and `runc restore` (issue 25.3: at most 5 % each).
 #
 #   bench/checkpoint.sh [--vm v2 [--vm-timeout SEC] [--vm-mem MiB]]
-#                       [--sizes "100 1000"] [--runs N] [--results FILE]
+#                       [--sizes "100 1000"] [--runs N] [--modes "with without"]
+#                       [--results FILE]
 #
 # For each size N and each run, two fresh busybox containers, one per mode,
 # in an order that alternates from run to run: "with" (/etc/criu/runc.conf
 # names cgbind as CRIU's action-script, as the installed fragment does) and
-# "without" (no /etc/criu/runc.conf: a host without cgbind). Each container's
+# "without" (no /etc/criu/runc.conf: a host without cgbind); --modes may add
+# "true" (runc.conf names /bin/true as the action-script: what CRIU's calls
+# of any script cost, at every step, twice). Each container's
 # workload has an N-node sub-tree (bench/gen-image --layout v2, built by
 # bench/floor from the host before the clock starts; the init in init/).
 # Timed with bench/timer: `runc checkpoint`, then `runc restore -d` of that
@@ -26,6 +29,7 @@ SRC=$(cd "$BENCH/.." && pwd)
 BUILD=${CGBIND_BENCH_BUILD:-$SRC/build-bench}
 SIZES="100 1000"
 RUNS=5
+MODES="with without"
 RESULTS=
 VM=
 VM_TIMEOUT=3600
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --sizes) SIZES=$2; INNER+=("$1" "$2") ;;
     --runs) RUNS=$2; INNER+=("$1" "$2") ;;
+    --modes) MODES=$2; INNER+=("$1" "$2") ;;
     --results) RESULTS=$2 ;;
     --vm) VM=$2 ;;
     --vm-timeout) VM_TIMEOUT=$2 ;;
@@ -48,6 +53,7 @@ while [ $# -gt 0 ]; do
     shift 2
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs: a number from 1"
+for m in $MODES; do case $m in with | without | true) ;; *) die "--modes: with, without or true, not '$m'" ;; esac; done
 for n in $SIZES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "--sizes: numbers from 1, not '$n'"; done
 [[ $VM_TIMEOUT =~ ^[1-9][0-9]+$ ]] || die "--vm-timeout: seconds"
 case $VM in '' | v2) ;; *) die "--vm: only v2" ;; esac
@@ -132,6 +138,7 @@ mkdir -p /etc/criu
     echo "# bench/checkpoint.sh $(date -u +%FT%TZ)"
     echo "meta sizes $SIZES"
     echo "meta runs $RUNS"
+    echo "meta modes $MODES"
     echo "meta criu $v"
     echo "meta runc $(runc --version | head -1)"
     echo "meta cgbind $("$CGBIND" --version | head -1)"
@@ -162,7 +169,11 @@ one() {
     done
     sed -e '/^mkdir init$/d' -e "s|{cg}|$top|g" -e "s|{pid}|$init|g" "$W/in/floor-$n.ops" >"$W/run.ops"
     "$TOOLS/floor" "$W/run.ops" || return 1
-    if [ "$mode" = with ]; then cp "$W/runc.conf.with" /etc/criu/runc.conf; else rm -f /etc/criu/runc.conf; fi
+    case $mode in
+    with) cp "$W/runc.conf.with" /etc/criu/runc.conf ;;
+    true) echo "action-script /bin/true" >/etc/criu/runc.conf ;;
+    *) rm -f /etc/criu/runc.conf ;;
+    esac
     out=$("$TIMER" -i /dev/null -o /dev/null -- "${RT[@]}" checkpoint --image-path "$ck" "$ID" 2>>"$W/err.log")
     echo "run $n $mode $run checkpoint $out $([ -e "$ck/cgbind.json" ] && echo image || echo noimage)" >>"$RESULTS"
     rm_tree "$top"
@@ -186,7 +197,8 @@ for ((r = 1; r <= RUNS; r++)); do
         break
     fi
     for n in $SIZES; do
-        if ((r % 2)); then order="with without"; else order="without with"; fi
+        # the order rotates from run to run
+        order=$(echo "$MODES" | awk -v r="$r" '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r - 1) % NF + 1) }')
         for m in $order; do
             if ! one "$n" "$m" "$r"; then
                 log "warning: $n $m run $r could not be set up (runc's stderr below)"
