@@ -75,9 +75,130 @@ static bool parent_is_criu(const char *image_dir)
 
 /* ---- post-dump: save into the checkpoint ---- */
 
+static unsigned long long start_time_of(pid_t pid);
+static int marker_name(pid_t criu, char *buf, size_t size);
+static void remove_stale_records(int dfd);
+
+int criu_dump_record_format(const struct criu_dump_facts *f, char *buf, size_t size)
+{
+        int n = snprintf(buf, size,
+                         "cgbind-dump 1 init=%d:%llu dir=%llu:%llu image=%llu:%llu size=%llu "
+                         "mtime=%lld.%09ld ctime=%lld.%09ld\n",
+                         (int)f->init_pid, f->init_start, (unsigned long long)f->dir_dev,
+                         (unsigned long long)f->dir_ino, (unsigned long long)f->image_dev,
+                         (unsigned long long)f->image_ino, (unsigned long long)f->image_size,
+                         (long long)f->image_mtime.tv_sec, (long)f->image_mtime.tv_nsec,
+                         (long long)f->image_ctime.tv_sec, (long)f->image_ctime.tv_nsec);
+        return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
+}
+
+/* The record is never parsed: it matches when it is, byte for byte, what
+ * the kernel says now. So a forged one can name nothing the run would act
+ * on; the most it can do is make the run skip a save that the same image
+ * already holds. */
+bool criu_dump_record_matches(const char *rec, size_t rec_len, const struct criu_dump_facts *now)
+{
+        char buf[CRIU_DUMP_RECORD_MAX];
+        int n = criu_dump_record_format(now, buf, sizeof(buf));
+        return n > 0 && rec_len == (size_t)n && memcmp(rec, buf, rec_len) == 0;
+}
+
+/* What the kernel says now of the dumped init, the checkpoint directory and
+ * the image in it (-errno when any of them cannot be read: no record then). */
+static int dump_facts(const struct criu_options *o, pid_t pid, int dirfd,
+                      struct criu_dump_facts *ret)
+{
+        struct stat dir, img;
+        unsigned long long st = start_time_of(pid);
+        if (!st || fstat(dirfd, &dir) < 0)
+                return -ESRCH;
+        _cleanup_close_ int fd = open_regular_file(dirfd, CRIU_IMAGE_NAME, true, o->max_image);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &img) < 0)
+                return -errno;
+        *ret = (struct criu_dump_facts){
+                .init_pid = pid,
+                .init_start = st,
+                .dir_dev = dir.st_dev,
+                .dir_ino = dir.st_ino,
+                .image_dev = img.st_dev,
+                .image_ino = img.st_ino,
+                .image_size = (unsigned long long)img.st_size,
+                .image_mtime = img.st_mtim,
+                .image_ctime = img.st_ctim,
+        };
+        return 0;
+}
+
+/* CRIU runs the script twice at each step under runc (see marker_name):
+ * the first post-dump run records what it wrote, as criu-<pid>-<start>.dump
+ * in the state directory; the second finds the record, and when the image
+ * is still the one the first run wrote (the same file, unchanged, of the
+ * same init, in the same directory) it has nothing to do. The record goes
+ * with the second run, or with its CRIU (remove_stale_records). Returns
+ * the state directory (-1: none; records are then not used), and sets
+ * *ret_skip. */
+static int dump_record_check(const struct criu_options *o, pid_t pid, int dirfd, char *name,
+                             size_t name_size, bool *ret_skip)
+{
+        char dir[PATH_MAX];
+        struct cgbind_error ignored = { 0 };
+        *ret_skip = false;
+        if (!parent_is_criu(o->image_dir) || marker_name(getppid(), name, name_size) < 0 ||
+            strlen(name) + sizeof(".dump") > name_size)
+                return -1;
+        strcat(name, ".dump");
+        int dfd = journal_state_dir(false, dir, sizeof(dir), &ignored);
+        if (dfd < 0)
+                return -1;
+        remove_stale_records(dfd);
+        _cleanup_free_ char *rec = NULL;
+        size_t rec_len;
+        if (read_regular_file(dfd, name, true, CRIU_DUMP_RECORD_MAX, &rec, &rec_len) < 0)
+                return dfd; /* none (or not ours to trust): a first run */
+        unlinkat(dfd, name, 0);
+        struct criu_dump_facts now;
+        *ret_skip = dump_facts(o, pid, dirfd, &now) >= 0 &&
+                    criu_dump_record_matches(rec, rec_len, &now);
+        return dfd;
+}
+
+static void dump_record_write(const struct criu_options *o, pid_t pid, int dirfd, int dfd,
+                              const char *name, struct cgbind_log *log)
+{
+        struct criu_dump_facts f;
+        char buf[CRIU_DUMP_RECORD_MAX];
+        int n = dump_facts(o, pid, dirfd, &f);
+        if (n >= 0)
+                n = criu_dump_record_format(&f, buf, sizeof(buf));
+        int fd = n < 0 ? -1
+                       : openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                0600);
+        ssize_t k = fd < 0 ? -1 : write(fd, buf, (size_t)n);
+        safe_close(fd);
+        if (k != n) {
+                /* the second run saves again: slower, never wrong */
+                unlinkat(dfd, name, 0);
+                log_msg(log, LOG_LEVEL_DEBUG, "state (%s/%s): not recorded", CGBIND_STATE_DIR,
+                        name);
+        }
+}
+
 static int dump(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
                 struct criu_result *res, struct cgbind_error *err)
 {
+        char name[80];
+        bool skip;
+        _cleanup_close_ int dfd = dump_record_check(o, pid, dirfd, name, sizeof(name), &skip);
+        if (skip) {
+                log_msg(log, LOG_LEVEL_INFO,
+                        "a second run of this dump (CRIU pid %d): nothing to do, %s/%s is the "
+                        "first run's",
+                        (int)getppid(), o->image_dir, CRIU_IMAGE_NAME);
+                res->image = true;
+                return 0;
+        }
         struct strbuf path = { 0 };
         strbuf_appendf(&path, "%s/%s", o->image_dir, CRIU_IMAGE_NAME);
         struct save_options so;
@@ -106,6 +227,8 @@ static int dump(const struct criu_options *o, pid_t pid, int dirfd, struct cgbin
         }
         res->image = true;
         res->n_nodes = sr.n_nodes;
+        if (dfd >= 0)
+                dump_record_write(o, pid, dirfd, dfd, name, log);
         return 0;
 }
 
@@ -179,7 +302,7 @@ static int record_check(const char *rec, size_t rec_len, const char *now, size_t
         return 0;
 }
 
-/* The records of restores whose CRIU is gone (it failed, or ran the
+/* The records of dumps and restores whose CRIU is gone (it failed, or ran the
  * script once and never resumed): removed before the sandbox, so that a
  * record lives at most as long as its CRIU. */
 static void remove_stale_records(int dfd)
@@ -193,7 +316,7 @@ static void remove_stale_records(int dfd)
                 int pid = 0, end = 0;
                 unsigned long long st = 0;
                 if (sscanf(de->d_name, "criu-%d-%llu%n", &pid, &st, &end) != 2 ||
-                    de->d_name[end] != '\0' || pid <= 1)
+                    (de->d_name[end] != '\0' && !streq(de->d_name + end, ".dump")) || pid <= 1)
                         continue;
                 if (start_time_of((pid_t)pid) != st)
                         unlinkat(dfd, de->d_name, 0);
