@@ -7,7 +7,7 @@
 # As root:
 #   test/run.sh              everything
 #   test/run.sh --host-only  unit tests and the host suites, no VM
-#   test/run.sh --suite NAME [--filter REGEX] [--layout host|v2|v1]
+#   test/run.sh --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd|v2migrate]
 #                            one bats suite (test/bats/NAME.bats), or the
 #                            tests of it whose names match REGEX, after the
 #                            gcc build: on this host when the suite's
@@ -26,7 +26,7 @@ BUILD=${CGBIND_BUILD:-build}
 LAYOUTS=${CGBIND_LAYOUTS:-v2 v1 v2-systemd}
 SUITE='' FILTER='' LAYOUT=''
 usage() {
-    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd]]"
+    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd|v2migrate]]"
 }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -350,7 +350,13 @@ if [ -n "$SUITE" ]; then
         count_tap "bats $SUITE (host)" "$RESULTS/one.tap" "${PIPESTATUS[0]}"
     else
         say "bats $SUITE_FILE in a cgroup $LAYOUT VM${FILTER:+, tests matching $FILTER}"
-        vm_run "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"
+        if [ "$LAYOUT" = v2migrate ]; then
+            # two boots of the v2 VM, machine A then machine B (vm_run_machines)
+            [ -z "$FILTER" ] || { echo "test/run.sh: --filter does not apply to a v2migrate suite" >&2; exit 2; }
+            vm_run_machines "$SUITE" v2 "${CGBIND_RUNTIME:-runc}" "$SUITE_FILE"
+        else
+            vm_run "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"
+        fi
         cat "$RESULTS/$SUITE.tap"
         vm_report "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}"
     fi

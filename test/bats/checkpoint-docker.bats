@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: pending
+# cgbind-layouts: v2
 # Docker's own checkpoints: `docker checkpoint create`, then `docker start
 # --checkpoint`, with Debian's docker.io (dockerd --experimental, its own
 # containerd, runc through containerd's shim), cgroupfs driver, no network.
