@@ -46,7 +46,7 @@ teardown() {
 PM_IMG_DIR=/run/cgbind-migrate-img
 PM_IMG=$PM_IMG_DIR/img.json
 pm_hook_setup() {
-    mkdir -p -m 0755 "$PM_IMG_DIR"
+    [ -d "$PM_IMG_DIR" ] || mkdir -m 0755 "$PM_IMG_DIR"
     cat >"$PM_IMG" <<'JSON'
 { "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
   "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
