@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # cgbind-layouts: v2 v2-systemd
 # Docker's own checkpoints: `docker checkpoint create`, then `docker start
-# --checkpoint`, with Debian's docker.io (dockerd --experimental, its own
-# containerd, runc through containerd's shim), Docker's default cgroup driver
+# --checkpoint`, with Debian's docker.io (dockerd --experimental, pointed at
+# a containerd started beside it as Debian's docker.service does, runc
+# through containerd's shim), Docker's default cgroup driver
 # (cgroupfs in the v2 VM, systemd in the v2-systemd one), no network.
 # cgbind is CRIU's action-script through /etc/criu/runc.conf, as installed;
 # no cgbind command is typed. runc finds `criu` through PATH: the test puts
@@ -29,15 +30,30 @@ setup_file() {
     [ "$(command -v criu)" = /usr/local/sbin/criu ]
     export DK_ROOT=$BATS_FILE_TMPDIR/docker DK_SOCK=$BATS_FILE_TMPDIR/docker.sock
     mkdir -p "$DK_ROOT/data" "$DK_ROOT/exec"
+    # containerd runs on its own, and dockerd is pointed at it
+    # (--containerd), as Debian's docker.service does: a dockerd that
+    # starts its own containerd gives it 15 s, and in a loaded two-core TCG
+    # VM containerd took longer ("timeout waiting for containerd to start")
+    : >"$DK_ROOT/containerd.toml"
+    containerd -c "$DK_ROOT/containerd.toml" --root "$DK_ROOT/ctd-root" --state "$DK_ROOT/ctd-state" \
+        --address "$DK_ROOT/containerd.sock" >"$DK_ROOT/containerd.log" 2>&1 &
+    echo $! >"$DK_ROOT/containerd.pid"
+    # deadlines, not counts of tries: the time a start takes there varies
+    local t0 deadline
+    t0=$(date +%s)
+    deadline=$((t0 + 300))
+    until ctr -a "$DK_ROOT/containerd.sock" version >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$DK_ROOT/containerd.log" >&2; return 1; }
+        sleep 1
+    done
+    echo "# containerd up in $(($(date +%s) - t0)) s" >&3
     # Docker's default cgroup driver, what a Docker user runs (checked
     # below, not forced): dockerd picks systemd when systemd is PID 1 (the
     # v2-systemd VM), cgroupfs otherwise (the v2 VM, a shell as PID 1)
     dockerd --experimental --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-        --data-root "$DK_ROOT/data" --exec-root "$DK_ROOT/exec" \
+        --containerd "$DK_ROOT/containerd.sock" --data-root "$DK_ROOT/data" --exec-root "$DK_ROOT/exec" \
         --pidfile "$DK_ROOT/dockerd.pid" -H "unix://$DK_SOCK" >"$DK_ROOT/dockerd.log" 2>&1 &
-    # a deadline, not a count of tries: in a loaded two-core TCG VM dockerd
-    # (and its own containerd) took longer than the minute the count gave
-    local t0 deadline
+    echo $! >"$DK_ROOT/dockerd.pid.own"
     t0=$(date +%s)
     deadline=$((t0 + 300))
     until dk version >/dev/null 2>&1; do
@@ -60,12 +76,13 @@ setup_file() {
 teardown_file() {
     # shellcheck disable=SC2046 # container ids, one word each
     dk rm -f $(dk ps -aq) >/dev/null 2>&1 || true
-    [ ! -s "$DK_ROOT/dockerd.pid" ] || kill "$(cat "$DK_ROOT/dockerd.pid")" 2>/dev/null || true
+    [ ! -s "$DK_ROOT/dockerd.pid.own" ] || kill "$(cat "$DK_ROOT/dockerd.pid.own")" 2>/dev/null || true
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 300; i++)); do
         [ -S "$DK_SOCK" ] || break
         sleep 0.1
     done
+    [ ! -s "$DK_ROOT/containerd.pid" ] || kill "$(cat "$DK_ROOT/containerd.pid")" 2>/dev/null || true
     rm -f /usr/local/sbin/criu
     criu_teardown_file
 }
@@ -112,7 +129,7 @@ teardown() {
     run timeout 900 "$DOCKER" -H "unix://$DK_SOCK" start --checkpoint ck1 cgbind-dk
     t_restore=$(($(now_ms) - t0))
     echo "$output"
-    [ "$status" -eq 0 ] || { tail -n 20 "$DK_ROOT/dockerd.log"; find "$DK_ROOT" /run/containerd /run/docker -name 'restore.log' -exec grep -hE 'Error|cgbind' {} + 2>/dev/null | tail -n 8; }
+    [ "$status" -eq 0 ] || { tail -n 20 "$DK_ROOT/dockerd.log"; find "$DK_ROOT" /run/docker -name 'restore.log' -exec grep -hE 'Error|cgbind' {} + 2>/dev/null | tail -n 8; }
     [ "$status" -eq 0 ]
     pid=$(dk inspect -f '{{.State.Pid}}' cgbind-dk)
     [ "$(pid_cg_dir "$pid" "")" = "$top" ]
