@@ -41,7 +41,7 @@ setup_file() {
     # deadlines, not counts of tries: the time a start takes there varies
     local t0 deadline
     t0=$(date +%s)
-    deadline=$((t0 + 300))
+    deadline=$((t0 + 600))
     until ctr -a "$DK_ROOT/containerd.sock" version >/dev/null 2>&1; do
         [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$DK_ROOT/containerd.log" >&2; return 1; }
         sleep 1
@@ -55,7 +55,7 @@ setup_file() {
         --pidfile "$DK_ROOT/dockerd.pid" -H "unix://$DK_SOCK" >"$DK_ROOT/dockerd.log" 2>&1 &
     echo $! >"$DK_ROOT/dockerd.pid.own"
     t0=$(date +%s)
-    deadline=$((t0 + 300))
+    deadline=$((t0 + 600))
     until dk version >/dev/null 2>&1; do
         [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$DK_ROOT/dockerd.log" >&2; return 1; }
         sleep 1
