@@ -35,12 +35,16 @@ setup_file() {
     containerd -c "$CT_ROOT/config.toml" --root "$CT_ROOT/root" --state "$CT_ROOT/state" \
         --address "$CT_ROOT/c.sock" >"$CT_ROOT/containerd.log" 2>&1 &
     echo $! >"$CT_ROOT/pid"
-    local i
-    for ((i = 0; i < 300; i++)); do
-        c version >/dev/null 2>&1 && break
-        sleep 0.2
+    # a deadline, not a count of tries: beside other VMs containerd took
+    # minutes to answer (checkpoint-docker.bats: 238 s)
+    local t0 deadline
+    t0=$(date +%s)
+    deadline=$((t0 + 600))
+    until c version >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$CT_ROOT/containerd.log" >&2; return 1; }
+        sleep 1
     done
-    c version >/dev/null || { tail -n 20 "$CT_ROOT/containerd.log" >&2; return 1; }
+    echo "# containerd up in $(($(date +%s) - t0)) s" >&3
 }
 
 teardown_file() {
