@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: pending
+# cgbind-layouts: v2-systemd-import
 # The second VM of systemd-checkpoint.bats: a fresh v2-systemd VM that never
 # saw the container restores podman's exported checkpoint (systemd manager,
 # runc, cgbind as CRIU's action-script) under another name. The archive comes
@@ -17,6 +17,11 @@ pm() {
 setup_file() {
     criu_setup_file
     requires systemd podman
+    # the checkpoint's image, the one the first VM ran (the checkpoint names
+    # it by id; localhost/ cannot be pulled), as a registry would give it
+    if [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/sd-podman-image.tar" ]; then
+        pm load -q -i "$CGBIND_SD_CK_IN/sd-podman-image.tar" >/dev/null
+    fi
 }
 
 teardown_file() {
@@ -40,6 +45,7 @@ assert_gone_pm() {
 @test "podman (systemd manager, runc), second VM: restore --import --name in a VM that never saw the container" {
     [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/sd-podman-ck.tar" ] ||
         { echo "no archive: run the first VM's test with --out DIR, then this one with --env CGBIND_SD_CK_IN=DIR" >&2; false; }
+    pm image exists localhost/cgbind-ck
     [ -z "$(pm ps -aq)" ]
     local t0 pid id
     t0=$(date +%s%N)
