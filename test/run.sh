@@ -214,7 +214,7 @@ export CGBIND_BIN=$SRC/$BUILD/cgbind
 
 # Suites marked "# cgbind-layouts: pending" are written but have not passed
 # in a whole run yet (Docker, containerd, migration, CRIU's cgroup modes,
-# systemd.bats, the second-VM import): no lane runs them; run one with
+# the second-VM import): no lane runs them; run one with
 # --suite NAME --layout LAYOUT. README, "Tests", lists them.
 # Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2"),
 # whole words between spaces (v2 is not v2-systemd).
@@ -249,7 +249,7 @@ vm_jobs() {
             [ -z "$(suites_for v2migrate)" ] ||
                 echo "vm-v2-machines v2 runc @machines" $(suites_for v2migrate)
         elif [ "$layout" = v2-systemd ]; then
-            # systemd as PID 1 (podman.bats with podman's defaults there);
+            # systemd as PID 1 (systemd.bats: podman with its defaults there);
             # then (last: it waits for that VM's checkpoint archive) a
             # fresh VM restores it
             echo "vm-v2-systemd v2-systemd runc -" $(suites_for v2-systemd)

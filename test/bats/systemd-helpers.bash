@@ -66,7 +66,10 @@ start)
     echo "$scope" >"$dir/scope"
     echo "$top" >"$dir/top"
     values >"$dir/before"
-    setsid inotifywait -m -e modify --format '%f' "$scope" >"$dir/writes" 2>"$dir/watch.err" </dev/null &
+    # no setsid: where the hook leads its process group (crun) setsid
+    # forks, $! is then its short-lived parent, and the watch outlived the
+    # hook in conmon's scope, which stayed active (podman stop left it)
+    inotifywait -m -e modify --format '%f' "$scope" >"$dir/writes" 2>"$dir/watch.err" </dev/null &
     echo $! >"$dir/watch.pid"
     for _ in $(seq 100); do grep -q 'Watches established' "$dir/watch.err" && break; sleep 0.1; done
     grep -q 'Watches established' "$dir/watch.err"
