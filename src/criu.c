@@ -79,6 +79,20 @@ static unsigned long long start_time_of(pid_t pid);
 static int marker_name(pid_t criu, char *buf, size_t size);
 static void remove_stale_records(int dfd);
 
+/* Writes a record (a new file, mode 0600) into the state directory; on any
+ * failure nothing of it stays. 0 or -errno. */
+static int record_write(int dfd, const char *name, const char *buf, size_t len)
+{
+        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        ssize_t k = fd < 0 ? -1 : write(fd, buf, len);
+        int e = k < 0 ? errno : EIO;
+        safe_close(fd);
+        if (k == (ssize_t)len)
+                return 0;
+        unlinkat(dfd, name, 0);
+        return -e;
+}
+
 int criu_dump_record_format(const struct criu_dump_facts *f, char *buf, size_t size)
 {
         int n = snprintf(buf, size,
@@ -172,14 +186,10 @@ static void dump_record_write(const struct criu_options *o, pid_t pid, int dirfd
         int n = dump_facts(o, pid, dirfd, &f);
         if (n >= 0)
                 n = criu_dump_record_format(&f, buf, sizeof(buf));
-        int fd = n < 0 ? -1
-                       : openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                0600);
-        ssize_t k = fd < 0 ? -1 : write(fd, buf, (size_t)n);
-        safe_close(fd);
-        if (k != n) {
+        if (n >= 0)
+                n = record_write(dfd, name, buf, (size_t)n);
+        if (n < 0) {
                 /* the second run saves again: slower, never wrong */
-                unlinkat(dfd, name, 0);
                 log_msg(log, LOG_LEVEL_DEBUG, "state (%s/%s): not recorded", CGBIND_STATE_DIR,
                         name);
         }
@@ -367,16 +377,12 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
                 return 0;
         }
         *ret_second = false;
-        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        ssize_t k = fd < 0 ? -1 : write(fd, *ret, *ret_len);
-        int e = errno;
-        safe_close(fd);
-        if (k != (ssize_t)*ret_len) {
-                unlinkat(dfd, name, 0);
+        r = record_write(dfd, name, *ret, *ret_len);
+        if (r < 0) {
                 free(*ret);
                 *ret = NULL;
-                return cgbind_error_set(err, CGBIND_FAILED, k < 0 ? e : EIO, "state (%s/%s): %s",
-                                        dir, name, strerror(k < 0 ? e : EIO));
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s", dir, name,
+                                        strerror(-r));
         }
         return 0;
 }
