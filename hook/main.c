@@ -35,8 +35,8 @@ static const char usage_text[] =
         "Modes: soft (default), full, strict, props, none, ignore.\n"
         "The image can also come from the annotation io.cgbind.image, the mode from\n"
         "io.cgbind.mode; the flags win. An annotation's image is a name beneath the\n"
-        "image directory (--image-dir, default " CGBIND_IMAGE_DIR "), never a path\n"
-        "outside it.\n"
+        "image directory (--image-dir; default " CGBIND_IMAGE_DIR ", and for a user\n"
+        "without root ~/.local/share/cgbind), never a path outside it.\n"
         "criu-script is CRIU's action-script (also run as <cgbind_dir>/criu-script):\n"
         "it saves into the checkpoint at post-dump and restores from it at\n"
         "post-restore (mode full unless --mode), reading CRTOOLS_* from CRIU.\n"
@@ -294,7 +294,6 @@ static int cmd_restore(int argc, char **argv)
         int status = 0;
 
         restore_options_init(&o);
-        o.image_dir = CGBIND_IMAGE_DIR; /* meson -Dimage_dir */
         log_init(&log, "restore");
         if (parse_restore_args(argc, argv, &o, &log, &status) < 0) {
                 log_close(&log);

@@ -577,6 +577,16 @@ static int v2_to_v1(struct conv *c, const struct cgbind_image *img, struct cgbin
                         return r;
                 first = false;
         }
+        if (first) {
+                /* no v1 hierarchy takes any of it (a tree of dmem limits
+                 * only): each limit is still reported, or refused when
+                 * strict, never dropped without a word */
+                struct cg_node scratch = { 0 };
+                snprintf(c->path, sizeof(c->path), "/");
+                int r = to_v1_tree(c, "", &src->root, &scratch, true);
+                cg_node_free(&scratch);
+                return r;
+        }
         return 0;
 }
 

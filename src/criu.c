@@ -75,9 +75,140 @@ static bool parent_is_criu(const char *image_dir)
 
 /* ---- post-dump: save into the checkpoint ---- */
 
+static unsigned long long start_time_of(pid_t pid);
+static int marker_name(pid_t criu, char *buf, size_t size);
+static void remove_stale_records(int dfd);
+
+/* Writes a record (a new file, mode 0600) into the state directory; on any
+ * failure nothing of it stays. 0 or -errno. */
+static int record_write(int dfd, const char *name, const char *buf, size_t len)
+{
+        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        ssize_t k = fd < 0 ? -1 : write(fd, buf, len);
+        int e = k < 0 ? errno : EIO;
+        safe_close(fd);
+        if (k == (ssize_t)len)
+                return 0;
+        unlinkat(dfd, name, 0);
+        return -e;
+}
+
+int criu_dump_record_format(const struct criu_dump_facts *f, char *buf, size_t size)
+{
+        int n = snprintf(buf, size,
+                         "cgbind-dump 1 init=%d:%llu dir=%llu:%llu image=%llu:%llu size=%llu "
+                         "mtime=%lld.%09ld ctime=%lld.%09ld\n",
+                         (int)f->init_pid, f->init_start, (unsigned long long)f->dir_dev,
+                         (unsigned long long)f->dir_ino, (unsigned long long)f->image_dev,
+                         (unsigned long long)f->image_ino, (unsigned long long)f->image_size,
+                         (long long)f->image_mtime.tv_sec, (long)f->image_mtime.tv_nsec,
+                         (long long)f->image_ctime.tv_sec, (long)f->image_ctime.tv_nsec);
+        return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
+}
+
+/* The record is never parsed: it matches when it is, byte for byte, what
+ * the kernel says now. So a forged one can name nothing the run would act
+ * on; the most it can do is make the run skip a save that the same image
+ * already holds. */
+bool criu_dump_record_matches(const char *rec, size_t rec_len, const struct criu_dump_facts *now)
+{
+        char buf[CRIU_DUMP_RECORD_MAX];
+        int n = criu_dump_record_format(now, buf, sizeof(buf));
+        return n > 0 && rec_len == (size_t)n && memcmp(rec, buf, rec_len) == 0;
+}
+
+/* What the kernel says now of the dumped init, the checkpoint directory and
+ * the image in it (-errno when any of them cannot be read: no record then). */
+static int dump_facts(const struct criu_options *o, pid_t pid, int dirfd,
+                      struct criu_dump_facts *ret)
+{
+        struct stat dir, img;
+        unsigned long long st = start_time_of(pid);
+        if (!st || fstat(dirfd, &dir) < 0)
+                return -ESRCH;
+        _cleanup_close_ int fd = open_regular_file(dirfd, CRIU_IMAGE_NAME, true, o->max_image);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &img) < 0)
+                return -errno;
+        *ret = (struct criu_dump_facts){
+                .init_pid = pid,
+                .init_start = st,
+                .dir_dev = dir.st_dev,
+                .dir_ino = dir.st_ino,
+                .image_dev = img.st_dev,
+                .image_ino = img.st_ino,
+                .image_size = (unsigned long long)img.st_size,
+                .image_mtime = img.st_mtim,
+                .image_ctime = img.st_ctim,
+        };
+        return 0;
+}
+
+/* CRIU runs the script twice at each step under runc (see marker_name):
+ * the first post-dump run records what it wrote, as criu-<pid>-<start>.dump
+ * in the state directory; the second finds the record, and when the image
+ * is still the one the first run wrote (the same file, unchanged, of the
+ * same init, in the same directory) it has nothing to do. The record goes
+ * with the second run, or with its CRIU (remove_stale_records). Returns
+ * the state directory (-1: none; records are then not used), and sets
+ * *ret_skip. */
+static int dump_record_check(const struct criu_options *o, pid_t pid, int dirfd, char *name,
+                             size_t name_size, bool *ret_skip)
+{
+        char dir[PATH_MAX];
+        struct cgbind_error ignored = { 0 };
+        *ret_skip = false;
+        if (!parent_is_criu(o->image_dir) || marker_name(getppid(), name, name_size) < 0 ||
+            strlen(name) + sizeof(".dump") > name_size)
+                return -1;
+        strcat(name, ".dump");
+        int dfd = journal_state_dir(false, dir, sizeof(dir), &ignored);
+        if (dfd < 0)
+                return -1;
+        remove_stale_records(dfd);
+        _cleanup_free_ char *rec = NULL;
+        size_t rec_len;
+        if (read_regular_file(dfd, name, true, CRIU_DUMP_RECORD_MAX, &rec, &rec_len) < 0)
+                return dfd; /* none (or not ours to trust): a first run */
+        unlinkat(dfd, name, 0);
+        struct criu_dump_facts now;
+        *ret_skip = dump_facts(o, pid, dirfd, &now) >= 0 &&
+                    criu_dump_record_matches(rec, rec_len, &now);
+        return dfd;
+}
+
+static void dump_record_write(const struct criu_options *o, pid_t pid, int dirfd, int dfd,
+                              const char *name, struct cgbind_log *log)
+{
+        struct criu_dump_facts f;
+        char buf[CRIU_DUMP_RECORD_MAX];
+        int n = dump_facts(o, pid, dirfd, &f);
+        if (n >= 0)
+                n = criu_dump_record_format(&f, buf, sizeof(buf));
+        if (n >= 0)
+                n = record_write(dfd, name, buf, (size_t)n);
+        if (n < 0) {
+                /* the second run saves again: slower, never wrong */
+                log_msg(log, LOG_LEVEL_DEBUG, "state (%s/%s): not recorded", CGBIND_STATE_DIR,
+                        name);
+        }
+}
+
 static int dump(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
                 struct criu_result *res, struct cgbind_error *err)
 {
+        char name[80];
+        bool skip;
+        _cleanup_close_ int dfd = dump_record_check(o, pid, dirfd, name, sizeof(name), &skip);
+        if (skip) {
+                log_msg(log, LOG_LEVEL_INFO,
+                        "a second run of this dump (CRIU pid %d): nothing to do, %s/%s is the "
+                        "first run's",
+                        (int)getppid(), o->image_dir, CRIU_IMAGE_NAME);
+                res->image = true;
+                return 0;
+        }
         struct strbuf path = { 0 };
         strbuf_appendf(&path, "%s/%s", o->image_dir, CRIU_IMAGE_NAME);
         struct save_options so;
@@ -106,6 +237,8 @@ static int dump(const struct criu_options *o, pid_t pid, int dirfd, struct cgbin
         }
         res->image = true;
         res->n_nodes = sr.n_nodes;
+        if (dfd >= 0)
+                dump_record_write(o, pid, dirfd, dfd, name, log);
         return 0;
 }
 
@@ -125,25 +258,12 @@ static bool procs_has(const char *procs, pid_t pid)
         return false;
 }
 
-/* The start time of pid (/proc/<pid>/stat, field 22): with the pid, it
- * names one process for as long as the host runs. */
+/* The start time of pid (0 when it cannot be read), from the one parser
+ * of /proc/<pid>/stat: with the pid, it names one process. */
 static unsigned long long start_time_of(pid_t pid)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        if (read_full_file(path, 4096, &buf, &len) < 0)
-                return 0;
-        const char *p = strrchr(buf, ')');
-        unsigned long long v = 0;
-        /* after the comm: state is field 3, starttime field 22 */
-        for (int field = 3; p && field <= 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (p && field == 22)
-                        v = strtoull(p + 1, NULL, 10);
-        }
-        return v;
+        struct proc_stat st;
+        return proc_stat_read(pid, &st) < 0 ? 0 : st.start_time;
 }
 
 /* CRIU runs the action-script twice at each step when the configuration
@@ -159,24 +279,6 @@ static int marker_name(pid_t criu, char *buf, size_t size)
                 return -ESRCH;
         snprintf(buf, size, "criu-%d-%llu", (int)criu, st);
         return 0;
-}
-
-static int open_state_dir(bool create, struct cgbind_error *err)
-{
-        if (create && mkdir(CGBIND_STATE_DIR, 0700) < 0 && errno != EEXIST)
-                return cgbind_error_set(err, CGBIND_FAILED, errno, "state (%s): %s",
-                                        CGBIND_STATE_DIR, strerror(errno));
-        int fd = open(CGBIND_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return cgbind_error_set(err, CGBIND_FAILED, errno, "state (%s): %s",
-                                        CGBIND_STATE_DIR, strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
-                safe_close(fd);
-                return cgbind_error_set(err, CGBIND_PRECONDITION, EPERM,
-                                        "state (%s): not root's with mode 0700", CGBIND_STATE_DIR);
-        }
-        return fd;
 }
 
 /* The record a first run left: each hierarchy it names must be one CRIU
@@ -210,7 +312,7 @@ static int record_check(const char *rec, size_t rec_len, const char *now, size_t
         return 0;
 }
 
-/* The records of restores whose CRIU is gone (it failed, or ran the
+/* The records of dumps and restores whose CRIU is gone (it failed, or ran the
  * script once and never resumed): removed before the sandbox, so that a
  * record lives at most as long as its CRIU. */
 static void remove_stale_records(int dfd)
@@ -224,7 +326,7 @@ static void remove_stale_records(int dfd)
                 int pid = 0, end = 0;
                 unsigned long long st = 0;
                 if (sscanf(de->d_name, "criu-%d-%llu%n", &pid, &st, &end) != 2 ||
-                    de->d_name[end] != '\0' || pid <= 1)
+                    (de->d_name[end] != '\0' && !streq(de->d_name + end, ".dump")) || pid <= 1)
                         continue;
                 if (start_time_of((pid_t)pid) != st)
                         unlinkat(dfd, de->d_name, 0);
@@ -245,7 +347,8 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
         if (marker_name(criu, name, sizeof(name)) < 0)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, ESRCH,
                                         "CRIU (pid %d): not running", (int)criu);
-        _cleanup_close_ int dfd = open_state_dir(true, err);
+        char dir[PATH_MAX];
+        _cleanup_close_ int dfd = journal_state_dir(false, dir, sizeof(dir), err);
         if (dfd < 0)
                 return dfd;
         remove_stale_records(dfd);
@@ -260,8 +363,8 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
         r = read_regular_file(dfd, name, true, CGBIND_MAX_PROC_CGROUP, &rec, &rec_len);
         if (r != -ENOENT) {
                 if (r < 0)
-                        r = cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s",
-                                             CGBIND_STATE_DIR, name, strerror(-r));
+                        r = cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s", dir, name,
+                                             strerror(-r));
                 else
                         r = record_check(rec, rec_len, *ret, *ret_len, name, err);
                 unlinkat(dfd, name, 0);
@@ -274,16 +377,12 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
                 return 0;
         }
         *ret_second = false;
-        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        ssize_t k = fd < 0 ? -1 : write(fd, *ret, *ret_len);
-        int e = errno;
-        safe_close(fd);
-        if (k != (ssize_t)*ret_len) {
-                unlinkat(dfd, name, 0);
+        r = record_write(dfd, name, *ret, *ret_len);
+        if (r < 0) {
                 free(*ret);
                 *ret = NULL;
-                return cgbind_error_set(err, CGBIND_FAILED, k < 0 ? e : EIO, "state (%s/%s): %s",
-                                        CGBIND_STATE_DIR, name, strerror(k < 0 ? e : EIO));
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s", dir, name,
+                                        strerror(-r));
         }
         return 0;
 }
@@ -292,10 +391,11 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
 static void forget_restore(pid_t criu)
 {
         char name[64];
+        char dir[PATH_MAX];
         struct cgbind_error ignored = { 0 };
         if (marker_name(criu, name, sizeof(name)) < 0)
                 return;
-        int dfd = open_state_dir(false, &ignored);
+        int dfd = journal_state_dir(true, dir, sizeof(dir), &ignored);
         if (dfd < 0)
                 return;
         unlinkat(dfd, name, 0);
@@ -425,26 +525,11 @@ static size_t restored_tasks(pid_t init, pid_t *ret, size_t max)
         return n;
 }
 
-/* The v2 path of pid (NULL when it cannot be read), from its
- * /proc/<pid>/cgroup through the one parser of that file. */
+/* The v2 path of pid (NULL when it cannot be read). */
 static char *v2_path_of(pid_t pid)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        if (read_full_file(path, CGBIND_MAX_PROC_CGROUP, &text, &len) < 0)
-                return NULL;
-        struct proc_cgroup pc = { 0 };
-        struct cgbind_error ignored = { 0 };
-        if (proc_cgroup_parse(text, len, &pc, &ignored) < 0)
-                return NULL;
-        char *ret = NULL;
-        for (size_t i = 0; i < pc.n && !ret; i++)
-                if (pc.entries[i].hierarchy_id == 0)
-                        ret = xstrdup(pc.entries[i].path);
-        proc_cgroup_free(&pc);
-        return ret;
+        char path[PATH_MAX];
+        return container_v2_path_of(pid, path, sizeof(path)) < 0 ? NULL : xstrdup(path);
 }
 
 struct moves {
@@ -543,20 +628,13 @@ static void leave_facts(const struct located *loc, struct moves *m)
 static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
                    struct criu_result *res, struct cgbind_error *err)
 {
-        char esc[300];
-        cgbind_escape(o->image_dir, strlen(o->image_dir), esc, sizeof(esc));
         /* the image travels with the checkpoint: untrusted, like any other */
         int fd = open_regular_file(dirfd, CRIU_IMAGE_NAME, true, o->max_image);
         if (fd == -ENOENT)
                 return 0; /* a checkpoint without cgbind: restored as before */
-        if (fd == -EFBIG)
-                return cgbind_error_set(err, CGBIND_INVALID, EFBIG,
-                                        "image (%s/%s): larger than the limit of %zu bytes", esc,
-                                        CRIU_IMAGE_NAME, o->max_image);
         if (fd < 0)
-                return cgbind_error_set(err, CGBIND_INVALID, -fd, "image (%s/%s): %s", esc,
-                                        CRIU_IMAGE_NAME,
-                                        fd == -ENOTREGULAR ? "not a regular file" : strerror(-fd));
+                return regular_file_error(err, fd, "image", o->image_dir, CRIU_IMAGE_NAME,
+                                          o->max_image);
         res->image = true;
 
         struct restore_input in = { .ctr = { .pidfd = -1, .proc_dirfd = -1 }, .image_fd = fd };

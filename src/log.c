@@ -84,42 +84,6 @@ static void write_line(int fd, char *line, int n)
         (void)k;
 }
 
-void log_escape(const char *s, char *buf, size_t size)
-{
-        static const char hex[] = "0123456789abcdef";
-        size_t o = 0;
-        if (size == 0)
-                return;
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                /* one line, whatever the text held */
-                if (c == '\n' || c == '\r')
-                        c = ' ';
-                /* a control byte (ESC and the rest) or any byte of a
-                 * multi-byte sequence (the C1 controls among them):
-                 * \xNN; a backslash stays, so that what a message escaped
-                 * already (cgbind_escape) reads the same */
-                bool plain = c >= 0x20 && c < 0x7f;
-                size_t need = plain ? 1 : 4;
-                if (o + need + 4 >= size) {
-                        if (o + 3 < size) {
-                                memcpy(buf + o, "...", 3);
-                                o += 3;
-                        }
-                        break;
-                }
-                if (plain) {
-                        buf[o++] = (char)c;
-                } else {
-                        buf[o++] = '\\';
-                        buf[o++] = 'x';
-                        buf[o++] = hex[c >> 4];
-                        buf[o++] = hex[c & 15];
-                }
-        }
-        buf[o] = '\0';
-}
-
 void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...)
 {
         char raw[CGBIND_ERROR_MAX + 64], text[CGBIND_ERROR_MAX + 64], line[LINE_MAX_LEN];
@@ -128,7 +92,7 @@ void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
-        log_escape(raw, text, sizeof(text));
+        cgbind_escape_log(raw, text, sizeof(text));
 
         /* stderr: DESIGN's "cgbind: <command>: <what> (<name>): <reason>";
          * info goes only to the file and syslog, debug also to stderr */

@@ -5,6 +5,7 @@
  * privilege split, doc/decisions.md "The sandbox"); this process checks the
  * plan it sends and applies it. */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -160,6 +161,7 @@ struct run {
         struct journal journal;
         int image_fd;         /* the image, read after the sandbox is on */
         bool image_annotated; /* named by io.cgbind.image: every failure says the same */
+        char *image_dir;      /* the directory it lies beneath (image_dir_open) */
         size_t memcg_count;   /* memory cgroups on the host now (/proc/cgroups) */
         bool memcg_known;
         struct match match;
@@ -201,6 +203,7 @@ static void run_free(struct run *r)
         plan_wire_targets_free(&r->targets);
         match_free(&r->match);
         safe_close(r->image_fd);
+        free(r->image_dir);
         journal_close(&r->journal);
         located_free(&r->loc);
         container_free(&r->ctr);
@@ -208,36 +211,24 @@ static void run_free(struct run *r)
 
 static int read_image(struct run *r, const char *path)
 {
-        char esc[300];
-        cgbind_escape(path, strlen(path), esc, sizeof(esc));
         int k = open_regular_file(AT_FDCWD, path, false, r->o->max_image);
         if (k >= 0) {
                 r->image_fd = k;
                 /* rootless: another user's file must not choose the limits */
                 return rootless_check_file(&r->id, k, "image", path, r->err);
         }
-        if (k == -EFBIG)
-                return cgbind_error_set(r->err, CGBIND_INVALID, EFBIG,
-                                        "image (%s): larger than the limit of %zu bytes", esc,
-                                        r->o->max_image);
-        if (k == -ENOTREGULAR)
-                return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
-                                        "image (%s): not a regular file", esc);
-        if (k < 0)
-                return cgbind_error_set(r->err, CGBIND_INVALID, -k, "image (%s): %s", esc,
-                                        strerror(-k));
-        return 0;
+        return regular_file_error(r->err, k, "image", NULL, path, r->o->max_image);
 }
 
 /* Whoever sets the annotation io.cgbind.image on a pod chooses the name, not
- * the host: it is opened only beneath the image directory (root's, written
- * by no one else), and whatever is wrong with it (missing, a directory, a
- * device, unreadable, too large, outside, not an image) gets this one
- * message and status, which say nothing about what is there (issue 23.7). */
-static int annotated_image_refused(struct run *r)
+ * the host: it is opened only beneath the image directory (the hook's user's
+ * own, written by no one else: image_dir_open), and whatever is wrong with
+ * it (missing, a directory, a device, unreadable, too large, outside, not an
+ * image) gets this one message and status, which say nothing about what is
+ * there (issue 23.7). */
+static int annotated_image_refused(struct run *r, const char *dir)
 {
         char esc[300];
-        const char *dir = r->o->image_dir ? r->o->image_dir : "(none)";
         cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
         return cgbind_error_set(r->err, CGBIND_INVALID, EINVAL,
                                 "image (annotation io.cgbind.image): not a valid image in the "
@@ -247,36 +238,31 @@ static int annotated_image_refused(struct run *r)
 
 static int read_annotated_image(struct run *r, const char *name)
 {
-        const char *dir = r->o->image_dir;
-        if (!dir)
-                return annotated_image_refused(r);
+        char dir[PATH_MAX];
+        _cleanup_close_ int dirfd =
+                image_dir_open(&r->id, r->o->image_dir, dir, sizeof(dir), r->err);
+        if (dirfd < 0)
+                return dirfd;
         /* a name below the directory ("web.json"), or its whole path
          * ("/var/lib/cgbind/web.json"); ".." and symlinks never leave it
          * (open_beneath) */
         if (name[0] == '/') {
                 if (!path_is_beneath(name, dir) || streq(name, dir))
-                        return annotated_image_refused(r);
+                        return annotated_image_refused(r, dir);
                 name = path_rel_below(name, dir);
                 name += strspn(name, "/");
         }
-        _cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = open_regular_beneath(dirfd, name, r->o->max_image);
         struct stat st;
-        char esc[300];
-        cgbind_escape(dir, strlen(dir), esc, sizeof(esc));
-        if (dirfd < 0 || fstat(dirfd, &st) < 0)
-                return cgbind_error_set(r->err, CGBIND_PRECONDITION, errno,
-                                        "image directory (%s): %s", esc, strerror(errno));
-        /* the host's own: a user who could write there could name any file */
-        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                return cgbind_error_set(r->err, CGBIND_PRECONDITION, EPERM,
-                                        "image directory (%s): not owned by root, or writable by "
-                                        "group or others",
-                                        esc);
-        int k = open_regular_beneath(dirfd, name, r->o->max_image);
-        if (k < 0)
-                return annotated_image_refused(r);
-        r->image_fd = k;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return annotated_image_refused(r, dir);
+        /* rootless: a file of someone else's in the user's own directory (a
+         * hard link the kernel let through) is refused like the rest */
+        if (r->id.rootless && !identity_trusts(&r->id, &st))
+                return annotated_image_refused(r, dir);
+        r->image_fd = TAKE_FD(fd);
         r->image_annotated = true;
+        r->image_dir = xstrdup(dir);
         return 0;
 }
 
@@ -343,18 +329,12 @@ static void mark_adopted(struct run *r, size_t t)
         for (size_t i = 0; f && i < f->n_pending; i++) {
                 const struct cg_node *n = &r->match.targets[t].image.root;
                 struct observed_node *o = &r->observed[t];
+                /* the walk of cg_node_at, a step at a time beside the observed tree */
                 for (const char *p = f->pending[i]; *p && n && o;) {
                         size_t l = strcspn(p, "/");
-                        const struct cg_node *next = NULL;
-                        struct observed_node *onext = NULL;
-                        for (size_t c = 0; c < n->n_children && !next; c++)
-                                if (strlen(n->children[c].name) == l &&
-                                    strncmp(n->children[c].name, p, l) == 0) {
-                                        next = &n->children[c];
-                                        onext = o->children ? &o->children[c] : NULL;
-                                }
+                        const struct cg_node *next = cg_node_child(n, p, l);
+                        o = next && o->children ? &o->children[next - n->children] : NULL;
                         n = next;
-                        o = onext;
                         p += l;
                         p += strspn(p, "/");
                 }
@@ -745,7 +725,7 @@ static int stage_plan(struct run *r)
         if (k < 0 && r->image_annotated) {
                 /* the parser's reason would quote the file */
                 *r->err = (struct cgbind_error){ 0 };
-                return annotated_image_refused(r);
+                return annotated_image_refused(r, r->image_dir);
         }
         if (k < 0)
                 return k;

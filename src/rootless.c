@@ -3,9 +3,12 @@
  * make it refuse up front, with one line, what another user could have
  * planted: a state directory, an image, a cgroup not delegated to the user. */
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+
+#include "config.h"
 
 #include "cgbind/fsutil.h"
 #include "cgbind/rootless.h"
@@ -115,6 +118,112 @@ int rootless_state_dir(const struct cgbind_identity *id, bool readonly, char *re
         return fd;
 }
 
+bool identity_trusts(const struct cgbind_identity *id, const struct stat *st)
+{
+        /* In a user namespace root's files show as the overflow uid, like
+         * every other user's: only the user's own can be told apart there. */
+        bool owner_ok = st->st_uid == id->uid || (id->rootless && !id->userns && st->st_uid == 0);
+        return owner_ok && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int rootless_image_dir_path(const char *pw_dir, char *ret, size_t size)
+{
+        if (!pw_dir || pw_dir[0] != '/')
+                return -EINVAL;
+        size_t len = strlen(pw_dir);
+        while (len > 1 && pw_dir[len - 1] == '/')
+                len--;
+        if (len == 1)
+                len = 0; /* "/": the directory is /.local/share/cgbind */
+        static const char below[] = "/.local/share/cgbind";
+        if (len + sizeof(below) > size)
+                return -ENAMETOOLONG;
+        memcpy(ret, pw_dir, len);
+        memcpy(ret + len, below, sizeof(below));
+        return 0;
+}
+
+/* The home directory of the host uid's passwd entry, as
+ * <home>/.local/share/cgbind in ret. */
+static int rootless_image_dir(const struct cgbind_identity *id, char *ret, size_t size,
+                              struct cgbind_error *err)
+{
+        struct passwd pw, *found = NULL;
+        size_t bufsize = 16 * 1024;
+        _cleanup_free_ char *buf = NULL;
+        int k;
+        /* a long entry (many groups are not in it, but a long GECOS or
+         * home is possible): grow up to 1 MiB */
+        for (;;) {
+                free(buf);
+                buf = xmalloc(bufsize);
+                k = getpwuid_r(id->host_uid, &pw, buf, bufsize, &found);
+                if (k != ERANGE || bufsize >= 1024 * 1024)
+                        break;
+                bufsize *= 4;
+        }
+        snprintf(ret, size, "~/.local/share/cgbind");
+        if (!found)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, k ? k : ENOENT,
+                                        "image directory (~/.local/share/cgbind): uid %u has no "
+                                        "passwd entry to find its home directory in (%s); give "
+                                        "--image-dir",
+                                        (unsigned)id->host_uid, k ? strerror(k) : "none found");
+        k = rootless_image_dir_path(found->pw_dir, ret, size);
+        if (k < 0) {
+                char esc[300];
+                cgbind_escape(found->pw_dir, strlen(found->pw_dir), esc, sizeof(esc));
+                snprintf(ret, size, "~/.local/share/cgbind");
+                return cgbind_error_set(err, CGBIND_PRECONDITION, -k,
+                                        "image directory (~/.local/share/cgbind): the home "
+                                        "directory of uid %u (%s): %s",
+                                        (unsigned)id->host_uid, esc,
+                                        k == -EINVAL ? "not an absolute path" : strerror(-k));
+        }
+        return 0;
+}
+
+int image_dir_open(const struct cgbind_identity *id, const char *given, char *ret_path, size_t size,
+                   struct cgbind_error *err)
+{
+        int k = 0;
+        if (given)
+                snprintf(ret_path, size, "%s", given);
+        else if (!id->rootless)
+                snprintf(ret_path, size, "%s", CGBIND_IMAGE_DIR);
+        else
+                k = rootless_image_dir(id, ret_path, size, err);
+        if (k < 0)
+                return k;
+        char esc[600];
+        cgbind_escape(ret_path, strlen(ret_path), esc, sizeof(esc));
+        int fd = open(ret_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                k = errno;
+                safe_close(fd);
+                return cgbind_error_set(err, CGBIND_PRECONDITION, k, "image directory (%s): %s",
+                                        esc, strerror(k));
+        }
+        /* the hook's user's own: whoever else could write there could put
+         * any file in it, or a link to one, under a name the annotation
+         * gives */
+        if (!identity_trusts(id, &st)) {
+                safe_close(fd);
+                char owner[64];
+                if (!id->rootless)
+                        snprintf(owner, sizeof(owner), "root");
+                else
+                        snprintf(owner, sizeof(owner), "uid %u%s", (unsigned)id->host_uid,
+                                 id->userns ? "" : " or root");
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EPERM,
+                                        "image directory (%s): not owned by %s, or writable by "
+                                        "group or others",
+                                        esc, owner);
+        }
+        return fd;
+}
+
 int rootless_check_file(const struct cgbind_identity *id, int fd, const char *what,
                         const char *path, struct cgbind_error *err)
 {
@@ -124,10 +233,7 @@ int rootless_check_file(const struct cgbind_identity *id, int fd, const char *wh
         if (fstat(fd, &st) < 0)
                 return cgbind_error_set_escaped(err, CGBIND_INVALID, errno, "%s (%s): %s", what,
                                                 path, strerror(errno));
-        /* In a user namespace root's files show as the overflow uid, like
-         * every other user's: only the user's own can be told apart there. */
-        bool owner_ok = st.st_uid == id->uid || (!id->userns && st.st_uid == 0);
-        if (owner_ok && !(st.st_mode & 022))
+        if (identity_trusts(id, &st))
                 return 0;
         return cgbind_error_set_escaped(err, CGBIND_INVALID, EPERM,
                                         "%s (%s): owned by uid %u with mode %04o: rootless, only a "

@@ -84,7 +84,10 @@ int cgbind_error_set_escaped(struct cgbind_error *err, enum cgbind_status status
         return errnum > 0 ? -errnum : -EINVAL;
 }
 
-char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
+/* The one escaper: for_log keeps a backslash (a message escaped already
+ * reads the same) and makes CR and LF a space (one line, whatever the text
+ * held). */
+static char *escape(const char *s, size_t len, char *buf, size_t bufsize, bool for_log)
 {
         static const char hex[] = "0123456789abcdef";
         size_t o = 0;
@@ -93,7 +96,11 @@ char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
                 return buf;
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)s[i];
-                bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+                if (for_log && (c == '\n' || c == '\r'))
+                        c = ' ';
+                /* a control byte (ESC and the rest) or any byte of a
+                 * multi-byte sequence (the C1 controls among them): \xNN */
+                bool plain = c >= 0x20 && c < 0x7f && (c != '\\' || for_log);
                 size_t need = plain ? 1 : 4;
                 if (o + need + 4 >= bufsize) {
                         /* no room for this and an ellipsis: cut here */
@@ -114,6 +121,16 @@ char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
         }
         buf[o] = '\0';
         return buf;
+}
+
+char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize)
+{
+        return escape(s, len, buf, bufsize, false);
+}
+
+char *cgbind_escape_log(const char *s, char *buf, size_t bufsize)
+{
+        return escape(s, strlen(s), buf, bufsize, true);
 }
 
 void cgbind_format_escaped(char *buf, size_t bufsize, const char *fmt, va_list ap)

@@ -7,7 +7,7 @@
 # As root:
 #   test/run.sh              everything
 #   test/run.sh --host-only  unit tests and the host suites, no VM
-#   test/run.sh --suite NAME [--filter REGEX] [--layout host|v2|v1]
+#   test/run.sh --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd|v2migrate|v2-systemd-import]
 #                            one bats suite (test/bats/NAME.bats), or the
 #                            tests of it whose names match REGEX, after the
 #                            gcc build: on this host when the suite's
@@ -26,7 +26,7 @@ BUILD=${CGBIND_BUILD:-build}
 LAYOUTS=${CGBIND_LAYOUTS:-v2 v1 v2-systemd}
 SUITE='' FILTER='' LAYOUT=''
 usage() {
-    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd]]"
+    echo "usage: test/run.sh [--host-only | --suite NAME [--filter REGEX] [--layout host|v2|v1|v2-systemd|v2migrate|v2-systemd-import]]"
 }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -103,7 +103,7 @@ fi
 # crun, criu, iptables (CRIU locks the network with it), podman, docker.io and containerd are used in the VMs
 # clang and clang-format: the second compiler and the format check; strace:
 # the fault-injection suite; shellcheck: the shell lint
-PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman busybox-static bats jq inotify-tools util-linux strace"
+PKGS="procps gcc clang clang-format shellcheck meson ninja-build pkg-config libyajl-dev libseccomp-dev runc crun criu iptables podman docker.io containerd busybox-static bats jq inotify-tools util-linux strace"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -213,9 +213,9 @@ fi
 export CGBIND_BIN=$SRC/$BUILD/cgbind
 
 # Suites marked "# cgbind-layouts: pending" are written but have not passed
-# in a whole run yet (Docker, containerd, migration, CRIU's cgroup modes,
-# systemd.bats, the second-VM import): no lane runs them; run one with
-# --suite NAME --layout LAYOUT. README, "Tests", lists them.
+# in a whole run yet (the second-VM import): no lane runs them; run one
+# with --suite NAME --layout LAYOUT. README, "Tests", lists them (and
+# checkpoint-modes.bats, which runs on v2 only).
 # Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2"),
 # whole words between spaces (v2 is not v2-systemd).
 suites_for() {
@@ -244,15 +244,19 @@ vm_jobs() {
             # the checkpoints through other engines and cgroup modes
             echo "vm-v2-engines v2 runc -" $(suites_for v2 | grep -E "$ENGINE_SUITES")
             echo "vm-v2 v2 runc -" $(suites_for v2 | grep -vE "$V2_CK_SUITES|$ENGINE_SUITES")
-            # migration: two VMs in turn (vm_run_machines); its suites are
-            # "pending" (below) until they have passed in a whole run
+            # migration (runc, podman, containerd's ctr): two VMs in turn
+            # (vm_run_machines)
             [ -z "$(suites_for v2migrate)" ] ||
                 echo "vm-v2-machines v2 runc @machines" $(suites_for v2migrate)
         elif [ "$layout" = v2-systemd ]; then
-            # systemd as PID 1 (podman.bats with podman's defaults there);
+            # systemd as PID 1 (systemd.bats: podman with its defaults there);
             # then (last: it waits for that VM's checkpoint archive) a
             # fresh VM restores it
-            echo "vm-v2-systemd v2-systemd runc -" $(suites_for v2-systemd)
+            echo "vm-v2-systemd v2-systemd runc -" $(suites_for v2-systemd | grep -vE "$ROOTLESS_SUITES")
+            # rootless podman as a lingering user: a VM of its own (the
+            # user's first podman command alone takes minutes under TCG)
+            [ -z "$(suites_for v2-systemd | grep -E "$ROOTLESS_SUITES")" ] ||
+                echo "vm-v2-systemd-rootless v2-systemd runc -" $(suites_for v2-systemd | grep -E "$ROOTLESS_SUITES")
             [ -z "$(suites_for v2-systemd-import)" ] ||
                 echo "vm-v2-systemd-import v2-systemd runc -" $(suites_for v2-systemd-import)
         else
@@ -265,6 +269,7 @@ vm_jobs() {
 # a restore).
 V2_CK_SUITES='/(checkpoint|checkpoint-v2|checkpoint-podman|criu-v2|faults)\.bats$'
 ENGINE_SUITES='/checkpoint-(modes|docker|crun)\.bats$'
+ROOTLESS_SUITES='/rootless-systemd\.bats$'
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.
@@ -274,11 +279,17 @@ vm_run() {
     shift 4
     [ "$filter" != @machines ] || { vm_run_machines "$label" "$layout" "$runtime" "$@"; return; }
     [ "$filter" = - ] && filter=
-    # LABEL-import: a second VM that reads what LABEL's VM left in its --out dir
-    local env=()
-    if [[ $label == *-import ]]; then
+    # LABEL-import: a second VM that reads what LABEL's VM left in its --out
+    # dir, copied under the build dir (the VMs mount /tmp and /var/tmp
+    # afresh: $RESULTS is not seen in them)
+    local env=() in
+    if [[ $label == *-import ]] && [ "$layout" = v2-systemd ]; then
         while [ ! -f "$RESULTS/${label%-import}.rc" ]; do sleep 2; done
-        env=(--env "CGBIND_SD_CK_IN=$RESULTS/${label%-import}.out")
+        in=$SRC/$BUILD/vm-import/$label
+        rm -rf "$in"
+        mkdir -p "$in"
+        cp -a "$RESULTS/${label%-import}.out/." "$in/" 2>/dev/null
+        env=(--env "CGBIND_SD_CK_IN=$in")
     fi
     start=$(date +%s)
     # Side by side with the rest a VM run takes 3 to 5 times as long as
@@ -313,7 +324,7 @@ vm_run_machines() {
         io=(--out "$dir")
         [ $m = A ] || io=(--env "CGBIND_MIGRATE_DIR=$dir")
         CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
-            test/vm/run.sh --layout "$layout" --timeout 900 "${io[@]}" -- \
+            test/vm/run.sh --layout "$layout" --timeout 1500 "${io[@]}" -- \
             env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
             bats --tap --timing --filter-tags !pending --filter "^machine $m: " "$@" \
             >"$RESULTS/$label.$m.tap" 2>&1 </dev/null || rc=$?
@@ -348,14 +359,32 @@ if [ -n "$SUITE" ]; then
         bats --tap --timing --filter-tags !pending ${FILTER:+--filter "$FILTER"} "$SUITE_FILE" 2>&1 </dev/null |
             tee "$RESULTS/one.tap"
         count_tap "bats $SUITE (host)" "$RESULTS/one.tap" "${PIPESTATUS[0]}"
+    elif [ "$LAYOUT" = v2-systemd-import ]; then
+        # a second v2-systemd VM that reads what the first left (as the CI
+        # lanes vm-v2-systemd and vm-v2-systemd-import): the first runs
+        # the export test of systemd-checkpoint.bats, alone
+        say "systemd-checkpoint.bats's export in a v2-systemd VM, then bats $SUITE_FILE in a fresh one"
+        vm_run one v2-systemd "${CGBIND_RUNTIME:-runc}" "=first VM: checkpoint --export" \
+            test/bats/systemd-checkpoint.bats
+        cat "$RESULTS/one.tap"
+        vm_report one v2-systemd "${CGBIND_RUNTIME:-runc}"
+        vm_run one-import v2-systemd "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"
+        cat "$RESULTS/one-import.tap"
+        vm_report one-import v2-systemd "${CGBIND_RUNTIME:-runc}"
     else
         say "bats $SUITE_FILE in a cgroup $LAYOUT VM${FILTER:+, tests matching $FILTER}"
-        vm_run "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"
+        if [ "$LAYOUT" = v2migrate ]; then
+            # two boots of the v2 VM, machine A then machine B (vm_run_machines)
+            [ -z "$FILTER" ] || { echo "test/run.sh: --filter does not apply to a v2migrate suite" >&2; exit 2; }
+            vm_run_machines "$SUITE" v2 "${CGBIND_RUNTIME:-runc}" "$SUITE_FILE"
+        else
+            vm_run "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"
+        fi
         cat "$RESULTS/$SUITE.tap"
         vm_report "$SUITE" "$LAYOUT" "${CGBIND_RUNTIME:-runc}"
     fi
     # a filter that matched nothing ran nothing: that is no pass
-    if grep -qx '1\.\.0' "$RESULTS/one.tap" "$RESULTS/$SUITE.tap" 2>/dev/null; then
+    if grep -qx '1\.\.0' "$RESULTS/one.tap" "$RESULTS/one-import.tap" "$RESULTS/$SUITE.tap" 2>/dev/null; then
         echo "test/run.sh: no test of $SUITE_FILE matches '$FILTER'" >&2
         FAILED=$((FAILED + 1))
     fi

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "cgbind/log.h"
 #include "cgbind/util.h"
@@ -43,6 +45,24 @@ struct criu_result {
         size_t n_mkdirs; /* restore */
         size_t n_writes;
 };
+
+/* What the second post-dump run of a CRIU checks before it skips (criu.c,
+ * dump_record_check): the dumped init, the checkpoint directory, and the
+ * image the first run wrote there, as the kernel gives them. */
+struct criu_dump_facts {
+        pid_t init_pid;
+        unsigned long long init_start; /* /proc/<pid>/stat field 22 */
+        unsigned long long dir_dev, dir_ino;
+        unsigned long long image_dev, image_ino, image_size;
+        struct timespec image_mtime, image_ctime;
+};
+
+#define CRIU_DUMP_RECORD_MAX 256
+
+/* The record of f (its length, or -ENOBUFS), and whether rec is, byte for
+ * byte, the record of now. */
+int criu_dump_record_format(const struct criu_dump_facts *f, char *buf, size_t size);
+bool criu_dump_record_matches(const char *rec, size_t rec_len, const struct criu_dump_facts *now);
 
 /* The step CRIU names (NULL or unknown: CRIU_STEP_OTHER). */
 enum criu_step criu_step_of(const char *action);

@@ -38,6 +38,3 @@ void log_close(struct cgbind_log *log);
  * terminal escape and no second line reaches stderr, the file or syslog.
  * ASCII text, and what cgbind_escape() made of a string already, stays. */
 void log_msg(struct cgbind_log *log, enum log_level level, const char *fmt, ...) _printf_(3, 4);
-
-/* The escape log_msg applies (s into buf of size, cut with "..."). */
-void log_escape(const char *s, char *buf, size_t size);

@@ -47,7 +47,7 @@ void restore_moves_free(struct restore_move *moves, size_t n);
 struct restore_options {
         const char *image; /* --image; NULL: the annotation io.cgbind.image */
         /* --image-dir: an annotation's image is opened only beneath it (NULL:
-         * annotation images are refused) */
+         * the default of whoever runs the hook, image_dir_open in rootless.h) */
         const char *image_dir;
         const char *mode; /* --mode; NULL: the annotation io.cgbind.mode, else soft */
         bool dry_run;

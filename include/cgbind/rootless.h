@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cgbind/locate.h"
@@ -33,6 +34,28 @@ int identity_read(struct cgbind_identity *ret, struct cgbind_error *err);
  * messages. */
 int rootless_state_dir(const struct cgbind_identity *id, bool readonly, char *ret_path, size_t size,
                        struct cgbind_error *err);
+
+/* Whether a file or directory of st can be trusted by whoever runs the hook:
+ * its owner is the hook's own user (as this namespace sees files; root for
+ * root), or root where root can be told apart (a rootless user outside a
+ * user namespace), and neither its group nor others may write it. */
+bool identity_trusts(const struct cgbind_identity *id, const struct stat *st);
+
+/* The pure part of a rootless user's image directory: <pw_dir>/.local/share/cgbind
+ * in ret. -EINVAL when pw_dir is not an absolute path, -ENAMETOOLONG when it
+ * does not fit. */
+int rootless_image_dir_path(const char *pw_dir, char *ret, size_t size);
+
+/* The directory an image named by the annotation io.cgbind.image is opened
+ * beneath: given (--image-dir) when not NULL; else for root CGBIND_IMAGE_DIR
+ * (meson -Dimage_dir, /var/lib/cgbind); else, for a rootless user, that
+ * user's own ~/.local/share/cgbind, the home directory from the user's
+ * passwd entry (the runtimes run hooks with no environment). It must be
+ * trusted (identity_trusts), else status 3. Returns an O_PATH fd, or -errno
+ * with err set; ret_path gets the directory's path (also on failure, or
+ * "(none)"). */
+int image_dir_open(const struct cgbind_identity *id, const char *given, char *ret_path, size_t size,
+                   struct cgbind_error *err);
 
 /* An input file opened as fd (what: "image") that someone else could have
  * written: the user's own, or root's where root is visible, and writable by

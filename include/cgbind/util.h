@@ -119,6 +119,10 @@ int cgbind_error_set_escaped(struct cgbind_error *err, enum cgbind_status status
  * backslash and non-ASCII bytes become \xNN; the result is cut (with "...")
  * to fit bufsize. Returns buf. */
 char *cgbind_escape(const char *s, size_t len, char *buf, size_t bufsize);
+/* The same for a whole log line (the logger's own pass over every message):
+ * CR and LF become a space, and a backslash stays, so that what a message
+ * escaped already reads the same. */
+char *cgbind_escape_log(const char *s, char *buf, size_t bufsize);
 /* Formats, then escapes the result into buf. */
 void cgbind_format_escaped(char *buf, size_t bufsize, const char *fmt, va_list ap) _printf_(3, 0);
 

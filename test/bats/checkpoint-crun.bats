@@ -84,10 +84,13 @@ JSON
 
     # the fallback: save the tree, and restore it into the next container
     local img=/var/lib/cgbind/crun-tree-$$.json
-    # the state a runtime hands a hook, from podman inspect
+    # the state a runtime hands a hook, from podman inspect; written whole
+    # before cgbind reads it (through a pipe, the two podman runs counted
+    # against save's stdin deadline, and a loaded VM missed it)
     jq -n --arg id "$(pm inspect -f '{{.Id}}' cgbind-crun)" --argjson pid "$pid" \
         --arg b "$(dirname "$(pm inspect -f '{{.OCIConfigPath}}' cgbind-crun)")" \
-        '{ociVersion: "1.0.2", id: $id, status: "running", pid: $pid, bundle: $b}' | "$CGBIND" save -o "$img"
+        '{ociVersion: "1.0.2", id: $id, status: "running", pid: $pid, bundle: $b}' >"$BATS_TEST_TMPDIR/state.json"
+    "$CGBIND" save -o "$img" <"$BATS_TEST_TMPDIR/state.json"
     pm rm -f cgbind-crun >/dev/null
     run pm --hooks-dir "$PM_ROOT/hooks" run -d --name cgbind-crun2 --network none \
         --annotation io.cgbind.image="$img" localhost/cgbind-crun \

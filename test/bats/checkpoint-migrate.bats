@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: pending
+# cgbind-layouts: v2migrate
 # Migration: a checkpoint made on one machine, restored on another freshly
 # booted one of the same layout, which never saw the container. Two VM
 # boots (test/run.sh's "@machines" job): the "machine A" tests run in the
@@ -41,9 +41,12 @@ teardown() {
     pm rm -af >/dev/null 2>&1 || true
 }
 
-# the podman workload's tree: made at the first start by the hooks.d hook
-PM_IMG=/run/cgbind-migrate-img.json
+# the podman workload's tree: made at the first start by the hooks.d hook;
+# an annotation's image must lie beneath the hook's --image-dir
+PM_IMG_DIR=/run/cgbind-migrate-img
+PM_IMG=$PM_IMG_DIR/img.json
 pm_hook_setup() {
+    [ -d "$PM_IMG_DIR" ] || mkdir -m 0755 "$PM_IMG_DIR"
     cat >"$PM_IMG" <<'JSON'
 { "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
   "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
@@ -53,7 +56,8 @@ pm_hook_setup() {
       "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
 JSON
     mkdir -p /run/cgbind-migrate-hooks
-    jq --arg p "$CGBIND" '.hook.path = $p | .hook.args += ["--log", "/run/cgbind-migrate-hook.log"] | .stages = ["prestart"]' \
+    jq --arg p "$CGBIND" --arg dir "$PM_IMG_DIR" \
+        '.hook.path = $p | .hook.args += ["--log", "/run/cgbind-migrate-hook.log", "--image-dir", $dir] | .stages = ["prestart"]' \
         <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
         >/run/cgbind-migrate-hooks/cgbind.json
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: pending
+# cgbind-layouts: v2
 # runc checkpoint and restore in each of CRIU's cgroup modes (soft, full,
 # strict, ignore), with cgbind as CRIU's action-script (/etc/criu/runc.conf,
 # as installed). runc 1.1.5 passes --manage-cgroups-mode to CRIU at the

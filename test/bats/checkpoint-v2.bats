@@ -115,3 +115,40 @@ restore_into() {
     [[ $output != *criu-* ]]
 }
 
+
+# CRIU 4.1 under runc runs the action-script twice at each step (it reads
+# runc.conf twice): the second post-dump run finds the first's record in
+# the state directory, sees the image is the one the first wrote, and
+# skips (issue 25.3). The wrapper notes the image's inode and change time
+# before each run execs cgbind (exec: cgbind stays CRIU's child).
+@test "v2: the second post-dump run of a runc checkpoint skips, and the image is the first run's" {
+    local b ck=$BATS_TEST_TMPDIR/ck2 slog=$BATS_TEST_TMPDIR/stat.log
+    b=$(new_bundle twice 'exec </dev/null >/dev/null 2>&1; c=/sys/fs/cgroup
+mkdir $c/init.scope $c/app $c/app/w; echo 1 > $c/init.scope/cgroup.procs
+echo +pids > $c/cgroup.subtree_control; echo 42 > $c/app/pids.max; touch /built; while true; do sleep 1; done')
+    CONTAINERS+=(twice)
+    SCRATCH_CGROUPS+=(/sys/fs/cgroup/twice)
+    (cd "$b" && $RUNTIME run -d twice </dev/null >/dev/null 2>&1)
+    wait_for "[ -e '$b/rootfs/built' ]"
+    DLOG=$BATS_TEST_TMPDIR/script.log
+    printf '#!/bin/sh\n[ "$CRTOOLS_SCRIPT_ACTION" != post-dump ] || stat -L -c "%%i %%z" "$CRTOOLS_IMAGE_DIR/cgbind.json" >>"%s" 2>/dev/null || echo none >>"%s"\nexec "%s" --debug --log "%s"\n' \
+        "$slog" "$slog" "$CK_SCRIPT" "$DLOG" >"$BATS_TEST_TMPDIR/script"
+    chmod +x "$BATS_TEST_TMPDIR/script"
+    cp /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf.saved"
+    sed "s|@CRIU_SCRIPT@|$BATS_TEST_TMPDIR/script|" "$CGBIND_SRC/contrib/criu/runc.conf.in" >/etc/criu/runc.conf
+    run $RUNTIME --criu "$CRIU_BIN" checkpoint --image-path "$ck" twice
+    undebug_script
+    echo "$output"
+    cat "$DLOG" "$slog"
+    [ "$status" -eq 0 ]
+    # two post-dump runs: the first found no image, the second the first's
+    [ "$(wc -l <"$slog")" -eq 2 ]
+    [ "$(sed -n 1p "$slog")" = none ]
+    [ "$(sed -n 2p "$slog")" = "$(stat -c '%i %z' "$ck/cgbind.json")" ]
+    # the second logged that it skipped, and saved nothing
+    [ "$(grep -c 'a second run of this dump (CRIU pid [0-9]*): nothing to do, .*/cgbind.json is the first run.s' "$DLOG")" -eq 1 ]
+    "$CGBIND" show "$ck/cgbind.json" | grep -q 'pids.max.*42'
+    # and its record is gone
+    run ls /run/cgbind/
+    [[ $output != *criu-* ]]
+}

@@ -44,11 +44,23 @@ image_entries() {
       | .type as $t | .root | entries($t; $c; "") | join("\u001f")' "$1"
 }
 
+# words_in WANT HAVE: every word of WANT is one of HAVE's
+words_in() {
+    local w
+    for w in $1; do
+        [[ " $2 " == *" $w "* ]] || return 1
+    done
+}
+
 # score_against IMAGE PID [TOPV2]: counts what the host has of the image
 # beneath PID's cgroups: SCORE is "D/Dn sub-cgroups, P/Pn limits", and
 # MISSING the entries that are not there or differ. Returns 0 when all are.
 # On v2 the top-level is PID's cgroup without its init's name (the image's
-# "init"), or TOPV2 when given.
+# "init"), or TOPV2 when given. The top-level's cgroup.subtree_control
+# counts when it enables every controller the image's does: the top-level
+# is the runtime's (after Docker's restore it enables every controller, in
+# the v2 VM "cpuset cpu io memory hugetlb pids rdma misc"), and cgbind
+# adds there what the image needs and removes nothing.
 score_against() {
     local img=$1 pid=$2 t c rel f v top d=0 dn=0 p=0 pn=0 init have
     MISSING=
@@ -66,7 +78,11 @@ score_against() {
         else
             pn=$((pn + 1))
             have=$(cat "$top$rel/$f" 2>/dev/null) || have="(none)"
-            if [ "$have" = "$v" ]; then p=$((p + 1)); else MISSING+="$c$rel/$f=$have(want $v) "; fi
+            if [ "$have" = "$v" ] || { [ -z "$rel" ] && [ "$f" = cgroup.subtree_control ] && words_in "$v" "$have"; }; then
+                p=$((p + 1))
+            else
+                MISSING+="$c$rel/$f=$have(want $v) "
+            fi
         fi
     done < <(image_entries "$img")
     # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file

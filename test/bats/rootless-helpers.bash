@@ -14,8 +14,11 @@ rl_users_setup() {
     local u
     for u in "$RL_USER" "$RL_OTHER"; do
         if ! id -u "$u" >/dev/null 2>&1; then
-            useradd --system --no-create-home --user-group --shell /bin/sh "$u"
+            useradd --system --no-create-home --home-dir "$(rl_passwd_home "$u")" \
+                --user-group --shell /bin/sh "$u"
             echo "$u" >>"$BATS_RUN_TMPDIR/rootless-users-made"
+        elif [ "$(getent passwd "$u" | cut -d: -f6)" != "$(rl_passwd_home "$u")" ]; then
+            usermod -d "$(rl_passwd_home "$u")" "$u"
         fi
     done
     RL_UID=$(id -u "$RL_USER") RL_GID=$(id -g "$RL_USER")
@@ -31,6 +34,26 @@ rl_users_teardown() {
         userdel "$u" 2>/dev/null || true
     done <"$BATS_RUN_TMPDIR/rootless-users-made"
     rm -f "$BATS_RUN_TMPDIR/rootless-users-made"
+}
+
+# rl_passwd_home USER: USER's home directory in the passwd database, where
+# a rootless cgbind finds the image directory of the annotation
+# io.cgbind.image (~/.local/share/cgbind): the runtimes run hooks with no
+# environment, so it comes from there, not from $HOME.
+rl_passwd_home() {
+    echo "/tmp/cgbind-rl-home-$1"
+}
+
+# rl_data_dir USER: USER's home (rl_passwd_home) and its
+# .local/share/cgbind, made for one test, mode 0700; printed.
+rl_data_dir() {
+    local h g
+    h=$(rl_passwd_home "$1") g=$(id -g "$1")
+    rm -rf "$h"
+    install -d -m 0755 -o "$1" -g "$g" "$h"
+    install -d -m 0700 -o "$1" -g "$g" "$h/.local" "$h/.local/share" "$h/.local/share/cgbind"
+    echo "$h" >>"$BATS_TEST_TMPDIR/rl-dirs"
+    echo "$h/.local/share/cgbind"
 }
 
 # rl_home USER: a directory of USER's for one test (bundles, image, runtime

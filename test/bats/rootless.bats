@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: pending
+# cgbind-layouts: hybrid
 # Rootless cgbind on a cgroup v1 (hybrid) host, run as an unprivileged user
 # (issue 22): real `runc --rootless true` containers from `runc spec
 # --rootless`, cgbind as the same user. Without a delegated cgroup (what
@@ -27,6 +27,9 @@ setup() {
     rl_users_setup
     UHOME=$(rl_home "$RL_USER")
     XDG=$(rl_runtime_dir "$RL_USER" "$UHOME")
+    # the annotation's image directory: ~/.local/share/cgbind of the
+    # user's passwd home
+    DATA=$(rl_data_dir "$RL_USER")
     ID=rl-$BATS_TEST_NUMBER
     RL_CTRS=()
     PIDS_HIER='"type": "cgroup", "controllers": ["pids"]'
@@ -40,6 +43,8 @@ teardown() {
     done
     cleanup_scratch
     rl_dirs_cleanup
+    [ -z "${ROOT_IMG:-}" ] || rm -f "$ROOT_IMG"
+    [ -z "${MADE_VAR_LIB:-}" ] || rmdir /var/lib/cgbind
     [ -z "${MADE_RUN_USER:-}" ] || rm -rf "$MADE_RUN_USER"
 }
 
@@ -136,14 +141,36 @@ delegated_ctr() {
     [ "$TOP_PIDS" = "$(cg_v1_mount pids)/$DELEG/$ID" ]
 }
 
-# Nothing written: no sub-cgroup in the container's, nothing in the state
+# state_clean DIR: DIR is missing, or holds only what a finished restore
+# leaves in its state directory: empty files of the user's (the journal
+# files, emptied, and the scan mark .scanned).
+state_clean() {
+    [ -e "$1" ] || return 0
+    [ -z "$(find "$1" -mindepth 1 \( ! -type f -o -size +0c -o ! -user "$RL_UID" \) -print)" ]
+}
+
+# Nothing written: no sub-cgroup in the container's, no record in the state
 # directory (a run that parses the image, inside the sandbox, has made it).
 nothing_written() {
     run ls -A "$XDG"
     [ -z "$output" ] || [ "$output" = cgbind ]
-    [ ! -e "$XDG/cgbind" ] || [ -z "$(ls -A "$XDG/cgbind")" ]
+    state_clean "$XDG/cgbind"
     [ ! -e "$TOP_PIDS/app" ]
     [ ! -e "$TOP_MEM/app" ]
+}
+
+# annotated_as NAME [ENV...] [-- ARGS...]: `cgbind restore` as the user on
+# STATE with the annotation io.cgbind.image NAME and no --image.
+annotated_as() {
+    local name=$1 envs=("XDG_RUNTIME_DIR=$XDG")
+    shift
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        envs+=("$1")
+        shift
+    done
+    [ "${1:-}" != -- ] || shift
+    run --separate-stderr as_user "$RL_USER" "${envs[@]}" -- "$CGBIND" restore "$@" \
+        <<<"$(jq -c --arg n "$name" '.annotations["io.cgbind.image"] = $n' <<<"$STATE")"
 }
 
 @test "rootless, no delegated cgroup (runc spec --rootless on v1): one line, status 3, nothing written" {
@@ -168,7 +195,7 @@ nothing_written() {
 @test "rootless, no delegated cgroup, as the container's prestart hook: the container does not start" {
     local b
     b=$(rl_bundle "$RL_USER" "$UHOME" b)
-    IMG=$UHOME/img.json
+    IMG=$DATA/img.json
     rl_image "$IMG"
     jq --arg cg "$CGBIND" --arg img "$IMG" --arg xdg "XDG_RUNTIME_DIR=$XDG" \
         '.annotations["io.cgbind.image"] = $img
@@ -194,10 +221,9 @@ nothing_written() {
     [ "$(cat "$TOP_PIDS/app/pids.max")" = 40 ]
     [ "$(cat "$TOP_PIDS/app/web/pids.max")" = 7 ]
     [ "$(cat "$TOP_MEM/app/memory.limit_in_bytes")" = 67108864 ]
-    # the user's own state directory, left empty; none of root's touched
+    # the user's own state directory, no record left in it
     [ "$(stat -c '%u %a' "$XDG/cgbind")" = "$RL_UID 700" ]
-    run ls -A "$XDG/cgbind"
-    [ -z "$output" ]
+    state_clean "$XDG/cgbind"
     # from inside the container
     rl_runc start "$ID"
     run rl_runc exec "$ID" cat /sys/fs/cgroup/pids/app/pids.max /sys/fs/cgroup/pids/app/web/pids.max \
@@ -226,10 +252,10 @@ nothing_written() {
     rl_delegate "$RL_USER" "$DELEG"
     local b
     b=$(rl_bundle "$RL_USER" "$UHOME" b "/$DELEG/$ID")
-    IMG=$UHOME/img.json
-    rl_image "$IMG"
-    # runc runs a hook with the hook's own environment only: no XDG_RUNTIME_DIR
-    jq --arg cg "$CGBIND" --arg img "$IMG" '.annotations["io.cgbind.image"] = $img
+    rl_image "$DATA/img.json"
+    # runc runs a hook with the hook's own environment only: no
+    # XDG_RUNTIME_DIR, no HOME (the image directory comes from passwd)
+    jq --arg cg "$CGBIND" --arg img img.json '.annotations["io.cgbind.image"] = $img
         | .hooks.prestart = [{"path": $cg, "args": ["cgbind", "restore"]}]' \
         "$b/config.json" >"$b/c.new"
     mv "$b/c.new" "$b/config.json"
@@ -373,4 +399,63 @@ nothing_written() {
     rl_one_line "process (pid $ROOT_SLEEP): not this user's"
     run ls -A "$XDG"
     [ -z "$output" ]
+}
+
+@test "rootless annotation: images lie beneath the user's ~/.local/share/cgbind (passwd home), nothing outside it, root's /var/lib/cgbind included" {
+    delegated_ctr
+    rl_image "$DATA/img.json"
+    local other name home
+    other=$(rl_home "$RL_OTHER") home=$(rl_passwd_home "$RL_USER")
+    rl_image "$other/img.json"
+    chown "$RL_OTHER:" "$other/img.json"
+    # a valid image of the user's, but above the directory
+    rl_image "$home/img.json"
+    # a valid image in root's image directory
+    [ -d /var/lib/cgbind ] || MADE_VAR_LIB=1
+    install -d -m 0755 /var/lib/cgbind
+    ROOT_IMG=/var/lib/cgbind/cgbind-rl-$BATS_TEST_NUMBER.json
+    rl_image "$ROOT_IMG"
+    chown root:root "$ROOT_IMG"
+    # a symbolic link out, and a hard link to another user's file (root
+    # may make one where protected_hardlinks stops the user)
+    ln -s "$home/img.json" "$DATA/link.json"
+    ln "$other/img.json" "$DATA/hard.json"
+    for name in "$ROOT_IMG" "${ROOT_IMG##*/}" "$other/img.json" ../../../img.json "$DATA/../../../img.json" \
+        "$home/img.json" link.json hard.json missing.json "$DATA"; do
+        annotated_as "$name"
+        echo "[$name] status $status: $stderr"
+        [ "$status" -eq 2 ]
+        rl_one_line "image (annotation io.cgbind.image): not a valid image in the image directory $DATA"
+        nothing_written
+    done
+    # the control, with HOME and XDG_DATA_HOME elsewhere: the directory is
+    # the passwd home's, as for a hook that gets no environment
+    annotated_as "$DATA/img.json" HOME="$UHOME" XDG_DATA_HOME="$UHOME" -- --dry-run
+    [ "$status" -eq 0 ]
+    [[ $output == *"mkdir app"* ]]
+    annotated_as img.json HOME="$UHOME" XDG_DATA_HOME="$UHOME"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$TOP_PIDS/app/web/pids.max")" = 7 ]
+}
+
+@test "rootless annotation: an image directory that is not the user's, or that others may write, is refused (status 3)" {
+    delegated_ctr
+    rl_image "$DATA/img.json"
+    chmod 0770 "$DATA"
+    annotated_as img.json
+    [ "$status" -eq 3 ]
+    rl_one_line "image directory ($DATA): not owned by uid $RL_UID or root, or writable by group or others"
+    nothing_written
+    chmod 0700 "$DATA"
+    chown "$RL_OTHER:" "$DATA"
+    annotated_as img.json
+    [ "$status" -eq 3 ]
+    rl_one_line "image directory ($DATA): not owned by uid $RL_UID or root"
+    nothing_written
+    # no directory at all: status 3, and where it was looked for
+    rm -rf "$DATA"
+    annotated_as img.json
+    [ "$status" -eq 3 ]
+    rl_one_line "image directory ($DATA): No such file or directory"
+    nothing_written
 }

@@ -148,5 +148,8 @@ restore_runc() {
     [ -z "$(find /sys/fs/cgroup/machine.slice -name 'libpod-*' 2>/dev/null)" ]
     [ -n "${CGBIND_VM_OUT:-}" ]
     cp "$BATS_TEST_TMPDIR/ck.tar" "$CGBIND_VM_OUT/sd-podman-ck.tar"
+    # and the image (its id is in the checkpoint): as a registry gives both
+    # machines the same image
+    pm save -q -o "$CGBIND_VM_OUT/sd-podman-image.tar" localhost/cgbind-ck
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgbind-layouts: pending
+# cgbind-layouts: v2-systemd
 # Where containers really run: systemd is PID 1 and the cgroup manager.
 # Round trips (save from a running container, restore into a new one with
 # another id, values read inside it) with runc --systemd-cgroup (the
@@ -45,6 +45,7 @@ setup() {
 teardown() {
     # (a podman start costs seconds under TCG: only after a podman test)
     [ -z "${PM_USED:-}" ] || pm rm -af -t 0 >/dev/null 2>&1 || true
+    [ -z "${PM_IMG:-}" ] || rm -f "$PM_IMG"
     common_teardown
 }
 
@@ -88,12 +89,34 @@ verify_in() {
     diff <(sd_expected) <(printf '%s\n' "$output")
 }
 
-# host_leftovers SCOPE-DIR UNIT: after the container is gone, neither the
+# assert_gone SCOPE-DIR UNIT: after the container is gone, neither the
 # cgroup directory nor the unit is left
 assert_gone() {
     wait_for "[ ! -d '$1' ]"
     run systemctl is-active "$2"
     [ "$output" != active ]
+}
+
+# assert_no_cgroup_of ID: no cgroup of podman's container ID is left under
+# machine.slice: neither its scope (libpod-ID.scope) nor conmon's
+# (libpod-conmon-ID.scope), which systemd removes once conmon, after the
+# container's cleanup, has exited: a moment after `podman stop` or `podman
+# rm` returns, so it is waited for (30 s: conmon's exit is slow under TCG).
+# What is left is named, with its unit's state.
+assert_no_cgroup_of() {
+    local i left
+    for ((i = 0; i < 150; i++)); do
+        left=$(find /sys/fs/cgroup/machine.slice -name "*$1*")
+        [ -n "$left" ] || { echo "# no cgroup of $1 left after $((i / 5)) s" >&3; return 0; }
+        sleep 0.2
+    done
+    local d p
+    for d in $left; do
+        echo "left behind: $d, $(tr '\n' ' ' <"$d/cgroup.events")" >&2
+        for p in $(cat "$d/cgroup.procs"); do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline")" >&2; done
+    done
+    systemctl list-units --all --no-pager "*$1*" >&2
+    return 1
 }
 
 @test "runc --systemd-cgroup: the tree comes back in system.slice/cgbind-<id>.scope, the scope's own files untouched" {
@@ -175,10 +198,13 @@ pm_roundtrip() {
     pid=$(pm inspect -f '{{.State.Pid}}' "pmsrc$BATS_TEST_NUMBER")
     wait_for "[ -e /proc/$pid/root/built ]"
     echo "# podman $* source: init in $(sed -n 's/^0:://p' "/proc/$pid/cgroup")" >&3
-    pm_state "pmsrc$BATS_TEST_NUMBER" | "$CGBIND" save -o "$IMG"
+    # where an annotation's image must be: the image directory, as installed
+    mkdir -p /var/lib/cgbind
+    PM_IMG=/var/lib/cgbind/systemd-bats-$$-$BATS_TEST_NUMBER.json
+    pm_state "pmsrc$BATS_TEST_NUMBER" | "$CGBIND" save -o "$PM_IMG"
     pm rm -f -t 0 "pmsrc$BATS_TEST_NUMBER"
     run pm "$@" --hooks-dir "$PM_ROOT/hooks" run -d --name "pmdst$BATS_TEST_NUMBER" --network none \
-        --annotation io.cgbind.image="$IMG" localhost/cgbind-bb sh -c 'exec sleep 1000'
+        --annotation io.cgbind.image="$PM_IMG" localhost/cgbind-bb sh -c 'exec sleep 1000'
     echo "$output"
     [ "$status" -eq 0 ]
     grep -q "info container=.* restore: restored with mode soft" "$BATS_TEST_TMPDIR/hook.log"
@@ -250,6 +276,8 @@ systemd_leaves_it() {
     assert_gone "$scope" "cgbind-gdst$BATS_TEST_NUMBER.scope"
 }
 
+# pending: under crun the test's own scope watch stays in libpod-conmon-<id>.scope (README)
+# bats test_tags=pending
 @test "podman defaults: systemd leaves the restored tree alone; podman stop and podman rm leave nothing" {
     requires podman
     pm_roundtrip
@@ -261,7 +289,7 @@ systemd_leaves_it() {
     pm stop -t 1 "$name"
     assert_gone "$scope" "libpod-$id.scope"
     pm rm "$name"
-    [ -z "$(find /sys/fs/cgroup/machine.slice -name "*$id*")" ]
+    assert_no_cgroup_of "$id"
 }
 
 @test "podman defaults with --runtime runc: podman rm -f of the running container leaves nothing" {
@@ -273,5 +301,53 @@ systemd_leaves_it() {
     [ -d "$scope/app/web" ]
     pm --runtime runc rm -f -t 1 "$name"
     assert_gone "$scope" "libpod-$id.scope"
-    [ -z "$(find /sys/fs/cgroup/machine.slice -name "*$id*")" ]
+    assert_no_cgroup_of "$id"
+}
+
+# systemd still manages podman's scope after the restore: systemctl status
+# and systemd-cgls show the restored tree in it, and systemctl stop of the
+# scope (not podman) ends the container and removes the whole tree
+sd_manages() {
+    local name=$1 id=$2 top=$3 n
+    shift 3
+    local unit=libpod-$id.scope scope=/sys/fs/cgroup/machine.slice/libpod-$id.scope
+    run systemctl status --no-pager "$unit"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"Active: active (running)"* ]]
+    # the workload's init, in the sub-cgroup that the image named
+    [[ $output == *"init.scope"*" sleep 1000"* ]]
+    # every restored sub-cgroup, empty ones included, as a node of the tree
+    # ("─name (#cgroup-id)", "-name" where the locale is not UTF-8)
+    run systemd-cgls --all --no-pager -u "$unit"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    for n in ${top#"$scope"} init.scope app web batch; do
+        grep -qE "(─|-)${n#/}( \(#[0-9]+\))?\$" <<<"$output" ||
+            { echo "systemd-cgls does not show ${n#/}" >&2; return 1; }
+    done
+    systemctl stop "$unit"
+    assert_gone "$scope" "$unit"
+    # podman sees its container exited, and removes it
+    wait_for "[ \"\$(pm $* inspect -f '{{.State.Status}}' $name)\" = exited ]"
+    pm "$@" rm "$name"
+    assert_no_cgroup_of "$id"
+}
+
+# pending: under crun the test's own scope watch stays in libpod-conmon-<id>.scope (README)
+# bats test_tags=pending
+@test "podman defaults: after the restore systemd still manages the scope: systemctl status, systemd-cgls, systemctl stop" {
+    requires podman
+    pm_roundtrip
+    local name=pmdst$BATS_TEST_NUMBER id
+    id=$(pm inspect -f '{{.Id}}' "$name")
+    sd_manages "$name" "$id" "$(cat "$W/top")"
+}
+
+@test "podman defaults with --runtime runc: after the restore systemd still manages the scope: systemctl status, systemd-cgls, systemctl stop" {
+    requires podman
+    pm_roundtrip --runtime runc
+    local name=pmdst$BATS_TEST_NUMBER id
+    id=$(pm inspect -f '{{.Id}}' "$name")
+    sd_manages "$name" "$id" "$(cat "$W/top")" --runtime runc
 }

@@ -5,6 +5,7 @@
 
 #include "cgbind/convert.h"
 #include "cgbind/image.h"
+#include "cgbind/props.h"
 #include "tap.h"
 
 static int n_notes;
@@ -432,6 +433,136 @@ static void for_host(void)
         image_free(&img);
 }
 
+/* A value the table's grammar takes for def (its first key or word where it has keys). */
+static void sample(const struct prop_def *def, char *buf, size_t size)
+{
+        char key[32] = "";
+        if (def->keys)
+                sscanf(def->keys, "%31s", key);
+        switch (def->grammar) {
+        case GRAM_INT: {
+                int64_t v = 1048576;
+                v = v < def->min ? def->min : v > def->max ? def->max : v;
+                snprintf(buf, size, "%lld", (long long)v);
+                break;
+        }
+        case GRAM_BOOL:
+                snprintf(buf, size, "1");
+                break;
+        case GRAM_CPULIST:
+                snprintf(buf, size, "0");
+                break;
+        case GRAM_CPU_MAX:
+                snprintf(buf, size, "50000 100000");
+                break;
+        case GRAM_PERCENT:
+                snprintf(buf, size, "50.00");
+                break;
+        case GRAM_WORD:
+                snprintf(buf, size, "%s", key);
+                break;
+        case GRAM_DEV_VALUE:
+                snprintf(buf, size, "8:0 100");
+                break;
+        case GRAM_IO_WEIGHT:
+                snprintf(buf, size, "default 100");
+                break;
+        case GRAM_DEV_KEYS:
+                snprintf(buf, size, "8:0 %s=100", key);
+                break;
+        case GRAM_NAME_KEYS:
+                snprintf(buf, size, "mlx4_0 %s=10", key);
+                break;
+        case GRAM_NAME_VALUE:
+                snprintf(buf, size, "res_a 10");
+                break;
+        case GRAM_IFPRIOMAP:
+                snprintf(buf, size, "eth0 1");
+                break;
+        default:
+                snprintf(buf, size, "?");
+                break;
+        }
+}
+
+/* A pattern name ("hugetlb.*.max") with a huge page size every x86 host has. */
+static void concrete(const char *name, char *buf, size_t size)
+{
+        const char *star = strchr(name, '*');
+        if (star && strncmp(name, "hugetlb.", 8) == 0)
+                snprintf(buf, size, "%.*s2MB%s", (int)(star - name), name, star + 1);
+        else
+                snprintf(buf, size, "%s", name);
+}
+
+/* The table's counterpart of every carried file is what conversion makes
+ * of it, and a file without one is left out with a note: the table (which
+ * the man page shows) and convert.c's rules cannot drift apart. */
+static void table_counterparts(void)
+{
+        size_t checked = 0;
+        for (size_t i = 0; i < prop_count(); i++) {
+                const struct prop_def *d = prop_at(i);
+                if (d->class != PROP_CARRIED || !d->controller || (d->flags & PROP_ROOT_ONLY) ||
+                    strncmp(d->name, "cgroup.", 7) == 0)
+                        continue;
+                char name[128], value[128], want[128], json[1024];
+                concrete(d->name, name, sizeof(name));
+                sample(d, value, sizeof(value));
+                bool v1 = d->version == CG_V1;
+                /* the swap limit is counted from the memory limit beside it */
+                const char *also = streq(d->name, "memory.memsw.limit_in_bytes")
+                                           ? ", \"memory.limit_in_bytes\": \"1024\""
+                                   : streq(d->name, "memory.swap.max")
+                                           ? ", \"memory.max\": \"1024\""
+                                           : "";
+                snprintf(json, sizeof(json),
+                         "{ \"cgbind\": 1, \"hierarchies\": [ { \"type\": \"%s\", "
+                         "\"controllers\": [\"%s\"], \"root\": { \"children\": [ "
+                         "{ \"name\": \"app\", \"properties\": { \"%s\": \"%s\"%s } } ] } } ] }",
+                         v1 ? "cgroup" : "cgroup2", d->controller, name, value, also);
+                struct cgbind_image img = { 0 }, out = { 0 };
+                struct cgbind_error err = { 0 };
+                if (parse(json, &img) < 0) {
+                        ok(0, "%s v%d: the sample %s parses", d->name, v1 ? 1 : 2, value);
+                        continue;
+                }
+                n_notes = 0;
+                int r = image_convert(&img, v1 ? CG_V2 : CG_V1, false, note, NULL, &out, &err);
+                const struct cg_node *app = NULL;
+                for (size_t k = 0; r == 0 && k < out.n_hierarchies && !app; k++)
+                        app = child(&out.hierarchies[k].root, "app");
+                if (d->counterpart) {
+                        concrete(d->counterpart, want, sizeof(want));
+                        /* "blkio.throttle.*": one of the family */
+                        bool found = false;
+                        char *star = strchr(want, '*');
+                        for (size_t k = 0; app && k < app->n_props; k++)
+                                found |= star ? strncmp(app->props[k].name, want,
+                                                        (size_t)(star - want)) == 0
+                                              : streq(app->props[k].name, want);
+                        ok(r == 0 && found, "%s v%d (%s) converts to its counterpart %s", d->name,
+                           v1 ? 1 : 2, value, want);
+                } else {
+                        bool none = true;
+                        for (size_t k = 0; app && k < app->n_props; k++)
+                                none &= strncmp(app->props[k].name, "cgroup.", 7) == 0;
+                        ok(r == 0 && none && n_notes > 0,
+                           "%s v%d has no counterpart: left out, with a note", d->name, v1 ? 1 : 2);
+                        struct cgbind_image refused = { 0 };
+                        struct cgbind_error serr = { 0 };
+                        ok(image_convert(&img, v1 ? CG_V2 : CG_V1, true, note, NULL, &refused,
+                                         &serr) < 0,
+                           "%s v%d: refused when strict (%s)", d->name, v1 ? 1 : 2, serr.msg);
+                        image_free(&refused);
+                }
+                checked++;
+                image_free(&out);
+                image_free(&img);
+        }
+        ok(checked >= 40, "every carried controller file was checked (%zu)", checked);
+}
+
 int main(void)
 {
         formulas();
@@ -439,5 +570,6 @@ int main(void)
         v2_to_v1();
         new_files();
         for_host();
+        table_counterparts();
         return tap_done();
 }

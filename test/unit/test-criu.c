@@ -2,11 +2,14 @@
  * handles and the ones it leaves alone, CRIU's environment checked before
  * anything is opened, a checkpoint without an image, and an image in a
  * checkpoint that is not a regular file or too large. A run whose parent is
- * not CRIU is refused before it looks at any process. The restores
+ * not CRIU is refused before it looks at any process. The record that lets
+ * the second post-dump run of a CRIU skip matches only the kernel's facts. The restores
  * themselves run in the VMs (checkpoint.bats). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cgbind/apply.h"
@@ -96,9 +99,9 @@ static void test_apply_pids(void)
 static void test_log_escape(void)
 {
         char out[64];
-        log_escape("a\x1b[2Jb\nc\\x1b", out, sizeof(out));
+        cgbind_escape_log("a\x1b[2Jb\nc\\x1b", out, sizeof(out));
         is_str(out, "a\\x1b[2Jb c\\x1b", "ESC escaped, a line break a space, a backslash kept");
-        log_escape("caf\xc3\xa9 \xc2\x9b", out, sizeof(out));
+        cgbind_escape_log("caf\xc3\xa9 \xc2\x9b", out, sizeof(out));
         is_str(out, "caf\\xc3\\xa9 \\xc2\\x9b", "multi-byte sequences (C1 CSI among them) escaped");
         char path[] = "/tmp/cgbind-test-log.XXXXXX";
         int fd = mkstemp(path);
@@ -117,10 +120,56 @@ static void test_log_escape(void)
            "a raw path in a message is escaped in the log file (%s)", buf);
 }
 
+/* The second post-dump run of a CRIU skips only when the record is, byte
+ * for byte, what the kernel says now of the init, the directory and the
+ * image: any other record (stale, forged, cut, one byte off) is a save. */
+static void test_dump_record(void)
+{
+        struct criu_dump_facts f = {
+                .init_pid = 4242,
+                .init_start = 987654321ULL,
+                .dir_dev = 64769,
+                .dir_ino = 131,
+                .image_dev = 64769,
+                .image_ino = 132,
+                .image_size = 12345,
+                .image_mtime = { 1764937200, 123456789 },
+                .image_ctime = { 1764937200, 223456789 },
+        };
+        char rec[CRIU_DUMP_RECORD_MAX];
+        int n = criu_dump_record_format(&f, rec, sizeof(rec));
+        is_str(rec,
+               "cgbind-dump 1 init=4242:987654321 dir=64769:131 image=64769:132 size=12345 "
+               "mtime=1764937200.123456789 ctime=1764937200.223456789\n",
+               "the record names the init, the directory and the image");
+        ok(n > 0 && criu_dump_record_matches(rec, (size_t)n, &f), "the same facts: skip");
+        struct criu_dump_facts g;
+#define DIFFERS(field, value, what)                                                                \
+        g = f;                                                                                     \
+        g.field = value;                                                                           \
+        ok(!criu_dump_record_matches(rec, (size_t)n, &g), "%s: saved again", what)
+        DIFFERS(init_pid, 4243, "another init");
+        DIFFERS(init_start, 987654322ULL, "the same pid, another process");
+        DIFFERS(dir_ino, 133, "another checkpoint directory");
+        DIFFERS(image_ino, 133, "another image file (replaced)");
+        DIFFERS(image_size, 12346, "the image grew");
+        DIFFERS(image_mtime.tv_nsec, 123456788, "the image written since");
+        DIFFERS(image_ctime.tv_sec, 1764937201, "the image changed since (ctime)");
+#undef DIFFERS
+        ok(!criu_dump_record_matches(rec, (size_t)n - 1, &f), "a cut record: saved again");
+        char longer[CRIU_DUMP_RECORD_MAX + 1];
+        memcpy(longer, rec, (size_t)n);
+        longer[n] = 'x';
+        ok(!criu_dump_record_matches(longer, (size_t)n + 1, &f), "a longer record: saved again");
+        ok(!criu_dump_record_matches("", 0, &f), "an empty record: saved again");
+        ok(criu_dump_record_format(&f, rec, 40) == -ENOBUFS, "a short buffer: -ENOBUFS");
+}
+
 int main(void)
 {
         test_apply_pids();
         test_log_escape();
+        test_dump_record();
         struct criu_result res;
         struct cgbind_error err;
         char pid[32], path[256];

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -82,7 +83,9 @@ int main(void)
         pid_t pid = fork();
         if (pid == 0) {
                 unsigned res = child(dirfd, pipefd[1], other[1]);
-                _exit(write(pipefd[1], &res, sizeof(res)) == sizeof(res) ? 0 : 1);
+                /* the exit system call itself: a sanitizer's _exit would
+                 * run its leak check, which the sandbox forbids (ptrace) */
+                syscall(SYS_exit_group, write(pipefd[1], &res, sizeof(res)) == sizeof(res) ? 0 : 1);
         }
         unsigned res = 0;
         ssize_t n = read(pipefd[0], &res, sizeof(res));

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""bench/checkpoint-report.py FILE: the table of bench/checkpoint.sh's raw figures.
+
+Lines "run N MODE RUN STEP WALL_US MAXRSS_KIB STATUS CPU_US EXTRA" (MODE with or without,
+STEP checkpoint or restore). For each N and step: the median wall and CPU time of each mode
+over the runs that exited 0, the ratio with / without, and the issue's target (the action
+script adds at most 5 %) met or not, on each clock. Under load the CPU ratio is the one to
+judge by: wall time then mostly measures the other users of the machine."""
+import statistics
+import sys
+
+TARGET = 1.05
+
+
+def main(path):
+    runs, meta = {}, []
+    for line in open(path):
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "run" and len(f) >= 10:
+            n, mode, step = int(f[1]), f[2], f[4]
+            wall, status, cpu = int(f[5]), int(f[7]), int(f[8])
+            runs.setdefault((n, step, mode), []).append((wall, cpu, status, " ".join(f[9:])))
+        elif not f[0].startswith("#"):
+            meta.append(line.rstrip())
+    for m in meta:
+        print(m)
+    print()
+    print(f"{'N':>5} {'step':<10} {'runs w/wo':>9} {'wall with':>10} {'wall w/o':>10} {'ratio':>6}"
+          f" {'CPU with':>10} {'CPU w/o':>10} {'ratio':>6}  target <= {TARGET:.2f} (wall / CPU)")
+    for n, step in sorted({(k[0], k[1]) for k in runs}, key=lambda k: (k[0], k[1] != "checkpoint")):
+        med = {}
+        count = {}
+        for mode in ("with", "without"):
+            ok = [r for r in runs.get((n, step, mode), []) if r[2] == 0]
+            count[mode] = f"{len(ok)}/{len(runs.get((n, step, mode), []))}"
+            med[mode] = (statistics.median(r[0] for r in ok) / 1000,
+                         statistics.median(r[1] for r in ok) / 1000) if ok else None
+        if not med["with"] or not med["without"]:
+            print(f"{n:>5} {step:<10} {count['with']}, {count['without']}: no figure")
+            continue
+        rw = med["with"][0] / med["without"][0]
+        rc = med["with"][1] / med["without"][1]
+        verdict = "/".join("met" if r <= TARGET else "NOT met" for r in (rw, rc))
+        print(f"{n:>5} {step:<10} {count['with'] + ' ' + count['without']:>9}"
+              f" {med['with'][0]:>8.0f}ms {med['without'][0]:>8.0f}ms {rw:>6.3f}"
+              f" {med['with'][1]:>8.0f}ms {med['without'][1]:>8.0f}ms {rc:>6.3f}  {verdict}")
+    if any(k[2] == "true" for k in runs):
+        print()
+        print("CRIU's calls of any action-script (/bin/true) and cgbind's own share, CPU medians:")
+        for n, step in sorted({(k[0], k[1]) for k in runs}, key=lambda k: (k[0], k[1] != "checkpoint")):
+            c = {}
+            for mode in ("with", "true", "without"):
+                ok = [r[1] for r in runs.get((n, step, mode), []) if r[2] == 0]
+                c[mode] = statistics.median(ok) / 1000 if ok else None
+            if None in c.values():
+                continue
+            print(f"{n:>5} {step:<10} true/without {c['true'] / c['without']:.3f}"
+                  f"  with/true {c['with'] / c['true']:.3f}"
+                  f"  (with {c['with']:.0f} ms, true {c['true']:.0f} ms, without {c['without']:.0f} ms)")
+    extras = sorted({(k[0], k[1], k[2], r[3]) for k, v in runs.items() for r in v})
+    print()
+    print("what each run left (checkpoint: cgbind.json in it or not; restore: sub-cgroups after it):")
+    for n, step, mode, extra in extras:
+        k = sum(1 for r in runs[(n, step, mode)] if r[3] == extra)
+        print(f"  {n} {step} {mode}: {extra} x{k}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
