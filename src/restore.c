@@ -885,8 +885,8 @@ static int planner_timed_out(struct run *r, pid_t child)
 {
         return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
                                 "planner (pid %d): no plan within the timeout of %u ms "
-                                "(--timeout); killed, nothing changed",
-                                (int)child, r->o->timeout_ms);
+                                "(--timeout) and %d ms more; killed, nothing changed",
+                                (int)child, r->o->timeout_ms, CGBIND_PLANNER_GRACE_MS);
 }
 
 /* Reads the child's reply until it closes the pipe, at most reply_limit()
@@ -967,7 +967,10 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
                 plan_child(r, wfd);
         }
         wfd = safe_close(wfd);
-        const struct deadline d = deadline_in_ms(r->o->timeout_ms);
+        /* the child waits on the run's deadline; its reply is awaited a
+         * little longer, so that its own refusal is what the user reads */
+        const struct deadline d =
+                deadline_in_ms((uint64_t)deadline_left_ms(&r->deadline) + CGBIND_PLANNER_GRACE_MS);
         /* the pid stays this process's child until it is reaped: no reuse */
         _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
         int status = 0;

@@ -60,3 +60,8 @@
  * the kernel ends the hook (SIGXCPU, then SIGKILL a second later), which
  * the journal makes a kill like any other: the next run converges. */
 #define CGBIND_MAX_CPU_SECONDS 60
+/* How long past the run's deadline (--timeout) the hook's process still
+ * waits for the planning child's reply: a child that gave up waiting for
+ * the lock at the deadline is heard ("another cgbind holds it") rather than
+ * killed as a child that never answered. */
+#define CGBIND_PLANNER_GRACE_MS 500

@@ -399,6 +399,6 @@ refused_cleanly() {
     refused_cleanly 2 'plan \(from the parser\): more than [0-9]+ bytes; killed'
     local t0=$SECONDS
     fault_run hang --timeout 2
-    refused_cleanly 3 'no plan within the timeout of 2000 ms \(--timeout\); killed'
+    refused_cleanly 3 'no plan within the timeout of 2000 ms \(--timeout\) and 500 ms more; killed'
     [ $((SECONDS - t0)) -lt 10 ]
 }
