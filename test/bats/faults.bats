@@ -986,12 +986,16 @@ deep_reset() {
         find "$DTOP/${DNAMES[0]}" -depth -type d -delete 2>/dev/null || true
     fi
     if [ "$V2" = 1 ]; then
+        # pids off first (a cgroup that gives its children a controller
+        # holds no process: the init's move back would be EBUSY), then the
+        # init back, then its cgroup can go
         cur=
-        IFS= read -r -d '' cur <"$DTOP/cgroup.procs" || true
-        [[ $'\n'$cur == *$'\n'"$PID"$'\n'* ]] || echo "$PID" >"$DTOP/cgroup.procs"
         IFS= read -r cur <"$DTOP/cgroup.subtree_control" || true
         [[ " $cur " != *" pids "* ]] || [[ " ${BV[$DTOP/cgroup.subtree_control]//|/ } " == *" pids "* ]] ||
             echo "-pids" >"$DTOP/cgroup.subtree_control"
+        cur=
+        IFS= read -r -d '' cur <"$DTOP/cgroup.procs" || true
+        [[ $'\n'$cur == *$'\n'"$PID"$'\n'* ]] || echo "$PID" >"$DTOP/cgroup.procs"
         [ ! -d "$DTOP/init.scope" ] || rmdir "$DTOP/init.scope" 2>/dev/null || true
     fi
     rm -f "$DLOCK"
