@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -958,11 +959,17 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
                                         "planner (pipe): %s; nothing changed", strerror(errno));
         _cleanup_close_ int rfd = fds[0];
         _cleanup_close_ int wfd = fds[1];
+        pid_t self = getpid();
         pid_t child = fork();
         if (child < 0)
                 return cgbind_error_set(r->err, CGBIND_FAILED, errno,
                                         "planner (fork): %s; nothing changed", strerror(errno));
         if (child == 0) {
+                /* a hook killed half-way takes its child along: the child
+                 * shares the lock's descriptions and would hold the lock
+                 * against the rerun until its own deadline */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self)
+                        _exit(1);
                 rfd = safe_close(rfd);
                 plan_child(r, wfd);
         }

@@ -542,6 +542,19 @@ SYS_unshare=272
     [ "$status" -eq 0 ]
 }
 
+@test "a hook killed while its planning child waits for the lock takes the child along: the lock is free at once for the rerun" {
+    start_blocked
+    local child=$BLOCKED_PID
+    kill -KILL "$CGBIND_PID"
+    wait "$CGBIND_PID" || true
+    CGBIND_PID=''
+    # the child had the lock's descriptions: gone with its parent, it holds
+    # nothing (without PR_SET_PDEATHSIG it waited on until --timeout)
+    wait_for "[ ! -e /proc/$child ]"
+    release_lock
+    flock -n -x "$(lock_file_of "${TOPS%% *}")" true
+}
+
 @test "seccomp: with --no-sandbox no filter is loaded (the control)" {
     start_blocked --no-sandbox
     [ "$(status_field "$BLOCKED_PID" Seccomp)" = "$(status_field $$ Seccomp)" ]
