@@ -35,11 +35,11 @@ COUNTED=close_range,openat,openat2,mkdir,mkdirat,write,unlinkat,rmdir,flock,ftru
 
 # One container for the file: in the TCG VMs a runc create takes seconds.
 # Its id is as long as podman's and CRI-O's (64 characters): the messages
-# name host paths.
+# name host paths. Its own per run, so two runs on one host do not share it.
 F=$BATS_FILE_TMPDIR
 RUNTIME_ROOT=$F/runtime-root
 RUNTIME="$RUNTIME_BIN --root $RUNTIME_ROOT"
-ID=faults-5f1c0e7a9b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a3
+ID=faults-$(printf '%s' "$F" | sha256sum | cut -c1-57)
 
 setup_file() {
     requires root runc
