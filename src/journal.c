@@ -249,6 +249,25 @@ int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_erro
         return 0;
 }
 
+int journal_lock_check(struct journal *j, struct cgbind_error *err)
+{
+        for (size_t i = 0; i < j->n && !j->readonly; i++) {
+                struct journal_file *f = &j->files[i];
+                if (f->fd < 0)
+                        continue;
+                if (flock(f->fd, LOCK_EX | LOCK_NB) < 0)
+                        return cgbind_error_set(err, CGBIND_PRECONDITION, errno,
+                                                "lock (%s/%s): not held once the plan was made "
+                                                "(%s); nothing changed",
+                                                j->dir, f->name, strerror(errno));
+                /* the name is not checked again: the child cannot remove a
+                 * file, and no other cgbind removes one this run marked
+                 * (journal_open) or holds */
+                f->locked = true;
+        }
+        return 0;
+}
+
 bool journal_lists(const struct journal *j, size_t k, const char *rel)
 {
         if (k >= j->n)

@@ -1,16 +1,25 @@
 /* The restore pipeline (see restore.h). Everything it opens or reads on the
  * host happens before the sandbox; after it, only the container's own cgroup
- * directories, the held journal files and the output descriptors. */
+ * directories, the held journal files and the output descriptors. The image
+ * is parsed and the plan made in a child that can write nothing (the
+ * privilege split, doc/decisions.md "The sandbox"); this process checks the
+ * plan it sends and applies it. */
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "cgbind/apply.h"
 #include "cgbind/container.h"
 #include "cgbind/fsutil.h"
 #include "cgbind/journal.h"
 #include "cgbind/path.h"
+#include "cgbind/plan-wire.h"
 #include "cgbind/restore.h"
 #include "cgbind/rootless.h"
 #include "cgbind/sandbox.h"
@@ -172,6 +181,9 @@ struct run {
         size_t *n_tmoves;
         struct cgbind_identity id; /* who runs the hook: root, or a rootless user */
         bool nothing;              /* rootless without a delegated cgroup, --skip-missing */
+        /* the plan's hierarchies (plan_dir.hier indexes them): in the
+         * parent, what the child sent, checked against loc */
+        struct plan_wire_targets targets;
 };
 
 static void run_free(struct run *r)
@@ -189,6 +201,7 @@ static void run_free(struct run *r)
         free(r->top_fds);
         free(r->host_paths);
         plan_free(&r->plan);
+        plan_wire_targets_free(&r->targets);
         match_free(&r->match);
         safe_close(r->image_fd);
         free(r->image_dir);
@@ -272,31 +285,38 @@ static void read_memcg_count(struct run *r)
         }
 }
 
-static int enter_sandbox(struct run *r)
+/* The write sandbox of this process (plan_fd < 0), or the read-only one of
+ * the planning child, which writes only to plan_fd, stderr and the log. */
+static int enter_sandbox(struct run *r, int plan_fd)
 {
         _cleanup_free_ int *dirs = xcalloc(r->loc.n, sizeof(int));
         size_t n = 0;
         for (size_t i = 0; i < r->loc.n; i++)
                 if (located_usable(&r->loc.h[i]))
                         dirs[n++] = r->loc.h[i].dirfd;
+        int write_fds[SANDBOX_MAX_WRITE_FDS] = { plan_fd, STDERR_FILENO, r->log->file_fd };
         struct sandbox_policy p = {
                 .dirs = dirs,
                 .n_dirs = n,
                 .syslog_fd = r->log->syslog_fd,
+                .read_only = plan_fd >= 0,
+                .write_fds = write_fds,
+                .n_write_fds = r->log->file_fd >= 0 ? 3 : 2,
         };
         struct sandbox_report rep = { 0 };
         int k = sandbox_enter(&p, &rep, r->err);
         if (k < 0)
                 return k;
+        const char *who = plan_fd >= 0 ? "planner, read-only" : "applier";
         if (rep.landlock_abi > 0)
                 log_msg(r->log, LOG_LEVEL_DEBUG,
-                        "sandbox: Landlock ABI %d (paths) and seccomp (system calls)",
-                        rep.landlock_abi);
+                        "sandbox: Landlock ABI %d (paths) and seccomp (system calls) (%s)",
+                        rep.landlock_abi, who);
         else
                 log_msg(r->log, LOG_LEVEL_DEBUG,
                         "sandbox: the kernel has no Landlock (%s): seccomp only, paths are not "
-                        "confined",
-                        strerror(rep.landlock_errno));
+                        "confined (%s)",
+                        strerror(rep.landlock_errno), who);
         return 0;
 }
 
@@ -386,8 +406,12 @@ static int count_other_procs(struct run *r, size_t t, size_t *ret)
                 return cgbind_error_set(r->err, CGBIND_PRECONDITION, -k,
                                         "top-level (%s/cgroup.procs): %s", esc, strerror(-k));
         }
+        /* the planning child itself (this process) is gone before the
+         * plan is applied: where the hook sits in the top-level (CRIU's
+         * action script), it is no other process */
         for (char *s = NULL, *p = strtok_r(procs, "\n", &s); p; p = strtok_r(NULL, "\n", &s))
-                if (atoi(p) != (int)r->ctr.pid && !moves_out(r, t, (pid_t)atoi(p)))
+                if (atoi(p) != (int)r->ctr.pid && atoi(p) != (int)getpid() &&
+                    !moves_out(r, t, (pid_t)atoi(p)))
                         n++;
         *ret = n;
         return 0;
@@ -427,25 +451,26 @@ static int observe(struct run *r)
  * the top-level has it (or it cannot be read) every new sub-cgroup does. */
 static bool memcg_everywhere(struct run *r, size_t t)
 {
-        const struct match_target *mt = &r->match.targets[t];
-        if (mt->image.version != CG_V2)
-                return controller_list_has(mt->located->controllers, "memory");
+        const struct located_hierarchy *lh = &r->loc.h[r->targets.located[t]];
+        if (lh->version != CG_V2)
+                return controller_list_has(lh->controllers, "memory");
         _cleanup_free_ char *sc = NULL;
-        if (cg_read_at(mt->located->dirfd, "cgroup.subtree_control", &sc) < 0)
+        if (cg_read_at(lh->dirfd, "cgroup.subtree_control", &sc) < 0)
                 return true;
         sc[strcspn(sc, "\n")] = '\0';
         return controller_list_has(sc, "memory");
 }
 
 /* The host's memory cgroup ids are shared by every container: a restore
- * never takes the host past half of them. */
+ * never takes the host past half of them. Checked by this process on the
+ * plan the child sent: the child's count is not trusted. */
 static int check_memcg_headroom(struct run *r)
 {
         if (!r->memcg_known)
                 return 0;
-        _cleanup_free_ bool *everywhere = xcalloc(r->match.n, sizeof(bool));
-        _cleanup_free_ bool *enables = xcalloc(r->plan.n_dirs, sizeof(bool));
-        for (size_t t = 0; t < r->match.n; t++)
+        _cleanup_free_ bool *everywhere = xcalloc(r->targets.n + 1, sizeof(bool));
+        _cleanup_free_ bool *enables = xcalloc(r->plan.n_dirs + 1, sizeof(bool));
+        for (size_t t = 0; t < r->targets.n; t++)
                 everywhere[t] = memcg_everywhere(r, t);
         for (size_t i = 0; i < r->plan.n_ops; i++) {
                 const struct plan_op *op = &r->plan.ops[i];
@@ -472,8 +497,8 @@ static int check_memcg_headroom(struct run *r)
 /* Lists, per top-level, every sub-cgroup this run creates or adopts. */
 static int write_journal(struct run *r)
 {
-        for (size_t t = 0; t < r->match.n; t++) {
-                size_t k = (size_t)(r->match.targets[t].located - r->loc.h);
+        for (size_t t = 0; t < r->targets.n; t++) {
+                size_t k = r->targets.located[t];
                 const char **rels = NULL;
                 size_t n = 0;
                 for (size_t i = 0; i < r->plan.n_ops; i++) {
@@ -533,12 +558,12 @@ static int print_plan(struct run *r)
         FILE *out = r->o->out ? r->o->out : stdout;
         fprintf(out, "# mode %s%s\n", restore_mode_to_string(r->mode),
                 r->o->top_level ? ", top-level" : "");
-        for (size_t i = 0; i < r->match.n; i++) {
+        for (size_t i = 0; i < r->targets.n; i++) {
                 char esc_l[600], esc_p[700];
-                const struct match_target *t = &r->match.targets[i];
-                cgbind_escape(t->label, strlen(t->label), esc_l, sizeof(esc_l));
-                cgbind_escape(t->located->host_path, strlen(t->located->host_path), esc_p,
-                              sizeof(esc_p));
+                const char *label = r->targets.labels[i];
+                const struct located_hierarchy *lh = &r->loc.h[r->targets.located[i]];
+                cgbind_escape(label, strlen(label), esc_l, sizeof(esc_l));
+                cgbind_escape(lh->host_path, strlen(lh->host_path), esc_p, sizeof(esc_p));
                 fprintf(out, "hierarchy %s: %s\n", esc_l, esc_p);
         }
         size_t last = (size_t)-1;
@@ -546,7 +571,7 @@ static int print_plan(struct run *r)
                 size_t h = r->plan.dirs[r->plan.ops[i].dir].hier;
                 if (h != last) {
                         char esc[600];
-                        const char *l = r->match.targets[h].label;
+                        const char *l = r->targets.labels[h];
                         fprintf(out, "[%s]\n", cgbind_escape(l, strlen(l), esc, sizeof(esc)));
                 }
                 last = h;
@@ -690,8 +715,8 @@ static void add_move_targets(struct run *r)
         }
 }
 
-/* Inside the sandbox: image -> match -> lock -> observe -> plan. Returns 1
- * when there is nothing more to do (--skip-busy), 0 to go on. */
+/* In the planning child: image -> match -> lock -> observe -> plan. Returns 1 when
+ * there is nothing more to do (--skip-busy), 0 to go on. */
 static int stage_plan(struct run *r)
 {
         const struct restore_options *o = r->o;
@@ -714,8 +739,11 @@ static int stage_plan(struct run *r)
         if (k < 0)
                 return k;
         add_move_targets(r);
-        /* two restores of one container serialise here; nothing a workload
-         * or another user can open is waited for */
+        /* two restores of one container serialise here, the wait in this
+         * sandboxed child; the lock is on the descriptions the hook's own
+         * process shares, so it stays held after the child exits (and that
+         * process checks it: journal_lock_check). Nothing a workload or
+         * another user can open is waited for. */
         k = journal_lock(&r->journal, &r->deadline, r->err);
         if (k >= 0)
                 k = observe(r);
@@ -738,20 +766,18 @@ static int stage_plan(struct run *r)
                 *r->err = (struct cgbind_error){ 0 };
                 return 1;
         }
-        if (k < 0)
-                return k;
-        return check_memcg_headroom(r);
+        return k < 0 ? k : 0;
 }
 
 /* The journal, then the changes; *ret_applied when the run ended with every
  * change made or every change undone. */
 static int stage_apply(struct run *r, struct restore_result *res, bool *ret_applied)
 {
-        r->top_fds = xcalloc(r->match.n, sizeof(int));
-        r->host_paths = xcalloc(r->match.n, sizeof(char *));
-        for (size_t i = 0; i < r->match.n; i++) {
-                r->top_fds[i] = r->match.targets[i].located->dirfd;
-                r->host_paths[i] = r->match.targets[i].located->host_path;
+        r->top_fds = xcalloc(r->targets.n + 1, sizeof(int));
+        r->host_paths = xcalloc(r->targets.n + 1, sizeof(char *));
+        for (size_t i = 0; i < r->targets.n; i++) {
+                r->top_fds[i] = r->loc.h[r->targets.located[i]].dirfd;
+                r->host_paths[i] = r->loc.h[r->targets.located[i]].host_path;
         }
         int k = write_journal(r);
         if (k < 0)
@@ -808,6 +834,212 @@ static bool restoring_skipped(struct run *r)
         return true;
 }
 
+/* ---- the privilege split ---- */
+
+/* The most a child's reply may hold: the image's values once more, the
+ * undo values read from the host beside them, and room for the records. */
+static size_t reply_limit(const struct restore_options *o)
+{
+        return 2 * o->max_image + CGBIND_MAX_PLAN_SLACK;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        for (size_t off = 0; off < len;) {
+                ssize_t w = write(fd, buf + off, len - off);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return w < 0 ? -errno : -EIO;
+                off += (size_t)w;
+        }
+        return 0;
+}
+
+/* The child: the read-only sandbox, then image -> plan, one reply on
+ * plan_fd. It never returns, and changes nothing on the host. */
+_noreturn_ static void plan_child(struct run *r, int plan_fd)
+{
+        struct strbuf out = { 0 };
+        int k = r->o->sandbox ? enter_sandbox(r, plan_fd) : 0;
+        if (k >= 0)
+                k = stage_plan(r);
+        if (k < 0) {
+                plan_wire_write_failure(r->err, &out);
+        } else if (k > 0) {
+                plan_wire_write_nothing(&out);
+        } else {
+                size_t n = r->match.n;
+                _cleanup_free_ uint32_t *located = xcalloc(n + 1, sizeof(uint32_t));
+                _cleanup_free_ const char **labels = xcalloc(n + 1, sizeof(char *));
+                for (size_t i = 0; i < n; i++) {
+                        located[i] = (uint32_t)(r->match.targets[i].located - r->loc.h);
+                        labels[i] = r->match.targets[i].label;
+                }
+                plan_wire_write(&r->plan, located, labels, n, &out);
+        }
+        /* no exit handlers, no stdio flush: the parent owns them; and the
+         * exit system call itself, not _exit(), which a sanitizer's build
+         * intercepts to make calls (sigaltstack, ptrace) that the read-only
+         * filter refuses */
+        syscall(SYS_exit_group, write_all(plan_fd, out.buf, out.len) < 0 ? 1 : 0);
+        __builtin_unreachable();
+}
+
+static int planner_timed_out(struct run *r, pid_t child)
+{
+        return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                "planner (pid %d): no plan within the timeout of %u ms "
+                                "(--timeout) and %d ms more; killed, nothing changed",
+                                (int)child, r->o->timeout_ms, CGBIND_PLANNER_GRACE_MS);
+}
+
+/* Reads the child's reply until it closes the pipe, at most reply_limit()
+ * bytes, within the timeout. */
+static int read_reply(struct run *r, pid_t child, int pipe_fd, const struct deadline *d,
+                      struct strbuf *ret)
+{
+        size_t limit = reply_limit(r->o);
+        for (;;) {
+                struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
+                int left = deadline_left_ms(d);
+                int n = left > 0 ? poll(&pfd, 1, left) : 0;
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0)
+                        return planner_timed_out(r, child);
+                char buf[65536];
+                ssize_t got = n < 0 ? -1 : read(pipe_fd, buf, sizeof(buf));
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                                "planner (pid %d): %s; killed, nothing changed",
+                                                (int)child, strerror(errno));
+                if (got == 0)
+                        return 0;
+                if ((size_t)got > limit - ret->len)
+                        return cgbind_error_set(r->err, CGBIND_INVALID, E2BIG,
+                                                "plan (from the parser): more than %zu bytes; "
+                                                "killed, nothing changed",
+                                                limit);
+                strbuf_append(ret, buf, (size_t)got);
+        }
+}
+
+/* Reaps the child once it has exited, within the timeout (its pidfd says
+ * when; without one, a kernel before 5.3, it is asked every 5 ms). */
+static int reap_child(struct run *r, pid_t child, int pidfd, const struct deadline *d,
+                      int *ret_status)
+{
+        for (;;) {
+                pid_t w = waitpid(child, ret_status, WNOHANG);
+                if (w == child)
+                        return 0;
+                if (w < 0 && errno != EINTR)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                                "planner (pid %d): waitpid: %s; nothing changed",
+                                                (int)child, strerror(errno));
+                int left = deadline_left_ms(d);
+                if (left <= 0)
+                        return planner_timed_out(r, child);
+                struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+                if (poll(pidfd >= 0 ? &pfd : NULL, pidfd >= 0 ? 1 : 0,
+                         pidfd >= 0 ? left : (left < 5 ? left : 5)) < 0 &&
+                    errno != EINTR)
+                        return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                                "planner (pid %d): poll: %s; nothing changed",
+                                                (int)child, strerror(errno));
+        }
+}
+
+/* Forks the planning child and takes its reply: the whole of it, then the
+ * child's exit, within a timeout of its own; killed otherwise. */
+static int plan_in_child(struct run *r, struct strbuf *ret_reply)
+{
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                        "planner (pipe): %s; nothing changed", strerror(errno));
+        _cleanup_close_ int rfd = fds[0];
+        _cleanup_close_ int wfd = fds[1];
+        pid_t self = getpid();
+        pid_t child = fork();
+        if (child < 0)
+                return cgbind_error_set(r->err, CGBIND_FAILED, errno,
+                                        "planner (fork): %s; nothing changed", strerror(errno));
+        if (child == 0) {
+                /* a hook killed half-way takes its child along: the child
+                 * shares the lock's descriptions and would hold the lock
+                 * against the rerun until its own deadline */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self)
+                        _exit(1);
+                rfd = safe_close(rfd);
+                plan_child(r, wfd);
+        }
+        wfd = safe_close(wfd);
+        /* the child waits on the run's deadline; its reply is awaited a
+         * little longer, so that its own refusal is what the user reads */
+        const struct deadline d =
+                deadline_in_ms((uint64_t)deadline_left_ms(&r->deadline) + CGBIND_PLANNER_GRACE_MS);
+        /* the pid stays this process's child until it is reaped: no reuse */
+        _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+        int status = 0;
+        int k = read_reply(r, child, rfd, &d, ret_reply);
+        if (k < 0)
+                kill(child, SIGKILL);
+        int e = reap_child(r, child, pidfd, &d, &status);
+        if (e < 0 && k >= 0) {
+                /* it closed its pipe but does not exit */
+                kill(child, SIGKILL);
+                k = e;
+        }
+        if (e < 0 || k < 0) {
+                while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                return k < 0 ? k : e;
+        }
+        if (WIFSIGNALED(status))
+                return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
+                                        "planner (pid %d): killed by signal %d (%s); nothing "
+                                        "changed",
+                                        (int)child, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return cgbind_error_set(r->err, CGBIND_FAILED, EIO,
+                                        "planner (pid %d): exited with status %d; nothing "
+                                        "changed",
+                                        (int)child, WEXITSTATUS(status));
+        return 0;
+}
+
+/* The child's reply, checked whole against what this process fixed before
+ * the fork: its located hierarchies, the pids it named, the caps. */
+static int take_plan(struct run *r, const struct strbuf *reply)
+{
+        const struct restore_options *o = r->o;
+        _cleanup_free_ enum cg_version *versions = xcalloc(r->loc.n + 1, sizeof(enum cg_version));
+        for (size_t i = 0; i < r->loc.n; i++)
+                if (located_usable(&r->loc.h[i]))
+                        versions[i] = r->loc.h[i].version;
+        _cleanup_free_ pid_t *pids = xcalloc(r->n_moves + 1, sizeof(pid_t));
+        size_t n_pids = 0;
+        pids[n_pids++] = r->ctr.pid;
+        for (size_t i = 0; i < r->n_moves; i++)
+                pids[n_pids++] = r->moves[i].pid;
+        /* every sub-cgroup and move the caps allow, with their ancestors,
+         * and every property a node may have */
+        size_t max_dirs = o->max_cgroups + (r->loc.n + r->n_moves) * (CGBIND_MAX_DEPTH + (size_t)2);
+        struct plan_wire_check chk = {
+                .versions = versions,
+                .n_hier = r->loc.n,
+                .pids = pids,
+                .n_pids = n_pids,
+                .max_dirs = max_dirs,
+                .max_ops = max_dirs * (CGBIND_MAX_PROPS + (size_t)4),
+        };
+        return plan_wire_read(reply->buf, reply->len, &chk, &r->plan, &r->targets, r->err);
+}
+
 static int run_stages(struct run *r, struct restore_result *res, bool *ret_applied)
 {
         const char *image = NULL;
@@ -820,11 +1052,19 @@ static int run_stages(struct run *r, struct restore_result *res, bool *ret_appli
         /* before the parse: the image decides how much work follows */
         if ((k = sandbox_limit_cpu(CGBIND_MAX_CPU_SECONDS, r->err)) < 0)
                 return k;
-        if (r->o->sandbox && (k = enter_sandbox(r)) < 0)
+        _cleanup_(strbuf_free) struct strbuf reply = { 0 };
+        if ((k = plan_in_child(r, &reply)) < 0)
                 return k;
-        k = stage_plan(r);
+        r->image_fd = safe_close(r->image_fd);
+        if (r->o->sandbox && (k = enter_sandbox(r, -1)) < 0)
+                return k;
+        k = take_plan(r, &reply);
         if (k != 0)
                 return k < 0 ? k : 0;
+        if ((k = journal_lock_check(&r->journal, r->err)) < 0)
+                return k;
+        if ((k = check_memcg_headroom(r)) < 0)
+                return k;
         if (r->o->dry_run)
                 return print_plan(r);
         return stage_apply(r, res, ret_applied);

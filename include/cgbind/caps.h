@@ -19,6 +19,9 @@
 /* properties of one cgroup: every file the allowlist carries for one cgroup
  * version, with each huge page size a host has, is about 80 */
 #define CGBIND_MAX_PROPS 256
+/* the privilege split: a plan on the pipe holds at most twice the image
+ * (its values, and the undo values read from the host) and this much more */
+#define CGBIND_MAX_PLAN_SLACK (16 * 1024 * 1024)
 /* a cgroup path from the kernel or from CRIU's image */
 #define CGBIND_MAX_PATH 4096
 /* a sub-cgroup's path below its top-level as validation allows it (64
@@ -57,3 +60,8 @@
  * the kernel ends the hook (SIGXCPU, then SIGKILL a second later), which
  * the journal makes a kill like any other: the next run converges. */
 #define CGBIND_MAX_CPU_SECONDS 60
+/* How long past the run's deadline (--timeout) the hook's process still
+ * waits for the planning child's reply: a child that gave up waiting for
+ * the lock at the deadline is heard ("another cgbind holds it") rather than
+ * killed as a child that never answered. */
+#define CGBIND_PLANNER_GRACE_MS 500

@@ -62,6 +62,12 @@ int journal_open(struct journal *j, const uint64_t *devs, const uint64_t *inos, 
  * deadline (then status 3), and reads what a killed restore left. */
 int journal_lock(struct journal *j, const struct deadline *d, struct cgbind_error *err);
 
+/* The privilege split: the planning child took the locks (journal_lock) on
+ * the descriptors it shares with this process. Takes each again without
+ * waiting: a lock the child did not take is taken now, one that another
+ * cgbind holds is refused (status 3). */
+int journal_lock_check(struct journal *j, struct cgbind_error *err);
+
 /* True when the journal of top-level k lists rel. */
 bool journal_lists(const struct journal *j, size_t k, const char *rel);
 

@@ -18,6 +18,15 @@
 # started: with the sandbox each is refused and every sleep survives; with
 # --no-sandbox every sleep dies. Without Landlock (a kernel that lacks it), seccomp alone refuses
 # less, and the test asserts exactly that list.
+#
+# Issue 23, the privilege split: the image is parsed and the plan made in a
+# child under a read-only sandbox. PROBE_IN=child runs the same probe there:
+# it can open nothing for writing (its own cgroup.procs included, which the
+# hook's own process may open), make or remove nothing, signal no one. A
+# second shim (test/fault/plan-fault.c) breaks the child's one reply as a
+# child turned by a parser bug would (it dies, sends garbage, a cut plan, a
+# flood, nothing at all, a forged name): the hook refuses with one line and
+# its status, and nothing changes.
 
 load helpers
 
@@ -87,6 +96,8 @@ build_probe() {
     mkdir -p "$PROBE_DIR.$$"
     cc -O1 -Wall -shared -fPIC -o "$PROBE_DIR.$$/sandbox-probe.so" \
         "$CGBIND_SRC/test/fault/sandbox-probe.c" -ldl
+    cc -O1 -Wall -shared -fPIC -o "$PROBE_DIR.$$/plan-fault.so" \
+        "$CGBIND_SRC/test/fault/plan-fault.c" -ldl
     cc -O1 -Wall -o "$PROBE_DIR.$$/unix-listen" "$CGBIND_SRC/test/fault/unix-listen.c"
     rm -rf "$PROBE_DIR"
     mv "$PROBE_DIR.$$" "$PROBE_DIR"
@@ -97,7 +108,7 @@ build_probe() {
 # status, its stderr in stderr.
 probe_run() {
     local env=(LD_PRELOAD="$PROBE_DIR/sandbox-probe.so" PROBE_OUT="$OUT" PROBE_ROOTFILES="$ROOTFILES"
-        PROBE_SIBLING="$SIBLING" PROBE_SOCK="$SOCK" PROBE_TOP="$TOP"
+        PROBE_SIBLING="$SIBLING" PROBE_SOCK="$SOCK" PROBE_TOP="$TOP" PROBE_IN="${PROBE_IN:-}"
         PROBE_VICTIMS="$(
             IFS=:
             echo "${VICTIMS[*]}"
@@ -220,7 +231,10 @@ said_abi() {
     [ "${PROBE[tgkill-self]}" = ok ]
     [ "${PROBE[kill-self]}" = ok ]
     # the positive controls: what a restore does, beneath its own cgroup
+    # (the hook's own process: the one that applies)
+    [ "${PROBE[in-parent]:-}" = ok ]
     [ "${PROBE[read-own]}" = ok ]
+    [ "${PROBE[open-own-procs]}" = ok ]
     [ "${PROBE[mkdirat-own]}" = ok ]
     [ "${PROBE[rmdir-own]}" = ok ]
     # the restore itself went on
@@ -283,4 +297,108 @@ said_abi() {
     # when the socket becomes readable)
     wait_for '[ "$(victims_alive)" -eq 0 ]'
     [ -d "$TOP/app" ]
+}
+
+# What the planning child may do: read beneath the container's cgroups.
+# Every write, make, remove and signal is refused by seccomp (EPERM, with or
+# without Landlock); reading outside by Landlock (EACCES; allowed without it).
+@test "sandbox: the planning child can open nothing for writing, not even its own cgroup.procs, and signals no one" {
+    PROBE_IN=child probe_run
+    [ "$status" -eq 0 ]
+    [ "${PROBE[in-child]:-}" = ok ]
+    local abi op by want wrong=''
+    abi=${PROBE[kernel-landlock-abi]}
+    while read -r op by; do
+        want=EPERM
+        if [ "$op" = read-outside ]; then
+            want=EACCES
+            [ "$abi" -gt 0 ] || want=ok
+        fi
+        echo "$op: ${PROBE[$op]:-missing} (want $want)"
+        [ "${PROBE[$op]:-missing}" = "$want" ] || wrong+=" $op=${PROBE[$op]:-missing}"
+    done < <(
+        echo "$OPS"
+        root_file_ops
+        printf '%s x\n' open-own-procs mkdirat-own rmdir-own
+    )
+    if [ -n "$wrong" ]; then
+        echo "not as expected in the read-only child (Landlock ABI $abi):$wrong" >&2
+        return 1
+    fi
+    [ "${PROBE[read-own]}" = ok ]
+    [ "$(victims_alive)" -eq "${#VICTIMS[@]}" ]
+    # nothing outside changed, with or without Landlock
+    [ "$(cat "$OUT/existing")" = hello ]
+    [ -e "$OUT/victim" ]
+    [ -e "$OUT/victim2" ]
+    [ -d "$OUT/victimdir" ]
+    [ ! -e "$OUT/created" ]
+    [ ! -e "$OUT/newdir" ]
+    [ ! -e "$OUT/newdir2" ]
+    [ "$(cat "$SIBLING/pids.max")" = max ]
+    [ ! -e "$SIBLING/evil" ]
+    [ ! -e "$TOP/cgbind-probe" ]
+    # the child entered its sandbox before the probe ran; the restore went on
+    [[ $stderr == *"(planner, read-only)"*"cgbind-probe: probe-start ok"* ]]
+    [ -d "$TOP/app" ]
+}
+
+@test "sandbox: in the planning child the same writes succeed with --no-sandbox (the control)" {
+    PROBE_IN=child probe_run --no-sandbox
+    [ "$status" -eq 0 ]
+    [ "${PROBE[in-child]:-}" = ok ]
+    [ "${PROBE[open-own-procs]}" = ok ]
+    [ "${PROBE[mkdirat-own]}" = ok ]
+    [ "${PROBE[write-sibling]}" = ok ]
+    [ "$(cat "$SIBLING/pids.max")" = 7 ]
+    [ -e "$OUT/created" ]
+}
+
+# fault_run FAULT [restore args...]: the restore with the child's reply
+# broken; status and stderr as bats' run sets them
+fault_run() {
+    local fault=$1
+    shift
+    local env=(LD_PRELOAD="$PROBE_DIR/plan-fault.so" PLAN_FAULT="$fault"
+        PLAN_FORGE_FROM="${PLAN_FORGE_FROM:-}" PLAN_FORGE_TO="${PLAN_FORGE_TO:-}")
+    if ldd "$CGBIND" 2>/dev/null | grep -q libasan; then
+        env+=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+    fi
+    run --separate-stderr env "${env[@]}" "$CGBIND" restore --image "$IMG" "$@" <<<"$STATE"
+    echo "exit $status"
+    echo "$stderr"
+}
+
+# refused_cleanly STATUS REGEX: that status, one line, which matches
+# REGEX, and nothing made in the container's cgroup
+refused_cleanly() {
+    [ "$status" -eq "$1" ]
+    [ "$(grep -c '^cgbind: ' <<<"$stderr")" -eq 1 ]
+    [[ $stderr =~ ^cgbind:\ restore:\ .*$2 ]]
+    [ ! -e "$TOP/app" ]
+}
+
+@test "sandbox: a planning child that dies, or sends garbage, a cut plan or a forged name is refused with nothing changed" {
+    # the control: the shim lets a reply through unbroken
+    fault_run none
+    [ "$status" -eq 0 ]
+    [ -d "$TOP/app" ]
+    rmdir "$TOP/app"
+    fault_run die
+    refused_cleanly 1 'planner \(pid [0-9]+\): killed by signal 9'
+    fault_run garbage
+    refused_cleanly 2 'plan \(from the parser\): not a plan'
+    fault_run cut
+    refused_cleanly 2 'plan \(from the parser\): .*cut short'
+    PLAN_FORGE_FROM=app PLAN_FORGE_TO=../ fault_run forge
+    refused_cleanly 2 'plan \(from the parser\): directory 1: not a valid sub-cgroup name'
+}
+
+@test "sandbox: a planning child that floods the pipe or never answers is killed and refused with nothing changed" {
+    fault_run flood
+    refused_cleanly 2 'plan \(from the parser\): more than [0-9]+ bytes; killed'
+    local t0=$SECONDS
+    fault_run hang --timeout 2
+    refused_cleanly 3 'no plan within the timeout of 2000 ms \(--timeout\) and 500 ms more; killed'
+    [ $((SECONDS - t0)) -lt 10 ]
 }

@@ -2,17 +2,20 @@
  * 13, part 2). No part of cgbind, and cgbind has no switch for it: it
  * proves the confinement of the real binary from outside.
  *
- * cgbind calls flock(2) when it takes its lock in /run/cgbind, after its
- * sandbox is on. The shim's flock() makes, on its first call there (the
- * seccomp filter is on; for the --no-sandbox control, PROBE_ANY_FLOCK:
- * the first call at all), the
- * operations an attacker with code execution inside the hook would try,
- * and reports each on stderr as one line:
+ * cgbind runs in two processes (the privilege split): the hook's own, which
+ * applies the plan under its write sandbox, and a child it forks to parse
+ * the image and plan under a read-only sandbox. The shim's flock(), read()
+ * and write() make, on the first call inside a sandbox (the seccomp filter
+ * is on; for the --no-sandbox control, PROBE_ANY_FLOCK: the first call at
+ * all) in the process PROBE_IN names ("child": the planning child; unset:
+ * the hook's own process), the operations an attacker with code execution
+ * there would try, after the real call, and report each on stderr as one
+ * line:
  *
  *     cgbind-probe: OP ok
  *     cgbind-probe: OP fail ERRNO-NAME
  *
- * then calls the real flock(). What it works on comes from the
+ * with "in-parent" or "in-child" first. What it works on comes from the
  * environment (unset: the operation is left out):
  *   PROBE_OUT       a directory of the test's, outside every cgroup: holds
  *                   "existing" and "victim", "victim2", "victimdir" (made by
@@ -24,7 +27,9 @@
  *   PROBE_SIBLING   a cgroup beside the container's (another container's)
  *   PROBE_SOCK      a unix stream socket the test listens on
  *   PROBE_TOP       the container's own top-level cgroup (the positive
- *                   controls: read cgroup.procs, make and remove a sub-cgroup)
+ *                   controls: read cgroup.procs, make and remove a sub-cgroup;
+ *                   and open its cgroup.procs for writing, never written:
+ *                   what moves a process, refused to the planning child)
  *   PROBE_VICTIMS   host processes (sleeps the test started), ":"-separated,
  *                   one per way of signalling another process, in the order
  *                   of VICTIM_OPS below: each is sent SIGKILL (or, through
@@ -70,6 +75,7 @@ struct f_owner_ex {
 
 static int early_sock = -1;
 static int probed;
+static pid_t hook_pid; /* the hook's own process (its first prctl) */
 
 /* made before the sandbox, for the signal probes: a pidfd of one victim,
  * two socket pairs whose readable end can be set to send SIGIO, a file
@@ -218,6 +224,7 @@ static void probe(void)
         char p[4096], q[4096];
 
         say("probe-start", 0, 0);
+        say(getpid() == hook_pid ? "in-parent" : "in-child", 0, 0);
         if (out) {
                 /* a new file outside: O_CREAT */
                 try_write("create-file", path_in(out, "created", p, sizeof(p)), O_WRONLY | O_CREAT,
@@ -281,6 +288,8 @@ static void probe(void)
         if (top) {
                 /* the positive controls: what a restore does, beneath its own cgroup */
                 try_read("read-own", path_in(top, "cgroup.procs", p, sizeof(p)));
+                try_write("open-own-procs", path_in(top, "cgroup.procs", p, sizeof(p)), O_WRONLY,
+                          NULL);
                 TRY("mkdirat-own",
                     mkdirat(AT_FDCWD, path_in(top, "cgbind-probe", p, sizeof(p)), 0755));
                 TRY("rmdir-own",
@@ -300,21 +309,57 @@ static int sandboxed(void)
         return r == 2 || (r < 0 && errno == EPERM);
 }
 
-int flock(int fd, int op)
+/* On the first call in a sandbox (or, with PROBE_ANY_FLOCK, at all) in
+ * the process PROBE_IN names: after the real call, so that what cgbind
+ * writes (its "sandbox:" line) comes first. */
+static void maybe_probe(void)
 {
-        static int (*real)(int, int);
-        if (!real)
-                real = (int (*)(int, int))dlsym(RTLD_NEXT, "flock");
-        /* cgbind also takes locks before its sandbox (to clear stale lock
-         * files): the probe waits for the first one inside it, or, for the
-         * --no-sandbox control (PROBE_ANY_FLOCK set), takes the first one */
-        if (!probed && (sandboxed() || getenv("PROBE_ANY_FLOCK"))) {
+        if (probed || hook_pid == 0)
+                return;
+        const char *in = getenv("PROBE_IN");
+        bool want_child = in && strcmp(in, "child") == 0;
+        if ((getpid() != hook_pid) != want_child)
+                return;
+        if (sandboxed() || getenv("PROBE_ANY_FLOCK")) {
                 probed = 1;
                 int saved = errno;
                 probe();
                 errno = saved;
         }
-        return real(fd, op);
+}
+
+int flock(int fd, int op)
+{
+        static int (*real)(int, int);
+        if (!real)
+                real = (int (*)(int, int))dlsym(RTLD_NEXT, "flock");
+        int r = real(fd, op);
+        maybe_probe();
+        return r;
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+        static ssize_t (*real)(int, void *, size_t);
+        if (!real)
+                real = (ssize_t(*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+        ssize_t r = real(fd, buf, n);
+        int saved = errno;
+        maybe_probe();
+        errno = saved;
+        return r;
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+        static ssize_t (*real)(int, const void *, size_t);
+        if (!real)
+                real = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+        ssize_t r = real(fd, buf, n);
+        int saved = errno;
+        maybe_probe();
+        errno = saved;
+        return r;
 }
 
 int prctl(int option, ...)
@@ -330,6 +375,7 @@ int prctl(int option, ...)
                                 unsigned long))dlsym(RTLD_NEXT, "prctl");
         /* cgbind's first prctl comes after it closed what it inherited */
         if (option == PR_SET_DUMPABLE && early_sock < 0) {
+                hook_pid = getpid();
                 early_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 early_signal_fds();
                 long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL /* _VERSION */);

@@ -176,9 +176,14 @@ static void plan_all_modes(const struct match *m, struct fuzz_bytes *b, uint8_t 
                 struct plan back = { 0 };
                 struct strbuf wire = { 0 };
                 enum cg_version versions[CGBIND_MAX_HIERARCHIES];
+                uint32_t targets[CGBIND_MAX_HIERARCHIES];
+                const char *labels[CGBIND_MAX_HIERARCHIES];
                 const pid_t pids[] = { FUZZ_PID };
-                for (size_t i = 0; i < n && i < CGBIND_MAX_HIERARCHIES; i++)
+                for (size_t i = 0; i < n && i < CGBIND_MAX_HIERARCHIES; i++) {
                         versions[i] = m->targets[i].image.version;
+                        targets[i] = (uint32_t)i;
+                        labels[i] = m->targets[i].label;
+                }
                 struct plan_wire_check wchk = {
                         .versions = versions,
                         .n_hier = n,
@@ -187,9 +192,11 @@ static void plan_all_modes(const struct match *m, struct fuzz_bytes *b, uint8_t 
                         .max_dirs = plan.n_dirs,
                         .max_ops = plan.n_ops,
                 };
-                plan_wire_write(&plan, &wire);
+                struct plan_wire_targets wt = { 0 };
+                plan_wire_write(&plan, targets, labels, n, &wire);
                 err = (struct cgbind_error){ 0 };
-                int w = plan_wire_read(wire.buf, wire.len, &wchk, &back, &err);
+                int w = plan_wire_read(wire.buf, wire.len, &wchk, &back, &wt, &err);
+                plan_wire_targets_free(&wt);
                 if (w < 0)
                         fprintf(stderr, "plan-wire: %s\n", err.msg);
                 CHECK(w == 0 && back.n_ops == plan.n_ops && back.n_dirs == plan.n_dirs);

@@ -10,12 +10,14 @@
 #include "tap.h"
 
 static const enum cg_version versions[] = { CG_V2, CG_V1 };
-static const pid_t pids[] = { 4242 };
+static const pid_t pids[] = { 4242, 5151 };
+static const uint32_t targets[] = { 0, 1 };
+static const char *const labels[] = { "cgroup2", "pids" };
 static const struct plan_wire_check chk = {
         .versions = versions,
         .n_hier = 2,
         .pids = pids,
-        .n_pids = 1,
+        .n_pids = 2,
         .max_dirs = 1000,
         .max_ops = 1000,
 };
@@ -47,7 +49,7 @@ static void fixture_init(struct fixture *f)
                         { .kind = OP_MKDIR, .dir = 1, .name = "job" },
                         { .kind = OP_WRITE, .dir = 2, .name = "memory.max",
                           .value = "67108864" },
-                        { .kind = OP_MOVE_PID, .dir = 1, .undo_dir = 0 },
+                        { .kind = OP_MOVE_PID, .dir = 1, .undo_dir = 0, .pid = 4242 },
                         { .kind = OP_ADOPT, .dir = 3, .name = "w" },
                         { .kind = OP_WRITE, .dir = 4, .name = "pids.max", .value = "5" },
                 },
@@ -73,6 +75,7 @@ static bool plans_equal(const struct plan *a, const struct plan *b)
         for (size_t i = 0; i < a->n_ops; i++) {
                 const struct plan_op *x = &a->ops[i], *y = &b->ops[i];
                 if (x->kind != y->kind || x->dir != y->dir || x->multiline != y->multiline ||
+                    x->pid != y->pid || x->may_vanish != y->may_vanish ||
                     (x->kind == OP_MOVE_PID && x->undo_dir != y->undo_dir) ||
                     !streq_null(x->name, y->name) || !streq_null(x->value, y->value) ||
                     !streq_null(x->undo, y->undo))
@@ -81,14 +84,25 @@ static bool plans_equal(const struct plan *a, const struct plan *b)
         return true;
 }
 
-static int roundtrip(const struct plan *p, struct plan *ret, struct cgbind_error *err)
+static int roundtrip_with(const struct plan *p, const uint32_t *t, size_t n_t, struct plan *ret,
+                          struct cgbind_error *err, const struct plan_wire_check *c)
 {
         struct strbuf sb = { 0 };
-        plan_wire_write(p, &sb);
+        struct plan_wire_targets back = { 0 };
+        plan_wire_write(p, t, labels, n_t, &sb);
         *err = (struct cgbind_error){ 0 };
-        int r = plan_wire_read(sb.buf, sb.len, &chk, ret, err);
+        int r = plan_wire_read(sb.buf, sb.len, c, ret, &back, err);
+        if (r == 0 && (back.n != n_t || memcmp(back.located, t, n_t * sizeof(*t)) != 0 ||
+                       !streq(back.labels[0], labels[0]) || !streq(back.labels[1], labels[1])))
+                r = cgbind_error_set(err, CGBIND_FAILED, EIO, "the targets came back changed");
+        plan_wire_targets_free(&back);
         strbuf_free(&sb);
         return r;
+}
+
+static int roundtrip(const struct plan *p, struct plan *ret, struct cgbind_error *err)
+{
+        return roundtrip_with(p, targets, 2, ret, err, &chk);
 }
 
 static void test_roundtrip(void)
@@ -101,6 +115,67 @@ static void test_roundtrip(void)
         ok(r == 0 && plans_equal(&f.plan, &back) && back.n_mkdirs == 2,
            "a plan comes back equal (%s)", err.msg);
         plan_free(&back);
+        /* a move of another pid the hook named (CRIU's), which may vanish */
+        fixture_init(&f);
+        f.ops[5].pid = 5151;
+        f.ops[5].may_vanish = true;
+        r = roundtrip(&f.plan, &back, &err);
+        ok(r == 0 && plans_equal(&f.plan, &back) && back.ops[5].pid == 5151 &&
+                   back.ops[5].may_vanish,
+           "each move keeps its own pid and may-vanish flag (%s)", err.msg);
+        plan_free(&back);
+        /* the targets name the parent's located hierarchies, in any order */
+        fixture_init(&f);
+        const uint32_t swapped[] = { 1, 0 };
+        static const enum cg_version swapped_versions[] = { CG_V1, CG_V2 };
+        struct plan_wire_check chk2 = chk;
+        chk2.versions = swapped_versions;
+        r = roundtrip_with(&f.plan, swapped, 2, &back, &err, &chk2);
+        ok(r == 0 && plans_equal(&f.plan, &back), "the targets map onto located hierarchies (%s)",
+           err.msg);
+        plan_free(&back);
+}
+
+/* the two other replies: nothing to do, and the child's own refusal */
+static void test_replies(void)
+{
+        struct strbuf sb = { 0 };
+        struct plan back = { 0 };
+        struct plan_wire_targets t = { 0 };
+        struct cgbind_error err = { 0 };
+        plan_wire_write_nothing(&sb);
+        ok(plan_wire_read(sb.buf, sb.len, &chk, &back, &t, &err) == 1 && back.n_ops == 0,
+           "nothing to do comes back as such");
+        strbuf_free(&sb);
+        struct cgbind_error child = { 0 };
+        cgbind_error_set(&child, CGBIND_PRECONDITION, ENOENT, "sub-cgroup (pids:a): missing");
+        plan_wire_write_failure(&child, &sb);
+        int r = plan_wire_read(sb.buf, sb.len, &chk, &back, &t, &err);
+        ok(r == -ENOENT && err.status == CGBIND_PRECONDITION && streq(err.msg, child.msg),
+           "the child's refusal comes back with its status and line (%s)", err.msg);
+        strbuf_free(&sb);
+        static const struct {
+                const char *what;
+                enum cgbind_status status;
+                const char *msg;
+        } bad_errors[] = {
+                { "status 0 (success)", CGBIND_OK, "x" },
+                { "status 4 (something left)", CGBIND_PARTIAL, "x" },
+                { "an empty message", CGBIND_INVALID, "" },
+                { "a message with a newline", CGBIND_INVALID, "a\nb" },
+                { "a message with an escape", CGBIND_INVALID, "a\x1b[2Jb" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad_errors); i++) {
+                struct cgbind_error e = { .status = bad_errors[i].status, .errnum = EINVAL };
+                snprintf(e.msg, sizeof(e.msg), "%s", bad_errors[i].msg);
+                plan_wire_write_failure(&e, &sb);
+                err = (struct cgbind_error){ 0 };
+                r = plan_wire_read(sb.buf, sb.len, &chk, &back, &t, &err);
+                ok(r < 0 && err.status == CGBIND_INVALID &&
+                           has_str(err.msg, "plan (from the parser)"),
+                   "a child's error with %s is refused (%s)", bad_errors[i].what, err.msg);
+                strbuf_free(&sb);
+        }
 }
 
 /* each forged field, on the fixture: refused with status 2 and the reason */
@@ -172,7 +247,25 @@ static void test_forged_struct(void)
         struct fixture f;
         fixture_init(&f);
         f.plan.pid = 1;
-        forged_struct("a move of pid 1 (not the container's)", "pid 1 is not the container's", &f);
+        forged_struct("a plan of pid 1 (not the container's)", "pid 1 is not the container's", &f);
+        fixture_init(&f);
+        f.ops[5].pid = 1;
+        forged_struct("a move of pid 1 (not one the hook named)", "pid 1 is not one the hook named",
+                      &f);
+        fixture_init(&f);
+        f.ops[4].pid = 4242;
+        forged_struct("a pid on a write", "a pid on an operation that moves none", &f);
+        fixture_init(&f);
+        const uint32_t twice[] = { 0, 0 };
+        struct plan back = { 0 };
+        struct cgbind_error err;
+        int r = roundtrip_with(&f.plan, twice, 2, &back, &err, &chk);
+        ok(r < 0 && has_str(err.msg, "located 0 twice"), "a hierarchy named twice: refused (%s)",
+           err.msg);
+        const uint32_t beyond[] = { 0, 2 };
+        r = roundtrip_with(&f.plan, beyond, 2, &back, &err, &chk);
+        ok(r < 0 && has_str(err.msg, "located 2, not one to write"),
+           "a hierarchy the parent did not locate: refused (%s)", err.msg);
         fixture_init(&f);
         f.dirs[1].parent = 2;
         forged_struct("a parent after its child (a cycle)", "directory 1: parent 2", &f);
@@ -181,7 +274,7 @@ static void test_forged_struct(void)
         forged_struct("a parent in another hierarchy", "directory 4: parent 1", &f);
         fixture_init(&f);
         f.dirs[4].hier = 7;
-        forged_struct("a hierarchy the parent does not have", "hierarchy 7 of 2", &f);
+        forged_struct("a hierarchy the plan does not have", "hierarchy 7 of 2", &f);
         fixture_init(&f);
         f.dirs[0].name = "x";
         forged_struct("a top-level with a name", "a top-level with a name", &f);
@@ -209,21 +302,23 @@ static void test_cut_and_flipped(void)
         struct fixture f;
         fixture_init(&f);
         struct strbuf sb = { 0 };
-        plan_wire_write(&f.plan, &sb);
+        plan_wire_write(&f.plan, targets, labels, 2, &sb);
+        struct plan_wire_targets t = { 0 };
         size_t accepted_cut = 0;
         for (size_t l = 0; l < sb.len; l++) {
                 struct plan back = { 0 };
                 struct cgbind_error err = { 0 };
-                if (plan_wire_read(sb.buf, l, &chk, &back, &err) == 0)
+                if (plan_wire_read(sb.buf, l, &chk, &back, &t, &err) == 0)
                         accepted_cut++;
                 plan_free(&back);
+                plan_wire_targets_free(&t);
         }
         ok(accepted_cut == 0, "every one of the %zu cut plans is refused", sb.len);
         /* and with a byte more */
         strbuf_append(&sb, "x", 1);
         struct plan back = { 0 };
         struct cgbind_error err = { 0 };
-        ok(plan_wire_read(sb.buf, sb.len, &chk, &back, &err) < 0 &&
+        ok(plan_wire_read(sb.buf, sb.len, &chk, &back, &t, &err) < 0 &&
                    has_str(err.msg, "1 bytes after the plan"),
            "bytes after the plan are refused (%s)", err.msg);
         sb.len--;
@@ -239,7 +334,7 @@ static void test_cut_and_flipped(void)
                         copy[i] = (char)v;
                         back = (struct plan){ 0 };
                         err = (struct cgbind_error){ 0 };
-                        if (plan_wire_read(copy, sb.len, &chk, &back, &err) == 0) {
+                        if (plan_wire_read(copy, sb.len, &chk, &back, &t, &err) == 0) {
                                 accepted++;
                                 /* what got through is a plan the checks allow */
                                 for (size_t d = 0; d < back.n_dirs; d++) {
@@ -250,11 +345,13 @@ static void test_cut_and_flipped(void)
                                              !cgroup_name_valid(n, strlen(n), &reason)))
                                                 wrong++;
                                 }
-                                if (back.pid != 4242 && back.n_ops &&
-                                    back.ops[5].kind == OP_MOVE_PID)
-                                        wrong++;
+                                for (size_t o = 0; o < back.n_ops; o++)
+                                        if (back.ops[o].kind == OP_MOVE_PID &&
+                                            back.ops[o].pid != 4242 && back.ops[o].pid != 5151)
+                                                wrong++;
                         }
                         plan_free(&back);
+                        plan_wire_targets_free(&t);
                         free(copy);
                 }
         ok(wrong == 0,
@@ -269,6 +366,7 @@ int main(void)
         test_roundtrip();
         test_forged();
         test_forged_struct();
+        test_replies();
         test_cut_and_flipped();
         return tap_done();
 }
