@@ -546,9 +546,10 @@ static void moves_add(struct moves *m, size_t hier, pid_t pid, const char *rel, 
                 .pid = pid,
                 /* held from now on: the move checks the process is this one */
                 .pidfd = (int)syscall(SYS_pidfd_open, pid, 0),
-                .rel = xstrdup(rel),
+                .rel = rel ? xstrdup(rel) : NULL,
                 .who = who,
                 .may_vanish = may_vanish,
+                .to_init = !rel,
         };
 }
 
@@ -625,6 +626,40 @@ static void leave_facts(const struct located *loc, struct moves *m)
         }
 }
 
+/* CRIU's mode ignore on v2 makes no cgroup and moves no task: it restores
+ * every task into its own cgroup, the container's top-level, and sits there
+ * with them (and this script). There the top-level can enable no domain
+ * controller, so the restored tasks (the init's descendants that sit in the
+ * top-level; the init itself is the plan's init move), CRIU and the script
+ * go to the image's init cgroup, which the plan makes: the image is not
+ * read yet, so the moves name no path (to_init) and the plan resolves them.
+ * CRIU in mode ignore gives no task's cgroup at the dump, so every task
+ * goes where the init went. Facts only, as above; an image that names no
+ * init cgroup moves nothing, and the plan refuses as before. */
+static void ignore_facts(const struct container *c, const struct located *loc, struct moves *m)
+{
+        for (size_t i = 0; i < loc->n; i++) {
+                const struct located_hierarchy *h = &loc->h[i];
+                if (!located_usable(h) || h->version != CG_V2 || !h->init_rel || h->init_rel[0])
+                        continue;
+                _cleanup_free_ pid_t *tasks = xcalloc(CGBIND_MAX_RESTORED_TASKS, sizeof(pid_t));
+                size_t n = restored_tasks(c->pid, tasks, CGBIND_MAX_RESTORED_TASKS);
+                for (size_t k = 1; k < n; k++) {
+                        _cleanup_free_ char *p = v2_path_of(tasks[k]);
+                        /* (one that exited, or a zombie, is no failure) */
+                        if (p && streq(p, h->cgroup_path))
+                                moves_add(m, i, tasks[k], NULL, "task", true);
+                }
+                _cleanup_free_ char *procs = NULL;
+                if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0)
+                        continue; /* the plan reads it again and says why */
+                if (procs_has(procs, getppid()))
+                        moves_add(m, i, getppid(), NULL, "CRIU", false);
+                if (procs_has(procs, getpid()))
+                        moves_add(m, i, getpid(), NULL, "cgbind", false);
+        }
+}
+
 static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
                    struct criu_result *res, struct cgbind_error *err)
 {
@@ -678,8 +713,10 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                                               "beneath CRIU's cgroup %s",
                                               cg_label(h->version, h->controllers), h->cgroup_path);
         }
-        if (r >= 0)
+        if (r >= 0) {
                 leave_facts(&in.loc, &mv);
+                ignore_facts(&in.ctr, &in.loc, &mv);
+        }
         in.moves = mv.v;
         in.n_moves = mv.n;
         mv = (struct moves){ 0 };

@@ -354,13 +354,20 @@ static void observe_moves(struct run *r, size_t t)
                 const struct restore_move *rm = &r->moves[i];
                 if (rm->hier != k)
                         continue;
+                const char *rel = rm->rel;
+                if (rm->to_init) {
+                        /* the image's init cgroup, checked with the image */
+                        rel = mt->image.version == CG_V2 ? mt->image.init : NULL;
+                        if (!rel || !rel[0])
+                                continue;
+                }
                 struct plan_move pm = {
                         .pid = rm->pid,
-                        .rel = rm->rel,
+                        .rel = rel,
                         .who = rm->who,
                         .may_vanish = rm->may_vanish,
                 };
-                _cleanup_free_ char *prefix = xstrdup(rm->rel);
+                _cleanup_free_ char *prefix = xstrdup(rel);
                 size_t depth = 0;
                 bool exists = true;
                 for (char *p = prefix; *p && depth < 64; depth++) {

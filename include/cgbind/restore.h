@@ -29,6 +29,10 @@ struct restore_move {
         char *rel;       /* where it goes below the top-level; checked by the planner */
         const char *who; /* for messages: "task", "CRIU", "cgbind" (static) */
         bool may_vanish; /* a task that exited meanwhile is no failure */
+        /* rel is NULL: it goes to the image's init cgroup of this hierarchy
+         * (known once the image is read); an image that names none, or
+         * names the top-level, leaves it where it is */
+        bool to_init;
 };
 
 /* A container found without an OCI state (CRIU's action script, criu.h):
