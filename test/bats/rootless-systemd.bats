@@ -17,6 +17,8 @@ load helpers
 load systemd-helpers
 
 RLS_USER=cgbind-rls
+# a second user of the same kind, for the hostile case
+RLS_OTHER=cgbind-rls2
 
 # rls CMD...: CMD as the user, in a login session of the user's
 rls() {
@@ -28,24 +30,43 @@ pm() {
     rls podman --storage-driver vfs "$@"
 }
 
-setup_file() {
-    requires root systemd podman
-    # a regular user, as a person has one: home, subordinate ids
-    useradd --create-home --shell /bin/bash "$RLS_USER"
-    RLS_UID=$(id -u "$RLS_USER")
-    RLS_HOME=$(getent passwd "$RLS_USER" | cut -d: -f6)
-    export RLS_UID RLS_HOME
-    grep -q "^$RLS_USER:" /etc/subuid
-    grep -q "^$RLS_USER:" /etc/subgid
-    loginctl enable-linger "$RLS_USER"
+# user_up USER: a regular user, as a person has one (home, subordinate
+# ids), lingering, with the user's manager running
+user_up() {
+    local uid
+    useradd --create-home --shell /bin/bash "$1"
+    uid=$(id -u "$1")
+    grep -q "^$1:" /etc/subuid
+    grep -q "^$1:" /etc/subgid
+    loginctl enable-linger "$1"
     # logind starts the user's manager for a lingering user; the start job
     # ends when it is up (a minute and more under load: wait for the job,
     # not a fixed time)
-    systemctl start "user@$RLS_UID.service" || {
-        systemctl status "user@$RLS_UID.service" --no-pager >&2
+    systemctl start "user@$uid.service" || {
+        systemctl status "user@$uid.service" --no-pager >&2
         return 1
     }
-    [ -S "/run/user/$RLS_UID/bus" ]
+    [ -S "/run/user/$uid/bus" ]
+}
+
+# user_down USER: its sessions, processes and home gone
+user_down() {
+    loginctl disable-linger "$1" 2>/dev/null || true
+    loginctl terminate-user "$1" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 300; i++)); do
+        pgrep -u "$1" >/dev/null || break
+        sleep 0.1
+    done
+    userdel --remove "$1" 2>/dev/null || true
+}
+
+setup_file() {
+    requires root systemd podman
+    user_up "$RLS_USER"
+    RLS_UID=$(id -u "$RLS_USER")
+    RLS_HOME=$(getent passwd "$RLS_USER" | cut -d: -f6)
+    export RLS_UID RLS_HOME
     # a busybox image of the user's own
     local r=$RLS_HOME/rootfs a
     mkdir -p "$r/bin"
@@ -65,14 +86,9 @@ setup_file() {
 
 teardown_file() {
     pm rm -af -t 0 >/dev/null 2>&1 || true
-    loginctl disable-linger "$RLS_USER" 2>/dev/null || true
-    loginctl terminate-user "$RLS_USER" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 300; i++)); do
-        pgrep -u "$RLS_USER" >/dev/null || break
-        sleep 0.1
-    done
-    userdel --remove "$RLS_USER" 2>/dev/null || true
+    user_down "$RLS_USER"
+    # the second user of the hostile test, if that test left it
+    if id "$RLS_OTHER" >/dev/null 2>&1; then user_down "$RLS_OTHER"; fi
 }
 
 setup() {
@@ -217,4 +233,87 @@ EOF
     [ "$status" -eq 0 ]
     run pm exec rignore ls /sys/fs/cgroup/app
     [ "$status" -ne 0 ]
+}
+
+# scope_listing DIR: every cgroup below DIR (DIR included) with the values
+# of its writable files (but the pressure files, whose values change on
+# their own, and the write-only ones)
+scope_listing() {
+    local d f
+    while IFS= read -r d; do
+        echo "cgroup ${d#"$1"}"
+        for f in $(find "$d" -maxdepth 1 -type f -perm -u=w | sort); do
+            case ${f##*/} in cgroup.kill | memory.reclaim | *.pressure) continue ;; esac
+            echo "  ${f##*/} $(tr '\n' '|' <"$f" 2>&1)"
+        done
+    done < <(find "$1" -type d | sort)
+}
+
+@test "rootless hostile: another lingering user runs the hook on the user's running container's state: one line, status 3, nothing written in its cgroups" {
+    # the user's container, running, with the tree its workload built
+    pm run -d --systemd always --name rvictim --network none localhost/cgbind-bb \
+        sh -c "$SD_BUILD; touch /built; exec sleep 1000"
+    local pid id scope state before other_uid other_home img
+    pid=$(pm inspect -f '{{.State.Pid}}' rvictim)
+    id=$(pm inspect -f '{{.Id}}' rvictim)
+    wait_for "[ -e /proc/$pid/root/built ]"
+    # the container's init runs as the user (podman's user namespace maps
+    # its root to the user's uid)
+    [[ $(grep '^Uid:' "/proc/$pid/status") =~ ^Uid:[[:space:]]+${RLS_UID}[[:space:]] ]]
+    scope=/sys/fs/cgroup/user.slice/user-$RLS_UID.slice/user@$RLS_UID.service/user.slice/libpod-$id.scope
+    [ -d "$scope/container/app/web" ]
+    # the state crun hands the user's hooks, as the user reads it
+    state=$(rls crun --root "/run/user/$RLS_UID/crun" state "$id")
+    [[ $state =~ \"pid\":\ *${pid}[^0-9] ]]
+    before=$(scope_listing "$scope")
+    # the other user, made as the suite's user is, with an image of its own
+    # (0600, in its image directory) that would make app/evil in the tree
+    user_up "$RLS_OTHER"
+    other_uid=$(id -u "$RLS_OTHER")
+    other_home=$(getent passwd "$RLS_OTHER" | cut -d: -f6)
+    su - "$RLS_OTHER" -c 'install -d -m 0700 ~/.local/share/cgbind' </dev/null
+    img=$other_home/.local/share/cgbind/evil.json
+    cat >"$img" <<'EOF'
+{"cgbind": 1, "hierarchies": [{"type": "cgroup2", "controllers": ["pids"], "root": {"properties": {},
+  "children": [{"name": "app", "properties": {"pids.max": "3"},
+    "children": [{"name": "evil", "properties": {"pids.max": "1"}, "children": []}]}]}}]}
+EOF
+    chown "$RLS_OTHER:" "$img"
+    chmod 0600 "$img"
+    # the hook as the other user runs it: cgbind restore, the state on
+    # stdin, in a login session of that user's. First the state as it is:
+    # its bundle is the user's (refused if the other user may not read it),
+    # then the same state with a copy of its bundle config that the other
+    # user owns: the process is not the other user's either way.
+    local bundle mine=$other_home/bundle try
+    bundle=$(jq -r .bundle <<<"$state")
+    mkdir -p "$mine/rootfs"
+    cp "$bundle/config.json" "$mine/"
+    chown -R "$RLS_OTHER:" "$mine"
+    for try in "$state" "$(jq -c --arg b "$mine" '.bundle = $b' <<<"$state")"; do
+        run --separate-stderr su - "$RLS_OTHER" -c "$(printf '%q ' "$CGBIND" restore --image "$img")" <<<"$try"
+        echo "status $status, stdout: $output"
+        # shellcheck disable=SC2154 # set by bats run --separate-stderr
+        echo "# the other user's cgbind restore: status $status: $stderr" >&3
+        [ "$status" -ne 0 ]
+        assert_one_error_line
+        if [[ $try == *"\"bundle\":\"$mine\""* ]]; then
+            [ "$status" -eq 3 ]
+            [[ $stderr == *"process (pid $pid): not this user's"* ]]
+        else
+            [[ $stderr == *"process (pid $pid): not this user's"* ||
+                $stderr == *"(bundle $bundle): Permission denied"* ||
+                $stderr == *"bundle config"*"Permission denied"* ]]
+        fi
+    done
+    # no record in the other user's state directory
+    [ -z "$(find "/run/user/$other_uid/cgbind" -mindepth 1 -size +0c -print 2>/dev/null)" ]
+    # nothing written in the user's container's cgroups, which still run it
+    diff <(printf '%s\n' "$before") <(scope_listing "$scope")
+    [ ! -e "$scope/container/app/evil" ]
+    run pm exec rvictim sh -c "$SD_VERIFY"
+    [ "$status" -eq 0 ]
+    diff <(sd_expected) <(printf '%s\n' "$output")
+    # (teardown_file removes the other user if a check above failed)
+    user_down "$RLS_OTHER"
 }

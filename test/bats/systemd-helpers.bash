@@ -66,14 +66,19 @@ start)
     echo "$scope" >"$dir/scope"
     echo "$top" >"$dir/top"
     values >"$dir/before"
-    # The watch must not outlive the hooks: under podman with crun one
-    # (not found why: not the pid stop kills) stayed in conmon's scope,
-    # conmon (a subreaper) inherited it, and the scope stayed active after
-    # podman stop and rm. So it also ends by itself: the hooks run back to
-    # back, in seconds. No setsid: it forks where the hook leads its process
-    # group, and $! would be its short-lived parent.
-    timeout 120 inotifywait -m -e modify --format '%f' "$scope" >"$dir/writes" 2>"$dir/watch.err" </dev/null &
-    echo $! >>"$dir/watch.pid"
+    # The watch runs as a transient service of PID 1's (its own cgroup in
+    # system.slice, a clean signal mask), never as a child of the hook:
+    # crun runs its hooks with every signal blocked (libcrun blocks them
+    # all before it creates the container and forks the hooks without
+    # unblocking), so a watch the hook forked ignored the stop's SIGTERM
+    # (and timeout's), stayed in podman's libpod-conmon-<id>.scope and kept
+    # that scope after podman stop and podman rm. RuntimeMaxSec ends it if
+    # no stop comes.
+    unit=cgbind-scope-watch-$$-$RANDOM
+    echo "$unit" >>"$dir/watch.units"
+    systemd-run --quiet --collect --unit "$unit" -p RuntimeMaxSec=120 \
+        -p "StandardOutput=truncate:$dir/writes" -p "StandardError=truncate:$dir/watch.err" \
+        "$(command -v inotifywait)" -m -e modify --format '%f' "$scope"
     for _ in $(seq 100); do grep -q 'Watches established' "$dir/watch.err" && break; sleep 0.1; done
     grep -q 'Watches established' "$dir/watch.err"
     ;;
@@ -81,7 +86,7 @@ stop)
     scope=$(cat "$dir/scope")
     sleep 0.5
     # every watch a start began (a second start would otherwise leak one)
-    for p in $(cat "$dir/watch.pid"); do kill "$p" 2>/dev/null || true; done
+    for u in $(cat "$dir/watch.units"); do systemctl stop "$u" 2>/dev/null || true; done
     values >"$dir/after"
     ;;
 esac

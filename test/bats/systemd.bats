@@ -113,7 +113,7 @@ assert_no_cgroup_of() {
     local d p
     for d in $left; do
         echo "left behind: $d, $(tr '\n' ' ' <"$d/cgroup.events")" >&2
-        for p in $(cat "$d/cgroup.procs"); do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline")" >&2; done
+        for p in $(cat "$d/cgroup.procs"); do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline") $(grep -E '^(PPid|Sig)' /proc/$p/status | tr '\n' ' ')" >&2; done
     done
     systemctl list-units --all --no-pager "*$1*" >&2
     return 1
@@ -276,8 +276,6 @@ systemd_leaves_it() {
     assert_gone "$scope" "cgbind-gdst$BATS_TEST_NUMBER.scope"
 }
 
-# pending: under crun the test's own scope watch stays in libpod-conmon-<id>.scope (README)
-# bats test_tags=pending
 @test "podman defaults: systemd leaves the restored tree alone; podman stop and podman rm leave nothing" {
     requires podman
     pm_roundtrip
@@ -334,8 +332,6 @@ sd_manages() {
     assert_no_cgroup_of "$id"
 }
 
-# pending: under crun the test's own scope watch stays in libpod-conmon-<id>.scope (README)
-# bats test_tags=pending
 @test "podman defaults: after the restore systemd still manages the scope: systemctl status, systemd-cgls, systemctl stop" {
     requires podman
     pm_roundtrip
