@@ -1,5 +1,6 @@
 #!/bin/bash
-# Shared by checkpoint.bats and checkpoint-podman.bats: cgbind as CRIU's
+# Shared by the suites that checkpoint with CRIU (checkpoint*.bats but
+# checkpoint-crun, systemd-checkpoint, systemd-import): cgbind as CRIU's
 # action-script, with a CRIU >= 3.19 (Debian 12 has 3.17, which aborts when
 # runc and an action-script meet: test/vm/setup.sh unpacks Debian 13's into
 # /var/cache/cgbind-vm/criu-trixie, and runc runs it with --criu).
@@ -60,4 +61,30 @@ debug_script() {
 
 undebug_script() {
     cp "$BATS_TEST_TMPDIR/runc.conf.saved" /etc/criu/runc.conf
+}
+
+# ck_copy_setup NAME: the setup of a suite whose setup_file checkpointed
+# one container into $BATS_FILE_TMPDIR/ck and left its bundle in
+# $BATS_FILE_TMPDIR/bundle: each test restores its own copy of both, CK the
+# checkpoint and B the bundle (bundles/NAME, the container's name at the
+# checkpoint).
+ck_copy_setup() {
+    requires root runc vm
+    CK=$BATS_TEST_TMPDIR/ck
+    cp -a "$BATS_FILE_TMPDIR/ck" "$CK"
+    mkdir -p "$BATS_TEST_TMPDIR/bundles"
+    B=$BATS_TEST_TMPDIR/bundles/$1
+    cp -a "$BATS_FILE_TMPDIR/bundle" "$B"
+}
+
+# restore_into ID BUNDLE: runc restore of $CK with the CRIU that runs
+# action-scripts, into `run`'s status and output; on a failure, the
+# restore log's errors and cgbind's lines follow the output.
+restore_into() {
+    CONTAINERS+=("$1")
+    run bash -c "cd '$2' && $RUNTIME --criu '$CRIU_BIN' restore -d --image-path '$CK' '$1' </dev/null 2>&1"
+    # shellcheck disable=SC2154 # output: set by bats' run
+    echo "$output"
+    # shellcheck disable=SC2154 # status: set by bats' run
+    [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
 }
