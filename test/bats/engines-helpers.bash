@@ -10,7 +10,10 @@
 # and cpu hierarchies, with cpu.cfs_burst_us, which CRIU does not restore by
 # itself), then counts in /count. No cgroup file stays open (CRIU could not
 # dump it), no output leaves the container (CRIU could not dump it either).
+# LAYOUT (v2 or v1) is the host's by default; TAIL, the script's last line,
+# replaces the counting (checkpoint.bats's v2 workload runs its reader).
 eng_workload() {
+    local count='touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
     if [ "${1:-$(cg_layout)}" = v2 ]; then
         echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
 mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
@@ -18,14 +21,14 @@ echo "+memory +pids +cpu" > $c/cgroup.subtree_control
 mkdir -p $c/app/web; echo "+memory +pids +cpu" > $c/app/cgroup.subtree_control
 echo 268435456 > $c/app/memory.max; echo 50 > $c/app/pids.max; echo 200 > $c/app/cpu.weight
 echo 134217728 > $c/app/web/memory.max; echo 20 > $c/app/web/pids.max; echo "50000 100000" > $c/app/web/cpu.max
-touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+'"${2:-$count}"
     else
         echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
 mkdir -p $c/memory/app/web $c/pids/app/web $c/cpu/app
 echo 268435456 > $c/memory/app/memory.limit_in_bytes; echo 134217728 > $c/memory/app/web/memory.limit_in_bytes
 echo 50 > $c/pids/app/pids.max; echo 20 > $c/pids/app/web/pids.max; echo 512 > $c/cpu/app/cpu.shares
 echo 50000 > $c/cpu/app/cpu.cfs_quota_us; echo 20000 > $c/cpu/app/cpu.cfs_burst_us
-touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+'"${2:-$count}"
     fi
 }
 
