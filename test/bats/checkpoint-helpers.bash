@@ -88,3 +88,36 @@ restore_into() {
     # shellcheck disable=SC2154 # status: set by bats' run
     [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
 }
+
+# pm_criu ARG...: podman with the cgroupfs manager, vfs storage, events in a
+# file, and runc with the CRIU that runs action-scripts
+pm_criu() {
+    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+# pm_sd_criu ARG...: podman with the systemd manager (its default) and runc
+# with the CRIU that runs action-scripts; vfs storage (the VM's root is an
+# overlay itself)
+pm_sd_criu() {
+    podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+# pm_import_busybox IMAGE APPLET...: a busybox rootfs with those applets in
+# $PM_ROOT/rootfs, imported as IMAGE by the suite's pm
+pm_import_busybox() {
+    local img=$1 a
+    shift
+    mkdir -p "$PM_ROOT/rootfs/bin"
+    cp /bin/busybox "$PM_ROOT/rootfs/bin/"
+    for a in "$@"; do ln -sf busybox "$PM_ROOT/rootfs/bin/$a"; done
+    pm import - "$img" < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
+}
+
+# pm_teardown_file: the suite's pm containers and images removed, and
+# criu_teardown_file
+pm_teardown_file() {
+    pm rm -af >/dev/null 2>&1 || true
+    pm rmi -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}

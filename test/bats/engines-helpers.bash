@@ -1,7 +1,8 @@
 #!/bin/bash
 # Shared by the suites that take a checkpoint through other engines, cgroup
 # modes and machines (checkpoint-modes, checkpoint-migrate, checkpoint-docker,
-# checkpoint-containerd, checkpoint-crun): a workload that builds a sub-tree
+# checkpoint-containerd, checkpoint-crun, checkpoint-podman; checkpoint.bats
+# for its workload's tree): a workload that builds a sub-tree
 # with limits and counts, and what came back counted against the image
 # cgbind saved into the checkpoint.
 
@@ -30,6 +31,20 @@ echo 50 > $c/pids/app/pids.max; echo 20 > $c/pids/app/web/pids.max; echo 512 > $
 echo 50000 > $c/cpu/app/cpu.cfs_quota_us; echo 20000 > $c/cpu/app/cpu.cfs_burst_us
 '"${2:-$count}"
     fi
+}
+
+# pm_tree_image FILE: the image the podman suites' hooks.d hook builds at
+# the first start (an init cgroup; app with memory, pids and cpu limits; job
+# beneath it with pids and cpu), written to FILE
+pm_tree_image() {
+    cat >"$1" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
+    { "name": "init.scope" },
+    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
+        "cgroup.subtree_control": "cpu pids" },
+      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
+JSON
 }
 
 # image_entries IMAGE: one line per sub-cgroup and per property the image

@@ -294,6 +294,20 @@ add_shell_hook() {
     add_hook_cmd "$1" "$2" /bin/sh sh -c "$3"
 }
 
+# hooks_d_json OUT LOG [IMAGE_DIR]: the hooks.d JSON as installed
+# (hook/cgbind-hook.json.in, gated on io.cgbind.image), at prestart, with
+# the binary under test, its --log LOG and, when given, its --image-dir
+# IMAGE_DIR (an annotation's image must lie beneath it), written to OUT.
+hooks_d_json() {
+    local add='["--log", $log]' args=(--arg p "$CGBIND" --arg log "$2")
+    if [ -n "${3:-}" ]; then
+        add='["--log", $log, "--image-dir", $dir]'
+        args+=(--arg dir "$3")
+    fi
+    jq "${args[@]}" '.hook.path = $p | .hook.args += '"$add"' | .stages = ["prestart"]' \
+        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") >"$1"
+}
+
 # bundle_set BUNDLE JQ-FILTER [jq args...]: edits config.json in place with
 # jq, for what the helpers above do not cover. The add_* helpers render
 # config.json anew, so they refuse to run after it on the same bundle.
