@@ -89,9 +89,10 @@ restore_into() {
     [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
 }
 
-# pm_criu ARG...: podman with the cgroupfs manager, vfs storage, events in a
-# file, and runc with the CRIU that runs action-scripts
-pm_criu() {
+# pm ARG...: the suites' podman: the cgroupfs manager, vfs storage, events
+# in a file, and runc with the CRIU that runs action-scripts. A suite where
+# systemd is the manager defines its own pm after the load (pm_sd_criu).
+pm() {
     podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
         --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
 }
@@ -119,5 +120,21 @@ pm_import_busybox() {
 pm_teardown_file() {
     pm rm -af >/dev/null 2>&1 || true
     pm rmi -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}
+
+# criu_on_path: a CRIU >= 3.19 first in PATH (/usr/local/sbin/criu), as an
+# admin whose distribution's CRIU is older would do, for the runc that
+# containerd's shim runs (it finds `criu` through PATH); criu_off_path
+# removes it, and runs criu_teardown_file.
+criu_on_path() {
+    [ ! -e /usr/local/sbin/criu ] || { echo "/usr/local/sbin/criu exists already" >&2; return 1; }
+    printf '#!/bin/sh\nexec %s "$@"\n' "$CRIU_BIN" >/usr/local/sbin/criu
+    chmod 0755 /usr/local/sbin/criu
+    [ "$(command -v criu)" = /usr/local/sbin/criu ]
+}
+
+criu_off_path() {
+    rm -f /usr/local/sbin/criu
     criu_teardown_file
 }

@@ -14,10 +14,6 @@ load helpers
 load checkpoint-helpers
 load engines-helpers
 
-pm() {
-    pm_criu "$@"
-}
-
 setup_file() {
     criu_setup_file
 }
@@ -28,11 +24,7 @@ teardown_file() {
 }
 
 setup() {
-    requires root runc vm cgroup_v2
-    case "$BATS_TEST_DESCRIPTION" in
-    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
-    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
-    esac
+    machine_setup
 }
 
 teardown() {

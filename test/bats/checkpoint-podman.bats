@@ -13,10 +13,6 @@ load helpers
 load checkpoint-helpers
 load engines-helpers
 
-pm() {
-    pm_criu "$@"
-}
-
 setup_file() {
     criu_setup_file
     command -v podman >/dev/null || { echo "podman is not installed" >&2; return 1; }

@@ -108,6 +108,49 @@ score_against() {
     [ "$d" = "$dn" ] && [ "$p" = "$pn" ] && [ "$dn" -gt 0 ]
 }
 
+# machine_setup: the setup of a migration suite (two VM boots): a "machine
+# A:" test needs $CGBIND_VM_OUT to write into (test/vm/run.sh), a "machine
+# B:" test $CGBIND_MIGRATE_DIR, machine A's output, to read
+machine_setup() {
+    requires root runc vm cgroup_v2
+    case "$BATS_TEST_DESCRIPTION" in
+    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
+    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
+    esac
+}
+
+# up_within LOG WHAT CMD...: runs CMD each second until it succeeds, and
+# notes "WHAT up in N s"; after 600 s, LOG's last lines and a failure. A
+# deadline, not a count of tries: beside other VMs containerd took minutes
+# to answer (checkpoint-docker.bats: 238 s)
+up_within() {
+    local log=$1 what=$2 t0 deadline
+    shift 2
+    t0=$(date +%s)
+    deadline=$((t0 + 600))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$log" >&2; return 1; }
+        sleep 1
+    done
+    echo "# $what up in $(($(date +%s) - t0)) s" >&3
+}
+
+# containerd_start DIR: a containerd of the test's own, its config, root,
+# state, socket (c.sock), log and pid file in DIR, up and answering;
+# containerd_stop DIR ends it
+containerd_start() {
+    mkdir -p "$1"
+    : >"$1/config.toml"
+    containerd -c "$1/config.toml" --root "$1/root" --state "$1/state" \
+        --address "$1/c.sock" >"$1/containerd.log" 2>&1 &
+    echo $! >"$1/pid"
+    up_within "$1/containerd.log" containerd ctr -a "$1/c.sock" version
+}
+
+containerd_stop() {
+    [ ! -s "$1/pid" ] || kill "$(cat "$1/pid")" 2>/dev/null || true
+}
+
 # now_ms: milliseconds since the epoch
 now_ms() {
     local t
