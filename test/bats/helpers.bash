@@ -294,6 +294,16 @@ add_shell_hook() {
     add_hook_cmd "$1" "$2" /bin/sh sh -c "$3"
 }
 
+# v2_app_image FILE: a cgroup v2 image with an init cgroup and a sub-cgroup
+# app with pids.max 9, written to FILE
+v2_app_image() {
+    cat >"$1" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "pids" }, "children": [
+    { "name": "init.scope" }, { "name": "app", "properties": { "pids.max": "9" } } ] } } ] }
+JSON
+}
+
 # hooks_d_json OUT LOG [IMAGE_DIR]: the hooks.d JSON as installed
 # (hook/cgbind-hook.json.in, gated on io.cgbind.image), at prestart, with
 # the binary under test, its --log LOG and, when given, its --image-dir
