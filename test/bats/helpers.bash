@@ -158,6 +158,17 @@ create_ctr() {
     PID=${BASH_REMATCH[1]}
 }
 
+# v2_ctr_setup PREFIX: the setup of a cgroup v2 suite whose every test has a
+# created container: ID (PREFIX-N, N the test's number), PID its init and
+# TOP its cgroup on the host
+v2_ctr_setup() {
+    requires root runc cgroup_v2
+    ID=$1-$BATS_TEST_NUMBER
+    create_ctr "$ID"
+    # shellcheck disable=SC2034 # TOP: read by the suites
+    TOP=$(pid_cg_dir "$PID" "")
+}
+
 # restore_ctr ARGS...: `cgbind restore --image $IMG ARGS` on create_ctr's
 # container, under bats' run.
 restore_ctr() {
