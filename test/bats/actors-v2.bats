@@ -11,11 +11,7 @@ setup() {
     requires root runc cgroup_v2
     ID=act2-$BATS_TEST_NUMBER
     IMG=$BATS_TEST_TMPDIR/img.json
-    cat >"$IMG" <<'JSON'
-{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["pids"], "init": "init.scope",
-  "root": { "properties": { "cgroup.subtree_control": "pids" }, "children": [
-    { "name": "init.scope" }, { "name": "app", "properties": { "pids.max": "9" } } ] } } ] }
-JSON
+    v2_app_image "$IMG"
 }
 
 teardown() {

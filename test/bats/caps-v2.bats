@@ -12,10 +12,7 @@
 load helpers
 
 setup() {
-    requires root runc cgroup_v2
-    ID=caps-$BATS_TEST_NUMBER
-    create_ctr "$ID"
-    TOP=$(pid_cg_dir "$PID" "")
+    v2_ctr_setup caps
     [ -d "$TOP" ]
     IMG=$BATS_TEST_TMPDIR/img.json
     N=32768

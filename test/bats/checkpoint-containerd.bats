@@ -25,26 +25,9 @@ c() {
 setup_file() {
     criu_setup_file
     command -v containerd >/dev/null || { echo "containerd is not installed" >&2; return 1; }
-    [ ! -e /usr/local/sbin/criu ] || { echo "/usr/local/sbin/criu exists already" >&2; return 1; }
-    printf '#!/bin/sh\nexec %s "$@"\n' "$CRIU_BIN" >/usr/local/sbin/criu
-    chmod 0755 /usr/local/sbin/criu
-    [ "$(command -v criu)" = /usr/local/sbin/criu ]
+    criu_on_path
     export CT_ROOT=$BATS_FILE_TMPDIR/containerd
-    mkdir -p "$CT_ROOT"
-    : >"$CT_ROOT/config.toml"
-    containerd -c "$CT_ROOT/config.toml" --root "$CT_ROOT/root" --state "$CT_ROOT/state" \
-        --address "$CT_ROOT/c.sock" >"$CT_ROOT/containerd.log" 2>&1 &
-    echo $! >"$CT_ROOT/pid"
-    # a deadline, not a count of tries: beside other VMs containerd took
-    # minutes to answer (checkpoint-docker.bats: 238 s)
-    local t0 deadline
-    t0=$(date +%s)
-    deadline=$((t0 + 600))
-    until c version >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$CT_ROOT/containerd.log" >&2; return 1; }
-        sleep 1
-    done
-    echo "# containerd up in $(($(date +%s) - t0)) s" >&3
+    containerd_start "$CT_ROOT"
 }
 
 teardown_file() {
@@ -52,17 +35,12 @@ teardown_file() {
     sleep 0.5
     c task rm -f cgbind-ct >/dev/null 2>&1 || true
     c containers rm cgbind-ct >/dev/null 2>&1 || true
-    [ ! -s "$CT_ROOT/pid" ] || kill "$(cat "$CT_ROOT/pid")" 2>/dev/null || true
-    rm -f /usr/local/sbin/criu
-    criu_teardown_file
+    containerd_stop "$CT_ROOT"
+    criu_off_path
 }
 
 setup() {
-    requires root runc vm cgroup_v2
-    case "$BATS_TEST_DESCRIPTION" in
-    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
-    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
-    esac
+    machine_setup
 }
 
 @test "machine A: ctr checkpoint into an image, exported as an image archive" {

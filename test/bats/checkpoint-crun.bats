@@ -23,10 +23,7 @@ setup_file() {
     busybox_rootfs "$PM_ROOT/rootfs" sh sleep
     pm import - localhost/cgbind-crun < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
     mkdir -p "$PM_ROOT/hooks"
-    jq --arg p "$CGBIND" --arg log "$BATS_FILE_TMPDIR/hook.log" \
-        '.hook.path = $p | .hook.args += ["--log", $log] | .stages = ["prestart"]' \
-        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
-        >"$PM_ROOT/hooks/cgbind.json"
+    hooks_d_json "$PM_ROOT/hooks/cgbind.json" "$BATS_FILE_TMPDIR/hook.log"
 }
 
 teardown_file() {
@@ -52,14 +49,7 @@ teardown() {
     # annotation images live beneath the image directory (/var/lib/cgbind)
     mkdir -p /var/lib/cgbind
     local first=/var/lib/cgbind/crun-first-$$.json
-    cat >"$first" <<'JSON'
-{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
-  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
-    { "name": "init.scope" },
-    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
-        "cgroup.subtree_control": "cpu pids" },
-      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
-JSON
+    pm_tree_image "$first"
     run pm --hooks-dir "$PM_ROOT/hooks" run -d --name cgbind-crun --network none \
         --annotation io.cgbind.image="$first" localhost/cgbind-crun \
         sh -c 'exec >/dev/null 2>&1; while true; do sleep 1; done'

@@ -24,43 +24,22 @@ dk() {
 setup_file() {
     criu_setup_file
     command -v dockerd >/dev/null || { echo "docker.io is not installed" >&2; return 1; }
-    [ ! -e /usr/local/sbin/criu ] || { echo "/usr/local/sbin/criu exists already" >&2; return 1; }
-    printf '#!/bin/sh\nexec %s "$@"\n' "$CRIU_BIN" >/usr/local/sbin/criu
-    chmod 0755 /usr/local/sbin/criu
-    [ "$(command -v criu)" = /usr/local/sbin/criu ]
+    criu_on_path
     export DK_ROOT=$BATS_FILE_TMPDIR/docker DK_SOCK=$BATS_FILE_TMPDIR/docker.sock
     mkdir -p "$DK_ROOT/data" "$DK_ROOT/exec"
     # containerd runs on its own, and dockerd is pointed at it
     # (--containerd), as Debian's docker.service does: a dockerd that
     # starts its own containerd gives it 15 s, and in a loaded two-core TCG
     # VM containerd took longer ("timeout waiting for containerd to start")
-    : >"$DK_ROOT/containerd.toml"
-    containerd -c "$DK_ROOT/containerd.toml" --root "$DK_ROOT/ctd-root" --state "$DK_ROOT/ctd-state" \
-        --address "$DK_ROOT/containerd.sock" >"$DK_ROOT/containerd.log" 2>&1 &
-    echo $! >"$DK_ROOT/containerd.pid"
-    # deadlines, not counts of tries: the time a start takes there varies
-    local t0 deadline
-    t0=$(date +%s)
-    deadline=$((t0 + 600))
-    until ctr -a "$DK_ROOT/containerd.sock" version >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$DK_ROOT/containerd.log" >&2; return 1; }
-        sleep 1
-    done
-    echo "# containerd up in $(($(date +%s) - t0)) s" >&3
+    containerd_start "$DK_ROOT/ctd"
     # Docker's default cgroup driver, what a Docker user runs (checked
     # below, not forced): dockerd picks systemd when systemd is PID 1 (the
     # v2-systemd VM), cgroupfs otherwise (the v2 VM, a shell as PID 1)
     dockerd --experimental --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-        --containerd "$DK_ROOT/containerd.sock" --data-root "$DK_ROOT/data" --exec-root "$DK_ROOT/exec" \
+        --containerd "$DK_ROOT/ctd/c.sock" --data-root "$DK_ROOT/data" --exec-root "$DK_ROOT/exec" \
         --pidfile "$DK_ROOT/dockerd.pid" -H "unix://$DK_SOCK" >"$DK_ROOT/dockerd.log" 2>&1 &
     echo $! >"$DK_ROOT/dockerd.pid.own"
-    t0=$(date +%s)
-    deadline=$((t0 + 600))
-    until dk version >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$DK_ROOT/dockerd.log" >&2; return 1; }
-        sleep 1
-    done
-    echo "# dockerd up in $(($(date +%s) - t0)) s" >&3
+    up_within "$DK_ROOT/dockerd.log" dockerd dk version
     DK_DRIVER=cgroupfs
     [ ! -d /run/systemd/system ] || DK_DRIVER=systemd
     export DK_DRIVER
@@ -82,9 +61,8 @@ teardown_file() {
         [ -S "$DK_SOCK" ] || break
         sleep 0.1
     done
-    [ ! -s "$DK_ROOT/containerd.pid" ] || kill "$(cat "$DK_ROOT/containerd.pid")" 2>/dev/null || true
-    rm -f /usr/local/sbin/criu
-    criu_teardown_file
+    containerd_stop "$DK_ROOT/ctd"
+    criu_off_path
 }
 
 setup() {

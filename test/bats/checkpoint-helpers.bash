@@ -1,5 +1,6 @@
 #!/bin/bash
-# Shared by checkpoint.bats and checkpoint-podman.bats: cgbind as CRIU's
+# Shared by the suites that checkpoint with CRIU (checkpoint*.bats but
+# checkpoint-crun, systemd-checkpoint, systemd-import): cgbind as CRIU's
 # action-script, with a CRIU >= 3.19 (Debian 12 has 3.17, which aborts when
 # runc and an action-script meet: test/vm/setup.sh unpacks Debian 13's into
 # /var/cache/cgbind-vm/criu-trixie, and runc runs it with --criu).
@@ -60,4 +61,80 @@ debug_script() {
 
 undebug_script() {
     cp "$BATS_TEST_TMPDIR/runc.conf.saved" /etc/criu/runc.conf
+}
+
+# ck_copy_setup NAME: the setup of a suite whose setup_file checkpointed
+# one container into $BATS_FILE_TMPDIR/ck and left its bundle in
+# $BATS_FILE_TMPDIR/bundle: each test restores its own copy of both, CK the
+# checkpoint and B the bundle (bundles/NAME, the container's name at the
+# checkpoint).
+ck_copy_setup() {
+    requires root runc vm
+    CK=$BATS_TEST_TMPDIR/ck
+    cp -a "$BATS_FILE_TMPDIR/ck" "$CK"
+    mkdir -p "$BATS_TEST_TMPDIR/bundles"
+    B=$BATS_TEST_TMPDIR/bundles/$1
+    cp -a "$BATS_FILE_TMPDIR/bundle" "$B"
+}
+
+# restore_into ID BUNDLE: runc restore of $CK with the CRIU that runs
+# action-scripts, into `run`'s status and output; on a failure, the
+# restore log's errors and cgbind's lines follow the output.
+restore_into() {
+    CONTAINERS+=("$1")
+    run bash -c "cd '$2' && $RUNTIME --criu '$CRIU_BIN' restore -d --image-path '$CK' '$1' </dev/null 2>&1"
+    # shellcheck disable=SC2154 # output: set by bats' run
+    echo "$output"
+    # shellcheck disable=SC2154 # status: set by bats' run
+    [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
+}
+
+# pm ARG...: the suites' podman: the cgroupfs manager, vfs storage, events
+# in a file, and runc with the CRIU that runs action-scripts. A suite where
+# systemd is the manager defines its own pm after the load (pm_sd_criu).
+pm() {
+    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+# pm_sd_criu ARG...: podman with the systemd manager (its default) and runc
+# with the CRIU that runs action-scripts; vfs storage (the VM's root is an
+# overlay itself)
+pm_sd_criu() {
+    podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+}
+
+# pm_import_busybox IMAGE APPLET...: a busybox rootfs with those applets in
+# $PM_ROOT/rootfs, imported as IMAGE by the suite's pm
+pm_import_busybox() {
+    local img=$1 a
+    shift
+    mkdir -p "$PM_ROOT/rootfs/bin"
+    cp /bin/busybox "$PM_ROOT/rootfs/bin/"
+    for a in "$@"; do ln -sf busybox "$PM_ROOT/rootfs/bin/$a"; done
+    pm import - "$img" < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
+}
+
+# pm_teardown_file: the suite's pm containers and images removed, and
+# criu_teardown_file
+pm_teardown_file() {
+    pm rm -af >/dev/null 2>&1 || true
+    pm rmi -af >/dev/null 2>&1 || true
+    criu_teardown_file
+}
+
+# criu_on_path: a CRIU >= 3.19 first in PATH (/usr/local/sbin/criu), as an
+# admin whose distribution's CRIU is older would do, for the runc that
+# containerd's shim runs (it finds `criu` through PATH); criu_off_path
+# removes it, and runs criu_teardown_file.
+criu_on_path() {
+    [ ! -e /usr/local/sbin/criu ] || { echo "/usr/local/sbin/criu exists already" >&2; return 1; }
+    printf '#!/bin/sh\nexec %s "$@"\n' "$CRIU_BIN" >/usr/local/sbin/criu
+    chmod 0755 /usr/local/sbin/criu
+    [ "$(command -v criu)" = /usr/local/sbin/criu ]
+}
+
+criu_off_path() {
+    rm -f /usr/local/sbin/criu
+    criu_teardown_file
 }

@@ -14,11 +14,6 @@ load helpers
 load checkpoint-helpers
 load engines-helpers
 
-pm() {
-    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
-        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
-}
-
 setup_file() {
     criu_setup_file
 }
@@ -29,11 +24,7 @@ teardown_file() {
 }
 
 setup() {
-    requires root runc vm cgroup_v2
-    case "$BATS_TEST_DESCRIPTION" in
-    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
-    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
-    esac
+    machine_setup
 }
 
 teardown() {
@@ -47,19 +38,9 @@ PM_IMG_DIR=/run/cgbind-migrate-img
 PM_IMG=$PM_IMG_DIR/img.json
 pm_hook_setup() {
     [ -d "$PM_IMG_DIR" ] || mkdir -m 0755 "$PM_IMG_DIR"
-    cat >"$PM_IMG" <<'JSON'
-{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
-  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
-    { "name": "init.scope" },
-    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
-        "cgroup.subtree_control": "cpu pids" },
-      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
-JSON
+    pm_tree_image "$PM_IMG"
     mkdir -p /run/cgbind-migrate-hooks
-    jq --arg p "$CGBIND" --arg dir "$PM_IMG_DIR" \
-        '.hook.path = $p | .hook.args += ["--log", "/run/cgbind-migrate-hook.log", "--image-dir", $dir] | .stages = ["prestart"]' \
-        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
-        >/run/cgbind-migrate-hooks/cgbind.json
+    hooks_d_json /run/cgbind-migrate-hooks/cgbind.json /run/cgbind-migrate-hook.log "$PM_IMG_DIR"
 }
 
 @test "machine A: runc checkpoint, the bundle and the checkpoint carried out" {

@@ -11,44 +11,26 @@
 
 load helpers
 load checkpoint-helpers
-
-pm() {
-    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
-        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
-}
+load engines-helpers
 
 setup_file() {
     criu_setup_file
     command -v podman >/dev/null || { echo "podman is not installed" >&2; return 1; }
     export PM_ROOT=$BATS_FILE_TMPDIR/podman
-    mkdir -p "$PM_ROOT/rootfs/bin" "$PM_ROOT/hooks"
-    cp /bin/busybox "$PM_ROOT/rootfs/bin/"
-    for a in sh cat echo sleep; do ln -sf busybox "$PM_ROOT/rootfs/bin/$a"; done
-    pm import - localhost/cgbind-ck < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
+    mkdir -p "$PM_ROOT/hooks"
+    pm_import_busybox localhost/cgbind-ck sh cat echo sleep
 }
 
 teardown_file() {
-    pm rm -af >/dev/null 2>&1 || true
-    pm rmi -af >/dev/null 2>&1 || true
-    criu_teardown_file
+    pm_teardown_file
 }
 
 setup() {
     requires root cgroup_v2 vm
     IMG=$BATS_TEST_TMPDIR/img.json
-    cat >"$IMG" <<'JSON'
-{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
-  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
-    { "name": "init.scope" },
-    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
-        "cgroup.subtree_control": "cpu pids" },
-      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
-JSON
+    pm_tree_image "$IMG"
     # (the annotation's image lies beneath --image-dir: the test's directory)
-    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/hook.log" --arg dir "$BATS_TEST_TMPDIR" \
-        '.hook.path = $p | .hook.args += ["--log", $log, "--image-dir", $dir] | .stages = ["prestart"]' \
-        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
-        >"$PM_ROOT/hooks/cgbind.json"
+    hooks_d_json "$PM_ROOT/hooks/cgbind.json" "$BATS_TEST_TMPDIR/hook.log" "$BATS_TEST_TMPDIR"
 }
 
 teardown() {

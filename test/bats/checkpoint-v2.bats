@@ -48,23 +48,11 @@ teardown_file() {
 }
 
 setup() {
-    requires root runc vm
-    CK=$BATS_TEST_TMPDIR/ck
-    cp -a "$BATS_FILE_TMPDIR/ck" "$CK"
-    mkdir -p "$BATS_TEST_TMPDIR/bundles"
-    B=$BATS_TEST_TMPDIR/bundles/evil
-    cp -a "$BATS_FILE_TMPDIR/bundle" "$B"
+    ck_copy_setup evil
 }
 
 teardown() {
     common_teardown
-}
-
-# restore_into ID BUNDLE: runc restore with the CRIU that runs action-scripts
-restore_into() {
-    CONTAINERS+=("$1")
-    run bash -c "cd '$2' && $RUNTIME --criu '$CRIU_BIN' restore -d --image-path '$CK' '$1' </dev/null 2>&1"
-    echo "$output"
 }
 
 @test "v2: the checkpoint's image left the two names out (save's own rule)" {

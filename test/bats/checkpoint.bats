@@ -13,24 +13,16 @@
 
 load helpers
 load checkpoint-helpers
+load engines-helpers
 
-# the workload: builds its tree, then reads its limits (v2) or counts (v1)
+# the workload: builds its tree (engines-helpers.bash), then reads its
+# limits (v2) or counts (v1)
 workload() {
     if [ "$(cg_layout)" = v2 ]; then
-        echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
-mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
-echo "+memory +pids +cpu" > $c/cgroup.subtree_control
-mkdir -p $c/app/web; echo "+memory +pids +cpu" > $c/app/cgroup.subtree_control
-echo 268435456 > $c/app/memory.max; echo 50 > $c/app/pids.max; echo 200 > $c/app/cpu.weight
-echo 134217728 > $c/app/web/memory.max; echo 20 > $c/app/web/pids.max; echo "50000 100000" > $c/app/web/cpu.max
-exec /reader /status $c/app/memory.max 268435456 $c/app/pids.max 50 $c/app/web/memory.max 134217728 $c/app/web/cpu.max "50000 100000"'
+        # shellcheck disable=SC2016 # expanded by the container's shell
+        eng_workload v2 'exec /reader /status $c/app/memory.max 268435456 $c/app/pids.max 50 $c/app/web/memory.max 134217728 $c/app/web/cpu.max "50000 100000"'
     else
-        echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
-mkdir -p $c/memory/app/web $c/pids/app/web $c/cpu/app
-echo 268435456 > $c/memory/app/memory.limit_in_bytes; echo 134217728 > $c/memory/app/web/memory.limit_in_bytes
-echo 50 > $c/pids/app/pids.max; echo 20 > $c/pids/app/web/pids.max; echo 512 > $c/cpu/app/cpu.shares
-echo 50000 > $c/cpu/app/cpu.cfs_quota_us; echo 20000 > $c/cpu/app/cpu.cfs_burst_us
-touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+        eng_workload v1
     fi
 }
 
@@ -104,24 +96,11 @@ teardown_file() {
 }
 
 setup() {
-    requires root runc vm
-    CK=$BATS_TEST_TMPDIR/ck
-    cp -a "$BATS_FILE_TMPDIR/ck" "$CK"
-    mkdir -p "$BATS_TEST_TMPDIR/bundles"
-    B=$BATS_TEST_TMPDIR/bundles/ck
-    cp -a "$BATS_FILE_TMPDIR/bundle" "$B"
+    ck_copy_setup ck
 }
 
 teardown() {
     common_teardown
-}
-
-# restore_into ID BUNDLE: runc restore with the CRIU that runs action-scripts
-restore_into() {
-    CONTAINERS+=("$1")
-    run bash -c "cd '$2' && $RUNTIME --criu '$CRIU_BIN' restore -d --image-path '$CK' '$1' </dev/null 2>&1"
-    echo "$output"
-    [ "$status" -eq 0 ] || grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
 }
 
 # the v2 reader's status: "passes bad since_bad parked" (parked: 1 waiting

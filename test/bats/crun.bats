@@ -14,11 +14,7 @@ setup() {
     RUNTIME_BIN=crun
     RUNTIME="crun --root $RUNTIME_ROOT"
     IMG=$BATS_TEST_TMPDIR/img.json
-    cat >"$IMG" <<'JSON'
-{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["pids"], "init": "init.scope",
-  "root": { "properties": { "cgroup.subtree_control": "pids" }, "children": [
-    { "name": "init.scope" }, { "name": "app", "properties": { "pids.max": "9" } } ] } } ] }
-JSON
+    v2_app_image "$IMG"
 }
 
 teardown() {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Shared by the suites that take a checkpoint through other engines, cgroup
 # modes and machines (checkpoint-modes, checkpoint-migrate, checkpoint-docker,
-# checkpoint-containerd, checkpoint-crun): a workload that builds a sub-tree
+# checkpoint-containerd, checkpoint-crun, checkpoint-podman; checkpoint.bats
+# for its workload's tree): a workload that builds a sub-tree
 # with limits and counts, and what came back counted against the image
 # cgbind saved into the checkpoint.
 
@@ -10,7 +11,10 @@
 # and cpu hierarchies, with cpu.cfs_burst_us, which CRIU does not restore by
 # itself), then counts in /count. No cgroup file stays open (CRIU could not
 # dump it), no output leaves the container (CRIU could not dump it either).
+# LAYOUT (v2 or v1) is the host's by default; TAIL, the script's last line,
+# replaces the counting (checkpoint.bats's v2 workload runs its reader).
 eng_workload() {
+    local count='touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
     if [ "${1:-$(cg_layout)}" = v2 ]; then
         echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
 mkdir $c/init.scope; echo 1 > $c/init.scope/cgroup.procs
@@ -18,15 +22,29 @@ echo "+memory +pids +cpu" > $c/cgroup.subtree_control
 mkdir -p $c/app/web; echo "+memory +pids +cpu" > $c/app/cgroup.subtree_control
 echo 268435456 > $c/app/memory.max; echo 50 > $c/app/pids.max; echo 200 > $c/app/cpu.weight
 echo 134217728 > $c/app/web/memory.max; echo 20 > $c/app/web/pids.max; echo "50000 100000" > $c/app/web/cpu.max
-touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+'"${2:-$count}"
     else
         echo 'exec </dev/null >/dev/null 2>&1; set -e; c=/sys/fs/cgroup
 mkdir -p $c/memory/app/web $c/pids/app/web $c/cpu/app
 echo 268435456 > $c/memory/app/memory.limit_in_bytes; echo 134217728 > $c/memory/app/web/memory.limit_in_bytes
 echo 50 > $c/pids/app/pids.max; echo 20 > $c/pids/app/web/pids.max; echo 512 > $c/cpu/app/cpu.shares
 echo 50000 > $c/cpu/app/cpu.cfs_quota_us; echo 20000 > $c/cpu/app/cpu.cfs_burst_us
-touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
+'"${2:-$count}"
     fi
+}
+
+# pm_tree_image FILE: the image the podman suites' hooks.d hook builds at
+# the first start (an init cgroup; app with memory, pids and cpu limits; job
+# beneath it with pids and cpu), written to FILE
+pm_tree_image() {
+    cat >"$1" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["cpu", "memory", "pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "cpu memory pids" }, "children": [
+    { "name": "init.scope" },
+    { "name": "app", "properties": { "pids.max": "7", "memory.max": "67108864", "cpu.weight": "50",
+        "cgroup.subtree_control": "cpu pids" },
+      "children": [ { "name": "job", "properties": { "pids.max": "3", "cpu.max": "20000 100000" } } ] } ] } } ] }
+JSON
 }
 
 # image_entries IMAGE: one line per sub-cgroup and per property the image
@@ -88,6 +106,49 @@ score_against() {
     # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     SCORE="$d/$dn sub-cgroups, $p/$pn limits"
     [ "$d" = "$dn" ] && [ "$p" = "$pn" ] && [ "$dn" -gt 0 ]
+}
+
+# machine_setup: the setup of a migration suite (two VM boots): a "machine
+# A:" test needs $CGBIND_VM_OUT to write into (test/vm/run.sh), a "machine
+# B:" test $CGBIND_MIGRATE_DIR, machine A's output, to read
+machine_setup() {
+    requires root runc vm cgroup_v2
+    case "$BATS_TEST_DESCRIPTION" in
+    "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
+    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
+    esac
+}
+
+# up_within LOG WHAT CMD...: runs CMD each second until it succeeds, and
+# notes "WHAT up in N s"; after 600 s, LOG's last lines and a failure. A
+# deadline, not a count of tries: beside other VMs containerd took minutes
+# to answer (checkpoint-docker.bats: 238 s)
+up_within() {
+    local log=$1 what=$2 t0 deadline
+    shift 2
+    t0=$(date +%s)
+    deadline=$((t0 + 600))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$log" >&2; return 1; }
+        sleep 1
+    done
+    echo "# $what up in $(($(date +%s) - t0)) s" >&3
+}
+
+# containerd_start DIR: a containerd of the test's own, its config, root,
+# state, socket (c.sock), log and pid file in DIR, up and answering;
+# containerd_stop DIR ends it
+containerd_start() {
+    mkdir -p "$1"
+    : >"$1/config.toml"
+    containerd -c "$1/config.toml" --root "$1/root" --state "$1/state" \
+        --address "$1/c.sock" >"$1/containerd.log" 2>&1 &
+    echo $! >"$1/pid"
+    up_within "$1/containerd.log" containerd ctr -a "$1/c.sock" version
+}
+
+containerd_stop() {
+    [ ! -s "$1/pid" ] || kill "$(cat "$1/pid")" 2>/dev/null || true
 }
 
 # now_ms: milliseconds since the epoch

@@ -158,6 +158,17 @@ create_ctr() {
     PID=${BASH_REMATCH[1]}
 }
 
+# v2_ctr_setup PREFIX: the setup of a cgroup v2 suite whose every test has a
+# created container: ID (PREFIX-N, N the test's number), PID its init and
+# TOP its cgroup on the host
+v2_ctr_setup() {
+    requires root runc cgroup_v2
+    ID=$1-$BATS_TEST_NUMBER
+    create_ctr "$ID"
+    # shellcheck disable=SC2034 # TOP: read by the suites
+    TOP=$(pid_cg_dir "$PID" "")
+}
+
 # restore_ctr ARGS...: `cgbind restore --image $IMG ARGS` on create_ctr's
 # container, under bats' run.
 restore_ctr() {
@@ -292,6 +303,30 @@ add_hook() {
 # add_shell_hook BUNDLE STAGE SCRIPT: a hook that runs SCRIPT with the state on stdin.
 add_shell_hook() {
     add_hook_cmd "$1" "$2" /bin/sh sh -c "$3"
+}
+
+# v2_app_image FILE: a cgroup v2 image with an init cgroup and a sub-cgroup
+# app with pids.max 9, written to FILE
+v2_app_image() {
+    cat >"$1" <<'JSON'
+{ "cgbind": 1, "hierarchies": [ { "type": "cgroup2", "controllers": ["pids"], "init": "init.scope",
+  "root": { "properties": { "cgroup.subtree_control": "pids" }, "children": [
+    { "name": "init.scope" }, { "name": "app", "properties": { "pids.max": "9" } } ] } } ] }
+JSON
+}
+
+# hooks_d_json OUT LOG [IMAGE_DIR]: the hooks.d JSON as installed
+# (hook/cgbind-hook.json.in, gated on io.cgbind.image), at prestart, with
+# the binary under test, its --log LOG and, when given, its --image-dir
+# IMAGE_DIR (an annotation's image must lie beneath it), written to OUT.
+hooks_d_json() {
+    local add='["--log", $log]' args=(--arg p "$CGBIND" --arg log "$2")
+    if [ -n "${3:-}" ]; then
+        add='["--log", $log, "--image-dir", $dir]'
+        args+=(--arg dir "$3")
+    fi
+    jq "${args[@]}" '.hook.path = $p | .hook.args += '"$add"' | .stages = ["prestart"]' \
+        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") >"$1"
 }
 
 # bundle_set BUNDLE JQ-FILTER [jq args...]: edits config.json in place with

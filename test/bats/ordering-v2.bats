@@ -8,10 +8,7 @@
 load helpers
 
 setup() {
-    requires root runc cgroup_v2
-    ID=ord-$BATS_TEST_NUMBER
-    create_ctr "$ID"
-    TOP=$(pid_cg_dir "$PID" "")
+    v2_ctr_setup ord
     IMG=$BATS_TEST_TMPDIR/img.json
 }
 

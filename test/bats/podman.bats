@@ -46,10 +46,7 @@ setup() {
 JSON
     # the hooks.d JSON as installed, with the path of the binary under test
     # (the annotation's image lies beneath --image-dir: the test's directory)
-    jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/log" --arg dir "$BATS_TEST_TMPDIR" \
-        '.hook.path = $p | .hook.args += ["--log", $log, "--image-dir", $dir] | .stages = ["prestart"]' \
-        <(sed 's|@CGBIND_PATH@|/x|; s|@HOOK_STAGE@|prestart|' "$CGBIND_SRC/hook/cgbind-hook.json.in") \
-        >"$PM_ROOT/hooks/cgbind.json"
+    hooks_d_json "$PM_ROOT/hooks/cgbind.json" "$BATS_TEST_TMPDIR/log" "$BATS_TEST_TMPDIR"
 }
 
 teardown() {

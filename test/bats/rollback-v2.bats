@@ -6,10 +6,7 @@
 load helpers
 
 setup() {
-    requires root runc cgroup_v2
-    ID=rb2-$BATS_TEST_NUMBER
-    create_ctr "$ID"
-    TOP=$(pid_cg_dir "$PID" "")
+    v2_ctr_setup rb2
     IMG=$BATS_TEST_TMPDIR/img.json
     BAD_CPU=$(( $(nproc --all) + 5 ))
 }

@@ -17,26 +17,19 @@ load helpers
 load checkpoint-helpers
 load systemd-helpers
 
-# podman with the systemd manager (its default) and runc with a CRIU that
-# runs action-scripts; vfs storage (the VM's root is an overlay itself)
 pm() {
-    podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+    pm_sd_criu "$@"
 }
 
 setup_file() {
     criu_setup_file
     requires systemd podman
     export PM_ROOT=$BATS_FILE_TMPDIR/podman
-    mkdir -p "$PM_ROOT/rootfs/bin"
-    cp /bin/busybox "$PM_ROOT/rootfs/bin/"
-    for a in sh cat echo sleep mkdir cut tr; do ln -sf busybox "$PM_ROOT/rootfs/bin/$a"; done
-    pm import - localhost/cgbind-ck < <(tar -C "$PM_ROOT/rootfs" -c .) >/dev/null
+    pm_import_busybox localhost/cgbind-ck sh cat echo sleep mkdir cut tr
 }
 
 teardown_file() {
-    pm rm -af >/dev/null 2>&1 || true
-    pm rmi -af >/dev/null 2>&1 || true
-    criu_teardown_file
+    pm_teardown_file
 }
 
 setup() {

@@ -11,7 +11,7 @@ load checkpoint-helpers
 load systemd-helpers
 
 pm() {
-    podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+    pm_sd_criu "$@"
 }
 
 setup_file() {
@@ -25,9 +25,7 @@ setup_file() {
 }
 
 teardown_file() {
-    pm rm -af >/dev/null 2>&1 || true
-    pm rmi -af >/dev/null 2>&1 || true
-    criu_teardown_file
+    pm_teardown_file
 }
 
 setup() {
