@@ -203,7 +203,7 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
         int dir_fd = dirfd(d);
 
         char **files = NULL, **dirs = NULL;
-        size_t n_files = 0, n_dirs = 0;
+        size_t n_files = 0, n_dirs = 0, cap_files = 0, cap_dirs = 0;
         int r = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -212,9 +212,20 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                 bool is_dir = de->d_type == DT_DIR;
                 if (de->d_type != DT_DIR && de->d_type != DT_REG)
                         continue;
+                /* only the files record_prop() would take are kept (a few of
+                 * the directory's dozens): the same ones, in the same order */
+                const struct prop_def *def;
+                if (!is_dir && (!(def = name_def(c, h->version, de->d_name)) ||
+                                (def->controller &&
+                                 !controller_list_has(h->controllers, def->controller))))
+                        continue;
                 char ***arr = is_dir ? &dirs : &files;
                 size_t *n = is_dir ? &n_dirs : &n_files;
-                *arr = xreallocarray(*arr, *n + 1, sizeof(char *));
+                size_t *cap = is_dir ? &cap_dirs : &cap_files;
+                if (*n == *cap) {
+                        *cap = *cap ? *cap * 2 : 8;
+                        *arr = xreallocarray(*arr, *cap, sizeof(char *));
+                }
                 (*arr)[(*n)++] = xstrdup(de->d_name);
         }
         /* qsort's base must not be NULL, even for zero elements */
@@ -402,7 +413,7 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
 {
         struct container ctr = { .pidfd = -1, .proc_dirfd = -1 };
         struct located loc = { 0 };
-        struct cgbind_image img = { 0 }, check = { 0 };
+        struct cgbind_image img = { 0 };
         struct strbuf out = { 0 };
         struct deadline d = deadline_in_ms(o->timeout_ms);
         pid_t pid = o->pid;
@@ -428,11 +439,12 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
                                      (int)pid);
         if (r >= 0)
                 r = image_write_json(&img, &out, err);
-        /* what is written is read back with restore's own parser first:
-         * save never writes an image that restore would refuse */
+        /* what is written is checked with restore's own rules first, the
+         * tree by image_validate and the text by the parser's lexer: save
+         * never writes an image that restore would refuse */
         if (r >= 0) {
                 struct cgbind_error perr = { 0 };
-                if (image_parse(out.buf, out.len, &check, &perr) < 0)
+                if (image_check_written(&img, out.buf, out.len, &perr) < 0)
                         r = cgbind_error_set(err, CGBIND_FAILED, EINVAL,
                                              "save: the image would not read back (%s); nothing "
                                              "written",
@@ -444,7 +456,6 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
                 *ret = (struct save_result){ .n_nodes = img.n_nodes,
                                              .n_hierarchies = img.n_hierarchies };
         strbuf_free(&out);
-        image_free(&check);
         image_free(&img);
         located_free(&loc);
         container_free(&ctr);
