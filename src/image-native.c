@@ -734,6 +734,8 @@ static yajl_handle strict_handle(const yajl_callbacks *cb, struct sax *x)
         return h;
 }
 
+static int not_json(yajl_handle h, struct cgbind_error *err, const unsigned char *buf, size_t len);
+
 int image_native_begin(struct image_stream **ret, struct cgbind_error *err)
 {
         struct image_stream *s = xcalloc(1, sizeof(*s));
@@ -813,14 +815,7 @@ int image_native_lex(const char *buf, size_t len, struct cgbind_error *err)
         int r = 0;
         if (yajl_parse(h, (const unsigned char *)buf, len) != yajl_status_ok ||
             yajl_complete_parse(h) != yajl_status_ok) {
-                r = -EINVAL;
-                if (!x->failed) {
-                        unsigned char *e = yajl_get_error(h, 0, (const unsigned char *)buf, len);
-                        cgbind_error_set(err, CGBIND_INVALID, EINVAL, "image: not valid JSON: %s",
-                                         e ? (const char *)e : "parse error");
-                        if (e)
-                                yajl_free_error(h, e);
-                }
+                r = x->failed ? -EINVAL : not_json(h, err, (const unsigned char *)buf, len);
         }
         yajl_free(h);
         free(x);
@@ -839,16 +834,21 @@ static int stream_error(struct image_stream *s, const unsigned char *buf, size_t
         if (!x->have_version && x->depth <= 1 && x->values > 0)
                 return cgbind_error_set(x->err, CGBIND_INVALID, EINVAL,
                                         "image: not a cgbind image (no \"cgbind\" version)");
-        unsigned char *e = yajl_get_error(s->h, 0, buf, len);
+        return not_json(s->h, x->err, buf, len);
+}
+
+/* yajl's own message, on one line */
+static int not_json(yajl_handle h, struct cgbind_error *err, const unsigned char *buf, size_t len)
+{
+        unsigned char *e = yajl_get_error(h, 0, buf, len);
         char reason[256];
         snprintf(reason, sizeof(reason), "%s", e ? (const char *)e : "parse error");
         if (e)
-                yajl_free_error(s->h, e);
+                yajl_free_error(h, e);
         size_t l = strlen(reason);
         while (l > 0 && (reason[l - 1] == '\n' || reason[l - 1] == ' ' || reason[l - 1] == '.'))
                 reason[--l] = '\0';
-        return cgbind_error_set(x->err, CGBIND_INVALID, EINVAL, "image: not valid JSON: %s",
-                                reason);
+        return cgbind_error_set(err, CGBIND_INVALID, EINVAL, "image: not valid JSON: %s", reason);
 }
 
 int image_native_feed(struct image_stream *s, const char *buf, size_t len)

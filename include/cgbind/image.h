@@ -75,8 +75,8 @@ int image_write_json(const struct cgbind_image *img, struct strbuf *out, struct 
 /* What save checks before it writes text it made from img with
  * image_write_json: image_validate(img), the tree's rules, and the text's own
  * (valid JSON, one document, the native parser's string, value-count and
- * nesting limits), lexed with no second tree built. Both pass exactly when
- * image_parse() would accept the text. Status 2 on failure. */
+ * nesting limits), lexed with no second tree built: image_parse()'s checks,
+ * the tree's made on the tree the text was written from. Status 2 on failure. */
 int image_check_written(struct cgbind_image *img, const char *buf, size_t len,
                         struct cgbind_error *err);
 
