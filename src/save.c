@@ -21,6 +21,7 @@ struct save_ctx {
         size_t n_nodes;
         size_t max_nodes;
         const char *label;
+        struct arena *arena; /* the tree's: one free, no piece by piece */
         struct sysctl_value sysctls[4];
         size_t n_sysctls;
         /* every file name seen, with its allowlist entry (or none): each
@@ -184,7 +185,14 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
                       name, value);
                 return 0;
         }
-        cg_node_add_prop(node, def, name, value);
+        /* room for every kept file was made before (walk); a fixed name
+         * points at the allowlist's own string, as the parser's do */
+        node->props[node->n_props++] = (struct cg_prop){
+                .name = def->flags & PROP_PATTERN ? arena_strndup(c->arena, name, strlen(name))
+                                                  : (char *)def->name,
+                .value = arena_strndup(c->arena, value, strlen(value)),
+                .def = def,
+        };
         return 0;
 }
 
@@ -233,6 +241,11 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                 qsort(files, n_files, sizeof(char *), cmp_str);
         if (r >= 0 && n_dirs)
                 qsort(dirs, n_dirs, sizeof(char *), cmp_str);
+        /* the node's arrays, at most one entry per name listed, in the tree's arena */
+        if (n_files)
+                node->props = arena_alloc(c->arena, n_files * sizeof(*node->props));
+        if (n_dirs)
+                node->children = arena_zalloc(c->arena, n_dirs * sizeof(*node->children));
         int idle = -1;
         for (size_t i = 0; r >= 0 && i < n_files; i++)
                 r = record_prop(c, dir_fd, h, node, files[i], parent, &mine, &idle);
@@ -263,7 +276,8 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                                                      strerror(-cfd));
                         break;
                 }
-                struct cg_node *child = cg_node_add_child(node, dirs[i]);
+                struct cg_node *child = &node->children[node->n_children++];
+                child->name = arena_strndup(c->arena, dirs[i], strlen(dirs[i]));
                 char sub[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
                 snprintf(sub, sizeof(sub), "%s%s%s", path, streq(path, "/") ? "" : "/", dirs[i]);
                 r = walk(c, cfd, h, child, depth + 1, sub, &mine);
@@ -290,6 +304,7 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
         int r = 0;
 
         img.hierarchies = xcalloc(loc->n, sizeof(*img.hierarchies));
+        img.arena = c.arena = xcalloc(1, sizeof(*img.arena));
         char created[32];
         time_t now = time(NULL);
         struct tm tm;
@@ -308,6 +323,7 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                 }
                 struct image_hierarchy *h = &img.hierarchies[img.n_hierarchies++];
                 h->version = lh->version;
+                h->arena_tree = true;
                 if (lh->version == CG_V2) {
                         /* the controllers the top-level has, as its parent enabled them */
                         char *avail = NULL;
