@@ -23,3 +23,6 @@ int image_native_begin(struct image_stream **ret, struct cgbind_error *err);
 int image_native_feed(struct image_stream *s, const char *buf, size_t len);
 int image_native_end(struct image_stream *s, struct cgbind_image *ret);
 void image_native_free(struct image_stream *s);
+/* The text alone, no tree: valid JSON, one document, and the parser's string,
+ * value-count and nesting limits (image_check_written, save's read-back). */
+int image_native_lex(const char *buf, size_t len, struct cgbind_error *err);

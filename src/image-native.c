@@ -720,21 +720,106 @@ struct image_stream {
         struct arena *arena;
 };
 
+/* yajl as both readers below use it: strict JSON, one document */
+static yajl_handle strict_handle(const yajl_callbacks *cb, struct sax *x)
+{
+        yajl_handle h = yajl_alloc(cb, NULL, x);
+        if (!h)
+                oom();
+        yajl_config(h, yajl_allow_comments, 0);
+        yajl_config(h, yajl_dont_validate_strings, 0);
+        yajl_config(h, yajl_allow_trailing_garbage, 0);
+        yajl_config(h, yajl_allow_multiple_values, 0);
+        yajl_config(h, yajl_allow_partial_values, 0);
+        return h;
+}
+
+static int not_json(yajl_handle h, struct cgbind_error *err, const unsigned char *buf, size_t len);
+
 int image_native_begin(struct image_stream **ret, struct cgbind_error *err)
 {
         struct image_stream *s = xcalloc(1, sizeof(*s));
         s->arena = xcalloc(1, sizeof(*s->arena));
         s->x = (struct sax){ .err = err, .img = &s->img, .arena = s->arena };
-        s->h = yajl_alloc(&callbacks, NULL, &s->x);
-        if (!s->h)
-                oom();
-        yajl_config(s->h, yajl_allow_comments, 0);
-        yajl_config(s->h, yajl_dont_validate_strings, 0);
-        yajl_config(s->h, yajl_allow_trailing_garbage, 0);
-        yajl_config(s->h, yajl_allow_multiple_values, 0);
-        yajl_config(s->h, yajl_allow_partial_values, 0);
+        s->h = strict_handle(&callbacks, &s->x);
         *ret = s;
         return 0;
+}
+
+/* ---- lexing only: the text's own rules, for a tree validated in memory ----
+ * The same string, value-count and nesting checks as the parser above, with
+ * no tree built: image_native_lex() is save's read-back of what it writes. */
+
+static int lex_scalar(void *ctx)
+{
+        return count_value(ctx);
+}
+
+static int lex_boolean(void *ctx, int v)
+{
+        (void)v;
+        return count_value(ctx);
+}
+
+static int lex_integer(void *ctx, long long v)
+{
+        (void)v;
+        return count_value(ctx);
+}
+
+static int lex_double(void *ctx, double v)
+{
+        (void)v;
+        return count_value(ctx);
+}
+
+static int lex_string(void *ctx, const unsigned char *s, size_t len)
+{
+        return count_value(ctx) && check_string(ctx, s, len, "a string");
+}
+
+static int lex_key(void *ctx, const unsigned char *s, size_t len)
+{
+        return check_string(ctx, s, len, "a key");
+}
+
+static int lex_open(void *ctx)
+{
+        return count_value(ctx) && push(ctx, F_SKIP);
+}
+
+static int lex_close(void *ctx)
+{
+        ((struct sax *)ctx)->depth--;
+        return 1;
+}
+
+static const yajl_callbacks lex_callbacks = {
+        .yajl_null = lex_scalar,
+        .yajl_boolean = lex_boolean,
+        .yajl_integer = lex_integer,
+        .yajl_double = lex_double,
+        .yajl_string = lex_string,
+        .yajl_start_map = lex_open,
+        .yajl_map_key = lex_key,
+        .yajl_end_map = lex_close,
+        .yajl_start_array = lex_open,
+        .yajl_end_array = lex_close,
+};
+
+int image_native_lex(const char *buf, size_t len, struct cgbind_error *err)
+{
+        struct sax *x = xcalloc(1, sizeof(*x));
+        *x = (struct sax){ .err = err };
+        yajl_handle h = strict_handle(&lex_callbacks, x);
+        int r = 0;
+        if (yajl_parse(h, (const unsigned char *)buf, len) != yajl_status_ok ||
+            yajl_complete_parse(h) != yajl_status_ok) {
+                r = x->failed ? -EINVAL : not_json(h, err, (const unsigned char *)buf, len);
+        }
+        yajl_free(h);
+        free(x);
+        return r;
 }
 
 static int stream_error(struct image_stream *s, const unsigned char *buf, size_t len)
@@ -749,16 +834,21 @@ static int stream_error(struct image_stream *s, const unsigned char *buf, size_t
         if (!x->have_version && x->depth <= 1 && x->values > 0)
                 return cgbind_error_set(x->err, CGBIND_INVALID, EINVAL,
                                         "image: not a cgbind image (no \"cgbind\" version)");
-        unsigned char *e = yajl_get_error(s->h, 0, buf, len);
+        return not_json(s->h, x->err, buf, len);
+}
+
+/* yajl's own message, on one line */
+static int not_json(yajl_handle h, struct cgbind_error *err, const unsigned char *buf, size_t len)
+{
+        unsigned char *e = yajl_get_error(h, 0, buf, len);
         char reason[256];
         snprintf(reason, sizeof(reason), "%s", e ? (const char *)e : "parse error");
         if (e)
-                yajl_free_error(s->h, e);
+                yajl_free_error(h, e);
         size_t l = strlen(reason);
         while (l > 0 && (reason[l - 1] == '\n' || reason[l - 1] == ' ' || reason[l - 1] == '.'))
                 reason[--l] = '\0';
-        return cgbind_error_set(x->err, CGBIND_INVALID, EINVAL, "image: not valid JSON: %s",
-                                reason);
+        return cgbind_error_set(err, CGBIND_INVALID, EINVAL, "image: not valid JSON: %s", reason);
 }
 
 int image_native_feed(struct image_stream *s, const char *buf, size_t len)

@@ -113,6 +113,25 @@ static struct named *children_sorted(const struct cg_node *n)
         return v;
 }
 
+/* Names in strictly ascending order repeat none: what cgbind writes (save
+ * lists each directory in order) is checked in one pass, with no copy and
+ * no sort. */
+static bool props_ascending(const struct cg_node *n)
+{
+        for (size_t i = 1; i < n->n_props; i++)
+                if (strcmp(n->props[i - 1].name, n->props[i].name) >= 0)
+                        return false;
+        return true;
+}
+
+static bool children_ascending(const struct cg_node *n)
+{
+        for (size_t i = 1; i < n->n_children; i++)
+                if (strcmp(n->children[i - 1].name, n->children[i].name) >= 0)
+                        return false;
+        return true;
+}
+
 static const char *first_repeat(const char *const *sorted, size_t n)
 {
         for (size_t i = 1; i < n; i++)
@@ -162,7 +181,7 @@ void cg_node_merge(struct cg_node *dst, const struct cg_node *src, const char *c
 /* Sorting keeps this O(n log n): a fan-out of 100 000 must not take minutes. */
 const char *cg_node_find_duplicate(const struct cg_node *node)
 {
-        if (node->n_children < 2)
+        if (node->n_children < 2 || children_ascending(node))
                 return NULL;
         _cleanup_free_ struct named *v = children_sorted(node);
         for (size_t i = 1; i < node->n_children; i++)
@@ -257,7 +276,7 @@ static int validate_props(struct validate_ctx *c, const struct cg_node *n)
 {
         if (n->n_props > CGBIND_MAX_PROPS)
                 return invalid(c, "more than %d properties in one cgroup", CGBIND_MAX_PROPS);
-        if (n->n_props > 1) {
+        if (n->n_props > 1 && !props_ascending(n)) {
                 _cleanup_free_ const char **names = prop_names_sorted(n);
                 const char *dup = first_repeat(names, n->n_props);
                 if (dup)

@@ -131,3 +131,12 @@ int image_parse_fd(int fd, size_t max, struct cgbind_image *ret, struct cgbind_e
                 return r;
         return finish(&img, ret, err);
 }
+
+int image_check_written(struct cgbind_image *img, const char *buf, size_t len,
+                        struct cgbind_error *err)
+{
+        int r = image_validate(img, err);
+        if (r >= 0)
+                r = image_native_lex(buf, len, err);
+        return r;
+}

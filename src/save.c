@@ -21,6 +21,7 @@ struct save_ctx {
         size_t n_nodes;
         size_t max_nodes;
         const char *label;
+        struct arena *arena; /* the tree's: one free, no piece by piece */
         struct sysctl_value sysctls[4];
         size_t n_sysctls;
         /* every file name seen, with its allowlist entry (or none): each
@@ -184,7 +185,14 @@ static int record_prop(struct save_ctx *c, int dirfd, const struct image_hierarc
                       name, value);
                 return 0;
         }
-        cg_node_add_prop(node, def, name, value);
+        /* room for every kept file was made before (walk); a fixed name
+         * points at the allowlist's own string, as the parser's do */
+        node->props[node->n_props++] = (struct cg_prop){
+                .name = def->flags & PROP_PATTERN ? arena_strndup(c->arena, name, strlen(name))
+                                                  : (char *)def->name,
+                .value = arena_strndup(c->arena, value, strlen(value)),
+                .def = def,
+        };
         return 0;
 }
 
@@ -203,7 +211,7 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
         int dir_fd = dirfd(d);
 
         char **files = NULL, **dirs = NULL;
-        size_t n_files = 0, n_dirs = 0;
+        size_t n_files = 0, n_dirs = 0, cap_files = 0, cap_dirs = 0;
         int r = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -212,9 +220,20 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                 bool is_dir = de->d_type == DT_DIR;
                 if (de->d_type != DT_DIR && de->d_type != DT_REG)
                         continue;
+                /* only the files record_prop() would take are kept (a few of
+                 * the directory's dozens): the same ones, in the same order */
+                const struct prop_def *def;
+                if (!is_dir && (!(def = name_def(c, h->version, de->d_name)) ||
+                                (def->controller &&
+                                 !controller_list_has(h->controllers, def->controller))))
+                        continue;
                 char ***arr = is_dir ? &dirs : &files;
                 size_t *n = is_dir ? &n_dirs : &n_files;
-                *arr = xreallocarray(*arr, *n + 1, sizeof(char *));
+                size_t *cap = is_dir ? &cap_dirs : &cap_files;
+                if (*n == *cap) {
+                        *cap = *cap ? *cap * 2 : 8;
+                        *arr = xreallocarray(*arr, *cap, sizeof(char *));
+                }
                 (*arr)[(*n)++] = xstrdup(de->d_name);
         }
         /* qsort's base must not be NULL, even for zero elements */
@@ -222,6 +241,11 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                 qsort(files, n_files, sizeof(char *), cmp_str);
         if (r >= 0 && n_dirs)
                 qsort(dirs, n_dirs, sizeof(char *), cmp_str);
+        /* the node's arrays, at most one entry per name listed, in the tree's arena */
+        if (n_files)
+                node->props = arena_alloc(c->arena, n_files * sizeof(*node->props));
+        if (n_dirs)
+                node->children = arena_zalloc(c->arena, n_dirs * sizeof(*node->children));
         int idle = -1;
         for (size_t i = 0; r >= 0 && i < n_files; i++)
                 r = record_prop(c, dir_fd, h, node, files[i], parent, &mine, &idle);
@@ -252,7 +276,8 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                                                      strerror(-cfd));
                         break;
                 }
-                struct cg_node *child = cg_node_add_child(node, dirs[i]);
+                struct cg_node *child = &node->children[node->n_children++];
+                child->name = arena_strndup(c->arena, dirs[i], strlen(dirs[i]));
                 char sub[CGBIND_MAX_PATH + CGBIND_MAX_NAME + 2];
                 snprintf(sub, sizeof(sub), "%s%s%s", path, streq(path, "/") ? "" : "/", dirs[i]);
                 r = walk(c, cfd, h, child, depth + 1, sub, &mine);
@@ -279,6 +304,7 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
         int r = 0;
 
         img.hierarchies = xcalloc(loc->n, sizeof(*img.hierarchies));
+        img.arena = c.arena = xcalloc(1, sizeof(*img.arena));
         char created[32];
         time_t now = time(NULL);
         struct tm tm;
@@ -297,6 +323,7 @@ int save_image(const struct located *loc, const char *container_id, size_t max_n
                 }
                 struct image_hierarchy *h = &img.hierarchies[img.n_hierarchies++];
                 h->version = lh->version;
+                h->arena_tree = true;
                 if (lh->version == CG_V2) {
                         /* the controllers the top-level has, as its parent enabled them */
                         char *avail = NULL;
@@ -402,7 +429,7 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
 {
         struct container ctr = { .pidfd = -1, .proc_dirfd = -1 };
         struct located loc = { 0 };
-        struct cgbind_image img = { 0 }, check = { 0 };
+        struct cgbind_image img = { 0 };
         struct strbuf out = { 0 };
         struct deadline d = deadline_in_ms(o->timeout_ms);
         pid_t pid = o->pid;
@@ -428,11 +455,12 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
                                      (int)pid);
         if (r >= 0)
                 r = image_write_json(&img, &out, err);
-        /* what is written is read back with restore's own parser first:
-         * save never writes an image that restore would refuse */
+        /* what is written is checked with restore's own rules first, the
+         * tree by image_validate and the text by the parser's lexer: save
+         * never writes an image that restore would refuse */
         if (r >= 0) {
                 struct cgbind_error perr = { 0 };
-                if (image_parse(out.buf, out.len, &check, &perr) < 0)
+                if (image_check_written(&img, out.buf, out.len, &perr) < 0)
                         r = cgbind_error_set(err, CGBIND_FAILED, EINVAL,
                                              "save: the image would not read back (%s); nothing "
                                              "written",
@@ -444,7 +472,6 @@ int save_run(const struct save_options *o, struct cgbind_log *log, struct save_r
                 *ret = (struct save_result){ .n_nodes = img.n_nodes,
                                              .n_hierarchies = img.n_hierarchies };
         strbuf_free(&out);
-        image_free(&check);
         image_free(&img);
         located_free(&loc);
         container_free(&ctr);

@@ -72,6 +72,13 @@ void image_hierarchy_free(struct image_hierarchy *h);
 
 /* Serialises to native JSON (pretty, newline-terminated). */
 int image_write_json(const struct cgbind_image *img, struct strbuf *out, struct cgbind_error *err);
+/* What save checks before it writes text it made from img with
+ * image_write_json: image_validate(img), the tree's rules, and the text's own
+ * (valid JSON, one document, the native parser's string, value-count and
+ * nesting limits), lexed with no second tree built: image_parse()'s checks,
+ * the tree's made on the tree the text was written from. Status 2 on failure. */
+int image_check_written(struct cgbind_image *img, const char *buf, size_t len,
+                        struct cgbind_error *err);
 
 /* Tree helpers. A child pointer is valid until the next cg_node_add_child on
  * its parent. */

@@ -200,6 +200,41 @@ int main(void)
         ok(r == 0 && image_parse(out.buf, out.len, &back, &err) == 0 && back.n_nodes == 4,
            "the saved image writes and parses back (%s)", err.msg);
         image_free(&back);
+        /* save's read-back: the tree by image_validate, the text by the lexer */
+        err = (struct cgbind_error){ 0 };
+        ok(r == 0 && image_check_written(&img, out.buf, out.len, &err) == 0,
+           "image_check_written accepts what save wrote (%s)", err.msg);
+        err = (struct cgbind_error){ 0 };
+        ok(image_check_written(&img, out.buf, out.len - 2, &err) < 0 &&
+                   err.status == CGBIND_INVALID && strstr(err.msg, "not valid JSON"),
+           "image_check_written: cut text refused (%s)", err.msg);
+        {
+                /* an overlong "/" (C0 AF): yajl's own check lets it through */
+                static const char overlong[] = "{\"cgbind\": 1, \"created\": \"\xc0\xaf\", "
+                                               "\"hierarchies\": []}";
+                struct cgbind_image empty = { 0 };
+                err = (struct cgbind_error){ 0 };
+                ok(image_check_written(&empty, overlong, sizeof(overlong) - 1, &err) < 0 &&
+                           strstr(err.msg, "UTF-8"),
+                   "image_check_written: an overlong UTF-8 form refused (%s)", err.msg);
+        }
+        if (img.n_hierarchies && img.hierarchies[0].root.n_children) {
+                /* a value outside its grammar in the tree: image_validate refuses */
+                struct cg_node *n = &img.hierarchies[0].root;
+                while (n->n_children && !n->n_props)
+                        n = &n->children[0];
+                if (n->n_props) {
+                        char *keep = n->props[0].value;
+                        n->props[0].value = (char *)"not a value \n";
+                        err = (struct cgbind_error){ 0 };
+                        ok(image_check_written(&img, out.buf, out.len, &err) < 0 &&
+                                   err.status == CGBIND_INVALID,
+                           "image_check_written: a tree value outside its grammar refused (%s)",
+                           err.msg);
+                        n->props[0].value = keep;
+                } else
+                        ok(false, "a saved property to spoil");
+        }
         strbuf_free(&out);
 
         /* what restore would read: the current values, absent files as NULL */
