@@ -213,8 +213,8 @@ fi
 export CGBIND_BIN=$SRC/$BUILD/cgbind
 
 # Suites marked "# cgbind-layouts: pending" are written but have not passed
-# in a whole run yet (the second-VM import): no lane runs them; run one
-# with --suite NAME --layout LAYOUT. README, "Tests", lists them (and
+# in a whole run yet: no lane runs them; run one with --suite NAME --layout
+# LAYOUT. README, "Tests", lists them (and
 # checkpoint-modes.bats, which runs on v2 only).
 # Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2"),
 # whole words between spaces (v2 is not v2-systemd).

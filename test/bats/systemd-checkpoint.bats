@@ -122,8 +122,18 @@ restore_runc() {
     requires vm
     # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
     local name=sdpm t0 pid want
-    # --systemd always: a writable cgroup mount, for the workload's tree
-    run pm run -d --systemd always --name "$name" --network none localhost/cgbind-ck sh -c "$SD_LOOP"
+    # --systemd always: a writable cgroup mount, for the workload's tree.
+    # --tmpfs /run: the /run podman's systemd mode would add, named by the
+    # user, so that a fresh VM's podman can import the checkpoint. podman
+    # 4.3 (Debian 12) adds the bind mount /run/.containerenv only when the
+    # container's spec has no mount at /run; the first start's spec has none
+    # (systemd mode adds its tmpfs later), the imported one (spec.dump) has
+    # that tmpfs: the restore's spec lacked /run/.containerenv, runc passed
+    # CRIU no external mount for it, and CRIU stopped with "No mapping for
+    # 143:(null) mountpoint" (README, "podman's systemd mode and restore
+    # --import", has the logs). With /run in the spec from the start,
+    # neither side has the file.
+    run pm run -d --systemd always --tmpfs /run --name "$name" --network none localhost/cgbind-ck sh -c "$SD_LOOP"
     echo "$output"
     [ "$status" -eq 0 ]
     pid=$(pm inspect -f '{{.State.Pid}}' "$name")
@@ -131,10 +141,17 @@ restore_runc() {
     INIT=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
     [[ $INIT == /machine.slice/libpod-*.scope/init.scope ]]
     diff <(sd_expected) <(limits_at "/sys/fs/cgroup${INIT%/init.scope}")
+    # for the import's diagnosis: what the exporting VM saw
+    [ -z "${CGBIND_VM_OUT:-}" ] || {
+        cp "/proc/$pid/mountinfo" "$CGBIND_VM_OUT/sd-export-mountinfo"
+        cp "$(pm inspect -f '{{.OCIConfigPath}}' "$name")" "$CGBIND_VM_OUT/sd-export-config.json"
+    }
     t0=$(date +%s%N)
     run pm container checkpoint --export "$BATS_TEST_TMPDIR/ck.tar" "$name"
     echo "# podman checkpoint --export with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
     echo "$output"
+    [ -z "${CGBIND_VM_OUT:-}" ] ||
+        cp "$(pm inspect -f '{{.StaticDir}}' "$name")/dump.log" "$CGBIND_VM_OUT/sd-export-dump.log" || true
     [ "$status" -eq 0 ]
     tar -xOf "$BATS_TEST_TMPDIR/ck.tar" checkpoint/cgbind.json | jq -e '.hierarchies[0].init == "init.scope"'
     pm rm -f "$name"
