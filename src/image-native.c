@@ -720,20 +720,6 @@ struct image_stream {
         struct arena *arena;
 };
 
-/* yajl as both readers below use it: strict JSON, one document */
-static yajl_handle strict_handle(const yajl_callbacks *cb, struct sax *x)
-{
-        yajl_handle h = yajl_alloc(cb, NULL, x);
-        if (!h)
-                oom();
-        yajl_config(h, yajl_allow_comments, 0);
-        yajl_config(h, yajl_dont_validate_strings, 0);
-        yajl_config(h, yajl_allow_trailing_garbage, 0);
-        yajl_config(h, yajl_allow_multiple_values, 0);
-        yajl_config(h, yajl_allow_partial_values, 0);
-        return h;
-}
-
 static int not_json(yajl_handle h, struct cgbind_error *err, const unsigned char *buf, size_t len);
 
 int image_native_begin(struct image_stream **ret, struct cgbind_error *err)
@@ -741,7 +727,7 @@ int image_native_begin(struct image_stream **ret, struct cgbind_error *err)
         struct image_stream *s = xcalloc(1, sizeof(*s));
         s->arena = xcalloc(1, sizeof(*s->arena));
         s->x = (struct sax){ .err = err, .img = &s->img, .arena = s->arena };
-        s->h = strict_handle(&callbacks, &s->x);
+        s->h = json_strict_handle(&callbacks, &s->x);
         *ret = s;
         return 0;
 }
@@ -811,7 +797,7 @@ int image_native_lex(const char *buf, size_t len, struct cgbind_error *err)
 {
         struct sax *x = xcalloc(1, sizeof(*x));
         *x = (struct sax){ .err = err };
-        yajl_handle h = strict_handle(&lex_callbacks, x);
+        yajl_handle h = json_strict_handle(&lex_callbacks, x);
         int r = 0;
         if (yajl_parse(h, (const unsigned char *)buf, len) != yajl_status_ok ||
             yajl_complete_parse(h) != yajl_status_ok) {

@@ -263,20 +263,24 @@ static void yajl_freep(yajl_handle *h)
                 yajl_free(*h);
 }
 
-int json_parse(const char *buf, size_t len, const struct json_limits *limits, struct json **ret,
-               struct cgbind_error *err, const char *what)
+yajl_handle json_strict_handle(const yajl_callbacks *cb, void *ctx)
 {
-        struct builder b = { .limits = limits };
-        _cleanup_(yajl_freep) yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
+        yajl_handle h = yajl_alloc(cb, NULL, ctx);
         if (!h)
                 oom();
-        /* Defaults are strict already (UTF-8 checked, no comments, one value);
-         * say so explicitly so that a yajl default change cannot loosen it. */
         yajl_config(h, yajl_allow_comments, 0);
         yajl_config(h, yajl_dont_validate_strings, 0);
         yajl_config(h, yajl_allow_trailing_garbage, 0);
         yajl_config(h, yajl_allow_multiple_values, 0);
         yajl_config(h, yajl_allow_partial_values, 0);
+        return h;
+}
+
+int json_parse(const char *buf, size_t len, const struct json_limits *limits, struct json **ret,
+               struct cgbind_error *err, const char *what)
+{
+        struct builder b = { .limits = limits };
+        _cleanup_(yajl_freep) yajl_handle h = json_strict_handle(&callbacks, &b);
 
         yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
         if (st == yajl_status_ok)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "cgbind/util.h"
 
 enum json_type {
@@ -58,3 +60,9 @@ static inline void json_freep(struct json **j)
 /* Object member by key, or NULL. */
 const struct json *json_get(const struct json *obj, const char *key);
 const char *json_type_name(enum json_type t);
+
+/* A yajl parser as every reader of cgbind uses one: strict JSON (strings
+ * checked as UTF-8, no comments, one complete document, nothing after it),
+ * said explicitly so that a change of yajl's defaults cannot loosen it.
+ * Ends the process when out of memory. */
+yajl_handle json_strict_handle(const yajl_callbacks *cb, void *ctx);
