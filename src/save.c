@@ -223,9 +223,9 @@ static int walk(struct save_ctx *c, int rfd, const struct image_hierarchy *h, st
                 /* only the files record_prop() would take are kept (a few of
                  * the directory's dozens): the same ones, in the same order */
                 const struct prop_def *def;
-                if (!is_dir && (!(def = name_def(c, h->version, de->d_name)) ||
-                                (def->controller &&
-                                 !controller_list_has(h->controllers, def->controller))))
+                if (!is_dir &&
+                    (!(def = name_def(c, h->version, de->d_name)) ||
+                     (def->controller && !controller_list_has(h->controllers, def->controller))))
                         continue;
                 char ***arr = is_dir ? &dirs : &files;
                 size_t *n = is_dir ? &n_dirs : &n_files;

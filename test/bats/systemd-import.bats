@@ -78,7 +78,8 @@ assert_gone_pm() {
     # inside, the init sits beside that root.
     local old
     old=$(tar -xOf "$CGBIND_SD_CK_IN/sd-podman-ck.tar" config.dump | jq -r .id)
-    [ -n "$old" ] && [ "$old" != "$id" ]
+    [ -n "$old" ]
+    [ "$old" != "$id" ]
     [ -d "/sys/fs/cgroup/machine.slice/libpod-$old.scope" ]
     run pm exec sdpm-other cut -d: -f3 /proc/1/cgroup
     echo "$output"
