@@ -287,8 +287,10 @@ static int read_all(struct reader *r, const struct plan_wire_check *chk,
         plan->pid = (pid_t)pid;
         if (pid && !pid_allowed(chk, plan->pid))
                 return bad(r, "pid %d is not the container's", (int)plan->pid);
-        if (n > chk->max_dirs || n > (size_t)(r->end - r->p) / 12)
+        if (n > chk->max_dirs)
                 return bad(r, "%u directories, more than allowed", n);
+        if (n > (size_t)(r->end - r->p) / 12)
+                return bad(r, "%u directories, cut short", n);
         plan_reserve(plan, n ? n : 1, 1);
         /* depth of each directory below its top-level */
         _cleanup_free_ uint8_t *depth = xcalloc(n ? n : 1, 1);
@@ -316,8 +318,10 @@ static int read_all(struct reader *r, const struct plan_wire_check *chk,
         }
         if ((k = get_u32(r, &n)) < 0)
                 return k;
-        if (n > chk->max_ops || n > (size_t)(r->end - r->p) / 26)
+        if (n > chk->max_ops)
                 return bad(r, "%u operations, more than allowed", n);
+        if (n > (size_t)(r->end - r->p) / 26)
+                return bad(r, "%u operations, cut short", n);
         plan_reserve(plan, plan->n_dirs ? plan->n_dirs : 1, n ? n : 1);
         for (uint32_t i = 0; i < n; i++) {
                 struct plan_op *op = &plan->ops[i];

@@ -296,9 +296,10 @@ vm_run() {
     # alone. One host thread per VM (single-threaded TCG; the guest still has
     # two CPUs): with multi-threaded TCG, three VMs of two vCPU threads each
     # and the host suites share two cores, and a guest vCPU can spin on a
-    # lock whose holder's thread is not running.
+    # lock whose holder's thread is not running. A lane may take 3000 s
+    # (vm-v2-ck, with the faults suite's kill sweeps, took 1800 s and more).
     CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
-        test/vm/run.sh --layout "$layout" --timeout 1800 --out "$RESULTS/$label.out" "${env[@]}" -- \
+        test/vm/run.sh --layout "$layout" --timeout 3000 --out "$RESULTS/$label.out" "${env[@]}" -- \
         env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
         bats --tap --timing --filter-tags !pending ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1 </dev/null

@@ -64,8 +64,10 @@ C
     "$CGBIND" restore --timeout 120 --image "$IMG" <<<"$STATE" >"$BATS_TEST_TMPDIR/out" \
         2>"$BATS_TEST_TMPDIR/err" &
     local hook=$!
-    if ! wait_for "grep -q locks_lock_inode_wait /proc/$hook/wchan 2>/dev/null"; then
-        cat "/proc/$hook/wchan" "$BATS_TEST_TMPDIR/err" 2>&1
+    # the wait is in the hook's planning child (the privilege split); the
+    # kernel lists the child without a newline
+    if ! wait_for "c=\$(cat /proc/$hook/task/$hook/children 2>/dev/null) && [ -n \"\$c\" ] && grep -q locks_lock_inode_wait /proc/\${c%% *}/wchan 2>/dev/null"; then
+        cat "/proc/$hook/task/$hook/children" "$BATS_TEST_TMPDIR/err" 2>&1
         false
     fi
     # the init dies and is reaped

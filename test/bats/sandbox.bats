@@ -395,7 +395,9 @@ refused_cleanly() {
 }
 
 @test "sandbox: a planning child that floods the pipe or never answers is killed and refused with nothing changed" {
-    fault_run flood
+    # the smallest reply limit (twice the image size limit and 16 MiB), and
+    # time enough for a TCG VM to push that much through a pipe
+    fault_run flood --max-image-size 65536 --timeout 300
     refused_cleanly 2 'plan \(from the parser\): more than [0-9]+ bytes; killed'
     local t0=$SECONDS
     fault_run hang --timeout 2
