@@ -145,6 +145,19 @@ int read_regular_file(int dirfd, const char *path, bool nofollow, size_t max, ch
         return read_full_fd(fd, max, ret, ret_len);
 }
 
+int write_full_fd(int fd, const char *buf, size_t len)
+{
+        for (size_t off = 0; off < len;) {
+                ssize_t k = write(fd, buf + off, len - off);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return k < 0 ? -errno : -EIO;
+                off += (size_t)k;
+        }
+        return 0;
+}
+
 int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode)
 {
         /* temp file beside the target, fsync, rename: a reader sees the old
@@ -154,16 +167,7 @@ int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode
         int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        int r = 0;
-        for (size_t off = 0; off < len && r == 0;) {
-                ssize_t k = write(fd, buf + off, len - off);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        r = k < 0 ? -errno : -EIO;
-                else
-                        off += (size_t)k;
-        }
+        int r = write_full_fd(fd, buf, len);
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
         if (r == 0 && fsync(fd) < 0)

@@ -294,15 +294,8 @@ int journal_write(struct journal *j, size_t k, const char *const *rels, size_t n
         int r = 0;
         if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0)
                 r = -errno;
-        for (size_t off = 0; r == 0 && off < sb.len;) {
-                ssize_t w = write(f->fd, sb.buf + off, sb.len - off);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        r = w < 0 ? -errno : -EIO;
-                else
-                        off += (size_t)w;
-        }
+        if (r == 0)
+                r = write_full_fd(f->fd, sb.buf, sb.len);
         strbuf_free(&sb);
         if (r < 0)
                 return cgbind_error_set(err, CGBIND_FAILED, -r, "journal (%s/%s): %s", j->dir,

@@ -850,19 +850,6 @@ static size_t reply_limit(const struct restore_options *o)
         return 2 * o->max_image + CGBIND_MAX_PLAN_SLACK;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-        for (size_t off = 0; off < len;) {
-                ssize_t w = write(fd, buf + off, len - off);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return w < 0 ? -errno : -EIO;
-                off += (size_t)w;
-        }
-        return 0;
-}
-
 /* The child: the read-only sandbox, then image -> plan, one reply on
  * plan_fd. It never returns, and changes nothing on the host. */
 _noreturn_ static void plan_child(struct run *r, int plan_fd)
@@ -889,7 +876,7 @@ _noreturn_ static void plan_child(struct run *r, int plan_fd)
          * exit system call itself, not _exit(), which a sanitizer's build
          * intercepts to make calls (sigaltstack, ptrace) that the read-only
          * filter refuses */
-        syscall(SYS_exit_group, write_all(plan_fd, out.buf, out.len) < 0 ? 1 : 0);
+        syscall(SYS_exit_group, write_full_fd(plan_fd, out.buf, out.len) < 0 ? 1 : 0);
         __builtin_unreachable();
 }
 

@@ -405,16 +405,10 @@ static int write_output(const char *path, const char *buf, size_t len, struct cg
         char esc[300];
         cgbind_escape(path, strlen(path), esc, sizeof(esc));
         if (streq(path, "-")) {
-                for (size_t off = 0; off < len;) {
-                        ssize_t k = write(STDOUT_FILENO, buf + off, len - off);
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k <= 0)
-                                return cgbind_error_set(err, CGBIND_FAILED, k < 0 ? errno : EIO,
-                                                        "output (stdout): %s",
-                                                        strerror(k < 0 ? errno : EIO));
-                        off += (size_t)k;
-                }
+                int r = write_full_fd(STDOUT_FILENO, buf, len);
+                if (r < 0)
+                        return cgbind_error_set(err, CGBIND_FAILED, -r, "output (stdout): %s",
+                                                strerror(-r));
                 return 0;
         }
         int r = write_file_atomic(path, buf, len, 0644);

@@ -49,6 +49,10 @@ int regular_file_error(struct cgbind_error *err, int r, const char *what, const 
 int open_regular_beneath(int dirfd, const char *path, size_t max);
 
 /* Writes path whole or not at all: a temporary file beside it, fsync, rename. */
+/* Writes all of buf, again after EINTR and short writes: 0, or -errno
+ * (-EIO when a write makes no progress). */
+int write_full_fd(int fd, const char *buf, size_t len);
+
 int write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode);
 
 /* Reads a cgroup interface file relative to dirfd, without the trailing newline. */
