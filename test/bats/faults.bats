@@ -79,17 +79,25 @@ setup_file() {
         LOCK_OF[$top]=${LOCKS[-1]}
     done </proc/"$PID"/cgroup
     rm -f "${LOCKS[@]}"
-    # Every N with the plain binary on this host. In the TCG VMs (a process
-    # costs 50 to 500 ms) and in test/run.sh's passes with the ASan build
-    # and the no-openat2 wrapper (whose point is their own code paths): the
-    # kills at every 20th N and at each N right after a call that changes
-    # something (a kill anywhere else leaves the same state as one of
-    # those), and when=N+ for openat and openat2 at every 12th N before the
-    # first change (where they fail as the single N does).
-    local magic='' kill_stride=${CGBIND_FAULTS_KILL_STRIDE:-1} stride=${CGBIND_FAULTS_STRIDE:-1}
+    # The kills: at each N right after a call that changes something (a
+    # kill anywhere else leaves the same state as one of those: every state
+    # a kill can leave is tried), and at every KILL_STRIDE-th N besides, a
+    # sample that checks that claim: every 10th N with the plain binary on
+    # this host; every 20th in the TCG VMs (a process costs 50 to 500 ms)
+    # and in test/run.sh's passes with the ASan build and the no-openat2
+    # wrapper (whose point is their own code paths). The injected faults:
+    # every N on this host; there, when=N+ for openat and openat2 at every
+    # 12th N before the first change (where they fail as the single N
+    # does). The deep tree's kills (deep_kill_sweep): right after each change
+    # on this host; there, after every DEEP_CHANGE_STRIDE-th change of the
+    # chain, and after each of its first and last 8 (the shortest and the
+    # longest journal lines).
+    local magic='' kill_stride=${CGBIND_FAULTS_KILL_STRIDE:-10} stride=${CGBIND_FAULTS_STRIDE:-1}
+    local deep_change_stride=${CGBIND_FAULTS_DEEP_CHANGE_STRIDE:-1}
     IFS= read -r -n 2 magic <"$CGBIND" || true
     if [ -n "${CGBIND_VM:-}" ] || [ "$magic" = "#!" ] || ldd "$CGBIND" 2>/dev/null | grep -q libasan; then
         kill_stride=${CGBIND_FAULTS_KILL_STRIDE:-20} stride=${CGBIND_FAULTS_STRIDE:-12}
+        deep_change_stride=${CGBIND_FAULTS_DEEP_CHANGE_STRIDE:-8}
     fi
     # strace -f follows forks, and --seccomp-bpf (which needs -f) stops
     # only at the traced calls; a wrapper script's subshells would be
@@ -103,8 +111,8 @@ setup_file() {
     fi
     local kill_stride_full=$kill_stride
     # on v2 nothing exists before the restore, so mode full makes the plan
-    # soft makes: in the VM it is killed only right after each change
-    [ "$V2" = 0 ] || [ "$kill_stride" = 1 ] || kill_stride_full=${CGBIND_FAULTS_KILL_STRIDE:-1000000}
+    # soft makes: it is killed only right after each change
+    [ "$V2" = 0 ] || kill_stride_full=${CGBIND_FAULTS_KILL_STRIDE:-1000000}
     GREP_INC=()
     local f
     for f in $FILES; do GREP_INC+=("--include=$f"); done
@@ -114,6 +122,7 @@ setup_file() {
     { declare -p V2 LAYOUT STATE PID TOPS FILES MARKER D1 D2 RESTORE LOCKS LOCK_OF GREP_INC BEFORE \
         STRACE_OPTS TOP P M C S B LOOPS 2>/dev/null || true; } | globals >"$F/vars"
     echo "KILL_STRIDE_SOFT=$kill_stride KILL_STRIDE_FULL=$kill_stride_full PLUS_STRIDE=$stride" \
+        "DEEP_CHANGE_STRIDE=$deep_change_stride" \
         "KILL_AT=$KILL_AT WRAPPED=$wrapped" >>"$F/vars"
     load_snap BD BV "$BEFORE"
     # the calls of a clean run (mode full), for every test
@@ -802,18 +811,49 @@ criu_standin() {
         exit "$?"' criu "${@:-$F/criu-script}" ${1:+--} ${1:+"$F/criu-script"}
 }
 
+# kill_points LIST STRIDE CHANGE_STRIDE: the Ns to kill at, from kill-at's
+# list of a clean run (a line a call: N, number, arguments): every
+# STRIDE-th, and each right after a call that changes something outside the
+# process (a write that is not to stdout or stderr, ftruncate, mkdir,
+# mkdirat, rmdir, unlink, unlinkat, openat with O_CREAT), of those the
+# first and last 8 and every CHANGE_STRIDE-th between. KILL_POINTS, CALLS,
+# CHANGES (calls that change), KILLED_AFTER (of them, killed right after).
+kill_points() {
+    local stride=$2 cstride=$3 n nr a0 a2 i=0
+    local -A after=() kill=()
+    KILL_POINTS=() CALLS=0
+    while read -r n nr a0 _ a2; do
+        CALLS=$n
+        case $nr in
+        1) [ "$a0" -le 2 ] || after[$((n + 1))]=1 ;;
+        77 | 83 | 84 | 87 | 258 | 263) after[$((n + 1))]=1 ;;
+        257) ((a2 & 0100)) && after[$((n + 1))]=1 ;;
+        esac
+    done <"$1"
+    [ "$CALLS" -gt 0 ]
+    CHANGES=${#after[@]} KILLED_AFTER=0
+    for ((n = 1; n <= CALLS + 1; n++)); do
+        [ -n "${after[$n]:-}" ] || continue
+        if ((n <= CALLS && (i < 8 || i >= CHANGES - 8 || i % cstride == 0))); then
+            kill[$n]=1
+            KILLED_AFTER=$((KILLED_AFTER + 1))
+        fi
+        i=$((i + 1))
+    done
+    for ((n = 1; n <= CALLS; n++)); do
+        if (((n - 1) % stride == 0)) || [ -n "${kill[$n]:-}" ]; then KILL_POINTS+=("$n"); fi
+    done
+}
+
 # kill_sweep STRIDE: the hook killed (SIGKILL) at the entry of its Nth
 # system call, then the same restore again. N: every STRIDE-th call of a
 # clean run from main() on, and each call right after one that changes
-# something outside the process (a write that
-# is not to stdout or stderr, ftruncate, mkdir, mkdirat, rmdir, unlink,
-# unlinkat, openat with O_CREAT): a kill anywhere else leaves the same state
-# as one of those. A second run from a state already seen is the same run,
+# something (kill_points): a kill anywhere else leaves the same state as
+# one of those. A second run from a state already seen is the same run,
 # and is not repeated.
 kill_sweep() {
-    local rc=0 n nr a0 a2 total=0 stride=$1 what k fp v rc2 now
-    local -a ns=()
-    local -A next_to_change=() verdict_of=() outcome=()
+    local rc=0 n nr total=0 stride=$1 what k fp v rc2 now
+    local -A verdict_of=() outcome=()
     local states=0 bad=0 ended=0
     reset_state
     NOW_SNAP=
@@ -827,19 +867,9 @@ kill_sweep() {
     CLEAN=$SNAP
     NOW_SNAP=$CLEAN
     JOURNALS=x
-    while read -r n nr a0 _ a2; do
-        total=$n
-        case $nr in
-        1) [ "$a0" -le 2 ] || next_to_change[$((n + 1))]=1 ;;
-        77 | 83 | 84 | 87 | 258 | 263) next_to_change[$((n + 1))]=1 ;;
-        257) ((a2 & 0100)) && next_to_change[$((n + 1))]=1 ;;
-        esac
-    done <"$T/calls"
-    [ "$total" -gt 0 ]
-    for ((n = 1; n <= total; n++)); do
-        if (((n - 1) % stride == 0)) || [ -n "${next_to_change[$n]:-}" ]; then ns+=("$n"); fi
-    done
-    for n in "${ns[@]}"; do
+    kill_points "$T/calls" "$stride" 1
+    total=$CALLS
+    for n in "${KILL_POINTS[@]}"; do
         # a kill before the first change left the state as it was before
         [ "${NOW_SNAP:-}" = "$BEFORE" ] && [ -z "$JOURNALS" ] || reset_state
         rc=0
@@ -900,7 +930,7 @@ $(diff <(echo "$CLEAN") <(echo "$now") | sed 's/^/    /')")
         NOW_SNAP=$now
         outcome[$v]=$((${outcome[$v]:-0} + 1))
     done
-    local line="# killed $LAYOUT mode $MODE: ${#ns[@]} kill points of $total calls (stride $stride),"
+    local line="# killed $LAYOUT mode $MODE: ${#KILL_POINTS[@]} kill points of $total calls (stride $stride),"
     line+=" $states states after the kill; second run: exit 0 with the clean tree: ${outcome[converged]:-0},"
     line+=" refused (exit 3): ${outcome[refused 3]:-0}, refused (exit 4): ${outcome[refused 4]:-0},"
     line+=" outside the allowed: $((${outcome[bad]:-0} + bad)); points past the end of a shorter run: $ended"
@@ -1003,12 +1033,12 @@ deep_reset() {
 }
 
 # deep_kill_sweep STRIDE: killed at every STRIDE-th call and right after
-# each change, then the same restore again: it must end with exit 0 and the
-# deepest limit written, its journal listing nothing that exists.
+# a change (each of the first and last 8 changes, and every
+# DEEP_CHANGE_STRIDE-th between: setup_file), then the same restore again:
+# it must end with exit 0 and the deepest limit written, its journal
+# listing nothing that exists.
 deep_kill_sweep() {
-    local stride=$1 rc n nr a0 a1 a2 total=0 what k v points=0 conv=0 bad=0 ended=0
-    local -a ns=()
-    local -A next_to_change=()
+    local stride=$1 rc n nr total=0 what k v points=0 conv=0 bad=0 ended=0
     deep_setup
     deep_reset
     rc=0
@@ -1019,19 +1049,9 @@ deep_kill_sweep() {
         cat "$T/err" >&2
         return 1
     fi
-    # shellcheck disable=SC2034 # read into or set for the helpers and tests that load this file
-    while read -r n nr a0 a1 a2; do
-        total=$n
-        case $nr in
-        1) [ "$a0" -le 2 ] || next_to_change[$((n + 1))]=1 ;;
-        77 | 83 | 84 | 87 | 258 | 263) next_to_change[$((n + 1))]=1 ;;
-        257) ((a2 & 0100)) && next_to_change[$((n + 1))]=1 ;;
-        esac
-    done <"$T/dcalls"
-    for ((n = 1; n <= total; n++)); do
-        if (((n - 1) % stride == 0)) || [ -n "${next_to_change[$n]:-}" ]; then ns+=("$n"); fi
-    done
-    for n in "${ns[@]}"; do
+    kill_points "$T/dcalls" "$stride" "$DEEP_CHANGE_STRIDE"
+    total=$CALLS
+    for n in "${KILL_POINTS[@]}"; do
         deep_reset
         rc=0
         "$KILL_AT" --kill "$n" --report "$T/rep" -- "$CGBIND" restore --image "$DIMG" \
@@ -1072,7 +1092,7 @@ deep_kill_sweep() {
         fi
     done
     deep_reset
-    echo "# killed $LAYOUT deep (64 levels of 255 bytes): ${#ns[@]} kill points of $total calls (stride $stride); second run exit 0 with the deepest limit: $conv, outside the allowed: $bad; points past the end of a shorter run: $ended" >&3
+    echo "# killed $LAYOUT deep (64 levels of 255 bytes): ${#KILL_POINTS[@]} kill points of $total calls (stride $stride; after $KILLED_AFTER of the $CHANGES changes); second run exit 0 with the deepest limit: $conv, outside the allowed: $bad; points past the end of a shorter run: $ended" >&3
     if [ "${#BAD[@]}" -gt 0 ]; then
         printf '%s\n\n' "${BAD[@]}" >&2
         return 1
@@ -1080,8 +1100,9 @@ deep_kill_sweep() {
 }
 
 @test "killed half-way, 64 levels of 255-byte names: a second run converges (the journal holds every valid path)" {
-    # right after each change (every state a kill can leave) and every
-    # 50th call: about 2 x 64 changes, two runs each
+    # right after a change (on this host each, every state a kill can
+    # leave; in the VMs a sample, setup_file) and every 50th call: about
+    # 2 x 64 changes, two runs each
     quiet deep_kill_sweep "${CGBIND_FAULTS_DEEP_STRIDE:-50}"
 }
 
