@@ -30,8 +30,9 @@ CONTENDER_TEXT = {
     "cgconfigparser": "cgconfigparser -l",
     "readfloor": "read floor",
     "true": "/bin/true",
+    "forkfloor": "/bin/true + one fork (forkfloor)",
 }
-ORDER = ["floor", "true", "cgbind", "cgbind-nosandbox", "cgbind-b", "shell", "cgconfigparser", "readfloor"]
+ORDER = ["floor", "true", "forkfloor", "cgbind", "cgbind-nosandbox", "cgbind-b", "shell", "cgconfigparser", "readfloor"]
 
 
 def read_meta(path):
@@ -267,6 +268,13 @@ def main():
                           "%.2f x (%s vs %s ms; cpu %.2f x)" % (
                               r, fmt_ms(cg["med"]), fmt_ms(tr["med"]), cg["cpu"] / tr["cpu"]),
                           r <= 1.3 if c == "cgbind" else None))
+    # what the planning child's process alone costs: no split can go below it
+    ff = get("empty", 0, "forkfloor")
+    if ff and tr:
+        lines.append(("empty image: one fork alone (forkfloor) x /bin/true",
+                      "%.2f x (%s vs %s ms; cpu %.2f x)" % (
+                          ff["med"] / tr["med"], fmt_ms(ff["med"]), fmt_ms(tr["med"]),
+                          ff["cpu"] / tr["cpu"]), None))
     for k in sorted({n for (kk, n, _) in S if kk == "start"}):
         on, off = RAW.get(("start", k, "runc-hook"), []), RAW.get(("start", k, "runc-off"), [])
         if on:

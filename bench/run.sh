@@ -223,7 +223,7 @@ fi
 mkdir -p "$BUILD"
 TOOLS=$BUILD/bench-tools
 mkdir -p "$TOOLS"
-for t in timer floor readfloor; do
+for t in timer floor readfloor forkfloor; do
     if [ ! -x "$TOOLS/$t" ] || [ "$BENCH/$t.c" -nt "$TOOLS/$t" ]; then
         [ -z "${CGBIND_VM:-}" ] || die "$TOOLS/$t is missing or stale: build on the host first"
         cc -O2 -Wall -Wextra -o "$TOOLS/$t" "$BENCH/$t.c"
@@ -619,6 +619,8 @@ if [ "$DO_EMPTY" = 1 ] && ! out_of_time; then
         record empty 0 floor "$run" "$out" ok
         out=$("$TIMER" -i "$STATE" -- /bin/true 2>>"$ERRLOG")
         record empty 0 true "$run" "$out" ok
+        out=$("$TIMER" -i "$STATE" -- "$TOOLS/forkfloor" 2>>"$ERRLOG")
+        record empty 0 forkfloor "$run" "$out" ok
         out=$("$TIMER" -i "$STATE" -- "$CGBIND" restore --image "$W/in/image-0.json" 2>>"$ERRLOG")
         record empty 0 cgbind "$run" "$out" ok
         out=$("$TIMER" -i "$STATE" -- "$CGBIND" restore --no-sandbox --image "$W/in/image-0.json" 2>>"$ERRLOG")
