@@ -388,9 +388,7 @@ static bool own_cgroup(const char *path, const char *suffix, const char *alt, co
                ends_with_str(parent, alt);
 }
 
-/* The pids in a top-level's cgroup.procs that the hook descends from
- * (mine: container_hook_ancestors()). */
-static pid_t runtime_in(int dirfd, const pid_t *mine, size_t n)
+pid_t container_runtime_in(int dirfd, const pid_t *mine, size_t n)
 {
         _cleanup_free_ char *procs = NULL;
         if (cg_read_at(dirfd, "cgroup.procs", &procs) < 0)
@@ -450,7 +448,7 @@ int container_locate(struct container *c, struct located *ret, struct cgbind_err
                                        h->cgroup_path, h->cgroup_path, suffix);
                         continue;
                 }
-                pid_t p = runtime_in(h->dirfd, mine, n_mine);
+                pid_t p = container_runtime_in(h->dirfd, mine, n_mine);
                 if (p != 0)
                         located_refuse(h,
                                        "%s is not the container's own cgroup: %s the runtime "

@@ -244,20 +244,6 @@ static int dump(const struct criu_options *o, pid_t pid, int dirfd, struct cgbin
 
 /* ---- post-restore: restore from the checkpoint ---- */
 
-static bool procs_has(const char *procs, pid_t pid)
-{
-        for (const char *p = procs; *p;) {
-                char *end;
-                long v = strtol(p, &end, 10);
-                if (end == p)
-                        break;
-                if (v == pid)
-                        return true;
-                p = end + strspn(end, "\n");
-        }
-        return false;
-}
-
 /* The start time of pid (0 when it cannot be read), from the one parser
  * of /proc/<pid>/stat: with the pid, it names one process. */
 static unsigned long long start_time_of(pid_t pid)
@@ -447,11 +433,9 @@ static int locate(struct container *c, const char *criu_cg, size_t criu_len, str
                 struct located_hierarchy *h = &loc.h[i];
                 if (!located_usable(h))
                         continue;
-                const char *init = NULL;
-                for (size_t k = 0; k < pc.n && !init; k++)
-                        if ((pc.entries[k].hierarchy_id == 0) == (h->version == CG_V2) &&
-                            streq(pc.entries[k].controllers, h->controllers))
-                                init = pc.entries[k].path;
+                const struct proc_cgroup_entry *e =
+                        proc_cgroup_find(&pc, h->version == CG_V2, h->controllers);
+                const char *init = e ? e->path : NULL;
                 if (!init) {
                         located_refuse(h, "the container's init is in no cgroup of %s",
                                        cg_label(h->version, h->controllers));
@@ -475,19 +459,15 @@ static int locate(struct container *c, const char *criu_cg, size_t criu_len, str
                 struct located_hierarchy *h = &loc.h[i];
                 if (!located_usable(h))
                         continue;
-                _cleanup_free_ char *procs = NULL;
-                if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0) {
+                /* mine[0] is CRIU, which runc put in the container's cgroups */
+                pid_t p = container_runtime_in(h->dirfd, mine + 1, n > 0 ? n - 1 : 0);
+                if (p < 0)
                         located_refuse(h, "%s: cannot read cgroup.procs", h->cgroup_path);
-                        continue;
-                }
-                for (size_t k = 1; k < n; k++)
-                        if (procs_has(procs, mine[k])) {
-                                located_refuse(h,
-                                               "%s is not the container's own cgroup: it holds "
-                                               "the runtime (pid %d) that runs CRIU",
-                                               h->cgroup_path, (int)mine[k]);
-                                break;
-                        }
+                else if (p > 0)
+                        located_refuse(h,
+                                       "%s is not the container's own cgroup: it holds the "
+                                       "runtime (pid %d) that runs CRIU",
+                                       h->cgroup_path, (int)p);
         }
         *ret = loc;
         return 0;
@@ -604,6 +584,20 @@ static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t
         return 0;
 }
 
+/* CRIU (this script's parent) and the script itself, where hierarchy i's
+ * top-level holds them: moves to rel (NULL: the image's init cgroup, which
+ * the plan resolves). A top-level whose cgroup.procs cannot be read gets
+ * none: the plan reads it again and says why. */
+static void criu_and_self_facts(const struct located_hierarchy *h, size_t i, const char *rel,
+                                struct moves *m)
+{
+        pid_t criu = getppid(), self = getpid();
+        if (container_runtime_in(h->dirfd, &criu, 1) > 0)
+                moves_add(m, i, criu, rel, "CRIU", false);
+        if (container_runtime_in(h->dirfd, &self, 1) > 0)
+                moves_add(m, i, self, rel, "cgbind", false);
+}
+
 /* cgroup v2 lets no process sit in a cgroup whose children have domain
  * controllers: CRIU (this script's parent) and the script itself leave the
  * top-level for the cgroup CRIU restored the container's init into (or
@@ -616,13 +610,7 @@ static void leave_facts(const struct located *loc, struct moves *m)
                 const struct located_hierarchy *h = &loc->h[i];
                 if (!located_usable(h) || h->version != CG_V2 || !h->init_rel || !h->init_rel[0])
                         continue;
-                _cleanup_free_ char *procs = NULL;
-                if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0)
-                        continue; /* the plan reads it again and says why */
-                if (procs_has(procs, getppid()))
-                        moves_add(m, i, getppid(), h->init_rel, "CRIU", false);
-                if (procs_has(procs, getpid()))
-                        moves_add(m, i, getpid(), h->init_rel, "cgbind", false);
+                criu_and_self_facts(h, i, h->init_rel, m);
         }
 }
 
@@ -650,13 +638,7 @@ static void ignore_facts(const struct container *c, const struct located *loc, s
                         if (p && streq(p, h->cgroup_path))
                                 moves_add(m, i, tasks[k], NULL, "task", true);
                 }
-                _cleanup_free_ char *procs = NULL;
-                if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0)
-                        continue; /* the plan reads it again and says why */
-                if (procs_has(procs, getppid()))
-                        moves_add(m, i, getppid(), NULL, "CRIU", false);
-                if (procs_has(procs, getpid()))
-                        moves_add(m, i, getpid(), NULL, "cgbind", false);
+                criu_and_self_facts(h, i, NULL, m);
         }
 }
 

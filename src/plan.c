@@ -744,15 +744,12 @@ static int emit_moves(struct walk *w, size_t top_dir)
                                 dir = lv[depth].dir;
                         } else {
                                 n_lv = depth;
-                                const struct cg_node *child = NULL;
-                                const struct observed_node *co = NULL;
-                                for (size_t c = 0; node && c < node->n_children; c++)
-                                        if (strlen(node->children[c].name) == l &&
-                                            strncmp(node->children[c].name, p, l) == 0) {
-                                                child = &node->children[c];
-                                                co = obs && obs->children ? &obs->children[c]
-                                                                          : NULL;
-                                        }
+                                const struct cg_node *child =
+                                        node ? cg_node_child(node, p, l) : NULL;
+                                const struct observed_node *co =
+                                        child && obs && obs->children
+                                                ? &obs->children[child - node->children]
+                                                : NULL;
                                 bool exists = child ? co && co->exists : depth < mv->n_exist;
                                 bool adopted =
                                         child ? co && co->adopted : (mv->adopted >> depth) & 1;

@@ -7,6 +7,7 @@
 #include "cgbind/image.h"
 #include "cgbind/props.h"
 #include "tap.h"
+#include "tree.h"
 
 static int n_notes;
 static char last_note[1024];
@@ -23,14 +24,6 @@ static const char *prop(const struct cg_node *n, const char *name)
         for (size_t i = 0; i < n->n_props; i++)
                 if (strcmp(n->props[i].name, name) == 0)
                         return n->props[i].value;
-        return NULL;
-}
-
-static const struct cg_node *child(const struct cg_node *n, const char *name)
-{
-        for (size_t i = 0; i < n->n_children; i++)
-                if (strcmp(n->children[i].name, name) == 0)
-                        return &n->children[i];
         return NULL;
 }
 
@@ -112,7 +105,8 @@ static void v1_to_v2(void)
         ok(image_convert(&img, CG_V2, false, note, NULL, &out, &err) == 0, "v1 -> v2 converts");
         ok(out.n_hierarchies == 1 && out.hierarchies[0].version == CG_V2, "one cgroup2 hierarchy");
         const struct image_hierarchy *h = &out.hierarchies[0];
-        const struct cg_node *app = child(&h->root, "app"), *w = app ? child(app, "w") : NULL;
+        const struct cg_node *app = tree_child(&h->root, "app"),
+                             *w = app ? tree_child(app, "w") : NULL;
         ok(app && w, "the trees of all hierarchies are merged");
         is_str(prop(app, "cpu.weight"), "20", "cpu.shares 512 -> cpu.weight 20");
         is_str(prop(app, "cpu.max"), "50000 200000", "quota and period -> cpu.max");
@@ -124,7 +118,7 @@ static void v1_to_v2(void)
         is_str(prop(w, "memory.swap.max"), "max", "memsw -1 -> swap max");
         ok(prop(app, "memory.swappiness") == NULL, "swappiness has no counterpart");
         ok(n_notes >= 2, "notes name what was left out (%d)", n_notes);
-        is_str(prop(child(&h->root, "batch"), "pids.max"), "max", "pids.max unchanged");
+        is_str(prop(tree_child(&h->root, "batch"), "pids.max"), "max", "pids.max unchanged");
         is_str(prop(app, "io.weight"), "default 1", "blkio.weight 10 -> io.weight default 1");
         is_str(prop(app, "io.max"), "8:0 rbps=1048576\n8:0 wiops=100",
                "throttle files -> io.max lines");
@@ -134,7 +128,7 @@ static void v1_to_v2(void)
         is_str(prop(app, "cgroup.subtree_control"), "cpu memory", "app enables what w uses");
         ok(prop(w, "cgroup.subtree_control") == NULL, "a leaf enables nothing");
         is_str(h->init, "init.scope", "the init goes to init.scope");
-        ok(child(&h->root, "init.scope") != NULL, "init.scope is in the tree");
+        ok(tree_child(&h->root, "init.scope") != NULL, "init.scope is in the tree");
         image_free(&out);
 
         struct cgbind_error serr = { 0 };
@@ -173,28 +167,28 @@ static void v2_to_v1(void)
         const struct image_hierarchy *pids = hier(&out, "pids"), *blk = hier(&out, "blkio");
         ok(cpu && mem && pids && blk, "one v1 hierarchy per controller");
         ok(hier(&out, "cpuset") == NULL, "no hierarchy for a controller the image lacks");
-        const struct cg_node *app = cpu ? child(&cpu->root, "app") : NULL;
+        const struct cg_node *app = cpu ? tree_child(&cpu->root, "app") : NULL;
         is_str(prop(app, "cpu.shares"), "2597", "cpu.weight 100 -> cpu.shares 2597");
         is_str(prop(app, "cpu.cfs_quota_us"), "-1", "cpu.max max -> quota -1");
         is_str(prop(app, "cpu.cfs_period_us"), "100000", "period kept");
-        const struct cg_node *w = cpu ? child(&cpu->root, "w") : NULL;
+        const struct cg_node *w = cpu ? tree_child(&cpu->root, "w") : NULL;
         is_str(prop(w, "cpu.cfs_quota_us"), "20000", "quota 20000");
         is_str(prop(w, "cpu.cfs_period_us"), "50000", "period 50000");
-        const struct cg_node *mapp = mem ? child(&mem->root, "app") : NULL;
+        const struct cg_node *mapp = mem ? tree_child(&mem->root, "app") : NULL;
         is_str(prop(mapp, "memory.limit_in_bytes"), "104857600", "memory.max -> limit");
         is_str(prop(mapp, "memory.memsw.limit_in_bytes"), "157286400", "max + swap -> memsw");
-        const struct cg_node *mw = mem ? child(&mem->root, "w") : NULL;
+        const struct cg_node *mw = mem ? tree_child(&mem->root, "w") : NULL;
         is_str(prop(mw, "memory.limit_in_bytes"), "-1", "memory.max max -> -1");
         ok(prop(mw, "memory.memsw.limit_in_bytes") == NULL,
            "swap limited but memory unlimited has no v1 counterpart");
-        is_str(prop(child(&pids->root, "app"), "pids.max"), "64", "pids.max unchanged");
-        const struct cg_node *bapp = blk ? child(&blk->root, "app") : NULL;
+        is_str(prop(tree_child(&pids->root, "app"), "pids.max"), "64", "pids.max unchanged");
+        const struct cg_node *bapp = blk ? tree_child(&blk->root, "app") : NULL;
         is_str(prop(bapp, "blkio.weight"), "1000", "io.weight default 10000 -> blkio 1000");
         is_str(prop(bapp, "blkio.weight_device"), "8:0 10", "io.weight 8:0 1 -> 8:0 10");
         is_str(prop(bapp, "blkio.throttle.read_bps_device"), "8:0 1048576", "rbps -> read_bps");
         is_str(prop(bapp, "blkio.throttle.write_iops_device"), "8:0 10", "wiops -> write_iops");
         ok(prop(bapp, "blkio.throttle.write_bps_device") == NULL, "wbps=max is no rule");
-        ok(child(&cpu->root, "init.scope") != NULL, "every hierarchy gets the whole tree");
+        ok(tree_child(&cpu->root, "init.scope") != NULL, "every hierarchy gets the whole tree");
         ok(n_notes >= 2, "memory.high and the unlimited-memory swap are noted (%d): %s", n_notes,
            last_note);
         image_free(&out);
@@ -249,8 +243,8 @@ static void new_files(void)
         ok(image_convert(&img, CG_V2, false, collect, NULL, &out, &err) == 0,
            "v1 -> v2 converts (%s)", err.msg);
         const struct image_hierarchy *h = out.n_hierarchies ? &out.hierarchies[0] : NULL;
-        const struct cg_node *rt = h ? child(&h->root, "rt") : NULL;
-        const struct cg_node *io = h ? child(&h->root, "io") : NULL;
+        const struct cg_node *rt = h ? tree_child(&h->root, "rt") : NULL;
+        const struct cg_node *io = h ? tree_child(&h->root, "io") : NULL;
         ok(rt && io, "both trees merged");
         is_str(prop(io, "rdma.max"), "mlx5_0 hca_handle=2 hca_object=max",
                "rdma.max: the same file");
@@ -277,15 +271,15 @@ static void new_files(void)
            "and back to v1 (%s)", err.msg);
         const struct image_hierarchy *blk = hier(&back, "blkio"), *rd = hier(&back, "rdma");
         const struct image_hierarchy *mi = hier(&back, "misc");
-        const struct cg_node *bio = blk ? child(&blk->root, "io") : NULL;
+        const struct cg_node *bio = blk ? tree_child(&blk->root, "io") : NULL;
         is_str(prop(bio, "blkio.bfq.weight"), "300", "io.bfq.weight default -> blkio.bfq.weight");
         is_str(prop(bio, "blkio.bfq.weight_device"), "8:0 700\n8:16 20",
                "io.bfq.weight's device lines -> blkio.bfq.weight_device");
         is_str(prop(bio, "blkio.prio.class"), "restrict-to-be",
                "io.prio.class -> blkio.prio.class");
-        is_str(rd ? prop(child(&rd->root, "io"), "rdma.max") : NULL,
+        is_str(rd ? prop(tree_child(&rd->root, "io"), "rdma.max") : NULL,
                "mlx5_0 hca_handle=2 hca_object=max", "an rdma hierarchy with rdma.max");
-        is_str(mi ? prop(child(&mi->root, "io"), "misc.max") : NULL, "sev 4\nsev_es max",
+        is_str(mi ? prop(tree_child(&mi->root, "io"), "misc.max") : NULL, "sev 4\nsev_es max",
                "a misc hierarchy with misc.max");
         image_free(&back);
         image_free(&out);
@@ -313,11 +307,11 @@ static void new_files(void)
            "v2 -> v1 converts (%s)", err.msg);
         const struct image_hierarchy *cpu = hier(&out, "cpu");
         blk = hier(&out, "blkio");
-        is_str(cpu ? prop(child(&cpu->root, "app"), "cpu.uclamp.max") : NULL, "50.00",
+        is_str(cpu ? prop(tree_child(&cpu->root, "app"), "cpu.uclamp.max") : NULL, "50.00",
                "cpu.uclamp.max: the same file");
-        is_str(blk ? prop(child(&blk->root, "app"), "blkio.bfq.weight") : NULL, "50",
+        is_str(blk ? prop(tree_child(&blk->root, "app"), "blkio.bfq.weight") : NULL, "50",
                "io.bfq.weight default 50 -> blkio.bfq.weight 50");
-        is_str(blk ? prop(child(&blk->root, "app"), "blkio.prio.class") : NULL, "idle",
+        is_str(blk ? prop(tree_child(&blk->root, "app"), "blkio.prio.class") : NULL, "idle",
                "io.prio.class -> blkio.prio.class");
         ok(noted(all_notes, "memory.zswap.writeback") && noted(all_notes, "cgroup.pressure") &&
                    noted(all_notes, "dmem.max"),
@@ -359,9 +353,10 @@ static void for_host(void)
         int r = image_convert_for_host(&img, &only_v2, false, false, note, NULL, &err);
         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2,
            "v1 image on a v2 container: converted in place (%s)", err.msg);
-        ok(img.n_hierarchies == 1 && child(&img.hierarchies[0].root, "app") &&
-                   prop(child(&img.hierarchies[0].root, "app"), "memory.max") &&
-                   streq(prop(child(&img.hierarchies[0].root, "app"), "memory.max"), "1048576"),
+        ok(img.n_hierarchies == 1 && tree_child(&img.hierarchies[0].root, "app") &&
+                   prop(tree_child(&img.hierarchies[0].root, "app"), "memory.max") &&
+                   streq(prop(tree_child(&img.hierarchies[0].root, "app"), "memory.max"),
+                         "1048576"),
            "converted: app memory.max 1048576");
         ok(img.n_nodes == 2, "converted: n_nodes counts app and init.scope (%zu)", img.n_nodes);
         ok(n_notes >= 2, "unexpected: a notice and the lost swappiness are noted (%d)", n_notes);
@@ -395,9 +390,9 @@ static void for_host(void)
         r = image_convert_for_host(&img, &only_v1, false, false, note, NULL, &err);
         ok(r == 0 && img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V1 &&
                    streq(img.hierarchies[0].controllers, "memory") &&
-                   child(&img.hierarchies[0].root, "app") &&
-                   prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes") &&
-                   streq(prop(child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes"),
+                   tree_child(&img.hierarchies[0].root, "app") &&
+                   prop(tree_child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes") &&
+                   streq(prop(tree_child(&img.hierarchies[0].root, "app"), "memory.limit_in_bytes"),
                          "1048576"),
            "v2 image on a v1 container: converted to one memory hierarchy (%s)", err.msg);
         image_free(&img);
@@ -531,7 +526,7 @@ static void table_counterparts(void)
                 int r = image_convert(&img, v1 ? CG_V2 : CG_V1, false, note, NULL, &out, &err);
                 const struct cg_node *app = NULL;
                 for (size_t k = 0; r == 0 && k < out.n_hierarchies && !app; k++)
-                        app = child(&out.hierarchies[k].root, "app");
+                        app = tree_child(&out.hierarchies[k].root, "app");
                 if (d->counterpart) {
                         concrete(d->counterpart, want, sizeof(want));
                         /* "blkio.throttle.*": one of the family */

@@ -5,6 +5,7 @@
 
 #include "cgbind/image.h"
 #include "tap.h"
+#include "tree.h"
 
 static const struct image_hierarchy *hier(const struct cgbind_image *img, const char *ctl)
 {
@@ -19,14 +20,6 @@ static const char *prop(const struct cg_node *n, const char *name)
         for (size_t i = 0; n && i < n->n_props; i++)
                 if (strcmp(n->props[i].name, name) == 0)
                         return n->props[i].value;
-        return NULL;
-}
-
-static const struct cg_node *child(const struct cg_node *n, const char *name)
-{
-        for (size_t i = 0; n && i < n->n_children; i++)
-                if (strcmp(n->children[i].name, name) == 0)
-                        return &n->children[i];
         return NULL;
 }
 
@@ -50,11 +43,11 @@ int main(void)
         const struct image_hierarchy *mem = hier(&img, "memory"), *pids = hier(&img, "pids");
         ok(mem && pids && hier(&img, "cpu,cpuacct") && hier(&img, "name=systemd"),
            "its controllers become hierarchies, co-mounted ones joined");
-        const struct cg_node *app = mem ? child(&mem->root, "app") : NULL;
+        const struct cg_node *app = mem ? tree_child(&mem->root, "app") : NULL;
         is_str(prop(app, "memory.limit_in_bytes"), "268435456",
                "the top-level is the root set's path (/ck), its sub-tree below");
-        ok(child(app, "web") != NULL, "children by relative dir_name");
-        is_str(prop(pids ? child(&pids->root, "app") : NULL, "pids.max"), "50", "pids.max");
+        ok(tree_child(app, "web") != NULL, "children by relative dir_name");
+        is_str(prop(pids ? tree_child(&pids->root, "app") : NULL, "pids.max"), "50", "pids.max");
         ok(prop(app, "notify_on_release") == NULL && prop(app, "tasks") == NULL &&
                    prop(app, "memory.kmem.limit_in_bytes") == NULL,
            "never-listed and unknown properties are left out");
@@ -77,7 +70,7 @@ int main(void)
         ok(img.n_hierarchies == 1 && img.hierarchies[0].version == CG_V2, "one cgroup2 hierarchy");
         is_str(img.n_hierarchies ? img.hierarchies[0].init : NULL, "init.scope",
                "the top-level is /ck (cgns_prefix), the task's init.scope is the init");
-        ok(img.n_hierarchies && child(&img.hierarchies[0].root, "init.scope") &&
+        ok(img.n_hierarchies && tree_child(&img.hierarchies[0].root, "init.scope") &&
                    img.hierarchies[0].root.n_children == 1,
            "only init.scope below it: CRIU did not record app");
         image_free(&img);

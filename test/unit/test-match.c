@@ -10,6 +10,7 @@
 #include "cgbind/restore.h"
 
 #include "tap.h"
+#include "tree.h"
 
 static int n_warnings;
 static char last_warning[1100];
@@ -69,14 +70,6 @@ static const struct cg_prop *prop(const struct cg_node *n, const char *name)
         for (size_t i = 0; n && i < n->n_props; i++)
                 if (streq(n->props[i].name, name))
                         return &n->props[i];
-        return NULL;
-}
-
-static const struct cg_node *child(const struct cg_node *n, const char *name)
-{
-        for (size_t i = 0; n && i < n->n_children; i++)
-                if (streq(n->children[i].name, name))
-                        return &n->children[i];
         return NULL;
 }
 
@@ -258,8 +251,8 @@ static void test_merge(void)
            t ? t->label : "none");
         ok(t && streq(t->image.controllers, "cpu,cpuacct") && t->image.version == CG_V1,
            "merged: the host's controllers");
-        const struct cg_node *a = t ? child(&t->image.root, "a") : NULL;
-        ok(a && child(a, "b") && child(a, "c") && child(&t->image.root, "d"),
+        const struct cg_node *a = t ? tree_child(&t->image.root, "a") : NULL;
+        ok(a && tree_child(a, "b") && tree_child(a, "c") && tree_child(&t->image.root, "d"),
            "merged: a/b, a/c and d in one tree");
         ok(a && prop(a, "cpu.shares") && streq(prop(a, "cpu.shares")->value, "512"),
            "merged: a's cpu.shares");
@@ -306,18 +299,18 @@ static void test_split(void)
                 ok(streq(cpu->label, "cpu,cpuacct") && streq(acct->label, "cpu,cpuacct") &&
                            streq(cls->label, "net_cls,net_prio"),
                    "split: each labelled by the image hierarchy");
-                const struct cg_node *ca = child(&cpu->image.root, "a");
-                const struct cg_node *aa = child(&acct->image.root, "a");
+                const struct cg_node *ca = tree_child(&cpu->image.root, "a");
+                const struct cg_node *aa = tree_child(&acct->image.root, "a");
                 ok(ca && prop(ca, "cpu.shares") && prop(ca, "cgroup.clone_children") &&
-                           prop(child(ca, "w"), "cpu.cfs_quota_us"),
+                           prop(tree_child(ca, "w"), "cpu.cfs_quota_us"),
                    "split: cpu gets cpu.* and the core file");
                 ok(aa && !prop(aa, "cpu.shares") && prop(aa, "cgroup.clone_children") &&
-                           child(aa, "w") && child(aa, "w")->n_props == 0,
+                           tree_child(aa, "w") && tree_child(aa, "w")->n_props == 0,
                    "split: cpuacct gets the tree and the core file, no cpu.*");
                 ok(ca != aa && ca && aa && ca->name != aa->name,
                    "split: each target owns its own copy");
-                const struct cg_node *cn = child(&cls->image.root, "n");
-                const struct cg_node *pn = child(&prio->image.root, "n");
+                const struct cg_node *cn = tree_child(&cls->image.root, "n");
+                const struct cg_node *pn = tree_child(&prio->image.root, "n");
                 ok(cn && pn && prop(cn, "net_cls.classid") && !prop(cn, "net_prio.ifpriomap") &&
                            prop(pn, "net_prio.ifpriomap") && !prop(pn, "net_cls.classid"),
                    "split: net_cls.classid only on net_cls, net_prio.ifpriomap only on net_prio");
@@ -389,8 +382,8 @@ static void test_missing(void)
         r = do_match(&img, &l, true, &m, &err);
         const struct match_target *t = target_on(&m, "cpu");
         ok(r == 0 && m.n == 1 && t && streq(t->label, "cpu,pids") &&
-                   prop(child(&t->image.root, "a"), "cpu.shares") &&
-                   !prop(child(&t->image.root, "a"), "pids.max") && n_warnings == 1,
+                   prop(tree_child(&t->image.root, "a"), "cpu.shares") &&
+                   !prop(tree_child(&t->image.root, "a"), "pids.max") && n_warnings == 1,
            "... with skip_missing: cpu gets its part, pids warned (%s)", last_warning);
         ok(targets_sane(&m), "partial: target sane");
         match_free(&m);
@@ -549,7 +542,7 @@ static void test_available(void)
         if (r == 0)
                 r = match_available(&m, false, warn, NULL, &err);
         const struct cg_node *root = r == 0 ? &m.targets[0].image.root : NULL;
-        const struct cg_node *app = child(root, "app"), *w = child(app, "w");
+        const struct cg_node *app = tree_child(root, "app"), *w = tree_child(app, "w");
         const struct cg_prop *sc = prop(root, "cgroup.subtree_control");
         const struct cg_prop *app_sc = prop(app, "cgroup.subtree_control");
         ok(r == 0 && n_warnings == 1 && strstr(last_warning, "controller io not available") &&

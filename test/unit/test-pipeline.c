@@ -9,6 +9,7 @@
 #include "cgbind/restore.h"
 
 #include "tap.h"
+#include "tree.h"
 
 #define PID 4242
 
@@ -35,36 +36,6 @@ static void layout_init(struct layout *l, const char *const *spec, size_t n)
                 };
         }
         l->loc = (struct located){ .h = l->h, .n = n, .from_mounts = true };
-}
-
-/* ---- observed trees ---- */
-
-static void obs_init(struct observed_node *o, const struct cg_node *n, bool exists)
-{
-        *o = (struct observed_node){ .exists = exists };
-        o->values = xcalloc(n->n_props ? n->n_props : 1, sizeof(char *));
-        o->children = xcalloc(n->n_children ? n->n_children : 1, sizeof(*o->children));
-        for (size_t i = 0; i < n->n_children; i++)
-                obs_init(&o->children[i], &n->children[i], false);
-}
-
-static struct observed_node *obs_at(struct observed_node *o, const struct cg_node *n,
-                                    const char *path, const struct cg_node **ret_n)
-{
-        while (*path) {
-                size_t l = strcspn(path, "/");
-                const struct cg_node *c = cg_node_child(n, path, l);
-                if (!c) {
-                        printf("Bail out! no node %s in the matched tree\n", path);
-                        exit(1);
-                }
-                o = &o->children[c - n->children];
-                n = c;
-                path += l;
-                path += strspn(path, "/");
-        }
-        *ret_n = n;
-        return o;
 }
 
 /* The observed state of every target of a match. */

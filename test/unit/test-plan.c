@@ -8,6 +8,7 @@
 #include "cgbind/plan.h"
 
 #include "tap.h"
+#include "tree.h"
 
 #define PID 4242
 
@@ -23,42 +24,6 @@ static struct cgbind_image parse_or_bail(const char *json)
 }
 
 /* ---- observed trees ---- */
-
-/* o mirrors n: values all absent, every descendant missing. */
-static void obs_init(struct observed_node *o, const struct cg_node *n, bool exists)
-{
-        o->exists = exists;
-        o->values = calloc(n->n_props ? n->n_props : 1, sizeof(char *));
-        o->children = calloc(n->n_children ? n->n_children : 1, sizeof(*o->children));
-        if (!o->values || !o->children)
-                abort();
-        for (size_t i = 0; i < n->n_children; i++)
-                obs_init(&o->children[i], &n->children[i], false);
-}
-
-/* The observed node and image node at path ("" the top-level, "a/b"). */
-static struct observed_node *obs_at(struct observed_node *o, const struct cg_node *n,
-                                    const char *path, const struct cg_node **ret_n)
-{
-        while (*path) {
-                size_t l = strcspn(path, "/");
-                size_t i;
-                for (i = 0; i < n->n_children; i++)
-                        if (strlen(n->children[i].name) == l &&
-                            strncmp(n->children[i].name, path, l) == 0)
-                                break;
-                if (i == n->n_children) {
-                        printf("Bail out! no node %s in the test image\n", path);
-                        exit(1);
-                }
-                o = &o->children[i];
-                n = &n->children[i];
-                path += l;
-                path += strspn(path, "/");
-        }
-        *ret_n = n;
-        return o;
-}
 
 static void obs_exists(struct observed_node *top, const struct cg_node *root, const char *path)
 {

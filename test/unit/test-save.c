@@ -15,6 +15,7 @@
 #include "cgbind/save.h"
 
 #include "tap.h"
+#include "tree.h"
 
 static char scratch[] = "/tmp/cgbind-test-save.XXXXXX";
 
@@ -60,14 +61,6 @@ static const char *prop(const struct cg_node *n, const char *name)
         for (size_t i = 0; n && i < n->n_props; i++)
                 if (streq(n->props[i].name, name))
                         return n->props[i].value;
-        return NULL;
-}
-
-static const struct cg_node *child(const struct cg_node *n, const char *name)
-{
-        for (size_t i = 0; n && i < n->n_children; i++)
-                if (streq(n->children[i].name, name))
-                        return &n->children[i];
         return NULL;
 }
 
@@ -164,13 +157,13 @@ int main(void)
                    "defaults, never-listed and other controllers' files "
                    "are left out (%zu)",
                    m->root.n_props);
-                const struct cg_node *app = child(&m->root, "app");
+                const struct cg_node *app = tree_child(&m->root, "app");
                 ok(app && m->root.n_children == 1, "app recorded, the bad names not");
                 ok(app && !prop(app, "memory.limit_in_bytes"),
                    "an unlimited limit (the page-rounded maximum) is a default");
                 is_str(prop(app, "memory.soft_limit_in_bytes"), "104857600",
                        "app memory.soft_limit_in_bytes");
-                is_str(prop(child(app, "web"), "memory.limit_in_bytes"), "1048576",
+                is_str(prop(tree_child(app, "web"), "memory.limit_in_bytes"), "1048576",
                        "app/web memory.limit_in_bytes");
         }
         const struct image_hierarchy *v2 = img.n_hierarchies > 1 ? &img.hierarchies[1] : NULL;
@@ -181,12 +174,12 @@ int main(void)
                 is_str(prop(&v2->root, "cgroup.subtree_control"), "cpu pids",
                        "v2: the top-level's subtree_control");
                 ok(!prop(&v2->root, "memory.max"), "v2: memory.max max is a default");
-                const struct cg_node *app = child(&v2->root, "app");
+                const struct cg_node *app = tree_child(&v2->root, "app");
                 ok(app && !prop(app, "cpu.weight") && prop(app, "cpu.idle") &&
                            !prop(app, "cgroup.type") && !prop(app, "io.max"),
                    "v2 app: an idle group's cpu.weight 0, domain and io (not available) left out");
                 is_str(prop(app, "pids.max"), "64", "v2 app pids.max");
-                ok(child(&v2->root, "init.scope") != NULL, "v2: init.scope in the tree");
+                ok(tree_child(&v2->root, "init.scope") != NULL, "v2: init.scope in the tree");
         }
         is_int(img.n_nodes, 4, "n_nodes: app, app/web, init.scope, app");
         err = (struct cgbind_error){ 0 };
@@ -243,7 +236,7 @@ int main(void)
                 r = apply_observe(h[0].dirfd, h[0].host_path, &m->root, &o, &err);
                 ok(r == 0 && o.exists && o.values && streq(o.values[0], "536870912"),
                    "apply_observe: the top-level's value (%s)", err.msg);
-                const struct cg_node *app = child(&m->root, "app");
+                const struct cg_node *app = tree_child(&m->root, "app");
                 size_t ai = app ? (size_t)(app - m->root.children) : 0;
                 ok(r == 0 && app && o.children && o.children[ai].exists &&
                            o.children[ai].children && o.children[ai].children[0].exists,
@@ -332,7 +325,7 @@ int main(void)
         is_int(n_warnings, 0, "no warning (%s)", warnings);
         if (r == 0) {
                 const struct cg_node *top = &img.hierarchies[0].root;
-                const struct cg_node *a = child(top, "a"), *b = child(top, "b");
+                const struct cg_node *a = tree_child(top, "a"), *b = tree_child(top, "b");
                 ok(!prop(top, "memory.swappiness") && !prop(top, "net_prio.ifpriomap"),
                    "top-level: swappiness and priorities as its parent's are left out");
                 is_str(prop(top, "memory.oom_control"), "1",
