@@ -212,10 +212,6 @@ if ! check_step "build with gcc, warnings are errors" build "$BUILD" gcc; then
 fi
 export CGBIND_BIN=$SRC/$BUILD/cgbind
 
-# Suites marked "# cgbind-layouts: pending" are written but have not passed
-# in a whole run yet: no lane runs them; run one with --suite NAME --layout
-# LAYOUT. README, "Tests", lists them (and
-# checkpoint-modes.bats, which runs on v2 only).
 # Suites for a layout: each .bats file says where it runs ("# cgbind-layouts: hybrid v1 v2"),
 # whole words between spaces (v2 is not v2-systemd).
 suites_for() {
@@ -301,7 +297,7 @@ vm_run() {
     CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
         test/vm/run.sh --layout "$layout" --timeout 3000 --out "$RESULTS/$label.out" "${env[@]}" -- \
         env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
-        bats --tap --timing --filter-tags !pending ${filter:+--filter "$filter"} "$@" \
+        bats --tap --timing ${filter:+--filter "$filter"} "$@" \
         >"$RESULTS/$label.tap" 2>&1 </dev/null
     echo $? >"$RESULTS/$label.rc"
     echo $(($(date +%s) - start)) >"$RESULTS/$label.secs"
@@ -327,7 +323,7 @@ vm_run_machines() {
         CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
             test/vm/run.sh --layout "$layout" --timeout 1500 "${io[@]}" -- \
             env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
-            bats --tap --timing --filter-tags !pending --filter "^machine $m: " "$@" \
+            bats --tap --timing --filter "^machine $m: " "$@" \
             >"$RESULTS/$label.$m.tap" 2>&1 </dev/null || rc=$?
     done
     awk 'FNR == 1 { off = total }
@@ -357,7 +353,7 @@ vm_report() { # LABEL LAYOUT RUNTIME
 if [ -n "$SUITE" ]; then
     if [ "$LAYOUT" = host ]; then
         say "bats $SUITE_FILE on this host ($(host_layout))${FILTER:+, tests matching $FILTER}"
-        bats --tap --timing --filter-tags !pending ${FILTER:+--filter "$FILTER"} "$SUITE_FILE" 2>&1 </dev/null |
+        bats --tap --timing ${FILTER:+--filter "$FILTER"} "$SUITE_FILE" 2>&1 </dev/null |
             tee "$RESULTS/one.tap"
         count_tap "bats $SUITE (host)" "$RESULTS/one.tap" "${PIPESTATUS[0]}"
     elif [ "$LAYOUT" = v2-systemd-import ]; then
@@ -472,7 +468,7 @@ say "bats on this host ($HL)"
 start=$(date +%s)
 rc=0
 # shellcheck disable=SC2046 # the suites' file names, one word each
-bats --tap --timing --filter-tags !pending $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
+bats --tap --timing $(suites_for "$HL") >"$RESULTS/host.tap" 2>&1 || rc=$?
 count_tap "bats host ($HL)" "$RESULTS/host.tap" "$rc"
 echo "    $(($(date +%s) - start)) s"
 
@@ -504,7 +500,7 @@ rc=0
 # the wrapper runs the real binary, CGBIND_BIN as it was before this line
 # shellcheck disable=SC2046,SC2097,SC2098 # file names one word each; CGBIND_REAL is the old CGBIND_BIN on purpose
 CGBIND_REAL=$CGBIND_BIN CGBIND_NO_OPENAT2_WRAPPER=$SRC/$BUILD/test/no-openat2/no-openat2 \
-    CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap --timing --filter-tags !pending $(no_openat2_suites) \
+    CGBIND_BIN=$SRC/test/no-openat2/cgbind-no-openat2 bats --tap --timing $(no_openat2_suites) \
     >"$RESULTS/no-openat2.tap" 2>&1 || rc=$?
 count_tap "bats host, no openat2" "$RESULTS/no-openat2.tap" "$rc"
 
@@ -523,7 +519,7 @@ if check_step "build with ASan and UBSan" \
     export ASAN_OPTIONS=detect_leaks=0
     rc=0
     # shellcheck disable=SC2046
-    CGBIND_BIN=$SRC/$ASAN/cgbind bats --tap --timing --filter-tags !pending $(asan_suites) \
+    CGBIND_BIN=$SRC/$ASAN/cgbind bats --tap --timing $(asan_suites) \
         >"$RESULTS/asan-bats.tap" 2>&1 || rc=$?
     count_tap "ASan+UBSan bats host" "$RESULTS/asan-bats.tap" "$rc"
     unset ASAN_OPTIONS UBSAN_OPTIONS
