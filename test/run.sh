@@ -259,6 +259,12 @@ vm_jobs() {
                 echo "vm-v2-systemd-rootless v2-systemd runc -" $(suites_for v2-systemd | grep -E "$ROOTLESS_SUITES")
             [ -z "$(suites_for v2-systemd-import)" ] ||
                 echo "vm-v2-systemd-import v2-systemd runc -" $(suites_for v2-systemd-import)
+        elif [ "$layout" = v1 ]; then
+            echo "vm-v1 v1 runc -" $(suites_for v1 | grep -vE "$V1_MODES_SUITE")
+            # the cgroup modes on v1: only what no other v1 suite covers
+            # (criu.bats has soft, full and runc's refusal of ignore)
+            [ -z "$(suites_for v1 | grep -E "$V1_MODES_SUITE")" ] ||
+                echo "vm-v1-modes v1 runc $V1_MODES_FILTER" $(suites_for v1 | grep -E "$V1_MODES_SUITE")
         else
             echo "vm-$layout $layout runc -" $(suites_for "$layout")
         fi
@@ -270,6 +276,14 @@ vm_jobs() {
 V2_CK_SUITES='/(checkpoint|checkpoint-v2|checkpoint-podman|criu-v2|faults)\.bats$'
 ENGINE_SUITES='/checkpoint-(modes|docker|crun)\.bats$'
 ROOTLESS_SUITES='/rootless-systemd\.bats$'
+# checkpoint-modes.bats on v1 ("# cgbind-layouts: v2 v1"): mode strict (CRIU
+# refuses), runc's default with and without the action-script (the times,
+# what CRIU alone gives back), CRIU's mode ignore and a new parent. Left out
+# there: soft and full and runc's refusal of --manage-cgroups-mode ignore
+# (criu.bats), and the image with no init cgroup (v2 only: the init's
+# cgroup is the container's own on v1).
+V1_MODES_SUITE='/checkpoint-modes\.bats$'
+V1_MODES_FILTER="^(mode_strict|runc's_default_mode|CRIU's_mode_ignore_\(|a_new_parent)"
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.
