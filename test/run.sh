@@ -231,7 +231,7 @@ suites_for() {
 # (FILTER: a bats --filter regex with "_" for a space, "-" for every test).
 # shellcheck disable=SC2046 # the suites' file names, one word each
 vm_jobs() {
-    local layout
+    local layout last=''
     for layout in $LAYOUTS; do
         if [ "$layout" = v2 ]; then
             # the v2 suites are twice the v1 ones: the checkpoints (runc,
@@ -255,10 +255,18 @@ vm_jobs() {
                 echo "vm-v2-systemd-rootless v2-systemd runc -" $(suites_for v2-systemd | grep -E "$ROOTLESS_SUITES")
             [ -z "$(suites_for v2-systemd-import)" ] ||
                 echo "vm-v2-systemd-import v2-systemd runc -" $(suites_for v2-systemd-import)
+        elif [ "$layout" = v1 ]; then
+            echo "vm-v1 v1 runc -" $(suites_for v1 | grep -vE "$V1_MODES_SUITE")
+            # the cgroup modes on v1: only what no other v1 suite covers
+            # (V1_MODES_FILTER); a
+            # short job, queued last so it does not hold back the longer ones
+            [ -z "$(suites_for v1 | grep -E "$V1_MODES_SUITE")" ] ||
+                last="vm-v1-modes v1 runc $V1_MODES_FILTER $(suites_for v1 | grep -E "$V1_MODES_SUITE")"
         else
             echo "vm-$layout $layout runc -" $(suites_for "$layout")
         fi
     done
+    [ -z "$last" ] || echo "$last"
 }
 # crun refuses this host's hybrid layout; crun.bats runs in the v2 VM (its
 # state at prestart and createRuntime, a restore through its hooks, and after
@@ -266,6 +274,16 @@ vm_jobs() {
 V2_CK_SUITES='/(checkpoint|checkpoint-v2|checkpoint-podman|criu-v2|faults)\.bats$'
 ENGINE_SUITES='/checkpoint-(modes|docker|crun)\.bats$'
 ROOTLESS_SUITES='/rootless-systemd\.bats$'
+# checkpoint-modes.bats on v1 ("# cgbind-layouts: v2 v1"): mode full through
+# the action-script (criu.bats's full and soft restore through a prestart
+# hook), mode strict (CRIU refuses), runc's default (soft) with and without
+# the action-script (the times, what CRIU alone gives back), CRIU's mode
+# ignore and a new parent. Left out there: the plain soft test (runc's
+# default is soft) and runc's refusal of --manage-cgroups-mode ignore
+# (criu.bats), and the image with no init cgroup (v2 only: the init's
+# cgroup is the container's own on v1).
+V1_MODES_SUITE='/checkpoint-modes\.bats$'
+V1_MODES_FILTER="^(mode_full|mode_strict|runc's_default_mode|CRIU's_mode_ignore_\(|a_new_parent)"
 
 # vm_run LABEL LAYOUT RUNTIME FILTER FILES...: one VM boot, one bats run;
 # TAP in LABEL.tap, exit status in LABEL.rc, seconds in LABEL.secs.
