@@ -542,6 +542,22 @@ SYS_unshare=272
     [ "$status" -eq 0 ]
 }
 
+# cpu_limit PID: the soft and hard "Max cpu time" of a process ("60 61")
+cpu_limit() {
+    awk '/^Max cpu time/ { print $4, $5 }' "/proc/$1/limits"
+}
+
+@test "the CPU limit: the hook and its planning child run with RLIMIT_CPU 60 s (SIGKILL at 61), set before the image is parsed" {
+    # the test's own shell has none: what the hook has, it set itself
+    [ "$(cpu_limit $$)" = "unlimited unlimited" ]
+    start_blocked
+    # CGBIND_MAX_CPU_SECONDS (include/cgbind/caps.h, doc/decisions.md "The sandbox")
+    [ "$(cpu_limit "$CGBIND_PID")" = "60 61" ]
+    [ "$(cpu_limit "$BLOCKED_PID")" = "60 61" ]
+    finish
+    [ "$status" -eq 0 ]
+}
+
 @test "a hook killed while its planning child waits for the lock takes the child along: the lock is free at once for the rerun" {
     start_blocked
     local child=$BLOCKED_PID

@@ -184,5 +184,37 @@ int main(void)
         ok(parse(bad_init, &img, &err) < 0 && err.status == CGBIND_INVALID &&
                    strstr(err.msg, "init"),
            "a CRIU init of ../x: refused (%s)", err.msg);
+        /* the per-cgroup property cap (issue 23, class 6), counted on what
+         * the reader keeps: 256 distinct hugetlb properties in one cgroup
+         * pass, 257 are refused with one line, status 2 */
+        for (size_t n = CGBIND_MAX_PROPS; n <= CGBIND_MAX_PROPS + 1; n++) {
+                strbuf_appendf(&sb, "{\"magic\":\"CGROUP\",\"entries\":[{\"sets\":[{\"id\":1,"
+                                    "\"ctls\":[{\"name\":\"hugetlb\",\"path\":\"/c\"}]}],"
+                                    "\"controllers\":[{\"cnames\":[\"hugetlb\"],\"dirs\":[{"
+                                    "\"dir_name\":\"c\",\"children\":[{\"dir_name\":\"a\","
+                                    "\"properties\":[");
+                for (size_t i = 0; i < n; i++)
+                        strbuf_appendf(&sb,
+                                       "%s{\"name\":\"hugetlb.%zuKB.limit_in_bytes\","
+                                       "\"value\":\"1048576\"}",
+                                       i ? "," : "", i + 1);
+                strbuf_appendf(&sb, "]}]}]}]}]}");
+                img = (struct cgbind_image){ 0 };
+                int r = parse(sb.buf, &img, &err);
+                const struct image_hierarchy *h = r == 0 ? hier(&img, "hugetlb") : NULL;
+                if (n == CGBIND_MAX_PROPS)
+                        ok(r == 0 && h && tree_child(&h->root, "a") &&
+                                   tree_child(&h->root, "a")->n_props == n,
+                           "a CRIU cgroup of %zu properties: accepted, all kept (%s)", n, err.msg);
+                else
+                        ok(r < 0 && err.status == CGBIND_INVALID &&
+                                   strstr(err.msg, "more than 256 properties in one cgroup") &&
+                                   !strchr(err.msg, '\n'),
+                           "a CRIU cgroup of %zu properties: refused, status 2, one line (%s)", n,
+                           err.msg);
+                if (r == 0)
+                        image_free(&img);
+                strbuf_free(&sb);
+        }
         return tap_done();
 }

@@ -787,6 +787,95 @@ static void test_validate(void)
         image_free(&img);
 }
 
+/* ---- the per-cgroup property cap (issue 23, class 6) ---- */
+
+/* What every refusal of the cap says: one line, status 2. */
+static bool props_cap_refusal(int r, const struct cgbind_error *err)
+{
+        return r < 0 && err->status == CGBIND_INVALID &&
+               has_str(err->msg, "more than 256 properties in one cgroup") &&
+               !strchr(err->msg, '\n');
+}
+
+/* One hierarchy with one child "c" of n distinct hugetlb properties (a
+ * pattern: every size is a name of its own, so only the cap bounds them). */
+static char *hugetlb_child(enum cg_version v, size_t n)
+{
+        struct strbuf props = { 0 };
+        for (size_t i = 0; i < n; i++)
+                strbuf_appendf(&props, "%s\"hugetlb.%zuKB.%s\":\"%s\"", i ? "," : "", i + 1,
+                               v == CG_V1 ? "limit_in_bytes" : "max",
+                               v == CG_V1 ? "1048576" : "max");
+        char *json = v == CG_V1 ? v1_child("\"hugetlb\"", props.buf)
+                                : v2_child("\"hugetlb\"", props.buf);
+        strbuf_free(&props);
+        return json;
+}
+
+/* The cap bounds each cgroup's properties (and so the sort that finds a
+ * name given twice): CGBIND_MAX_PROPS pass, one more is refused, by the
+ * native parser as it builds the tree and by image_validate on a tree built
+ * in memory (what save and the CRIU reader hand it). */
+static void test_props_cap(void)
+{
+        for (enum cg_version v = CG_V1; v <= CG_V2; v++) {
+                int ver = v == CG_V1 ? 1 : 2;
+                for (size_t n = CGBIND_MAX_PROPS; n <= CGBIND_MAX_PROPS + 1; n++) {
+                        struct cgbind_image img = { .n_hierarchies = 4242 };
+                        struct cgbind_error err;
+                        char *json = hugetlb_child(v, n);
+                        int r = parse(json, strlen(json), &img, &err);
+                        if (n == CGBIND_MAX_PROPS)
+                                ok(r == 0 && img.n_hierarchies == 1 &&
+                                           img.hierarchies[0].root.n_children == 1 &&
+                                           img.hierarchies[0].root.children[0].n_props == n,
+                                   "v%d: %zu properties in one cgroup are accepted and kept (%s)",
+                                   ver, n, err.msg);
+                        else
+                                ok(props_cap_refusal(r, &err) && img.n_hierarchies == 4242 &&
+                                           img.hierarchies == NULL,
+                                   "v%d: %zu properties in one cgroup are refused, status 2, one "
+                                   "line (%s)",
+                                   ver, n, err.msg);
+                        if (r == 0)
+                                image_free(&img);
+                        free(json);
+                }
+        }
+
+        /* the same in a tree built in memory, at the top-level and below it */
+        for (int at_root = 0; at_root <= 1; at_root++) {
+                for (size_t n = CGBIND_MAX_PROPS; n <= CGBIND_MAX_PROPS + 1; n++) {
+                        struct cgbind_image img = { 0 };
+                        img.hierarchies = xcalloc(1, sizeof(*img.hierarchies));
+                        img.n_hierarchies = 1;
+                        struct image_hierarchy *h = &img.hierarchies[0];
+                        h->version = CG_V2;
+                        h->controllers = xstrdup("hugetlb");
+                        struct cg_node *c = cg_node_add_child(&h->root, "c");
+                        struct cg_node *node = at_root ? &h->root : c;
+                        for (size_t i = 0; i < n; i++) {
+                                char name[64];
+                                snprintf(name, sizeof(name), "hugetlb.%zuKB.max", i + 1);
+                                add_prop(node, CG_V2, name, "max");
+                        }
+                        struct cgbind_error err = { 0 };
+                        int r = image_validate(&img, &err);
+                        if (n == CGBIND_MAX_PROPS)
+                                is_int(r, 0,
+                                       "image_validate: %zu properties in one cgroup (%s) pass "
+                                       "(%s)",
+                                       n, at_root ? "the top-level" : "a sub-cgroup", err.msg);
+                        else
+                                ok(props_cap_refusal(r, &err),
+                                   "image_validate: %zu properties in one cgroup (%s) are "
+                                   "refused, status 2, one line (%s)",
+                                   n, at_root ? "the top-level" : "a sub-cgroup", err.msg);
+                        image_free(&img);
+                }
+        }
+}
+
 /* cg_node_merge: dst += src by name, dst's own properties win, and with a
  * controller list only those controllers' properties (and core files) come over. */
 static void test_merge(void)
@@ -884,6 +973,7 @@ int main(void)
         test_caps();
         test_wide_object();
         test_validate();
+        test_props_cap();
         test_merge();
         test_init_caps();
         test_node_at();
