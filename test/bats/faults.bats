@@ -157,7 +157,12 @@ setup() {
 }
 
 teardown() {
-    # the next test starts from the state before
+    # the next test starts from the state before (the hook's: an action
+    # script's test set its own, action_script)
+    if [ "${KILLED:-hook}" = criu ]; then
+        . "$F/vars"
+        load_snap BD BV "$BEFORE"
+    fi
     NOW_SNAP=
     quiet reset_state
 }
@@ -384,6 +389,24 @@ reset_state() {
             break
         fi
     done
+    [ "${KILLED:-hook}" != criu ] || stale_records_gone
+}
+
+# stale_records_gone: the action script's records (/run/cgbind/criu-PID-START,
+# left by every run that CRIU did not resume) whose CRIU is gone, removed as
+# the script's next run removes them: each run starts with none, and makes
+# the same calls as the clean run
+stale_records_gone() {
+    local r pid st stat
+    local -a fields
+    for r in /run/cgbind/criu-*; do
+        [[ ${r##*/} =~ ^criu-([0-9]+)-([0-9]+)(\.dump)?$ ]] || continue
+        pid=${BASH_REMATCH[1]} st=${BASH_REMATCH[2]} stat=
+        { IFS= read -r stat </proc/"$pid"/stat; } 2>/dev/null || true
+        # the fields after "(comm) ": the start time is the 20th
+        read -r -a fields <<<"${stat##*) }"
+        [ "${fields[19]:-}" = "$st" ] || rm -f "$r"
+    done
 }
 
 # ---- one run and its outcome ----
@@ -536,8 +559,7 @@ check_left() {
 count_calls() {
     local rc=0 l pid name main=
     reset_state
-    strace "${STRACE_OPTS[@]}" -qq -o "$T/count" -e trace=$COUNTED "$CGBIND" restore --image "$IMG" --mode "$MODE" \
-        <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    traced_run "${STRACE_OPTS[@]}" -qq -o "$T/count" -e trace=$COUNTED <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     if [ "$rc" != 0 ]; then
         echo "the clean run failed ($rc):" >&2
         cat "$T/err" >&2
@@ -595,13 +617,24 @@ count_calls() {
 
 # ---- the sweeps ----
 
+# traced_run STRACE-ARGS...: the restore under strace: the hook (cgbind
+# restore), or with KILLED=criu CRIU's action script at post-restore, strace
+# standing in for CRIU (criu_standin: strace forks the script, so it is the
+# script's parent, whose descriptor CRTOOLS_IMAGE_DIR names).
+traced_run() {
+    if [ "${KILLED:-hook}" = criu ]; then
+        criu_standin strace "$@"
+    else
+        strace "$@" "$CGBIND" restore --image "$IMG" --mode "$MODE"
+    fi
+}
+
 # point LABEL ERRNO STRACE-ARGS...: one run under strace, classified.
 point() {
     local label=$1 err=$2 rc=0 key
     shift 2
     reset_state
-    strace "${STRACE_OPTS[@]}" -qq -o "$T/trace" -s 4096 "$@" "$CGBIND" restore --image "$IMG" --mode "$MODE" \
-        <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    traced_run "${STRACE_OPTS[@]}" -qq -o "$T/trace" -s 4096 "$@" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     classify "$rc"
     key="$label $err"
     TRIED[$key]=$((${TRIED[$key]:-0} + 1))
@@ -635,7 +668,7 @@ report() {
     local key o line
     for key in $(printf '%s\n' "${!TRIED[@]}" | sed 's/ /@/' | sort); do
         key=${key/@/ }
-        line="# faults $LAYOUT mode $MODE: ${key%% *} ${key#* }: ${TRIED[$key]} points:"
+        line="# faults $LAYOUT${CRIU_LABEL:-} mode $MODE: ${key%% *} ${key#* }: ${TRIED[$key]} points:"
         for o in 0 1 2 3 4; do line+=" exit $o: ${SEEN_OUT[$key $o]:-0},"; done
         line+=" outside the allowed: ${SEEN_OUT[$key bad]:-0}"
         [ -z "${SEEN_OUT[$key trace]:-}" ] || line+=" (message read from strace's log: ${SEEN_OUT[$key trace]})"
@@ -648,7 +681,7 @@ report() {
 }
 
 calls_line() {
-    local s line="# faults $LAYOUT: calls of a clean run (mode $MODE) from main() on:"
+    local s line="# faults $LAYOUT${CRIU_LABEL:-}: calls of a clean run (mode $MODE) from main() on:"
     for s in ${COUNTED//,/ }; do line+=" $s ${POST[$s]:-0},"; done
     echo "${line%,}" >&3
 }
@@ -660,9 +693,8 @@ rollback_sweep() {
     local w=$((${OFFSET[write]:-0} + ${POST[write]})) rc=0 u=0 l n k=0 err plus
     reset_state
     NOW_SNAP=
-    strace "${STRACE_OPTS[@]}" -qq -o "$T/count2" -e trace=close_range,write,unlinkat \
-        -e inject="write:error=EBUSY:when=$w" \
-        "$CGBIND" restore --image "$IMG" --mode "$MODE" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    traced_run "${STRACE_OPTS[@]}" -qq -o "$T/count2" -e trace=close_range,write,unlinkat \
+        -e inject="write:error=EBUSY:when=$w" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     cat "$T/err"
     [ "$rc" = 1 ]
     while IFS= read -r l; do [[ ! $l =~ ^([0-9]+\ +)?unlinkat\( ]] || u=$((u + 1)); done <"$T/count2"
@@ -780,8 +812,7 @@ criu_standin() {
     mkdir -p "$F/ck"
     cp "$IMG" "$F/ck/cgbind.json"
     if [ "$V2" = 1 ]; then
-        [ -d "$TOP/init.scope" ] || mkdir "$TOP/init.scope"
-        grep -qx "$PID" "$TOP/init.scope/cgroup.procs" || echo "$PID" >"$TOP/init.scope/cgroup.procs"
+        criu_init_moved
         cgs=("$TOP")
     else
         while IFS=: read -r hid ctrls p; do
@@ -843,6 +874,14 @@ kill_points() {
     for ((n = 1; n <= CALLS; n++)); do
         if (((n - 1) % stride == 0)) || [ -n "${kill[$n]:-}" ]; then KILL_POINTS+=("$n"); fi
     done
+}
+
+# criu_init_moved: on v2 the init in init.scope, where CRIU restored it (the
+# action script's state before)
+criu_init_moved() {
+    [ "$V2" = 1 ] || return 0
+    [ -d "$TOP/init.scope" ] || mkdir "$TOP/init.scope"
+    grep -qx "$PID" "$TOP/init.scope/cgroup.procs" || echo "$PID" >"$TOP/init.scope/cgroup.procs"
 }
 
 # kill_sweep STRIDE: the hook killed (SIGKILL) at the entry of its Nth
@@ -1140,4 +1179,89 @@ deep_kill_sweep() {
     # and it removed the record
     run ls /run/cgbind
     [[ $output != *criu-* ]]
+}
+
+# ---- CRIU's action script under injected faults (issue 24) ----
+
+# action_script: the sweeps run CRIU's action script at post-restore
+# (KILLED=criu: traced_run, under criu_standin) in mode full, its default.
+# BEFORE is the state the script starts from: on v2 the init in init.scope,
+# where CRIU restored it (criu_init_moved; the stand-in's own move into the
+# top-level is gone with it); CLEAN and the counts are a clean run of the
+# script's, made once per file (count_calls) and kept for its other tests.
+action_script() {
+    KILLED=criu MODE=full CRIU_LABEL=" (CRIU's action script)"
+    reset_state
+    criu_init_moved
+    snap
+    BEFORE=$SNAP
+    NOW_SNAP=$BEFORE
+    load_snap BD BV "$BEFORE"
+    if [ -f "$F/counts-criu" ]; then
+        . "$F/counts-criu"
+        return 0
+    fi
+    count_calls
+    declare -p PRE POST OFFSET UNCHANGED CLEAN | globals >"$F/counts-criu"
+}
+
+@test "faults, CRIU's action script: its clean run restores the whole image from its own state before" {
+    quiet action_script
+    calls_line
+    if [ "$V2" = 1 ]; then
+        # the init was in init.scope before; CRIU and the script left the
+        # top-level, and its controllers are on
+        [[ $BEFORE == *$'\n'"$TOP/init.scope/cgroup.procs:$PID"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$TOP/init.scope/cgroup.procs:$PID"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$TOP/cgroup.subtree_control:cpu io memory pids"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$TOP/app/io.max:$D2 rbps=max wbps=2097152 "* ]]
+    else
+        [[ $CLEAN == *$'\n'"$P/app/web/worker/cgroup.clone_children:"* ]]
+        [[ $CLEAN == *$'\n'"$B/app/web/blkio.throttle.write_bps_device:$D2 8388608"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$C/app/cpu.shares:512"$'\n'* ]]
+    fi
+    [ "${POST[mkdirat]:-0}" -gt 0 ]
+    [ "${POST[write]:-0}" -gt 0 ]
+    [ "${POST[flock]:-0}" -gt 0 ]
+    [ "${POST[unlinkat]:-0}" -gt 0 ] || [ "${POST[ftruncate]:-0}" -gt 0 ]
+}
+
+@test "faults, CRIU's action script: mkdir, mkdirat and write failing at every call" {
+    quiet action_script
+    quiet sweep mkdir
+    quiet sweep mkdirat
+    quiet sweep write
+    [ "${TRIED[mkdirat EIO]:-0}" -gt 0 ]
+    [ "${TRIED[write EIO]:-0}" -gt 0 ]
+    report
+}
+
+@test "faults, CRIU's action script: openat and openat2 failing at every call" {
+    quiet action_script
+    quiet sweep openat
+    quiet sweep openat2
+    [ "${TRIED[openat EIO]:-0}" -gt 0 ]
+    report
+}
+
+@test "faults, CRIU's action script: flock, ftruncate, unlinkat and rmdir failing at every call, also in the rollback of a failed last write" {
+    quiet action_script
+    quiet sweep flock
+    quiet sweep ftruncate
+    quiet sweep unlinkat
+    quiet sweep rmdir
+    quiet rollback_sweep
+    [ "${TRIED[flock EIO]:-0}" -gt 0 ]
+    [ "${TRIED[unlinkat(rollback) EIO]:-0}" -gt 0 ]
+    report
+}
+
+@test "faults, CRIU's action script: every call from the Nth on fails (the rollback's own calls too)" {
+    local s
+    quiet action_script
+    for s in mkdirat write flock ftruncate unlinkat; do quiet sweep "$s" +; done
+    quiet sweep openat +
+    quiet sweep openat2 +
+    [ "${TRIED[write+ EIO]:-0}" -gt 0 ]
+    report
 }
