@@ -151,13 +151,18 @@ setup() {
     IMG=$F/img.json
     MODE=full
     BAD=()
-    declare -gA TRIED=() SEEN_OUT=()
+    declare -gA TRIED=() SEEN_OUT=() SAMPLED=()
     NOW_SNAP=
     load_snap BD BV "$BEFORE"
 }
 
 teardown() {
-    # the next test starts from the state before
+    # the next test starts from the state before (the hook's: an action
+    # script's test set its own, action_script)
+    if [ "${KILLED:-hook}" = criu ]; then
+        . "$F/vars"
+        load_snap BD BV "$BEFORE"
+    fi
     NOW_SNAP=
     quiet reset_state
 }
@@ -384,6 +389,24 @@ reset_state() {
             break
         fi
     done
+    [ "${KILLED:-hook}" != criu ] || stale_records_gone
+}
+
+# stale_records_gone: the action script's records (/run/cgbind/criu-PID-START,
+# left by every run that CRIU did not resume) whose CRIU is gone, removed as
+# the script's next run removes them: each run starts with none, and makes
+# the same calls as the clean run
+stale_records_gone() {
+    local r pid st stat
+    local -a fields
+    for r in /run/cgbind/criu-*; do
+        [[ ${r##*/} =~ ^criu-([0-9]+)-([0-9]+)(\.dump)?$ ]] || continue
+        pid=${BASH_REMATCH[1]} st=${BASH_REMATCH[2]} stat=
+        { IFS= read -r stat </proc/"$pid"/stat; } 2>/dev/null || true
+        # the fields after "(comm) ": the start time is the 20th
+        read -r -a fields <<<"${stat##*) }"
+        [ "${fields[19]:-}" = "$st" ] || rm -f "$r"
+    done
 }
 
 # ---- one run and its outcome ----
@@ -398,8 +421,9 @@ message() {
     [ -z "$MSG" ] || return 0
     [ -f "$T/trace" ] || return 0
     while IFS= read -r l; do
-        if [[ $l == *'write(2, "cgbind: '* ]]; then
-            l=${l#*'write(2, "'}
+        # (with strace -y, as the action script's runs have it: "2<pipe:[N]>")
+        if [[ $l == *'write(2, "cgbind: '* ]] || [[ $l == *'write(2<'*'>, "cgbind: '* ]]; then
+            l=${l#*', "'}
             l=${l%%'\n", '*}
             l=${l//\\\"/\"}
             MSG=${l//\\\\/\\}
@@ -426,6 +450,8 @@ classify() {
             WHY="exit $rc, but the tree changed"
         elif [[ $MSG != "cgbind: "* ]] || [[ $MSG == *$'\n'* ]]; then
             WHY="exit $rc without one cgbind: line"
+        elif moves_left && [ "${#MOVED[@]}" -gt 0 ]; then
+            WHY="exit $rc, but processes it moved are not back: ${!MOVED[*]}"
         else
             OUTCOME=$rc
         fi
@@ -463,6 +489,28 @@ journal_harmless() {
     return 0
 }
 
+# moves_left: MOVED[PATH] for each cgroup.procs a run moved a process into
+# (a write of its pid that went in, strace -y naming the file) and did not
+# move it back into a top-level: the action script moves CRIU and itself,
+# and both are gone by the time the tree is read. Only where the run's
+# writes are traced (the action script's: traced_run, sweep).
+moves_left() {
+    local l pid top
+    local -A at=()
+    local re='write\([0-9]+<([^>]*/cgroup\.procs)>, "([0-9]+)(\\n)?", [0-9]+\) = [0-9]+$'
+    declare -gA MOVED=()
+    [ "${KILLED:-hook}" = criu ] && [ -f "$T/trace" ] || return 0
+    while IFS= read -r l; do
+        [[ $l =~ $re ]] || continue
+        pid=${BASH_REMATCH[2]}
+        at[$pid]=${BASH_REMATCH[1]}
+        for top in $TOPS; do
+            [ "${BASH_REMATCH[1]}" != "$top/cgroup.procs" ] || unset "at[$pid]"
+        done
+    done <"$T/trace"
+    for pid in "${!at[@]}"; do MOVED[${at[$pid]}]=1; done
+}
+
 # check_left NOW: the message of an exit 4 lists exactly what differs from
 # before (created cgroups still there, values not written back), and the
 # journal lists every created cgroup left.
@@ -481,6 +529,10 @@ check_left() {
     fi
     while [ -n "$list" ]; do
         item=${list%%", "*}
+        if [ -n "${listed[$item]:-}" ]; then
+            WHY="exit 4, but the message lists $item twice"
+            return 1
+        fi
         listed[$item]=1
         [ "$item" != "$list" ] || break
         list=${list#*", "}
@@ -492,16 +544,37 @@ check_left() {
     for p in "${!BD[@]}"; do
         [ -n "${ND[$p]:-}" ] || actual["(removed) $p"]=1
     done
+    # v2: the controllers the top-level's cgroup.subtree_control gives its
+    # children now and did not before (that line is left, and listed): the
+    # kernel shows their interface files, at their defaults, in each child
+    # that existed before (the action script's init.scope). They come and go
+    # with that one line, which the message names.
+    local on=' ' c f
+    local -A dflt=([cpu.max]="max 100000|" [cpu.weight]="100|" [memory.max]="max|" [pids.max]="max|")
+    if [ "$V2" = 1 ]; then
+        for c in ${NV[$TOP/cgroup.subtree_control]//|/ }; do
+            [[ " ${BV[$TOP/cgroup.subtree_control]//|/ } " == *" $c "* ]] || on+="$c "
+        done
+    fi
     for p in "${!BV[@]}" "${!NV[@]}"; do
         dir=${p%/*}
         [ -n "${BD[$dir]:-}" ] && [ -n "${ND[$dir]:-}" ] || continue
         [ "${BV[$p]:-}" != "${NV[$p]:-}" ] || continue
+        f=${p##*/}
+        if [ "${dir%/*}" = "${TOP:-}" ] && [ -z "${BV[$p]:-}" ] && [[ $on == *" ${f%%.*} "* ]] &&
+            [ "${NV[$p]}" = "${dflt[$f]:-}" ]; then
+            continue
+        fi
         if [ "$V2" = 1 ] && [ "$p" = "$TOP/cgroup.procs" ]; then
             # the init is not back: named by where it is (the move's cgroup)
             p=$(pid_cg_dir "$PID" "")/cgroup.procs
         fi
         actual[$p]=1
     done
+    # the processes moved and not moved back, gone by now (the action
+    # script's CRIU and the script itself): from strace's log
+    moves_left
+    for p in "${!MOVED[@]}"; do actual[$p]=1; done
     local a l
     a=$(printf '%s\n' "${!actual[@]}" | sort)
     l=$(printf '%s\n' "${!listed[@]}" | sort)
@@ -532,12 +605,15 @@ check_left() {
 # POST[sys]: the calls before main()'s close_range and from it on; OFFSET[sys]
 # the calls before it in the process that became cgbind (strace counts
 # those too); UNCHANGED[sys] the calls from main() on before the first that
-# changes a cgroup or a journal. CLEAN: the tree it leaves.
+# changes a cgroup or a journal. CHANGE_AT[sys]: the Ns (as strace's
+# when= counts them) of the calls that change something outside the process
+# (as kill_points counts them: a write not to stdout or stderr, ftruncate,
+# mkdir, mkdirat, rmdir, unlinkat, an open with O_CREAT). CLEAN: the tree it
+# leaves.
 count_calls() {
     local rc=0 l pid name main=
     reset_state
-    strace "${STRACE_OPTS[@]}" -qq -o "$T/count" -e trace=$COUNTED "$CGBIND" restore --image "$IMG" --mode "$MODE" \
-        <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    traced_run "${STRACE_OPTS[@]}" -qq -o "$T/count" -e trace=$COUNTED <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     if [ "$rc" != 0 ]; then
         echo "the clean run failed ($rc):" >&2
         cat "$T/err" >&2
@@ -569,6 +645,8 @@ count_calls() {
         return 1
     }
     local after=0 changed=0
+    local -A nth=()
+    declare -gA CHANGE_AT=()
     while IFS= read -r l; do
         if [[ $l =~ ^([0-9]+)\ +(.*)$ ]]; then
             pid=${BASH_REMATCH[1]} l=${BASH_REMATCH[2]}
@@ -589,19 +667,36 @@ count_calls() {
         write\([3-9]* | write\([1-9][0-9]* | mkdirat* | unlinkat* | ftruncate*) changed=1 ;;
         esac
         [ "$changed" = 1 ] || UNCHANGED[$name]=$((${UNCHANGED[$name]:-0} + 1))
+        nth[$name]=$((${nth[$name]:-${OFFSET[$name]:-0}} + 1))
+        case $l in
+        write\([3-9]* | write\([1-9][0-9]* | mkdir* | rmdir* | unlinkat* | ftruncate* | openat*O_CREAT*)
+            CHANGE_AT[$name]+=" ${nth[$name]}"
+            ;;
+        esac
     done <"$T/count"
     reset_state
 }
 
 # ---- the sweeps ----
 
+# traced_run STRACE-ARGS...: the restore under strace: the hook (cgbind
+# restore), or with KILLED=criu CRIU's action script at post-restore, strace
+# standing in for CRIU (criu_standin: strace forks the script, so it is the
+# script's parent, whose descriptor CRTOOLS_IMAGE_DIR names).
+traced_run() {
+    if [ "${KILLED:-hook}" = criu ]; then
+        criu_standin strace -y "$@"
+    else
+        strace "$@" "$CGBIND" restore --image "$IMG" --mode "$MODE"
+    fi
+}
+
 # point LABEL ERRNO STRACE-ARGS...: one run under strace, classified.
 point() {
     local label=$1 err=$2 rc=0 key
     shift 2
     reset_state
-    strace "${STRACE_OPTS[@]}" -qq -o "$T/trace" -s 4096 "$@" "$CGBIND" restore --image "$IMG" --mode "$MODE" \
-        <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    traced_run "${STRACE_OPTS[@]}" -qq -o "$T/trace" -s 4096 "$@" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     classify "$rc"
     key="$label $err"
     TRIED[$key]=$((${TRIED[$key]:-0} + 1))
@@ -623,23 +718,68 @@ sweep() {
     first=$((${OFFSET[$sys]:-0} + 1))
     last=$((${OFFSET[$sys]:-0} + ${POST[$sys]:-0}))
     if [ -n "$plus" ] && { [ "$sys" = openat ] || [ "$sys" = openat2 ]; }; then stride=$PLUS_STRIDE; fi
-    for ((n = first; n <= last; n++)); do
-        # when=N+ before the first change: every STRIDE-th N
-        if ((n - first < ${UNCHANGED[$sys]:-0} && (n - first) % stride != 0)); then continue; fi
+    local traced="close_range,$sys" ns=()
+    if [ "${KILLED:-hook}" = criu ]; then
+        # the action script: sampled (criu_points); its writes traced too,
+        # for the processes it moved (moves_left)
+        criu_points "$first" "$last" "${CHANGE_AT[$sys]:-}"
+        ns=("${POINTS[@]}")
+        SAMPLED[$sys$plus]=$SAMPLED_LINE
+        [ "$sys" = write ] || traced+=,write
+    else
+        for ((n = first; n <= last; n++)); do
+            # when=N+ before the first change: every STRIDE-th N
+            if ((n - first < ${UNCHANGED[$sys]:-0} && (n - first) % stride != 0)); then continue; fi
+            ns+=("$n")
+        done
+    fi
+    for n in "${ns[@]}"; do
         err=${errs[k++ % ${#errs[@]}]}
-        point "$sys$plus" "$err" -e trace="close_range,$sys" -e inject="$sys:error=$err:when=$n$plus"
+        point "$sys$plus" "$err" -e trace="$traced" -e inject="$sys:error=$err:when=$n$plus"
     done
+}
+
+# criu_points FIRST LAST CHANGE-NS: POINTS, the Ns from FIRST to LAST a
+# sweep of CRIU's action script tries: of the calls that change something
+# (CHANGE-NS, count_calls), the first and last 4 and every
+# CRIU_CHANGE_STRIDE-th between; of the others (a failure there fails as at
+# the nearest one tried: before the first change nothing is to undo, after
+# it the same undo), every CRIU_STRIDE-th and the last. SAMPLED_LINE says
+# how many of how many, for the TAP comments.
+criu_points() {
+    local first=$1 last=$2 n i=0 nc=0 c=0
+    local -A change=()
+    for n in $3; do
+        change[$n]=1
+        nc=$((nc + 1))
+    done
+    POINTS=()
+    for ((n = first; n <= last; n++)); do
+        if [ -n "${change[$n]:-}" ]; then
+            if ((i < 4 || i >= nc - 4 || i % CRIU_CHANGE_STRIDE == 0)); then
+                POINTS+=("$n")
+                c=$((c + 1))
+            fi
+            i=$((i + 1))
+        elif (((n - first) % CRIU_STRIDE == 0 || n == last)); then
+            POINTS+=("$n")
+        fi
+    done
+    SAMPLED_LINE="${#POINTS[@]} points of $((last - first + 1)) calls ($c of the $nc that change)"
 }
 
 report() {
     local key o line
     for key in $(printf '%s\n' "${!TRIED[@]}" | sed 's/ /@/' | sort); do
         key=${key/@/ }
-        line="# faults $LAYOUT mode $MODE: ${key%% *} ${key#* }: ${TRIED[$key]} points:"
+        line="# faults $LAYOUT${CRIU_LABEL:-} mode $MODE: ${key%% *} ${key#* }: ${TRIED[$key]} points:"
         for o in 0 1 2 3 4; do line+=" exit $o: ${SEEN_OUT[$key $o]:-0},"; done
         line+=" outside the allowed: ${SEEN_OUT[$key bad]:-0}"
         [ -z "${SEEN_OUT[$key trace]:-}" ] || line+=" (message read from strace's log: ${SEEN_OUT[$key trace]})"
         echo "$line" >&3
+    done
+    for key in $(printf '%s\n' "${!SAMPLED[@]}" | sort); do
+        echo "# faults $LAYOUT${CRIU_LABEL:-} mode $MODE: $key tried at ${SAMPLED[$key]}" >&3
     done
     if [ "${#BAD[@]}" -gt 0 ]; then
         printf '%s\n\n' "${BAD[@]}" >&2
@@ -648,7 +788,7 @@ report() {
 }
 
 calls_line() {
-    local s line="# faults $LAYOUT: calls of a clean run (mode $MODE) from main() on:"
+    local s line="# faults $LAYOUT${CRIU_LABEL:-}: calls of a clean run (mode $MODE) from main() on:"
     for s in ${COUNTED//,/ }; do line+=" $s ${POST[$s]:-0},"; done
     echo "${line%,}" >&3
 }
@@ -660,15 +800,23 @@ rollback_sweep() {
     local w=$((${OFFSET[write]:-0} + ${POST[write]})) rc=0 u=0 l n k=0 err plus
     reset_state
     NOW_SNAP=
-    strace "${STRACE_OPTS[@]}" -qq -o "$T/count2" -e trace=close_range,write,unlinkat \
-        -e inject="write:error=EBUSY:when=$w" \
-        "$CGBIND" restore --image "$IMG" --mode "$MODE" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
+    traced_run "${STRACE_OPTS[@]}" -qq -o "$T/count2" -e trace=close_range,write,unlinkat \
+        -e inject="write:error=EBUSY:when=$w" <<<"$STATE" >"$T/out" 2>"$T/err" || rc=$?
     cat "$T/err"
     [ "$rc" = 1 ]
     while IFS= read -r l; do [[ ! $l =~ ^([0-9]+\ +)?unlinkat\( ]] || u=$((u + 1)); done <"$T/count2"
     [ "$u" -gt "${POST[unlinkat]:-0}" ]
+    local first=$((${OFFSET[unlinkat]:-0} + 1)) last=$((${OFFSET[unlinkat]:-0} + u)) ns=()
+    if [ "${KILLED:-hook}" = criu ]; then
+        # each unlinkat of the rollback undoes something: sampled as changes
+        criu_points "$first" "$last" "$(seq "$first" "$last")"
+        ns=("${POINTS[@]}")
+        SAMPLED["unlinkat(rollback)"]=$SAMPLED_LINE
+    else
+        for ((n = first; n <= last; n++)); do ns+=("$n"); done
+    fi
     for plus in "" +; do
-        for ((n = ${OFFSET[unlinkat]:-0} + 1; n <= ${OFFSET[unlinkat]:-0} + u; n++)); do
+        for n in "${ns[@]}"; do
             err=${ERRNOS[k++ % ${#ERRNOS[@]}]}
             point "unlinkat$plus(rollback)" "$err" -e trace=close_range,write,unlinkat \
                 -e inject="write:error=EBUSY:when=$w" -e inject="unlinkat:error=$err:when=$n$plus"
@@ -780,8 +928,7 @@ criu_standin() {
     mkdir -p "$F/ck"
     cp "$IMG" "$F/ck/cgbind.json"
     if [ "$V2" = 1 ]; then
-        [ -d "$TOP/init.scope" ] || mkdir "$TOP/init.scope"
-        grep -qx "$PID" "$TOP/init.scope/cgroup.procs" || echo "$PID" >"$TOP/init.scope/cgroup.procs"
+        criu_init_moved
         cgs=("$TOP")
     else
         while IFS=: read -r hid ctrls p; do
@@ -843,6 +990,14 @@ kill_points() {
     for ((n = 1; n <= CALLS; n++)); do
         if (((n - 1) % stride == 0)) || [ -n "${kill[$n]:-}" ]; then KILL_POINTS+=("$n"); fi
     done
+}
+
+# criu_init_moved: on v2 the init in init.scope, where CRIU restored it (the
+# action script's state before)
+criu_init_moved() {
+    [ "$V2" = 1 ] || return 0
+    [ -d "$TOP/init.scope" ] || mkdir "$TOP/init.scope"
+    grep -qx "$PID" "$TOP/init.scope/cgroup.procs" || echo "$PID" >"$TOP/init.scope/cgroup.procs"
 }
 
 # kill_sweep STRIDE: the hook killed (SIGKILL) at the entry of its Nth
@@ -1140,4 +1295,93 @@ deep_kill_sweep() {
     # and it removed the record
     run ls /run/cgbind
     [[ $output != *criu-* ]]
+}
+
+# ---- CRIU's action script under injected faults (issue 24) ----
+
+# action_script: the sweeps run CRIU's action script at post-restore
+# (KILLED=criu: traced_run, under criu_standin) in mode full, its default.
+# BEFORE is the state the script starts from: on v2 the init in init.scope,
+# where CRIU restored it (criu_init_moved; the stand-in's own move into the
+# top-level is gone with it); CLEAN and the counts are a clean run of the
+# script's, made once per file (count_calls) and kept for its other tests.
+action_script() {
+    KILLED=criu MODE=full CRIU_LABEL=" (CRIU's action script)"
+    # the sampling of its sweeps (criu_points): every 4th change between
+    # the first and last 4, every 8th other call; on this host every call
+    # cost 750 s for the five tests
+    CRIU_CHANGE_STRIDE=${CGBIND_FAULTS_CRIU_CHANGE_STRIDE:-4} CRIU_STRIDE=${CGBIND_FAULTS_CRIU_STRIDE:-8}
+    reset_state
+    criu_init_moved
+    snap
+    BEFORE=$SNAP
+    NOW_SNAP=$BEFORE
+    load_snap BD BV "$BEFORE"
+    if [ -f "$F/counts-criu" ]; then
+        . "$F/counts-criu"
+        return 0
+    fi
+    count_calls
+    declare -p PRE POST OFFSET UNCHANGED CHANGE_AT CLEAN | globals >"$F/counts-criu"
+}
+
+@test "faults, CRIU's action script: its clean run restores the whole image from its own state before" {
+    quiet action_script
+    calls_line
+    if [ "$V2" = 1 ]; then
+        # the init was in init.scope before; CRIU and the script left the
+        # top-level, and its controllers are on
+        [[ $BEFORE == *$'\n'"$TOP/init.scope/cgroup.procs:$PID"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$TOP/init.scope/cgroup.procs:$PID"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$TOP/cgroup.subtree_control:cpu io memory pids"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$TOP/app/io.max:$D2 rbps=max wbps=2097152 "* ]]
+    else
+        [[ $CLEAN == *$'\n'"$P/app/web/worker/cgroup.clone_children:"* ]]
+        [[ $CLEAN == *$'\n'"$B/app/web/blkio.throttle.write_bps_device:$D2 8388608"$'\n'* ]]
+        [[ $CLEAN == *$'\n'"$C/app/cpu.shares:512"$'\n'* ]]
+    fi
+    [ "${POST[mkdirat]:-0}" -gt 0 ]
+    [ "${POST[write]:-0}" -gt 0 ]
+    [ "${POST[flock]:-0}" -gt 0 ]
+    [ "${POST[unlinkat]:-0}" -gt 0 ] || [ "${POST[ftruncate]:-0}" -gt 0 ]
+}
+
+@test "faults, CRIU's action script: mkdir, mkdirat and write failing at every call" {
+    quiet action_script
+    quiet sweep mkdir
+    quiet sweep mkdirat
+    quiet sweep write
+    [ "${TRIED[mkdirat EIO]:-0}" -gt 0 ]
+    [ "${TRIED[write EIO]:-0}" -gt 0 ]
+    report
+}
+
+@test "faults, CRIU's action script: openat and openat2 failing at every call" {
+    quiet action_script
+    quiet sweep openat
+    quiet sweep openat2
+    [ "${TRIED[openat EIO]:-0}" -gt 0 ]
+    report
+}
+
+@test "faults, CRIU's action script: flock, ftruncate, unlinkat and rmdir failing at every call, also in the rollback of a failed last write" {
+    quiet action_script
+    quiet sweep flock
+    quiet sweep ftruncate
+    quiet sweep unlinkat
+    quiet sweep rmdir
+    quiet rollback_sweep
+    [ "${TRIED[flock EIO]:-0}" -gt 0 ]
+    [ "${TRIED[unlinkat(rollback) EIO]:-0}" -gt 0 ]
+    report
+}
+
+@test "faults, CRIU's action script: every call from the Nth on fails (the rollback's own calls too)" {
+    local s
+    quiet action_script
+    for s in mkdirat write flock ftruncate unlinkat; do quiet sweep "$s" +; done
+    quiet sweep openat +
+    quiet sweep openat2 +
+    [ "${TRIED[write+ EIO]:-0}" -gt 0 ]
+    report
 }
