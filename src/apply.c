@@ -294,24 +294,21 @@ int apply_plan(const struct plan *plan, const struct apply_ctx *ctx, struct cgbi
          * multi-line value is written a line at a time: the lines before the
          * one that failed are in, so the failed write is undone too. */
         char left[CGBIND_ERROR_MAX - 1200] = "";
-        size_t n_left = 0, shown = 0, left_len = 0, end;
+        size_t n_left = 0, shown = 0, left_len = 0;
         if (failed->kind == OP_WRITE && failed->multiline && lines > 0)
                 done++;
-        end = done;
-        /* the moves whose undo failed: several processes moved into one
-         * cgroup leave one path (its cgroup.procs), listed once */
-        _cleanup_free_ bool *move_left = calloc(plan->n_ops, sizeof(bool));
+        /* the directories with a move whose undo failed: several processes
+         * moved into one cgroup leave one path (its cgroup.procs), listed
+         * once */
+        _cleanup_free_ bool *move_left = calloc(plan->n_dirs, sizeof(bool));
         while (done-- > 0) {
                 const struct plan_op *op = &plan->ops[done];
                 if (undo_op(&s, op, ctx) >= 0)
                         continue;
                 if (op->kind == OP_MOVE_PID && move_left) {
-                        bool listed = false;
-                        for (size_t j = done + 1; j < end && !listed; j++)
-                                listed = move_left[j] && plan->ops[j].dir == op->dir;
-                        move_left[done] = true;
-                        if (listed)
+                        if (move_left[op->dir])
                                 continue;
+                        move_left[op->dir] = true;
                 }
                 char w[700];
                 plan_format_op_path(plan, op, ctx->host_paths[plan->dirs[op->dir].hier], w,

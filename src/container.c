@@ -388,18 +388,24 @@ static bool own_cgroup(const char *path, const char *suffix, const char *alt, co
                ends_with_str(parent, alt);
 }
 
+pid_t container_procs_first_of(const char *procs, const pid_t *pids, size_t n)
+{
+        for (const char *t = procs; *t; t += strspn(t, "\n")) {
+                pid_t p = (pid_t)atoi(t);
+                for (size_t i = 0; i < n; i++)
+                        if (pids[i] == p)
+                                return p;
+                t += strcspn(t, "\n");
+        }
+        return 0;
+}
+
 pid_t container_runtime_in(int dirfd, const pid_t *mine, size_t n)
 {
         _cleanup_free_ char *procs = NULL;
         if (cg_read_at(dirfd, "cgroup.procs", &procs) < 0)
                 return -1; /* unreadable: refused as unknown */
-        for (char *s = NULL, *t = strtok_r(procs, "\n", &s); t; t = strtok_r(NULL, "\n", &s)) {
-                pid_t p = (pid_t)atoi(t);
-                for (size_t i = 0; i < n; i++)
-                        if (mine[i] == p)
-                                return p;
-        }
-        return 0;
+        return container_procs_first_of(procs, mine, n);
 }
 
 int container_locate(struct container *c, struct located *ret, struct cgbind_error *err)

@@ -591,10 +591,13 @@ static int rebase_facts(struct container *c, struct located_hierarchy *h, size_t
 static void criu_and_self_facts(const struct located_hierarchy *h, size_t i, const char *rel,
                                 struct moves *m)
 {
+        _cleanup_free_ char *procs = NULL;
+        if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0)
+                return;
         pid_t criu = getppid(), self = getpid();
-        if (container_runtime_in(h->dirfd, &criu, 1) > 0)
+        if (container_procs_first_of(procs, &criu, 1) > 0)
                 moves_add(m, i, criu, rel, "CRIU", false);
-        if (container_runtime_in(h->dirfd, &self, 1) > 0)
+        if (container_procs_first_of(procs, &self, 1) > 0)
                 moves_add(m, i, self, rel, "cgbind", false);
 }
 

@@ -50,10 +50,13 @@ int container_v2_path_of(pid_t pid, char *buf, size_t size);
  * CRIU's action script: CRIU first), nearest first, up to and without pid 1. */
 size_t container_hook_ancestors(pid_t *ret, size_t max);
 
-/* The first of mine (pids: a run of container_hook_ancestors(), or one)
- * that the cgroup of dirfd holds, from its cgroup.procs: 0 when it holds
- * none, -1 when the file cannot be read. The one reader of a top-level's
- * members by pid ("the top-level holds the runtime"). */
+/* The first of pids that a cgroup.procs text (one pid a line) lists, or 0:
+ * the one parser of a top-level's members by pid. */
+pid_t container_procs_first_of(const char *procs, const pid_t *pids, size_t n);
+
+/* The first of mine (a run of container_hook_ancestors()) that the cgroup
+ * of dirfd holds, from its cgroup.procs: 0 when it holds none, -1 when the
+ * file cannot be read ("the top-level holds the runtime"). */
 pid_t container_runtime_in(int dirfd, const pid_t *mine, size_t n);
 
 /* The OCI state from fd (stdin), waiting for it at most until the deadline. */
