@@ -20,6 +20,10 @@
 #                      anyway when the VM failed, timed out or the guest
 #                      kernel logged an oops/warning)
 #   --verbose          show guest kernel and set-up messages on stderr
+#   --kernel K         default: Debian 12's kernel (6.1); next: Debian's
+#                      next release's (13, 6.12), which setup.sh --kernel
+#                      next fetches from the archive of the machine's own
+#                      apt sources into the cache
 #
 # The guest's root is the host's root (read-only 9p) under a tmpfs overlay:
 # CMD sees the host's files (build dir, runc, bats...) at the same paths and
@@ -32,7 +36,8 @@
 # Environment: CGBIND_VM_CACHE (default /var/cache/cgbind-vm),
 # CGBIND_VM_TMPDIR (where the I/O dir is made; default /var/tmp),
 # CGBIND_VM_ACCEL (default tcg), CGBIND_VM_SKIP_SETUP=1 (do not run setup.sh),
-# CGBIND_VM_APPEND (extra kernel parameters), CGBIND_VM_TIMES=1 (print timings).
+# CGBIND_VM_APPEND (extra kernel parameters), CGBIND_VM_TIMES=1 (print timings),
+# CGBIND_VM_KERNEL (default|next, as --kernel).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,6 +61,7 @@ tmo=900
 keep=0
 verbose=${CGBIND_VM_VERBOSE:-0}
 outdir=
+kernel=${CGBIND_VM_KERNEL:-default}
 envs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -73,12 +79,15 @@ while [ $# -gt 0 ]; do
 	--out=*) outdir=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
 	--verbose) verbose=1; shift ;;
+	--kernel) kernel=${2:-}; shift 2 || usage ;;
+	--kernel=*) kernel=${1#*=}; shift ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	*) echo "cgbind-vm: unknown option: $1" >&2; usage ;;
 	esac
 done
 case "$layout" in v1 | v2 | v2-systemd) ;; *) echo "cgbind-vm: --layout v1|v2|v2-systemd is required" >&2; usage ;; esac
+case "$kernel" in default | next) ;; *) echo "cgbind-vm: --kernel default|next, not '$kernel'" >&2; usage ;; esac
 [ $# -gt 0 ] || { echo "cgbind-vm: no command given" >&2; usage; }
 for n in "$mem" "$cpus" "$tmo"; do
 	case "$n" in '' | *[!0-9]*) echo "cgbind-vm: not a number: '$n'" >&2; usage ;; esac
@@ -92,15 +101,22 @@ done
 t_start=$(date +%s.%N)
 
 if [ "${CGBIND_VM_SKIP_SETUP:-0}" != 1 ]; then
-	"$HERE/setup.sh" || die "setup.sh failed"
+	"$HERE/setup.sh" --kernel "$kernel" || die "setup.sh failed"
 fi
-[ -f "$CACHE/vm.env" ] || die "no $CACHE/vm.env; run test/vm/setup.sh"
+# the next release's kernel: its own files and lock (setup.sh --kernel next)
+envfile=$CACHE/vm.env
+[ "$kernel" = default ] || envfile=$CACHE/vm-trixie.env
+[ -f "$envfile" ] || die "no $envfile; run test/vm/setup.sh --kernel $kernel"
 # Hold a shared lock for the whole run so setup.sh cannot replace the
 # kernel or its modules (used by the guest over 9p) under a running VM.
 exec 9<"$CACHE/.lock"
 flock -s 9
-# shellcheck disable=SC1091
-. "$CACHE/vm.env"
+if [ "$kernel" = next ]; then
+	exec 8<"$CACHE/.lock.trixie"
+	flock -s 8
+fi
+# shellcheck disable=SC1090
+. "$envfile"
 
 # Quote a string for POSIX sh: 'it'\''s'.
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }

@@ -3,10 +3,17 @@
 # (extracted into a cache dir, NOT installed into the host's /boot) and a
 # busybox initramfs. Idempotent: a second run only checks and exits.
 #
-# Usage: test/vm/setup.sh [--force]
+# Usage: test/vm/setup.sh [--force] [--kernel default|next]
+#
+# --kernel next: also provision Debian's next release's kernel (the one its
+# linux-image-amd64 depends on, from the archive of this machine's own apt
+# sources, as CRIU below) beside the default one: kernel-trixie/, its own
+# initramfs and vm-trixie.env (test/vm/run.sh --kernel next). Made once;
+# --force makes it again.
 #
 # Environment:
 #   CGBIND_VM_CACHE       cache dir (default /var/cache/cgbind-vm)
+#   CGBIND_VM_KERNEL      default|next, as --kernel (default: default)
 #   CGBIND_VM_KERNEL_PKG  kernel package to use (default: whatever
 #                         linux-image-amd64 depends on, e.g. linux-image-6.1.0-56-amd64)
 #
@@ -17,15 +24,26 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${CGBIND_VM_CACHE:-/var/cache/cgbind-vm}
 FORCE=0
-case "${1:-}" in
---force) FORCE=1 ;;
-"") ;;
--h | --help)
-	sed -n '2,15p' "$0"
-	exit 0
-	;;
+KERNEL_SEL=${CGBIND_VM_KERNEL:-default}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--force) FORCE=1; shift ;;
+	--kernel) KERNEL_SEL=${2:-}; shift 2 || KERNEL_SEL= ;;
+	--kernel=*) KERNEL_SEL=${1#*=}; shift ;;
+	-h | --help)
+		sed -n '2,22p' "$0"
+		exit 0
+		;;
+	*)
+		echo "setup.sh: unknown argument: $1" >&2
+		exit 2
+		;;
+	esac
+done
+case "$KERNEL_SEL" in
+default | next) ;;
 *)
-	echo "setup.sh: unknown argument: $1" >&2
+	echo "setup.sh: --kernel default|next, not '$KERNEL_SEL'" >&2
 	exit 2
 	;;
 esac
@@ -151,7 +169,7 @@ up_to_date() {
 	[ "$FORCE" = 0 ] || return 1
 	[ -f "$CACHE/kernel.stamp" ] && [ "$(cat "$CACHE/kernel.stamp")" = "$kpkg $kver" ] || return 1
 	[ -f "$CACHE/vm.env" ] && grep -qx "SETUP_FORMAT=$SETUP_FORMAT" "$CACHE/vm.env" || return 1
-	key=$(initramfs_key) || return 1
+	key=$(initramfs_key "$kpkg $kver") || return 1
 	[ -f "$CACHE/initramfs.stamp" ] && [ "$(cat "$CACHE/initramfs.stamp")" = "$key" ] || return 1
 	[ -f "$CACHE/initramfs.cpio.gz" ] || return 1
 	criu_up_to_date
@@ -203,30 +221,47 @@ apt_archive_uri() {
 		done
 	} | sed -n 's/^[ \t]*//; s,/*$,,; 1p'
 }
+# suite_apt DIR SUITE: a private apt configuration in DIR ($DIR/apt.conf)
+# for Debian SUITE's main, from the archive above, its lists updated. It
+# reads no host source and no dpkg status: what it downloads is SUITE's.
+suite_apt() {
+	local a=$1 suite=$2 uri
+	rm -rf "$a"
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	uri=$(apt_archive_uri)
+	[ -n "$uri" ] || die "no Debian archive for this release in the apt sources (/etc/apt/sources.list, sources.list.d/*.list and *.sources)"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >"$a/sources.list"
+	printf '%s\n' "Dir::Etc::SourceList \"$a/sources.list\";" 'Dir::Etc::SourceParts "/nonexistent";' \
+		"Dir::State::Lists \"$a/lists\";" "Dir::Cache \"$a/cache\";" 'Dir::State::status "/dev/null";' \
+		'APT::Architecture "amd64";' 'APT::Architectures "amd64";' 'Acquire::Languages "none";' >"$a/apt.conf"
+	APT_CONFIG=$a/apt.conf apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update ($suite) failed"
+}
+# suite_download DIR PKG...: the packages into a new temporary directory
+# under $CACHE (printed), with the configuration suite_apt made in DIR
+suite_download() {
+	local a=$1 dl
+	shift
+	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
+	# apt-get download drops privileges to _apt when it can write the
+	# target dir; give it the dir to avoid the "unsandboxed" warning.
+	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
+	(cd "$dl" && APT_CONFIG=$a/apt.conf apt-get -q download "$@" >&2) || { rm -rf "$dl"; return 1; }
+	echo "$dl"
+}
 criu_up_to_date() {
 	[ "$FORCE" = 0 ] && [ -x "$CACHE/criu-trixie/criu" ] && [ -f "$CACHE/criu-trixie.stamp" ] &&
 		[ "$(head -n 1 "$CACHE/criu-trixie.stamp")" = "format $CRIU_FORMAT $CRIU_SUITE" ]
 }
 build_criu() {
-	local a=$CACHE/criu-trixie.apt dl new pkgs v d uri
+	local a=$CACHE/criu-trixie.apt dl new pkgs v d
 	log "fetching criu and its libraries from Debian $CRIU_SUITE"
-	rm -rf "$a"
-	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-	uri=$(apt_archive_uri)
-	[ -n "$uri" ] || die "no Debian archive for this release in the apt sources (/etc/apt/sources.list, sources.list.d/*.list and *.sources)"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $CRIU_SUITE main" >"$a/sources.list"
-	printf '%s\n' "Dir::Etc::SourceList \"$a/sources.list\";" 'Dir::Etc::SourceParts "/nonexistent";' \
-		"Dir::State::Lists \"$a/lists\";" "Dir::Cache \"$a/cache\";" 'Dir::State::status "/dev/null";' \
-		'APT::Architecture "amd64";' 'APT::Architectures "amd64";' 'Acquire::Languages "none";' >"$a/apt.conf"
-	APT_CONFIG=$a/apt.conf apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update ($CRIU_SUITE) failed"
+	suite_apt "$a" "$CRIU_SUITE"
 	# criu and everything it depends on (no recommends): its libraries, libc6
 	pkgs=$(APT_CONFIG=$a/apt.conf apt-cache depends --recurse --no-recommends --no-suggests \
 		--no-conflicts --no-breaks --no-replaces --no-enhances criu | grep -v '^[ <]' | sort -u)
 	[ -n "$pkgs" ] || die "cannot resolve criu in Debian $CRIU_SUITE"
-	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
-	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
 	# shellcheck disable=SC2086
-	(cd "$dl" && APT_CONFIG=$a/apt.conf apt-get -q download $pkgs >&2) || die "cannot download criu from $CRIU_SUITE"
+	dl=$(suite_download "$a" $pkgs) || die "cannot download criu from $CRIU_SUITE"
 	new=$CACHE/criu-trixie.new
 	rm -rf "$new"
 	mkdir -p "$new"
@@ -249,64 +284,56 @@ build_criu() {
 	printf 'format %s %s\ncriu %s\n%s\n' "$CRIU_FORMAT" "$CRIU_SUITE" "$v" "$pkgs" >"$CACHE/criu-trixie.stamp"
 }
 
+# ------------------------------------------------- one kernel, one boot
+# What follows is done the same way for the default kernel and for the
+# next release's: a kernel package unpacked into a directory KDIR, its
+# modules' release KREL, a vmlinux to boot, an initramfs with KREL's own
+# modules, and the env file run.sh reads.
+
 # The initramfs depends on: its /init, the busybox binary, the kernel and
-# the module set, and the format version above.
+# the module set, and the format version above. KIDENT: "package version".
 initramfs_key() {
 	{
 		echo "format $INITRAMFS_FORMAT"
 		echo "modules $INITRAMFS_MODULES"
-		echo "kernel $kpkg $kver"
+		echo "kernel $1"
 		sha256sum "$HERE/initramfs-init.sh" /bin/busybox | awk '{ print $1 }'
 	} | sha256sum | awk '{ print $1 }'
 }
 
-flock -s 9
-if up_to_date; then
-	exit 0
-fi
-flock -u 9
-flock -x 9
-# Someone else may have rebuilt while we waited for the lock.
-if up_to_date; then
-	exit 0
-fi
-FORCE_KERNEL=$FORCE
-
-# (Re)extract the kernel when the package version changed.
-if [ "$FORCE_KERNEL" = 1 ] || ! [ -f "$CACHE/kernel.stamp" ] ||
-	[ "$(cat "$CACHE/kernel.stamp")" != "$kpkg $kver" ]; then
-	log "fetching $kpkg $kver"
-	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
-	# apt-get download drops privileges to _apt when it can write the
-	# target dir; give it the dir to avoid the "unsandboxed" warning.
-	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
-	if ! (cd "$dl" && apt-get download -q "$kpkg=$kver" >&2); then
-		# Stale lists may point to a version the mirror no longer has.
-		apt_update
-		kver=$(pkg_version "$kpkg")
-		(cd "$dl" && apt-get download -q "$kpkg=$kver" >&2) || die "cannot download $kpkg"
+# kernel_modules_dir KDIR: where the package put lib/modules/KREL (Debian
+# 12: lib/modules; Debian 13's kernels: usr/lib/modules)
+kernel_modules_dir() {
+	if [ -d "$1/lib/modules" ] && [ ! -L "$1/lib" ]; then
+		echo "$1/lib/modules"
+	elif [ -d "$1/usr/lib/modules" ]; then
+		echo "$1/usr/lib/modules"
 	fi
-	rm -rf "$CACHE/kernel.new"
-	mkdir -p "$CACHE/kernel.new"
-	dpkg-deb -x "$dl"/*.deb "$CACHE/kernel.new"
-	rm -rf "$dl"
-	krel=$(ls "$CACHE/kernel.new/lib/modules")
+}
+
+# unpack_kernel DEB KDIR: the package unpacked into KDIR (replaced), with
+# its modules.dep. Prints KREL.
+unpack_kernel() {
+	local deb=$1 kdir=$2 new=$2.new mods krel
+	rm -rf "$new"
+	mkdir -p "$new"
+	dpkg-deb -x "$deb" "$new"
+	mods=$(kernel_modules_dir "$new")
+	[ -n "$mods" ] || die "no modules directory in $(basename "$deb")"
+	krel=$(ls "$mods")
 	if [ -z "$krel" ] || [ "$(echo "$krel" | wc -l)" != 1 ]; then
-		die "unexpected module dirs in $kpkg: $krel"
+		die "unexpected module dirs in $(basename "$deb"): $krel"
 	fi
-	[ -f "$CACHE/kernel.new/boot/vmlinuz-$krel" ] || die "no vmlinuz-$krel in $kpkg"
+	[ -f "$new/boot/vmlinuz-$krel" ] || die "no vmlinuz-$krel in $(basename "$deb")"
+	# depmod -b and modprobe -d look under BASE/lib/modules: a merged-/usr
+	# package (modules in usr/lib/modules only) gets the link /usr gives
+	[ -d "$new/lib/modules" ] || ln -s usr/lib "$new/lib"
 	# The package ships no modules.dep (its postinst runs depmod).
-	depmod -b "$CACHE/kernel.new" "$krel"
-	rm -rf "$CACHE/kernel"
-	mv "$CACHE/kernel.new" "$CACHE/kernel"
-	echo "$kpkg $kver" >"$CACHE/kernel.stamp"
-	rm -f "$CACHE/initramfs.stamp"
-fi
-
-criu_up_to_date || build_criu
-
-krel=$(ls "$CACHE/kernel/lib/modules")
-moddir=$CACHE/kernel/lib/modules/$krel
+	depmod -b "$new" "$krel"
+	rm -rf "$kdir"
+	mv "$new" "$kdir"
+	echo "$krel"
+}
 
 # Under TCG, SeaBIOS plus the bzImage decompressing itself cost ~3.5 s per
 # boot. qemu can instead load the uncompressed ELF vmlinux directly through
@@ -339,21 +366,30 @@ extract_vmlinux() {
 	[ "$(od -An -tx1 -N 4 "$out.new" | tr -d ' ')" = 7f454c46 ] || return 1
 	mv "$out.new" "$out"
 }
-vmlinux=$CACHE/kernel/boot/vmlinux-$krel
-boot_kernel=$CACHE/kernel/boot/vmlinuz-$krel
-if grep -q '^CONFIG_PVH=y' "$CACHE/kernel/boot/config-$krel" 2>/dev/null; then
-	if [ -f "$vmlinux" ] || extract_vmlinux "$boot_kernel" "$vmlinux"; then
-		boot_kernel=$vmlinux
-	else
+# boot_image KDIR KREL: the image qemu boots (printed): the vmlinux when
+# the kernel has PVH and it could be unpacked, else the bzImage
+boot_image() {
+	local kdir=$1 krel=$2 vmlinux=$1/boot/vmlinux-$2 bz=$1/boot/vmlinuz-$2
+	if grep -q '^CONFIG_PVH=y' "$kdir/boot/config-$krel" 2>/dev/null; then
+		if [ -f "$vmlinux" ] || extract_vmlinux "$bz" "$vmlinux"; then
+			echo "$vmlinux"
+			return
+		fi
 		rm -f "$vmlinux.new"
-		log "warning: cannot unpack vmlinux; booting the bzImage (slower)"
+		log "warning: cannot unpack vmlinux-$krel; booting the bzImage (slower)"
 	fi
-fi
+	echo "$bz"
+}
 
-# Build the initramfs when any input changed.
-key=$(initramfs_key)
-if ! [ -f "$CACHE/initramfs.stamp" ] || [ "$(cat "$CACHE/initramfs.stamp")" != "$key" ] ||
-	! [ -f "$CACHE/initramfs.cpio.gz" ]; then
+# build_initramfs KDIR KREL KEY OUT: the busybox initramfs with KREL's own
+# modules (INITRAMFS_MODULES and what they depend on, unpacked when the
+# kernel ships them compressed), when KEY differs from OUT's stamp
+# (OUT.stamp: for OUT=$CACHE/initramfs.cpio.gz, $CACHE/initramfs.stamp)
+build_initramfs() {
+	local kdir=$1 krel=$2 key=$3 out=$4 stamp=${4%.cpio.gz}.stamp stage a name dpkg dtool
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -f "$out" ]; then
+		return 0
+	fi
 	log "building initramfs for $krel"
 	stage=$(mktemp -d "$CACHE/initramfs.XXXXXX")
 	mkdir -p "$stage"/{bin,dev,proc,sys,modules}
@@ -366,7 +402,7 @@ if ! [ -f "$CACHE/initramfs.stamp" ] || [ "$(cat "$CACHE/initramfs.stamp")" != "
 	# "insmod /path" lines, dependencies first. Keep the first occurrence.
 	: >"$stage/modules.list"
 	for m in $INITRAMFS_MODULES; do
-		modprobe -d "$CACHE/kernel" -S "$krel" --show-depends "$m" |
+		modprobe -d "$kdir" -S "$krel" --show-depends "$m" |
 			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r ko; do
 		name=$(basename "$ko")
@@ -384,22 +420,118 @@ if ! [ -f "$CACHE/initramfs.stamp" ] || [ "$(cat "$CACHE/initramfs.stamp")" != "
 		fi
 		echo "$name" >>"$stage/modules.list"
 	done
-	[ -s "$stage/modules.list" ] || die "no modules resolved"
+	[ -s "$stage/modules.list" ] || die "no modules resolved for $krel"
 	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio --quiet -o -H newc --reproducible -R 0:0 | gzip -n -1) >"$CACHE/initramfs.cpio.gz.new"
-	mv "$CACHE/initramfs.cpio.gz.new" "$CACHE/initramfs.cpio.gz"
+		cpio --quiet -o -H newc --reproducible -R 0:0 | gzip -n -1) >"$out.new"
+	mv "$out.new" "$out"
 	rm -rf "$stage"
-	echo "$key" >"$CACHE/initramfs.stamp"
-fi
+	echo "$key" >"$stamp"
+}
 
-# What run.sh reads. The guest bind-mounts MODDIR (seen through the 9p host
-# root) onto /lib/modules/$KREL so modprobe works after switch_root.
-cat >"$CACHE/vm.env.new" <<EOF
-KREL=$krel
+# write_env FILE KREL KERNEL INITRD MODDIR: what run.sh reads. The guest
+# bind-mounts MODDIR (seen through the 9p host root) onto /lib/modules/KREL
+# so modprobe works after switch_root.
+write_env() {
+	cat >"$1.new" <<ENV
+KREL=$2
 SETUP_FORMAT=$SETUP_FORMAT
-KERNEL=$boot_kernel
-INITRD=$CACHE/initramfs.cpio.gz
-MODDIR=$moddir
-EOF
-mv "$CACHE/vm.env.new" "$CACHE/vm.env"
-log "ready: kernel $krel ($kpkg $kver) in $CACHE"
+KERNEL=$3
+INITRD=$4
+MODDIR=$5
+ENV
+	mv "$1.new" "$1"
+}
+
+# ------------------------------------------------------ the default kernel
+provision_default() {
+	local dl krel boot_kernel
+	flock -s 9
+	up_to_date && return 0
+	flock -u 9
+	flock -x 9
+	# Someone else may have rebuilt while we waited for the lock.
+	up_to_date && return 0
+
+	# (Re)extract the kernel when the package version changed.
+	if [ "$FORCE" = 1 ] || ! [ -f "$CACHE/kernel.stamp" ] ||
+		[ "$(cat "$CACHE/kernel.stamp")" != "$kpkg $kver" ]; then
+		log "fetching $kpkg $kver"
+		dl=$(mktemp -d "$CACHE/dl.XXXXXX")
+		# apt-get download drops privileges to _apt when it can write the
+		# target dir; give it the dir to avoid the "unsandboxed" warning.
+		if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
+		if ! (cd "$dl" && apt-get download -q "$kpkg=$kver" >&2); then
+			# Stale lists may point to a version the mirror no longer has.
+			apt_update
+			kver=$(pkg_version "$kpkg")
+			(cd "$dl" && apt-get download -q "$kpkg=$kver" >&2) || die "cannot download $kpkg"
+		fi
+		unpack_kernel "$dl"/*.deb "$CACHE/kernel" >/dev/null
+		rm -rf "$dl"
+		echo "$kpkg $kver" >"$CACHE/kernel.stamp"
+		rm -f "$CACHE/initramfs.stamp"
+	fi
+
+	criu_up_to_date || build_criu
+
+	krel=$(ls "$CACHE/kernel/lib/modules")
+	boot_kernel=$(boot_image "$CACHE/kernel" "$krel")
+	build_initramfs "$CACHE/kernel" "$krel" "$(initramfs_key "$kpkg $kver")" "$CACHE/initramfs.cpio.gz"
+	write_env "$CACHE/vm.env" "$krel" "$boot_kernel" "$CACHE/initramfs.cpio.gz" \
+		"$CACHE/kernel/lib/modules/$krel"
+	log "ready: kernel $krel ($kpkg $kver) in $CACHE"
+}
+
+# --------------------------------------- the next release's kernel (--kernel next)
+# Debian 13's linux-image-amd64 (6.12 today), fetched from the archive of
+# this machine's own apt sources with the private configuration CRIU's
+# fetch uses, into $CACHE/kernel-$NEXT_SUITE; its own initramfs (its modules
+# are .ko.xz) and env file. Its own lock ($CACHE/.lock.$NEXT_SUITE, which
+# run.sh --kernel next holds shared): making it waits for no VM of the
+# default kernel. Made once; --force makes it again.
+NEXT_SUITE=$CRIU_SUITE
+NEXT_FORMAT=1
+next_up_to_date() {
+	local n=$CACHE/kernel-$NEXT_SUITE key
+	[ "$FORCE" = 0 ] && [ -f "$n.stamp" ] && [ -d "$n" ] || return 1
+	[ "$(head -n 1 "$n.stamp")" = "format $NEXT_FORMAT $NEXT_SUITE" ] || return 1
+	[ -f "$CACHE/vm-$NEXT_SUITE.env" ] && grep -qx "SETUP_FORMAT=$SETUP_FORMAT" "$CACHE/vm-$NEXT_SUITE.env" || return 1
+	key=$(initramfs_key "$(sed -n 2p "$n.stamp")")
+	[ -f "$CACHE/initramfs-$NEXT_SUITE.stamp" ] && [ "$(cat "$CACHE/initramfs-$NEXT_SUITE.stamp")" = "$key" ] &&
+		[ -f "$CACHE/initramfs-$NEXT_SUITE.cpio.gz" ]
+}
+provision_next() {
+	local n=$CACHE/kernel-$NEXT_SUITE a=$CACHE/kernel-$NEXT_SUITE.apt pkg ver dl krel ident mods
+	exec 8>"$CACHE/.lock.$NEXT_SUITE"
+	flock -s 8
+	next_up_to_date && return 0
+	flock -u 8
+	flock -x 8
+	next_up_to_date && return 0
+	if [ "$FORCE" = 1 ] || ! [ -f "$n.stamp" ] || ! [ -d "$n" ] ||
+		[ "$(head -n 1 "$n.stamp")" != "format $NEXT_FORMAT $NEXT_SUITE" ]; then
+		log "fetching Debian $NEXT_SUITE's kernel"
+		suite_apt "$a" "$NEXT_SUITE"
+		pkg=$(APT_CONFIG=$a/apt.conf apt-cache depends linux-image-amd64 2>/dev/null |
+			awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+		[ -n "$pkg" ] || die "cannot resolve linux-image-amd64 in Debian $NEXT_SUITE"
+		ver=$(APT_CONFIG=$a/apt.conf pkg_version "$pkg")
+		[ -n "$ver" ] || die "no version of $pkg in Debian $NEXT_SUITE"
+		log "fetching $pkg $ver ($NEXT_SUITE)"
+		dl=$(suite_download "$a" "$pkg=$ver") || die "cannot download $pkg from $NEXT_SUITE"
+		krel=$(unpack_kernel "$dl"/*.deb "$n")
+		rm -rf "$dl" "$a"
+		printf 'format %s %s\n%s %s\n%s\n' "$NEXT_FORMAT" "$NEXT_SUITE" "$pkg" "$ver" "$krel" >"$n.stamp"
+		rm -f "$CACHE/initramfs-$NEXT_SUITE.stamp"
+	fi
+	ident=$(sed -n 2p "$n.stamp")
+	krel=$(sed -n 3p "$n.stamp")
+	mods=$(kernel_modules_dir "$n")
+	build_initramfs "$n" "$krel" "$(initramfs_key "$ident")" "$CACHE/initramfs-$NEXT_SUITE.cpio.gz"
+	write_env "$CACHE/vm-$NEXT_SUITE.env" "$krel" "$(boot_image "$n" "$krel")" \
+		"$CACHE/initramfs-$NEXT_SUITE.cpio.gz" "$mods/$krel"
+	log "ready: Debian $NEXT_SUITE's kernel $krel ($ident) in $CACHE"
+}
+
+provision_default
+[ "$KERNEL_SEL" = default ] || provision_next
