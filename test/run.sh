@@ -240,7 +240,8 @@ vm_jobs() {
             # the checkpoints through other engines and cgroup modes
             echo "vm-v2-engines v2 runc -" $(suites_for v2 | grep -E "$ENGINE_SUITES")
             echo "vm-v2 v2 runc -" $(suites_for v2 | grep -vE "$V2_CK_SUITES|$ENGINE_SUITES")
-            # migration (runc, podman, containerd's ctr): two VMs in turn
+            # migration (runc, podman, containerd's ctr): three VMs in turn,
+            # the third on Debian's next release's kernel
             # (vm_run_machines)
             [ -z "$(suites_for v2migrate)" ] ||
                 echo "vm-v2-machines v2 runc @machines" $(suites_for v2migrate)
@@ -326,8 +327,10 @@ vm_run() {
 # VM and leave what they carry in $CGBIND_VM_OUT, which run.sh --out copies
 # into a directory the next VM sees (under the build dir: the VMs mount
 # /tmp and /var/tmp afresh); then their "machine B: ..." tests run in a
-# freshly booted VM, with CGBIND_MIGRATE_DIR naming that directory. One TAP
-# of both, renumbered, in LABEL.tap.
+# freshly booted VM, with CGBIND_MIGRATE_DIR naming that directory; then
+# their "machine C: ..." tests in a third, on Debian's next release's
+# kernel (test/vm/run.sh --kernel next), with the same directory. One TAP
+# of the three, renumbered, in LABEL.tap.
 vm_run_machines() {
     local label=$1 layout=$2 runtime=$3 dir=$SRC/$BUILD/vm-machines/$1 start rc=0 m
     shift 3
@@ -335,9 +338,15 @@ vm_run_machines() {
     rm -rf "$dir"
     mkdir -p "$dir"
     local -a io
-    for m in A B; do
+    for m in A B C; do
         io=(--out "$dir")
         [ $m = A ] || io=(--env "CGBIND_MIGRATE_DIR=$dir")
+        [ $m != C ] || io+=(--kernel next)
+        # a boot of the next kernel only for suites that have machine C tests
+        if [ $m = C ] && ! grep -q '^@test "machine C: ' "$@"; then
+            echo "1..0" >"$RESULTS/$label.C.tap"
+            continue
+        fi
         CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
             test/vm/run.sh --layout "$layout" --timeout 1500 "${io[@]}" -- \
             env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
@@ -350,7 +359,8 @@ vm_run_machines() {
             pre = $0 ~ /^not / ? "not ok " : "ok "; rest = substr($0, length(pre) + 1)
             n = rest + 0; sub(/^[0-9]+/, "", rest); print pre (n + off) rest; next }
         { print }
-        END { print "1.." total }' "$RESULTS/$label.A.tap" "$RESULTS/$label.B.tap" >"$RESULTS/$label.tap"
+        END { print "1.." total }' "$RESULTS/$label.A.tap" "$RESULTS/$label.B.tap" "$RESULTS/$label.C.tap" \
+        >"$RESULTS/$label.tap"
     echo "$rc" >"$RESULTS/$label.rc"
     echo $(($(date +%s) - start)) >"$RESULTS/$label.secs"
 }
@@ -389,7 +399,8 @@ if [ -n "$SUITE" ]; then
     else
         say "bats $SUITE_FILE in a cgroup $LAYOUT VM${FILTER:+, tests matching $FILTER}"
         if [ "$LAYOUT" = v2migrate ]; then
-            # two boots of the v2 VM, machine A then machine B (vm_run_machines)
+            # three boots of the v2 VM, machine A, B, then C on the next
+            # release's kernel (vm_run_machines)
             [ -z "$FILTER" ] || { echo "test/run.sh: --filter does not apply to a v2migrate suite" >&2; exit 2; }
             vm_run_machines "$SUITE" v2 "${CGBIND_RUNTIME:-runc}" "$SUITE_FILE"
         else

@@ -1,12 +1,15 @@
 #!/usr/bin/env bats
 # cgbind-layouts: v2migrate
 # Migration: a checkpoint made on one machine, restored on another freshly
-# booted one of the same layout, which never saw the container. Two VM
-# boots (test/run.sh's "@machines" job): the "machine A" tests run in the
+# booted one of the same layout, which never saw the container. Three VM
+# boots in turn (test/run.sh's "@machines" job): the "machine A" tests run in the
 # first and leave their checkpoints in $CGBIND_VM_OUT, which test/vm/run.sh
 # --out copies to the host; the "machine B" tests run in the second and read
-# them from $CGBIND_MIGRATE_DIR (the host's root is shared with the VM). cgbind
-# is CRIU's action-script on both (/etc/criu/runc.conf); no cgbind command is
+# them from $CGBIND_MIGRATE_DIR (the host's root is shared with the VM); the
+# "machine C" tests read the same in a third boot, on Debian's next
+# release's kernel (test/vm/run.sh --kernel next: 6.12, machine A runs 6.1),
+# and fail when that kernel is machine A's. cgbind is CRIU's action-script
+# on every machine (/etc/criu/runc.conf); no cgbind command is
 # typed. runc carries its bundle with the checkpoint (CRIU needs the same
 # rootfs); podman its export archive and its image (podman save / load).
 
@@ -81,8 +84,11 @@ pm_hook_setup() {
     uname -r >"$out/kernel"
 }
 
-@test "machine B: runc restore of machine A's checkpoint: the tree and its limits are back" {
-    local in=$CGBIND_MIGRATE_DIR/runc b=$BATS_TEST_TMPDIR/bundle ck=$BATS_TEST_TMPDIR/ck t0 pid c1
+# restore_runc_from_a MACHINE: runc restores machine A's checkpoint with its
+# bundle on this machine, which never saw the container; the tree and its
+# limits counted against the checkpoint's cgbind.json
+restore_runc_from_a() {
+    local m=$1 in=$CGBIND_MIGRATE_DIR/runc b=$BATS_TEST_TMPDIR/bundle ck=$BATS_TEST_TMPDIR/ck t0 pid c1
     cp -a "$in/bundle" "$b"
     cp -a "$in/ck" "$ck"
     # a machine that never saw the container
@@ -95,15 +101,31 @@ pm_hook_setup() {
     [ "$status" -eq 0 ]
     pid=$(ctr_pid mig)
     score_against "$ck/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
-    note "runc, machine A ($(cat "$in/kernel")) to B ($(uname -r)): $SCORE back; restore $(($(now_ms) - t0)) ms"
+    note "runc, machine A ($(cat "$in/kernel")) to $m ($(uname -r)): $SCORE back; restore $(($(now_ms) - t0)) ms"
     c1=$(cat "$b/rootfs/count")
     wait_for "[ \"\$(cat '$b/rootfs/count')\" -gt $c1 ]"
 }
 
-@test "machine B: podman restore --import --name of machine A's archive: the tree and its limits are back" {
-    local in=$CGBIND_MIGRATE_DIR/podman t0 pid top c1
+# restore_podman_from_a MACHINE: podman loads machine A's image and restores
+# its exported checkpoint under a new name; the tree and its limits counted
+# against the cgbind.json in the archive
+restore_podman_from_a() {
+    local m=$1 in=$CGBIND_MIGRATE_DIR/podman t0 pid top c1 prof
     pm load -i "$in/image.tar" >/dev/null
     note "image loaded"
+    # podman loads its AppArmor profile when it creates a container, not when
+    # it restores one from an archive: machine A's container ran confined by
+    # it (the archive's spec names it), and CRIU cannot put the restored tasks
+    # into a profile this machine has not loaded ("can't write lsm profile
+    # -2", then a BUG in the restorer). One container run here loads it, as on
+    # any machine where podman has run a container before.
+    prof=$(tar -xOf "$in/ck.tar" spec.dump | grep -o '"apparmorProfile": *"[^"]*"' | sed 's/.*: *"//; s/"$//')
+    if [ -n "$prof" ] && [ -f /sys/kernel/security/apparmor/profiles ] &&
+        ! grep -q "^$prof " /sys/kernel/security/apparmor/profiles; then
+        pm run --rm --network none localhost/cgbind-mig sh -c :
+        grep -q "^$prof " /sys/kernel/security/apparmor/profiles
+        note "AppArmor profile $prof loaded by a podman run"
+    fi
     # the spec in the archive names the hook, its image and its log: here too
     pm_hook_setup
     t0=$(now_ms)
@@ -119,8 +141,37 @@ pm_hook_setup() {
     [[ $top == *"$(pm inspect -f '{{.Id}}' cgbind-mig2)/init.scope" ]]
     tar -xf "$in/ck.tar" -C "$BATS_TEST_TMPDIR" checkpoint/cgbind.json
     score_against "$BATS_TEST_TMPDIR/checkpoint/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
-    note "podman, machine A ($(cat "$in/kernel")) to B ($(uname -r)): $SCORE back; restore --import $(($(now_ms) - t0)) ms"
+    note "podman, machine A ($(cat "$in/kernel")) to $m ($(uname -r)): $SCORE back; restore --import $(($(now_ms) - t0)) ms"
     wait_for "c1=\$(cat /proc/$pid/root/count) && [ -n \"\$c1\" ]"
     c1=$(cat /proc/"$pid"/root/count)
     wait_for "[ \"\$(cat /proc/$pid/root/count)\" -gt ${c1:-0} ]"
+}
+
+# machine C boots Debian's next release's kernel (test/vm/run.sh --kernel
+# next): not the kernel machine A checkpointed on, and one whose CRIU
+# checks pass
+next_kernel_check() {
+    local in=$CGBIND_MIGRATE_DIR/$1
+    [ "$(uname -r)" != "$(cat "$in/kernel")" ] || { echo "machine C runs machine A's kernel $(uname -r)"; false; }
+    run "$CRIU_BIN" check
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "machine B: runc restore of machine A's checkpoint: the tree and its limits are back" {
+    restore_runc_from_a B
+}
+
+@test "machine B: podman restore --import --name of machine A's archive: the tree and its limits are back" {
+    restore_podman_from_a B
+}
+
+@test "machine C: runc restore of machine A's checkpoint onto the next release's kernel: the tree and its limits are back" {
+    next_kernel_check runc
+    restore_runc_from_a C
+}
+
+@test "machine C: podman restore --import --name of machine A's archive onto the next release's kernel: the tree and its limits are back" {
+    next_kernel_check podman
+    restore_podman_from_a C
 }

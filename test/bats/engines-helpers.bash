@@ -108,14 +108,14 @@ score_against() {
     [ "$d" = "$dn" ] && [ "$p" = "$pn" ] && [ "$dn" -gt 0 ]
 }
 
-# machine_setup: the setup of a migration suite (two VM boots): a "machine
+# machine_setup: the setup of a migration suite (VM boots in turn): a "machine
 # A:" test needs $CGBIND_VM_OUT to write into (test/vm/run.sh), a "machine
-# B:" test $CGBIND_MIGRATE_DIR, machine A's output, to read
+# B:" or "machine C:" test $CGBIND_MIGRATE_DIR, machine A's output, to read
 machine_setup() {
     requires root runc vm cgroup_v2
     case "$BATS_TEST_DESCRIPTION" in
     "machine A:"*) [ -d "${CGBIND_VM_OUT:-}" ] || { echo "machine A needs \$CGBIND_VM_OUT (test/vm/run.sh)" >&2; return 1; } ;;
-    "machine B:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "machine B needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
+    "machine B:"* | "machine C:"*) [ -d "${CGBIND_MIGRATE_DIR:-}" ] || { echo "${BATS_TEST_DESCRIPTION%%:*} needs \$CGBIND_MIGRATE_DIR (machine A's output)" >&2; return 1; } ;;
     esac
 }
 
