@@ -200,6 +200,9 @@ $oldscope/init.scope" ]
     done
     run systemctl is-active cgbind-sdpold.scope
     [ "$output" != active ]
+    # the old pod's clean-up, stopping its slice, takes them with it
+    systemctl stop $olds
+    wait_for "[ ! -d '$oldd' ]"
     # runc delete: the scope and every cgroup of the restored tree go
     $RUNTIME delete -f sdpnew
     assert_no_scope cgbind-sdpnew.scope "$newscope"
