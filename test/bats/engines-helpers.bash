@@ -2,7 +2,7 @@
 # Shared by the suites that take a checkpoint through other engines, cgroup
 # modes and machines (checkpoint-modes, checkpoint-migrate, checkpoint-docker,
 # checkpoint-containerd, checkpoint-crun, checkpoint-podman; checkpoint.bats
-# for its workload's tree): a workload that builds a sub-tree
+# for its workload's tree; systemd-checkpoint for score_against): a workload that builds a sub-tree
 # with limits and counts, and what came back counted against the image
 # cgbind saved into the checkpoint.
 

@@ -4,7 +4,9 @@
 # CRIU's action-script (/etc/criu/runc.conf, as installed; CRIU >= 3.19 from
 # test/vm/setup.sh). runc --systemd-cgroup: the container is the scope
 # system.slice/cgbind-<id>.scope; its tree is saved into the checkpoint and
-# comes back with a restore under the same id and under a new one. podman
+# comes back with a restore under the same id and under a new one, and
+# under a new id in another slice (a pod restore: the container dumped in
+# cgbindpods-podold.slice, restored in cgbindpods-podnew.slice). podman
 # (systemd manager, runc): `container checkpoint --export` in one VM, whose
 # archive leaves it through run.sh --out; `container restore --import
 # --name` in a second, fresh VM that never saw the container
@@ -16,6 +18,7 @@
 load helpers
 load checkpoint-helpers
 load systemd-helpers
+load engines-helpers
 
 pm() {
     pm_sd_criu "$@"
@@ -26,6 +29,8 @@ setup_file() {
     requires systemd podman
     export PM_ROOT=$BATS_FILE_TMPDIR/podman
     pm_import_busybox localhost/cgbind-ck sh cat echo sleep mkdir cut tr
+    sd_watch_script
+    export SD_WATCH
 }
 
 teardown_file() {
@@ -35,21 +40,28 @@ teardown_file() {
 setup() {
     requires root systemd runc vm
     RUNTIME="runc --root $RUNTIME_ROOT --systemd-cgroup --criu $CRIU_BIN"
+    SD_SLICES=()
 }
 
 teardown() {
     pm rm -af -t 0 >/dev/null 2>&1 || true
     common_teardown
+    # the slices a test named (systemd made them for the scopes), once what
+    # was left in them is gone
+    local s
+    for s in "${SD_SLICES[@]}"; do systemctl stop "$s" 2>/dev/null || true; done
 }
 
 # the tree, then a loop the restore must keep running
 SD_LOOP='exec </dev/null >/dev/null 2>&1; '"$SD_BUILD"'; touch /built; n=0; while true; do n=$((n+1)); echo $n > /count; sleep 0.2; done'
 
-# ck_runc ID: a runc --systemd-cgroup container in system.slice:cgbind:ID,
-# checkpointed into $CK; B its bundle
+# ck_runc ID [SLICE]: a runc --systemd-cgroup container in
+# SLICE:cgbind:ID (system.slice by default), checkpointed into $CK; B its
+# bundle
 ck_runc() {
+    local slice=${2:-system.slice}
     B=$(new_bundle "$1" "$SD_LOOP")
-    bundle_set "$B" ".linux.cgroupsPath = \"system.slice:cgbind:$1\""
+    bundle_set "$B" ".linux.cgroupsPath = \"$slice:cgbind:$1\""
     run_detached "$1" "$B"
     wait_for "[ -e '$B/rootfs/built' ]"
     CK=$BATS_TEST_TMPDIR/ck
@@ -60,13 +72,28 @@ ck_runc() {
     [ -f "$CK/cgbind.json" ]
     jq -e '.hierarchies[0].init == "init.scope"' "$CK/cgbind.json"
     # the scope went with the container
-    assert_no_scope "cgbind-$1.scope"
+    assert_no_scope "cgbind-$1.scope" "$(slice_dir "$slice")/cgbind-$1.scope"
 }
 
+# assert_no_scope UNIT [DIR]: the unit is not active and its tree is gone
+# from DIR (the scope's cgroup, by default in system.slice)
 assert_no_scope() {
     run systemctl is-active "$1"
     [ "$output" != active ]
-    wait_for "[ ! -d /sys/fs/cgroup/system.slice/$1/app ]"
+    wait_for "[ ! -d '${2:-/sys/fs/cgroup/system.slice/$1}/app' ]"
+}
+
+# slice_dir SLICE: the slice's cgroup directory, as systemd names it: each
+# dash a level (cgbindpods-podold.slice is cgbindpods.slice/cgbindpods-podold.slice)
+slice_dir() {
+    local name=${1%.slice} path='' prefix='' part
+    [ "$1" != -.slice ] || { echo /sys/fs/cgroup; return; }
+    local IFS=-
+    for part in $name; do
+        prefix=${prefix:+$prefix-}$part
+        path+=/$prefix.slice
+    done
+    echo "/sys/fs/cgroup$path"
 }
 
 # restore ID: runc restore of $CK from $B; TOP and INIT where it is now
@@ -107,6 +134,81 @@ restore_runc() {
     # what CRIU left under the old name (runc 1.1.5 names no v2 root to CRIU)
     echo "# old scope after a new-id restore: $(systemctl is-active cgbind-sdold.scope 2>&1), dir $(ls -d /sys/fs/cgroup/system.slice/cgbind-sdold.scope 2>&1)" >&3
     SCRATCH_CGROUPS+=(/sys/fs/cgroup/system.slice/cgbind-sdold.scope)
+}
+
+@test "runc --systemd-cgroup checkpoint, restore under a new id in another slice (a pod restore): the tasks and the tree beneath the new scope, the scope's own files untouched" {
+    # two pods' slices side by side, as the kubelet's are
+    # (kubepods-besteffort-pod<uid>.slice): cgbindpods.slice holds both
+    local olds=cgbindpods-podold.slice news=cgbindpods-podnew.slice
+    local oldd newd oldscope newscope pid d p left oldtree
+    oldd=$(slice_dir $olds)
+    newd=$(slice_dir $news)
+    [ "$oldd" = /sys/fs/cgroup/cgbindpods.slice/cgbindpods-podold.slice ]
+    oldscope=$oldd/cgbind-sdpold.scope
+    newscope=$newd/cgbind-sdpnew.scope
+    SD_SLICES+=(cgbindpods.slice)
+    # what CRIU may make at the checkpointed path: removed before the slice is stopped
+    SCRATCH_CGROUPS+=("$oldscope")
+    ck_runc sdpold $olds
+    [ "$(systemctl show -p ControlGroup --value $olds)" = "${oldd#/sys/fs/cgroup}" ]
+    oldtree=$(find "$oldd" -type d | sort)
+    echo "old slice after the checkpoint: $oldtree"
+    [ "$oldtree" = "$oldd" ]
+    # the new pod's bundle: another slice, a new id, and the scope watched
+    # from runc's prestart (CRIU's setup-namespaces, before cgbind's
+    # post-restore) to the end of the restore
+    local W=$BATS_TEST_TMPDIR/watch
+    bundle_set "$B" '.linux.cgroupsPath = $p | .hooks.prestart = [{path: $w, args: ["scope-watch", "start", $d]}]' \
+        --arg p "$news:cgbind:sdpnew" --arg w "$SD_WATCH" --arg d "$W"
+    restore_runc sdpnew "new id in another slice, with cgbind"
+    $RUNTIME state sdpnew | "$SD_WATCH" stop "$W"
+    pid=$(ctr_pid sdpnew)
+    # the init in the new scope's init.scope, and every task of the container beneath the scope
+    [ "$TOP" = "$newscope" ]
+    [ "$INIT" = "${newscope#/sys/fs/cgroup}/init.scope" ]
+    [ "$(systemctl is-active cgbind-sdpnew.scope)" = active ]
+    [ "$(systemctl show -p ControlGroup --value cgbind-sdpnew.scope)" = "${newscope#/sys/fs/cgroup}" ]
+    [ "$(cat "$W/scope")" = "$newscope" ]
+    local ns n=0
+    ns=$(readlink "/proc/$pid/ns/pid")
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+        # (the loop's sleep may be gone by now)
+        d=$(sed -n 's/^0:://p' "$p/cgroup" 2>/dev/null) && [ -n "$d" ] || continue
+        [[ $d == "${newscope#/sys/fs/cgroup}"/* ]] || { echo "task ${p#/proc/} is in $d" >&2; false; }
+        n=$((n + 1))
+    done
+    [ "$n" -ge 1 ]
+    # counted against the checkpoint's image
+    score_against "$CK/cgbind.json" "$pid" "$TOP" || { echo "missing: $MISSING"; false; }
+    note "new slice (systemd): $SCORE back beneath ${newscope#/sys/fs/cgroup}"
+    diff <(sd_expected) <(limits_at "$TOP")
+    counting "$B/rootfs"
+    sd_assert_scope_untouched "$W"
+    one_line_in "$CK/restore.log" "^cgbind: criu-script: warning: the restored tasks were under ${oldscope#/sys/fs/cgroup} "
+    # what is left under the old pod's slice: CRIU put the tasks back at the
+    # checkpointed path (runc 1.1 names CRIU no v2 root), making its cgroups
+    # again; cgbind moved every task out, and the empty cgroups stay, not a
+    # unit of systemd's
+    left=$(find "$oldd" -type d | sort)
+    note "new slice (systemd): left under the old slice: ${left//$'\n'/ }"
+    [ "$left" = "$oldd
+$oldscope
+$oldscope/init.scope" ]
+    for d in $left; do
+        [ -z "$(cat "$d/cgroup.procs")" ] || { echo "tasks left in $d: $(cat "$d/cgroup.procs")" >&2; false; }
+    done
+    run systemctl is-active cgbind-sdpold.scope
+    [ "$output" != active ]
+    # the old pod's clean-up, stopping its slice, takes them with it
+    systemctl stop $olds
+    wait_for "[ ! -d '$oldd' ]"
+    # runc delete: the scope and every cgroup of the restored tree go
+    $RUNTIME delete -f sdpnew
+    assert_no_scope cgbind-sdpnew.scope "$newscope"
+    wait_for "[ ! -d '$newscope' ]"
+    left=$(find "$newd" -mindepth 1 -type d)
+    [ -z "$left" ] || { echo "left under the new slice: $left" >&2; false; }
 }
 
 @test "runc --systemd-cgroup checkpoint without cgbind.json: restore as before, no tree (the control)" {
