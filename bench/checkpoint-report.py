@@ -13,7 +13,7 @@ TARGET = 1.05
 
 
 def main(path):
-    runs, meta = {}, []
+    runs, meta, steps = {}, [], {}
     for line in open(path):
         f = line.split()
         if not f:
@@ -22,6 +22,12 @@ def main(path):
             n, mode, step = int(f[1]), f[2], f[4]
             wall, status, cpu = int(f[5]), int(f[7]), int(f[8])
             runs.setdefault((n, step, mode), []).append((wall, cpu, status, " ".join(f[9:])))
+        elif f[0] == "steps" and len(f) >= 5:
+            n, mode, kind = int(f[1]), f[2], f[4]
+            for kv in f[5:]:
+                name, _, ms = kv.partition("=")
+                steps.setdefault((n, kind), {}).setdefault(name, {}).setdefault(mode, []).append(
+                    float(ms))
         elif not f[0].startswith("#"):
             meta.append(line.rstrip())
     for m in meta:
@@ -59,6 +65,22 @@ def main(path):
             print(f"{n:>5} {step:<10} true/without {c['true'] / c['without']:.3f}"
                   f"  with/true {c['with'] / c['true']:.3f}"
                   f"  (with {c['with']:.0f} ms, true {c['true']:.0f} ms, without {c['without']:.0f} ms)")
+    if steps:
+        print()
+        print("The action-script's runs per CRIU step, from CRIU's own log (bench/criu-steps.py),")
+        print("medians in ms; a step's last run also holds CRIU's next unlogged work, the same in")
+        print("every mode: with - true is what cgbind costs there over any script:")
+        modes = [m for m in ("with", "true") if any(m in v for d in steps.values() for v in d.values())]
+        for (n, kind), d in sorted(steps.items(), key=lambda k: (k[0][0], k[0][1] != "checkpoint")):
+            print(f"  {n} {kind}: " + "  ".join(
+                f"{name} " + "/".join(
+                    f"{statistics.median(v[m]):.0f}" if m in v else "-" for m in modes)
+                + (f" ({statistics.median(v['with']) - statistics.median(v['true']):+.0f})"
+                   if "with" in v and "true" in v else "")
+                for name, v in d.items() if name != "total" and any(m in v for m in modes))
+                + "  total " + "/".join(
+                    f"{statistics.median(d['total'][m]):.0f}" for m in modes if m in d.get("total", {})))
+        print(f"  (each figure: {' / '.join(modes)}; in brackets with - true)")
     extras = sorted({(k[0], k[1], k[2], r[3]) for k, v in runs.items() for r in v})
     print()
     print("what each run left (checkpoint: cgbind.json in it or not; restore: sub-cgroups after it):")

@@ -4,7 +4,7 @@
 #
 #   bench/checkpoint.sh [--vm v2 [--vm-timeout SEC] [--vm-mem MiB]]
 #                       [--sizes "100 1000"] [--runs N] [--modes "with without"]
-#                       [--results FILE]
+#                       [--cgbind BIN] [--results FILE]
 #
 # For each size N and each run, two fresh busybox containers, one per mode,
 # in an order that alternates from run to run: "with" (/etc/criu/runc.conf
@@ -17,7 +17,11 @@
 # Timed with bench/timer: `runc checkpoint`, then `runc restore -d` of that
 # checkpoint (wall and CPU of runc and its waited-for children: CRIU and the
 # script). After each restore, the sub-cgroups are counted; then the
-# container is deleted and its cgroups removed.
+# container is deleted and its cgroups removed. Each run also keeps the
+# action-script's time per CRIU step, read from CRIU's dump.log and
+# restore.log (bench/criu-steps.py). --cgbind BIN measures that binary (for
+# --vm: a path the VM sees, not under /tmp or /var/tmp) instead of the
+# tree's own build, e.g. contrib/kubernetes/build-static.sh's.
 #
 # A benchmark, not a test: never fails on a figure. Needs a pure cgroup v2
 # host and a CRIU >= 3.19 ($CGBIND_CRIU, default the test VM's Debian 13 CRIU,
@@ -31,6 +35,7 @@ SIZES="100 1000"
 RUNS=5
 MODES="with without"
 RESULTS=
+CGBIND_BIN=
 VM=
 VM_TIMEOUT=3600
 VM_MEM=3072
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; INNER+=("$1" "$2") ;;
     --modes) MODES=$2; INNER+=("$1" "$2") ;;
     --results) RESULTS=$2 ;;
+    --cgbind) CGBIND_BIN=$(realpath -e -- "$2") || die "--cgbind: no $2"; INNER+=("$1" "$CGBIND_BIN") ;;
     --vm) VM=$2 ;;
     --vm-timeout) VM_TIMEOUT=$2 ;;
     --vm-mem) VM_MEM=$2 ;;
@@ -104,7 +110,7 @@ fi
 v=$("$CRIU" --version | sed -n 's/^Version: //p')
 case "$v" in 3.19* | 3.[2-9][0-9]* | [4-9].*) ;; *) die "$CRIU is CRIU '$v', not >= 3.19" ;; esac
 [ ! -e /etc/criu/runc.conf ] || die "/etc/criu/runc.conf exists; this benchmark writes its own"
-CGBIND=$BUILD/cgbind
+CGBIND=${CGBIND_BIN:-$BUILD/cgbind}
 for t in "$CGBIND" "$TOOLS/timer" "$TOOLS/floor"; do [ -x "$t" ] || die "$t is missing (build on the host first)"; done
 if [ -n "${CGBIND_VM_OUT:-}" ] && [ -z "$RESULTS" ]; then RESULTS=$CGBIND_VM_OUT/results.txt; fi
 [ -n "$RESULTS" ] || RESULTS=/dev/stdout
@@ -141,7 +147,7 @@ mkdir -p /etc/criu
     echo "meta modes $MODES"
     echo "meta criu $v"
     echo "meta runc $(runc --version | head -1)"
-    echo "meta cgbind $("$CGBIND" --version | head -1)"
+    echo "meta cgbind $("$CGBIND" --version | head -1)${CGBIND_BIN:+ ($CGBIND_BIN)}"
     echo "meta where ${CGBIND_VM:+vm test/vm (qemu ${CGBIND_VM_ACCEL:-tcg}), }$(uname -r), $(nproc) cpus"
     echo "host-load-start ${CGBIND_BENCH_HOST_LOAD:-$(cut -d' ' -f1-3 /proc/loadavg)}"
     echo "guest-load-start $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -176,11 +182,13 @@ one() {
     esac
     out=$("$TIMER" -i /dev/null -o /dev/null -- "${RT[@]}" checkpoint --image-path "$ck" "$ID" 2>>"$W/err.log")
     echo "run $n $mode $run checkpoint $out $([ -e "$ck/cgbind.json" ] && echo image || echo noimage)" >>"$RESULTS"
+    echo "steps $n $mode $run checkpoint $(python3 "$BENCH/criu-steps.py" "$ck/dump.log")" >>"$RESULTS"
     rm_tree "$top"
     out=$(cd "$b" && "$TIMER" -i /dev/null -o /dev/null -- "${RT[@]}" restore -d --image-path "$ck" "$ID" 2>>"$W/err.log")
     local count
     count=$(find "$top" -mindepth 1 -type d 2>/dev/null | wc -l)
     echo "run $n $mode $run restore $out nodes=$count" >>"$RESULTS"
+    echo "steps $n $mode $run restore $(python3 "$BENCH/criu-steps.py" "$ck/restore.log")" >>"$RESULTS"
     rm -f /etc/criu/runc.conf
     "${RT[@]}" delete -f "$ID" >/dev/null 2>&1 || true
     rm_tree "$top"
