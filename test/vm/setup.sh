@@ -3,7 +3,7 @@
 # (extracted into a cache dir, NOT installed into the host's /boot) and a
 # busybox initramfs. Idempotent: a second run only checks and exits.
 #
-# Usage: test/vm/setup.sh [--force] [--kernel default|next]
+# Usage: test/vm/setup.sh [--force] [--kernel default|next] [--sd-rootfs]
 #
 # --kernel next: also provision Debian's next release's kernel (the one its
 # linux-image-amd64 depends on, from the archive of this machine's own apt
@@ -24,10 +24,12 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${CGBIND_VM_CACHE:-/var/cache/cgbind-vm}
 FORCE=0
+SDROOT=0
 KERNEL_SEL=${CGBIND_VM_KERNEL:-default}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--force) FORCE=1; shift ;;
+	--sd-rootfs) SDROOT=1; shift ;;
 	--kernel) KERNEL_SEL=${2:-}; shift 2 || KERNEL_SEL= ;;
 	--kernel=*) KERNEL_SEL=${1#*=}; shift ;;
 	-h | --help)
@@ -172,7 +174,7 @@ up_to_date() {
 	key=$(initramfs_key "$kpkg $kver") || return 1
 	[ -f "$CACHE/initramfs.stamp" ] && [ "$(cat "$CACHE/initramfs.stamp")" = "$key" ] || return 1
 	[ -f "$CACHE/initramfs.cpio.gz" ] || return 1
-	criu_up_to_date
+	criu_up_to_date && { [ "$SDROOT" = 0 ] || sdroot_up_to_date; }
 }
 
 # ------------------------------------------------------- CRIU >= 3.19
@@ -282,6 +284,67 @@ build_criu() {
 	rm -rf "$CACHE/criu-trixie"
 	mv "$new" "$CACHE/criu-trixie"
 	printf 'format %s %s\ncriu %s\n%s\n' "$CRIU_FORMAT" "$CRIU_SUITE" "$v" "$pkgs" >"$CACHE/criu-trixie.stamp"
+}
+
+# ------------------------------------------- a root file system with systemd
+# For the suites whose container's init is systemd (systemd-init.bats): this
+# release's systemd, systemd-sysv and busybox-static with the packages of
+# their dependency closure (no recommends), downloaded from the machine's
+# own apt sources and unpacked with dpkg-deb -x (no maintainer script runs),
+# plus what those scripts would have made: the users and groups, the
+# busybox applets the tests call, multi-user.target as the default and one
+# enabled service, work.service (busybox sleep), whose limits the tests set.
+# Packed as $CACHE/sd-rootfs.tar for `podman import`. Made only with
+# --sd-rootfs (no suite in CI uses it yet: README, "systemd as the
+# container's init"), once; --force makes it again.
+SDROOT_FORMAT=1
+SDROOT_PKGS="systemd systemd-sysv busybox-static"
+sdroot_up_to_date() {
+	[ "$FORCE" = 0 ] && [ -f "$CACHE/sd-rootfs.tar" ] && [ -f "$CACHE/sd-rootfs.stamp" ] &&
+		[ "$(head -n 1 "$CACHE/sd-rootfs.stamp")" = "format $SDROOT_FORMAT $SDROOT_PKGS" ]
+}
+build_sdroot() {
+	local dl new pkgs d a
+	log "building the systemd root file system ($SDROOT_PKGS)"
+	# shellcheck disable=SC2086
+	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances $SDROOT_PKGS | grep -v '^[ <]' | sort -u)
+	[ -n "$pkgs" ] || { apt_update && pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests \
+		--no-conflicts --no-breaks --no-replaces --no-enhances $SDROOT_PKGS | grep -v '^[ <]' | sort -u); }
+	[ -n "$pkgs" ] || die "cannot resolve $SDROOT_PKGS"
+	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
+	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
+	# shellcheck disable=SC2086
+	if ! (cd "$dl" && apt-get -q download $pkgs >&2); then
+		apt_update
+		# shellcheck disable=SC2086
+		(cd "$dl" && apt-get -q download $pkgs >&2) || die "cannot download $SDROOT_PKGS"
+	fi
+	new=$(mktemp -d "$CACHE/sd-rootfs.XXXXXX")
+	chmod 0755 "$new"
+	for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$new"; done
+	rm -rf "$dl"
+	[ -x "$new/lib/systemd/systemd" ] && [ -x "$new/bin/busybox" ] || die "no systemd or no busybox in the packages"
+	mkdir -p "$new/etc/systemd/system/multi-user.target.wants" "$new/root" "$new/tmp" "$new/run" \
+		"$new/var/log/journal" "$new/proc" "$new/sys" "$new/dev"
+	chmod 1777 "$new/tmp"
+	for a in sh cat cut tr echo sleep mkdir ls grep sed head tail wc; do
+		[ -e "$new/bin/$a" ] || ln -s busybox "$new/bin/$a"
+	done
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$new/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'systemd-journal:x:101:' 'nogroup:x:65534:' >"$new/etc/group"
+	printf '%s\n' 'root:*:19000:0:99999:7:::' 'nobody:*:19000:0:99999:7:::' >"$new/etc/shadow"
+	chmod 0640 "$new/etc/shadow"
+	printf '%s\n' 'PRETTY_NAME="cgbind systemd test root"' 'ID=debian' >"$new/etc/os-release"
+	: >"$new/etc/machine-id"
+	ln -sf /lib/systemd/system/multi-user.target "$new/etc/systemd/system/default.target"
+	printf '%s\n' '[Unit]' 'Description=cgbind test workload' '[Service]' 'ExecStart=/bin/busybox sleep 1000000' \
+		'[Install]' 'WantedBy=multi-user.target' >"$new/etc/systemd/system/work.service"
+	ln -s ../work.service "$new/etc/systemd/system/multi-user.target.wants/work.service"
+	tar -C "$new" --numeric-owner --owner=0 --group=0 -cf "$CACHE/sd-rootfs.tar.new" .
+	rm -rf "$new"
+	mv "$CACHE/sd-rootfs.tar.new" "$CACHE/sd-rootfs.tar"
+	printf 'format %s %s\n%s\n' "$SDROOT_FORMAT" "$SDROOT_PKGS" "$pkgs" >"$CACHE/sd-rootfs.stamp"
 }
 
 # ------------------------------------------------- one kernel, one boot
@@ -473,6 +536,7 @@ provision_default() {
 	fi
 
 	criu_up_to_date || build_criu
+	[ "$SDROOT" = 0 ] || sdroot_up_to_date || build_sdroot
 
 	krel=$(ls "$CACHE/kernel/lib/modules")
 	boot_kernel=$(boot_image "$CACHE/kernel" "$krel")
