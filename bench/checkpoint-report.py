@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """bench/checkpoint-report.py FILE: the table of bench/checkpoint.sh's raw figures.
 
-Lines "run N MODE RUN STEP WALL_US MAXRSS_KIB STATUS CPU_US EXTRA" (MODE with or without,
-STEP checkpoint or restore). For each N and step: the median wall and CPU time of each mode
-over the runs that exited 0, the ratio with / without, and the issue's target (the action
-script adds at most 5 %) met or not, on each clock. Under load the CPU ratio is the one to
-judge by: wall time then mostly measures the other users of the machine."""
+Lines "run N MODE RUN STEP WALL_US MAXRSS_KIB STATUS CPU_US [sys=US] EXTRA" (MODE with or
+without, STEP checkpoint or restore; sys= the whole machine's CPU time over the step, since
+--engine). For each N and step: the median wall and CPU time of each mode over the runs that
+exited 0, the ratio with / without, and the issue's target (the action script adds at most
+5 %) met or not, on each clock. Under load the CPU ratio is the one to judge by: wall time then
+mostly measures the other users of the machine. The CPU column is the timed command's and its
+waited-for children's: with a daemon (docker, containerd) that is the client only, and the
+machine's CPU (sys=) is the one that holds runc, CRIU and the script; a table of it follows
+when the file has it. What came back (nodes=, back=sub-cgroups,limits against ref=) is listed
+per run kind at the end."""
 import statistics
 import sys
 
@@ -21,7 +26,10 @@ def main(path):
         if f[0] == "run" and len(f) >= 10:
             n, mode, step = int(f[1]), f[2], f[4]
             wall, status, cpu = int(f[5]), int(f[7]), int(f[8])
-            runs.setdefault((n, step, mode), []).append((wall, cpu, status, " ".join(f[9:])))
+            sysc = [int(x[4:]) for x in f[9:] if x.startswith("sys=")]
+            extra = " ".join(x for x in f[9:] if not x.startswith("sys="))
+            runs.setdefault((n, step, mode), []).append((wall, cpu, status, extra,
+                                                         sysc[0] if sysc else None))
         elif f[0] == "steps" and len(f) >= 5:
             n, mode, kind = int(f[1]), f[2], f[4]
             for kv in f[5:]:
@@ -52,6 +60,19 @@ def main(path):
         print(f"{n:>5} {step:<10} {count['with'] + ' ' + count['without']:>9}"
               f" {med['with'][0]:>8.0f}ms {med['without'][0]:>8.0f}ms {rw:>6.3f}"
               f" {med['with'][1]:>8.0f}ms {med['without'][1]:>8.0f}ms {rc:>6.3f}  {verdict}")
+    if all(r[4] is not None for v in runs.values() for r in v) and runs:
+        print()
+        print("the whole machine's CPU time over each step (/proc/stat), medians:")
+        print(f"{'N':>5} {'step':<10} {'mach with':>10} {'mach w/o':>10} {'ratio':>6}")
+        for n, step in sorted({(k[0], k[1]) for k in runs}, key=lambda k: (k[0], k[1] != "checkpoint")):
+            m = {}
+            for mode in ("with", "without"):
+                ok = [r[4] for r in runs.get((n, step, mode), []) if r[2] == 0]
+                m[mode] = statistics.median(ok) / 1000 if ok else None
+            if None in m.values():
+                print(f"{n:>5} {step:<10} no figure")
+                continue
+            print(f"{n:>5} {step:<10} {m['with']:>8.0f}ms {m['without']:>8.0f}ms {m['with'] / m['without']:>6.3f}")
     if any(k[2] == "true" for k in runs):
         print()
         print("CRIU's calls of any action-script (/bin/true) and cgbind's own share, CPU medians:")
@@ -83,7 +104,9 @@ def main(path):
         print(f"  (each figure: {' / '.join(modes)}; in brackets with - true)")
     extras = sorted({(k[0], k[1], k[2], r[3]) for k, v in runs.items() for r in v})
     print()
-    print("what each run left (checkpoint: cgbind.json in it or not; restore: sub-cgroups after it):")
+    print("what each run left (checkpoint: cgbind.json in it or not; restore: sub-cgroups after it,"
+          " and back= the image's sub-cgroups,limits found against ref=, the checkpoint's image"
+          " or, without one, the built tree's):")
     for n, step, mode, extra in extras:
         k = sum(1 for r in runs[(n, step, mode)] if r[3] == extra)
         print(f"  {n} {step} {mode}: {extra} x{k}")

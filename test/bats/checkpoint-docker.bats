@@ -25,21 +25,11 @@ setup_file() {
     criu_setup_file
     command -v dockerd >/dev/null || { echo "docker.io is not installed" >&2; return 1; }
     criu_on_path
-    export DK_ROOT=$BATS_FILE_TMPDIR/docker DK_SOCK=$BATS_FILE_TMPDIR/docker.sock
-    mkdir -p "$DK_ROOT/data" "$DK_ROOT/exec"
-    # containerd runs on its own, and dockerd is pointed at it
-    # (--containerd), as Debian's docker.service does: a dockerd that
-    # starts its own containerd gives it 15 s, and in a loaded two-core TCG
-    # VM containerd took longer ("timeout waiting for containerd to start")
-    containerd_start "$DK_ROOT/ctd"
+    export DK_ROOT=$BATS_FILE_TMPDIR/docker DK_SOCK=$BATS_FILE_TMPDIR/docker/docker.sock
     # Docker's default cgroup driver, what a Docker user runs (checked
     # below, not forced): dockerd picks systemd when systemd is PID 1 (the
     # v2-systemd VM), cgroupfs otherwise (the v2 VM, a shell as PID 1)
-    dockerd --experimental --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-        --containerd "$DK_ROOT/ctd/c.sock" --data-root "$DK_ROOT/data" --exec-root "$DK_ROOT/exec" \
-        --pidfile "$DK_ROOT/dockerd.pid" -H "unix://$DK_SOCK" >"$DK_ROOT/dockerd.log" 2>&1 &
-    echo $! >"$DK_ROOT/dockerd.pid.own"
-    up_within "$DK_ROOT/dockerd.log" dockerd dk version
+    dockerd_start "$DK_ROOT"
     DK_DRIVER=cgroupfs
     [ ! -d /run/systemd/system ] || DK_DRIVER=systemd
     export DK_DRIVER
@@ -55,13 +45,7 @@ setup_file() {
 teardown_file() {
     # shellcheck disable=SC2046 # container ids, one word each
     dk rm -f $(dk ps -aq) >/dev/null 2>&1 || true
-    [ ! -s "$DK_ROOT/dockerd.pid.own" ] || kill "$(cat "$DK_ROOT/dockerd.pid.own")" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [ -S "$DK_SOCK" ] || break
-        sleep 0.1
-    done
-    containerd_stop "$DK_ROOT/ctd"
+    dockerd_stop "$DK_ROOT"
     criu_off_path
 }
 

@@ -90,11 +90,14 @@ restore_into() {
 }
 
 # pm ARG...: the suites' podman: the cgroupfs manager, vfs storage, events
-# in a file, and runc with the CRIU that runs action-scripts. A suite where
-# systemd is the manager defines its own pm after the load (pm_sd_criu).
+# in a file, and runc with the CRIU that runs action-scripts (PM, the
+# command, for a caller that must exec it: bench/checkpoint.sh times it). A
+# suite where systemd is the manager defines its own pm after the load
+# (pm_sd_criu).
+PM=(podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file
+    --runtime runc --runtime-flag "criu=$CRIU_BIN")
 pm() {
-    podman --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
-        --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
+    "${PM[@]}" "$@"
 }
 
 # pm_sd_criu ARG...: podman with the systemd manager (its default) and runc

@@ -151,6 +151,34 @@ containerd_stop() {
     [ ! -s "$1/pid" ] || kill "$(cat "$1/pid")" 2>/dev/null || true
 }
 
+# dockerd_start DIR: Debian's dockerd --experimental of the caller's own,
+# pointed (--containerd) at a containerd started beside it in DIR/ctd, as
+# Debian's docker.service does (a dockerd that starts its own containerd
+# gives it 15 s, and in a loaded two-core TCG VM containerd took longer:
+# "timeout waiting for containerd to start"); its data and exec roots,
+# socket (docker.sock), log and pid files in DIR; no network, vfs storage,
+# Docker's default cgroup driver. Up and answering when it returns;
+# dockerd_stop DIR ends both daemons. The client is ${DOCKER:-/usr/bin/docker}.
+dockerd_start() {
+    mkdir -p "$1/data" "$1/exec"
+    containerd_start "$1/ctd"
+    dockerd --experimental --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
+        --containerd "$1/ctd/c.sock" --data-root "$1/data" --exec-root "$1/exec" \
+        --pidfile "$1/dockerd.pid" -H "unix://$1/docker.sock" >"$1/dockerd.log" 2>&1 &
+    echo $! >"$1/dockerd.pid.own"
+    up_within "$1/dockerd.log" dockerd "${DOCKER:-/usr/bin/docker}" -H "unix://$1/docker.sock" version
+}
+
+dockerd_stop() {
+    [ ! -s "$1/dockerd.pid.own" ] || kill "$(cat "$1/dockerd.pid.own")" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [ -S "$1/docker.sock" ] || break
+        sleep 0.1
+    done
+    containerd_stop "$1/ctd"
+}
+
 # now_ms: milliseconds since the epoch
 now_ms() {
     local t
