@@ -73,11 +73,22 @@ C
     # the init dies and is reaped
     kill -9 "$pid"
     wait_for "[ ! -e /proc/$pid ]"
-    # a process of the host gets the same pid number
-    for ((i = 0; i < 20 && impostor != pid; i++)); do
-        echo $((pid - 1)) >/proc/sys/kernel/ns_last_pid
-        sleep 300 &
-        impostor=$!
+    # a process of the host gets the same pid number; when another process
+    # took it first (the VM's own work forks too), wait for that one to go
+    for ((i = 0; i < 50 && impostor != pid; i++)); do
+        if [ -e "/proc/$pid" ]; then
+            echo "pid $pid taken by: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+            sleep 0.2
+            continue
+        fi
+        # in sh, not in bats' shell, whose traps may fork between the write
+        # and the sleep's fork
+        rm -f "$BATS_TEST_TMPDIR/impostor"
+        sh -c 'echo "$1" >/proc/sys/kernel/ns_last_pid; sleep 300 & echo $! >"$2"; wait' \
+            sh $((pid - 1)) "$BATS_TEST_TMPDIR/impostor" &
+        KILL_PIDS+=" $!"
+        wait_for "[ -s '$BATS_TEST_TMPDIR/impostor' ]"
+        impostor=$(cat "$BATS_TEST_TMPDIR/impostor")
         KILL_PIDS+=" $impostor"
         [ "$impostor" = "$pid" ] || kill -9 "$impostor"
     done
