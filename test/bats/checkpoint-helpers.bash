@@ -107,6 +107,24 @@ pm_sd_criu() {
     podman --storage-driver vfs --runtime runc --runtime-flag "criu=$CRIU_BIN" "$@"
 }
 
+# pm_apparmor_load ARCHIVE IMAGE: podman loads its AppArmor profile when it
+# creates a container, not when it restores one from an archive: the
+# checkpointed container ran confined by it (the archive's spec names it),
+# and CRIU cannot put the restored tasks into a profile this machine has not
+# loaded ("can't write lsm profile -2", then a BUG in the restorer, and
+# podman's "container creation timeout"). One container of IMAGE run here
+# loads it, as on any machine where podman has run a container before.
+pm_apparmor_load() {
+    local prof
+    prof=$(tar -xOf "$1" spec.dump | grep -o '"apparmorProfile": *"[^"]*"' | sed 's/.*: *"//; s/"$//')
+    if [ -n "$prof" ] && [ -f /sys/kernel/security/apparmor/profiles ] &&
+        ! grep -q "^$prof " /sys/kernel/security/apparmor/profiles; then
+        pm run --rm --network none "$2" sh -c :
+        grep -q "^$prof " /sys/kernel/security/apparmor/profiles
+        echo "# AppArmor profile $prof loaded by a podman run" >&3
+    fi
+}
+
 # pm_import_busybox IMAGE APPLET...: a busybox rootfs with those applets in
 # $PM_ROOT/rootfs, imported as IMAGE by the suite's pm
 pm_import_busybox() {

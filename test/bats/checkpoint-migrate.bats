@@ -110,22 +110,10 @@ restore_runc_from_a() {
 # its exported checkpoint under a new name; the tree and its limits counted
 # against the cgbind.json in the archive
 restore_podman_from_a() {
-    local m=$1 in=$CGBIND_MIGRATE_DIR/podman t0 pid top c1 prof
+    local m=$1 in=$CGBIND_MIGRATE_DIR/podman t0 pid top c1
     pm load -i "$in/image.tar" >/dev/null
     note "image loaded"
-    # podman loads its AppArmor profile when it creates a container, not when
-    # it restores one from an archive: machine A's container ran confined by
-    # it (the archive's spec names it), and CRIU cannot put the restored tasks
-    # into a profile this machine has not loaded ("can't write lsm profile
-    # -2", then a BUG in the restorer). One container run here loads it, as on
-    # any machine where podman has run a container before.
-    prof=$(tar -xOf "$in/ck.tar" spec.dump | grep -o '"apparmorProfile": *"[^"]*"' | sed 's/.*: *"//; s/"$//')
-    if [ -n "$prof" ] && [ -f /sys/kernel/security/apparmor/profiles ] &&
-        ! grep -q "^$prof " /sys/kernel/security/apparmor/profiles; then
-        pm run --rm --network none localhost/cgbind-mig sh -c :
-        grep -q "^$prof " /sys/kernel/security/apparmor/profiles
-        note "AppArmor profile $prof loaded by a podman run"
-    fi
+    pm_apparmor_load "$in/ck.tar" localhost/cgbind-mig
     # the spec in the archive names the hook, its image and its log: here too
     pm_hook_setup
     t0=$(now_ms)

@@ -44,6 +44,7 @@ assert_gone_pm() {
     [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/sd-podman-ck.tar" ] ||
         { echo "no archive: run the first VM's test with --out DIR, then this one with --env CGBIND_SD_CK_IN=DIR" >&2; false; }
     pm image exists localhost/cgbind-ck
+    pm_apparmor_load "$CGBIND_SD_CK_IN/sd-podman-ck.tar" localhost/cgbind-ck
     [ -z "$(pm ps -aq)" ]
     local t0 pid id
     t0=$(date +%s%N)
