@@ -238,16 +238,20 @@ suite_apt() {
 		'APT::Architecture "amd64";' 'APT::Architectures "amd64";' 'Acquire::Languages "none";' >"$a/apt.conf"
 	APT_CONFIG=$a/apt.conf apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update ($suite) failed"
 }
-# suite_download DIR PKG...: the packages into a new temporary directory
-# under $CACHE (printed), with the configuration suite_apt made in DIR
-suite_download() {
-	local a=$1 dl
-	shift
+# apt_download [-c DIR] PKG...: the packages into a new temporary directory
+# under $CACHE (printed), from the machine's own apt sources, or with -c
+# through the private configuration suite_apt made in DIR
+apt_download() {
+	local conf=() dl
+	if [ "$1" = -c ]; then
+		conf=("APT_CONFIG=$2/apt.conf")
+		shift 2
+	fi
 	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
 	# apt-get download drops privileges to _apt when it can write the
 	# target dir; give it the dir to avoid the "unsandboxed" warning.
 	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
-	(cd "$dl" && APT_CONFIG=$a/apt.conf apt-get -q download "$@" >&2) || { rm -rf "$dl"; return 1; }
+	(cd "$dl" && env "${conf[@]}" apt-get -q download "$@" >&2) || { rm -rf "$dl"; return 1; }
 	echo "$dl"
 }
 criu_up_to_date() {
@@ -263,7 +267,7 @@ build_criu() {
 		--no-conflicts --no-breaks --no-replaces --no-enhances criu | grep -v '^[ <]' | sort -u)
 	[ -n "$pkgs" ] || die "cannot resolve criu in Debian $CRIU_SUITE"
 	# shellcheck disable=SC2086
-	dl=$(suite_download "$a" $pkgs) || die "cannot download criu from $CRIU_SUITE"
+	dl=$(apt_download -c "$a" $pkgs) || die "cannot download criu from $CRIU_SUITE"
 	new=$CACHE/criu-trixie.new
 	rm -rf "$new"
 	mkdir -p "$new"
@@ -303,23 +307,20 @@ sdroot_up_to_date() {
 	[ "$FORCE" = 0 ] && [ -f "$CACHE/sd-rootfs.tar" ] && [ -f "$CACHE/sd-rootfs.stamp" ] &&
 		[ "$(head -n 1 "$CACHE/sd-rootfs.stamp")" = "format $SDROOT_FORMAT $SDROOT_PKGS" ]
 }
+# the packages SDROOT_PKGS need, no recommends
+sdroot_closure() {
+	# shellcheck disable=SC2086 # the package names, one word each
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances $SDROOT_PKGS | grep -v '^[ <]' | sort -u
+}
 build_sdroot() {
 	local dl new pkgs d a
 	log "building the systemd root file system ($SDROOT_PKGS)"
-	# shellcheck disable=SC2086
-	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-		--no-replaces --no-enhances $SDROOT_PKGS | grep -v '^[ <]' | sort -u)
-	[ -n "$pkgs" ] || { apt_update && pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests \
-		--no-conflicts --no-breaks --no-replaces --no-enhances $SDROOT_PKGS | grep -v '^[ <]' | sort -u); }
+	pkgs=$(sdroot_closure)
+	[ -n "$pkgs" ] || { apt_update && pkgs=$(sdroot_closure); }
 	[ -n "$pkgs" ] || die "cannot resolve $SDROOT_PKGS"
-	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
-	if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
-	# shellcheck disable=SC2086
-	if ! (cd "$dl" && apt-get -q download $pkgs >&2); then
-		apt_update
-		# shellcheck disable=SC2086
-		(cd "$dl" && apt-get -q download $pkgs >&2) || die "cannot download $SDROOT_PKGS"
-	fi
+	# shellcheck disable=SC2086 # the package names, one word each
+	dl=$(apt_download $pkgs) || { apt_update && dl=$(apt_download $pkgs); } || die "cannot download $SDROOT_PKGS"
 	new=$(mktemp -d "$CACHE/sd-rootfs.XXXXXX")
 	chmod 0755 "$new"
 	for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$new"; done
@@ -519,15 +520,11 @@ provision_default() {
 	if [ "$FORCE" = 1 ] || ! [ -f "$CACHE/kernel.stamp" ] ||
 		[ "$(cat "$CACHE/kernel.stamp")" != "$kpkg $kver" ]; then
 		log "fetching $kpkg $kver"
-		dl=$(mktemp -d "$CACHE/dl.XXXXXX")
-		# apt-get download drops privileges to _apt when it can write the
-		# target dir; give it the dir to avoid the "unsandboxed" warning.
-		if id _apt >/dev/null 2>&1; then chown _apt "$dl" 2>/dev/null || true; fi
-		if ! (cd "$dl" && apt-get download -q "$kpkg=$kver" >&2); then
+		if ! dl=$(apt_download "$kpkg=$kver"); then
 			# Stale lists may point to a version the mirror no longer has.
 			apt_update
 			kver=$(pkg_version "$kpkg")
-			(cd "$dl" && apt-get download -q "$kpkg=$kver" >&2) || die "cannot download $kpkg"
+			dl=$(apt_download "$kpkg=$kver") || die "cannot download $kpkg"
 		fi
 		unpack_kernel "$dl"/*.deb "$CACHE/kernel" >/dev/null
 		rm -rf "$dl"
@@ -582,7 +579,7 @@ provision_next() {
 		ver=$(APT_CONFIG=$a/apt.conf pkg_version "$pkg")
 		[ -n "$ver" ] || die "no version of $pkg in Debian $NEXT_SUITE"
 		log "fetching $pkg $ver ($NEXT_SUITE)"
-		dl=$(suite_download "$a" "$pkg=$ver") || die "cannot download $pkg from $NEXT_SUITE"
+		dl=$(apt_download -c "$a" "$pkg=$ver") || die "cannot download $pkg from $NEXT_SUITE"
 		krel=$(unpack_kernel "$dl"/*.deb "$n")
 		rm -rf "$dl" "$a"
 		printf 'format %s %s\n%s %s\n%s\n' "$NEXT_FORMAT" "$NEXT_SUITE" "$pkg" "$ver" "$krel" >"$n.stamp"
