@@ -912,6 +912,21 @@ static int prepare(const struct criu_options *o, pid_t pid, int dirfd, struct cg
                 res->n_mkdirs = rr.n_mkdirs;
                 res->n_writes = rr.n_writes;
                 res->n_moved = rr.n_moved;
+                if (r < 0 && err->status == CGBIND_INVALID) {
+                        /* a bad image changed nothing here: post-restore
+                         * reads it through the same checks and refuses it
+                         * in its one line, where CRIU's failure path has
+                         * its helpers gone (failing here, runc 1.1 found
+                         * the top-level still busy and left it behind) */
+                        log_msg(log, LOG_LEVEL_DEBUG,
+                                "post-setup-namespaces: %s; left to "
+                                "post-restore",
+                                err->msg);
+                        *err = (struct cgbind_error){ 0 };
+                        unlinkat(dfd, top, 0);
+                        res->image = false;
+                        r = 0;
+                }
         }
         container_free(&in.ctr);
         located_free(&in.loc);

@@ -217,7 +217,8 @@ $oldscope/init.scope" ]
     mkdir -p "$w"
     # the action-script through a wrapper: the first run at
     # post-setup-namespaces under strace -D (the tracer a detached
-    # grandchild: CRIU stays the script's parent), every mkdirat from the
+    # grandchild: CRIU stays the script's parent; both in the root task's
+    # cgroup), every mkdirat from the
     # second on failing; the second run of CRIU's pair first notes what the
     # first left: CRIU's cgroup and the scope's tree
     cat >"$BATS_TEST_TMPDIR/script" <<EOF
@@ -225,6 +226,9 @@ $oldscope/init.scope" ]
 if [ "\$CRTOOLS_SCRIPT_ACTION" = post-setup-namespaces ]; then
     if [ ! -e $w/first ]; then
         : >$w/first
+        # (the tracer out of the top-level, where the step would take it
+        # for a process of the runtime's and refuse)
+        echo \$\$ >$scope/init.scope/cgroup.procs
         exec strace -D -f -qq -o /dev/null --inject=mkdirat:error=EIO:when=2+ $CK_SCRIPT
     fi
     cat /proc/\$PPID/cgroup >$w/criu-cgroup
