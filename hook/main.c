@@ -372,6 +372,11 @@ static int cmd_criu(int argc, char **argv)
         if (r >= 0 && res.step == CRIU_STEP_DUMP && res.image)
                 log_msg(&log, LOG_LEVEL_INFO, "saved %zu sub-cgroups into the checkpoint",
                         res.n_nodes);
+        else if (r >= 0 && res.step == CRIU_STEP_PREPARE && res.image)
+                log_msg(&log, LOG_LEVEL_INFO,
+                        "made the checkpoint's tree before CRIU's files: %zu cgroups created, "
+                        "%zu writes, %zu processes moved out of the top-level",
+                        res.n_mkdirs, res.n_writes, res.n_moved);
         else if (r >= 0 && res.step == CRIU_STEP_RESTORE && res.image)
                 log_msg(&log, LOG_LEVEL_INFO,
                         "restored from the checkpoint: %zu cgroups created, %zu writes, %zu "

@@ -245,7 +245,9 @@ static int not_this_container(pid_t pid, const char *why, struct cgbind_error *e
                                 why);
 }
 
-int container_open(struct container *c, pid_t pid, bool in_container, struct cgbind_error *err)
+/* What both openings read: the pidfd, /proc/<pid>, its mount table and
+ * cgroups, and where its root and mount namespace are. */
+static int open_process(struct container *c, pid_t pid, struct cgbind_error *err)
 {
         char path[64];
         c->pid = pid;
@@ -279,7 +281,41 @@ int container_open(struct container *c, pid_t pid, bool in_container, struct cgb
                                         strerror(-r));
         c->pivoted = !same_file(c->proc_dirfd, "root", "/");
         c->same_mntns = same_file(c->proc_dirfd, "ns/mnt", "/proc/self/ns/mnt");
+        return 0;
+}
 
+int container_open_restoring(struct container *c, pid_t pid, pid_t criu, struct cgbind_error *err)
+{
+        int r = open_process(c, pid, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *stat = NULL;
+        size_t len;
+        struct proc_stat st, cs;
+        /* read through the directory opened while the pidfd held the pid;
+         * CRIU forks the root task as its child, or as its sibling
+         * (CLONE_PARENT: --restore-sibling, --restore-detached, as runc
+         * asks) */
+        if (read_at(c->proc_dirfd, "stat", 4096, &stat, &len) < 0 ||
+            proc_stat_parse(stat, &st) < 0 || proc_stat_read(criu, &cs) < 0 ||
+            (st.ppid != criu && st.ppid != cs.ppid) || st.ppid <= 1)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                        "process (pid %d): not the root task of CRIU's restore "
+                                        "(pid %d)",
+                                        (int)pid, (int)criu);
+        if (c->same_mntns)
+                return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
+                                        "process (pid %d): shares the hook's mount namespace: not "
+                                        "a container",
+                                        (int)pid);
+        return 0;
+}
+
+int container_open(struct container *c, pid_t pid, bool in_container, struct cgbind_error *err)
+{
+        int r = open_process(c, pid, err);
+        if (r < 0)
+                return r;
         if (in_container && c->same_mntns)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, EINVAL,
                                         "process (pid %d): shares the hook's mount namespace: not "

@@ -23,6 +23,8 @@
 #include "cgbind/restore.h"
 #include "cgbind/save.h"
 
+/* the record of the top-levels a post-setup-namespaces run left (prepare()) */
+#define TOP_RECORD_SUFFIX ".top"
 /* how far up the process tree the runtime is looked for */
 #define MAX_ANCESTORS 32
 /* the processes of a restored container that rebase_v2() moves, at most */
@@ -42,6 +44,8 @@ enum criu_step criu_step_of(const char *action)
 {
         if (action && streq(action, "post-dump"))
                 return CRIU_STEP_DUMP;
+        if (action && streq(action, "post-setup-namespaces"))
+                return CRIU_STEP_PREPARE;
         if (action && streq(action, "post-restore"))
                 return CRIU_STEP_RESTORE;
         if (action && streq(action, "post-resume"))
@@ -312,12 +316,43 @@ static void remove_stale_records(int dfd)
                 int pid = 0, end = 0;
                 unsigned long long st = 0;
                 if (sscanf(de->d_name, "criu-%d-%llu%n", &pid, &st, &end) != 2 ||
-                    (de->d_name[end] != '\0' && !streq(de->d_name + end, ".dump")) || pid <= 1)
+                    (de->d_name[end] != '\0' && !streq(de->d_name + end, ".dump") &&
+                     !streq(de->d_name + end, TOP_RECORD_SUFFIX)) ||
+                    pid <= 1)
                         continue;
                 if (start_time_of((pid_t)pid) != st)
                         unlinkat(dfd, de->d_name, 0);
         }
         closedir(d);
+}
+
+/* The top-levels that this restore's post-setup-namespaces run recorded
+ * before it moved CRIU beneath them (prepare()), in place of CRIU's
+ * cgroups now (*cg), once checked against them like any record: CRIU is
+ * at each recorded cgroup or beneath it. Kept until post-resume: the
+ * second run of each step reads it too. */
+static int top_record_use(int dfd, const char *dir, const char *name, char **cg, size_t *cg_len,
+                          struct cgbind_error *err)
+{
+        char top[80];
+        snprintf(top, sizeof(top), "%s" TOP_RECORD_SUFFIX, name);
+        char *rec = NULL;
+        size_t rec_len;
+        int r = read_regular_file(dfd, top, true, CGBIND_MAX_PROC_CGROUP, &rec, &rec_len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s", dir, top,
+                                        strerror(-r));
+        r = record_check(rec, rec_len, *cg, *cg_len, top, err);
+        if (r < 0) {
+                free(rec);
+                return r;
+        }
+        free(*cg);
+        *cg = rec;
+        *cg_len = rec_len;
+        return 0;
 }
 
 /* CRIU's /proc/<pid>/cgroup, read now, and whether a first run of this
@@ -344,6 +379,12 @@ static int criu_cgroups(pid_t criu, char **ret, size_t *ret_len, bool *ret_secon
         if (r < 0)
                 return cgbind_error_set(err, CGBIND_PRECONDITION, -r, "CRIU (%s): %s", path,
                                         strerror(-r));
+        r = top_record_use(dfd, dir, name, ret, ret_len, err);
+        if (r < 0) {
+                free(*ret);
+                *ret = NULL;
+                return r;
+        }
         _cleanup_free_ char *rec = NULL;
         size_t rec_len;
         r = read_regular_file(dfd, name, true, CGBIND_MAX_PROC_CGROUP, &rec, &rec_len);
@@ -385,6 +426,9 @@ static void forget_restore(pid_t criu)
         if (dfd < 0)
                 return;
         unlinkat(dfd, name, 0);
+        char top[80];
+        snprintf(top, sizeof(top), "%s" TOP_RECORD_SUFFIX, name);
+        unlinkat(dfd, top, 0);
         safe_close(dfd);
 }
 
@@ -737,6 +781,160 @@ static int restore(const struct criu_options *o, pid_t pid, int dirfd, struct cg
         return r;
 }
 
+/* ---- post-setup-namespaces: the tree before CRIU restores the files ---- */
+
+/* CRIU's helpers (its children other than the restored root task) where
+ * hierarchy i's top-level holds them: they leave with CRIU. */
+static void helper_facts(const struct located_hierarchy *h, size_t i, pid_t root, const char *rel,
+                         struct moves *m)
+{
+        _cleanup_free_ char *procs = NULL;
+        if (cg_read_at(h->dirfd, "cgroup.procs", &procs) < 0)
+                return;
+        pid_t criu = getppid(), self = getpid();
+        for (char *s = NULL, *p = strtok_r(procs, "\n", &s); p; p = strtok_r(NULL, "\n", &s)) {
+                pid_t q = (pid_t)atoi(p);
+                struct proc_stat st;
+                if (q > 1 && q != criu && q != self && q != root && proc_stat_read(q, &st) >= 0 &&
+                    st.ppid == criu)
+                        moves_add(m, i, q, rel, "CRIU's helper", true);
+        }
+}
+
+/* CRIU makes, before anything else, only the cgroups that hold tasks, and
+ * restores the tasks' files (inotify watches included) after
+ * post-setup-namespaces. systemd as a container's init watches
+ * cgroup.events and memory.events in each of its cgroups, the empty ones
+ * too, and memory.events exists only where the parent enables memory:
+ * CRIU fails on the first one missing. So on the unified hierarchy, when
+ * the restored root task sits below the top-level (CRIU's cgroup, where
+ * the runtime put it), this step makes the image's tree there: its
+ * cgroups and the cgroup.subtree_control each parent needs, no other
+ * property (post-restore writes them), after CRIU and its helpers leave
+ * the top-level for the root task's cgroup (no internal processes). It
+ * cannot be earlier: the root task sets its cgroup namespace from the
+ * top-level itself, after pre-restore and setup-namespaces, and a
+ * top-level that enables a domain controller refuses it (EBUSY). The
+ * top-levels are recorded for post-restore, which then finds CRIU beneath
+ * them (top_record_use). Only the root task exists at this step; a mode
+ * other than full (the default) would leave the limits of the cgroups
+ * made here out at post-restore, so it changes nothing here. */
+static int prepare(const struct criu_options *o, pid_t pid, int dirfd, struct cgbind_log *log,
+                   struct criu_result *res, struct cgbind_error *err)
+{
+        if (o->mode && !streq(o->mode, "full"))
+                return 0;
+        int fd = open_regular_file(dirfd, CRIU_IMAGE_NAME, true, o->max_image);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return regular_file_error(err, fd, "image", o->image_dir, CRIU_IMAGE_NAME,
+                                          o->max_image);
+        struct restore_input in = { .ctr = { .pidfd = -1, .proc_dirfd = -1 }, .image_fd = fd };
+        struct moves mv = { 0 };
+        _cleanup_free_ char *criu_cg = NULL;
+        _cleanup_close_ int dfd = -1;
+        char name[64], top[80], dir[PATH_MAX], path[64];
+        size_t criu_len = 0;
+        pid_t criu = getppid();
+        int r = 0;
+        if (!parent_is_criu(o->image_dir))
+                r = cgbind_error_set_escaped(err, CGBIND_PRECONDITION, EINVAL,
+                                             "CRTOOLS_IMAGE_DIR (%s): not a descriptor of this "
+                                             "script's parent; run by CRIU as its action-script",
+                                             o->image_dir);
+        if (r >= 0 && marker_name(criu, name, sizeof(name)) < 0)
+                r = cgbind_error_set(err, CGBIND_PRECONDITION, ESRCH, "CRIU (pid %d): not running",
+                                     (int)criu);
+        if (r >= 0) {
+                snprintf(top, sizeof(top), "%s" TOP_RECORD_SUFFIX, name);
+                dfd = journal_state_dir(false, dir, sizeof(dir), err);
+                r = dfd;
+        }
+        if (r >= 0) {
+                remove_stale_records(dfd);
+                if (faccessat(dfd, top, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                        /* the second run of the pair: the first made it, or refused */
+                        log_msg(log, LOG_LEVEL_INFO,
+                                "a second run at post-setup-namespaces (CRIU pid %d): nothing "
+                                "to do",
+                                (int)criu);
+                        safe_close(in.image_fd);
+                        return 0;
+                }
+                snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)criu);
+                r = read_full_file(path, CGBIND_MAX_PROC_CGROUP, &criu_cg, &criu_len);
+                if (r < 0)
+                        r = cgbind_error_set(err, CGBIND_PRECONDITION, -r, "CRIU (%s): %s", path,
+                                             strerror(-r));
+        }
+        if (r >= 0)
+                r = container_open_restoring(&in.ctr, pid, criu, err);
+        if (r >= 0)
+                r = locate(&in.ctr, criu_cg, criu_len, &in.loc, err);
+        /* the unified hierarchy alone, the root task below its top-level */
+        struct located_hierarchy *h = NULL;
+        size_t n_usable = 0;
+        for (size_t i = 0; r >= 0 && i < in.loc.n; i++)
+                if (located_usable(&in.loc.h[i]) && n_usable++ == 0)
+                        h = &in.loc.h[i];
+        bool act = r >= 0 && n_usable == 1 && h->version == CG_V2 && h->init_rel && h->init_rel[0];
+        if (act) {
+                criu_and_self_facts(h, (size_t)(h - in.loc.h), h->init_rel, &mv);
+                helper_facts(h, (size_t)(h - in.loc.h), pid, h->init_rel, &mv);
+                r = record_write(dfd, top, criu_cg, criu_len);
+                if (r < 0)
+                        r = cgbind_error_set(err, CGBIND_FAILED, -r, "state (%s/%s): %s", dir, top,
+                                             strerror(-r));
+        } else if (r >= 0) {
+                log_msg(log, LOG_LEVEL_DEBUG,
+                        "post-setup-namespaces: not one cgroup2 hierarchy with the root task "
+                        "below its top-level; nothing to do");
+        }
+        in.moves = mv.v;
+        in.n_moves = mv.n;
+        mv = (struct moves){ 0 };
+        if (act && r >= 0) {
+                res->image = true;
+                struct restore_options ro;
+                restore_options_init(&ro);
+                ro.input = &in;
+                ro.state_fd = -1;
+                ro.mode = "full";
+                ro.tree_only = true;
+                ro.move_init = false;
+                ro.sandbox = o->sandbox;
+                ro.max_image = o->max_image;
+                ro.max_cgroups = o->max_cgroups;
+                ro.timeout_ms = o->timeout_ms;
+                struct restore_result rr = { 0 };
+                r = restore_run(&ro, log, &rr, err);
+                res->n_mkdirs = rr.n_mkdirs;
+                res->n_writes = rr.n_writes;
+                res->n_moved = rr.n_moved;
+                if (r < 0 && err->status == CGBIND_INVALID) {
+                        /* a bad image changed nothing here: post-restore
+                         * reads it through the same checks and refuses it
+                         * in its one line, where CRIU's failure path has
+                         * its helpers gone (failing here, runc 1.1 found
+                         * the top-level still busy and left it behind) */
+                        log_msg(log, LOG_LEVEL_DEBUG,
+                                "post-setup-namespaces: %s; left to "
+                                "post-restore",
+                                err->msg);
+                        *err = (struct cgbind_error){ 0 };
+                        unlinkat(dfd, top, 0);
+                        res->image = false;
+                        r = 0;
+                }
+        }
+        container_free(&in.ctr);
+        located_free(&in.loc);
+        restore_moves_free(in.moves, in.n_moves);
+        safe_close(in.image_fd);
+        return r;
+}
+
 int criu_script_run(const struct criu_options *o, struct cgbind_log *log, struct criu_result *ret,
                     struct cgbind_error *err)
 {
@@ -767,8 +965,9 @@ int criu_script_run(const struct criu_options *o, struct cgbind_log *log, struct
                 return cgbind_error_set_escaped(err, CGBIND_PRECONDITION, errno,
                                                 "checkpoint directory (%s): %s", o->image_dir,
                                                 strerror(errno));
-        int r = res.step == CRIU_STEP_DUMP ? dump(o, pid, dirfd, log, &res, err)
-                                           : restore(o, pid, dirfd, log, &res, err);
+        int r = res.step == CRIU_STEP_DUMP      ? dump(o, pid, dirfd, log, &res, err)
+                : res.step == CRIU_STEP_PREPARE ? prepare(o, pid, dirfd, log, &res, err)
+                                                : restore(o, pid, dirfd, log, &res, err);
         if (r >= 0 && ret)
                 *ret = res;
         return r;

@@ -585,8 +585,9 @@ static void visit(struct walk *w, const struct cg_node *n, const struct observed
                 }
         }
         enum restore_mode m = w->opts->mode;
-        bool all = created || m == MODE_FULL || m == MODE_PROPS;
-        emit_props(w, dir, n, o, !created, all, true);
+        bool tree_only = w->opts->tree_only;
+        bool all = !tree_only && (created || m == MODE_FULL || m == MODE_PROPS);
+        emit_props(w, dir, n, o, !created, all, !tree_only);
         visit_children(w, n, o, dir);
         if (all)
                 emit_rt(w, dir, n, o, !created, true);
@@ -869,9 +870,10 @@ int plan_hierarchy(struct plan *plan, size_t hier, const struct plan_hierarchy_i
                 qsort(w.chain, w.n_chain, sizeof(*w.chain), cmp_chain);
         /* The top-level is the runtime's: only what the children need, and its
          * resource properties with --top-level, as full mode would. */
-        emit_props(&w, top, root, in->observed, true, opts->top_level, opts->top_level);
+        bool top_props = opts->top_level && !opts->tree_only;
+        emit_props(&w, top, root, in->observed, true, top_props, top_props);
         visit_children(&w, root, in->observed, top);
-        if (opts->top_level)
+        if (top_props)
                 emit_rt(&w, top, root, in->observed, true, true);
         for (size_t i = 0; i < w.n_deferred; i++) {
                 const struct deferred *d = &w.deferred[i];

@@ -759,6 +759,7 @@ static int stage_plan(struct run *r)
         struct plan_options popts = { .mode = r->mode,
                                       .top_level = o->top_level,
                                       .move_init = o->move_init,
+                                      .tree_only = o->tree_only,
                                       .pid = r->ctr.pid,
                                       .max_move_dirs = o->max_cgroups > r->match.n_nodes
                                                                ? o->max_cgroups - r->match.n_nodes

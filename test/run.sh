@@ -119,7 +119,10 @@ if [ -n "$missing" ]; then
 fi
 if [ -n "$LAYOUTS" ]; then
     say "preparing the test VM"
-    if ! test/vm/setup.sh; then
+    # the systemd root file system, for systemd-init.bats (v2-systemd)
+    sd_rootfs=
+    case " $LAYOUTS " in *" v2-systemd "* | *" v2-systemd-import "*) sd_rootfs=--sd-rootfs ;; esac
+    if ! test/vm/setup.sh $sd_rootfs; then
         echo "test/run.sh: VM set-up failed" >&2
         echo "0 passed, 1 failed"
         exit 1
@@ -388,9 +391,9 @@ if [ -n "$SUITE" ]; then
         # a second v2-systemd VM that reads what the first left (as the CI
         # lanes vm-v2-systemd and vm-v2-systemd-import): the first runs
         # the export test of systemd-checkpoint.bats, alone
-        say "systemd-checkpoint.bats's export in a v2-systemd VM, then bats $SUITE_FILE in a fresh one"
-        vm_run one v2-systemd "${CGBIND_RUNTIME:-runc}" "=first VM: checkpoint --export" \
-            test/bats/systemd-checkpoint.bats
+        say "the exports of systemd-checkpoint.bats and systemd-init.bats in a v2-systemd VM, then bats $SUITE_FILE in a fresh one"
+        vm_run one v2-systemd "${CGBIND_RUNTIME:-runc}" "=first VM: checkpoint --export|systemd as the container's init: podman" \
+            test/bats/systemd-checkpoint.bats test/bats/systemd-init.bats
         cat "$RESULTS/one.tap"
         vm_report one v2-systemd "${CGBIND_RUNTIME:-runc}"
         vm_run one-import v2-systemd "${CGBIND_RUNTIME:-runc}" "=$FILTER" "$SUITE_FILE"

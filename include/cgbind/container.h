@@ -77,6 +77,12 @@ int container_read_config(const struct cgbind_state *st, struct cgbind_config *r
  * Status 3 when a check fails. */
 int container_open(struct container *c, pid_t pid, bool in_container, struct cgbind_error *err);
 
+/* Opens the process view of CRIU's root task during a restore, before it
+ * has its root (post-setup-namespaces, criu.h): a child of criu or its
+ * sibling (CLONE_PARENT), in a mount namespace of its own. No state, no
+ * rootfs. Status 3 otherwise. */
+int container_open_restoring(struct container *c, pid_t pid, pid_t criu, struct cgbind_error *err);
+
 /* The container's cgroups: located from its mount table and /proc/<pid>/cgroup,
  * opened on the host, and every hierarchy whose top-level is not the
  * container's own refused (the path the runtime was given for it, from

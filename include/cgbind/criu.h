@@ -1,9 +1,11 @@
 /* cgbind as CRIU's action script (CRIU >= 3.19 under runc; doc/decisions.md,
  * "Checkpoint and restore"): at post-dump it saves the container's sub-tree
- * into the checkpoint's own directory (cgbind.json), and at post-restore it
- * restores it from there, through restore's pipeline (parse, validation,
- * allowlist, sandbox). CRIU says what it does only through its environment:
- * CRTOOLS_SCRIPT_ACTION, CRTOOLS_IMAGE_DIR and CRTOOLS_INIT_PID. */
+ * into the checkpoint's own directory (cgbind.json), at post-setup-namespaces
+ * it makes the saved tree's cgroups (v2, the root task below the top-level),
+ * and at post-restore it restores the tree and its limits from there,
+ * through restore's pipeline (parse, validation, allowlist, sandbox). CRIU
+ * says what it does only through its environment: CRTOOLS_SCRIPT_ACTION,
+ * CRTOOLS_IMAGE_DIR and CRTOOLS_INIT_PID. */
 #pragma once
 
 #include <stdbool.h>
@@ -20,6 +22,7 @@
 enum criu_step {
         CRIU_STEP_OTHER,   /* a step cgbind has nothing to do at */
         CRIU_STEP_DUMP,    /* post-dump: save */
+        CRIU_STEP_PREPARE, /* post-setup-namespaces: the tree, before CRIU's files (criu.c) */
         CRIU_STEP_RESTORE, /* post-restore: restore */
         CRIU_STEP_RESUMED, /* post-resume: the restore's record goes */
 };

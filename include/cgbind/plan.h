@@ -70,6 +70,10 @@ struct plan_options {
         enum restore_mode mode;
         bool top_level;
         bool move_init;
+        /* the tree alone: the image's cgroups and the cgroup.subtree_control
+         * their children need, no other property (CRIU's action script at
+         * post-setup-namespaces, criu.h: post-restore writes the rest) */
+        bool tree_only;
         pid_t pid;
         /* sub-cgroups the moves may make beside the image's (what is left
          * of --max-cgroups); beyond it the plan is refused (status 2) */

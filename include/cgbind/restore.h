@@ -61,6 +61,7 @@ struct restore_options {
         bool sandbox;
         bool convert;   /* an image of the other cgroup version is expected */
         bool skip_busy; /* CRIU holds the v2 top-level: warn and change nothing */
+        bool tree_only; /* the cgroups and their subtree_control alone (plan.h) */
         size_t max_image;
         size_t max_cgroups; /* sub-cgroups after the fan-out */
         unsigned timeout_ms;

@@ -211,6 +211,53 @@ $oldscope/init.scope" ]
     [ -z "$left" ] || { echo "left under the new slice: $left" >&2; false; }
 }
 
+@test "runc --systemd-cgroup restore, a fault in cgbind's post-setup-namespaces step (strace --inject): the restore fails in one line, the step's changes undone" {
+    ck_runc sdflt
+    local w=$BATS_TEST_TMPDIR/fault scope=/sys/fs/cgroup/system.slice/cgbind-sdflt.scope
+    mkdir -p "$w"
+    # the action-script through a wrapper: the first run at
+    # post-setup-namespaces under strace -D (the tracer a detached
+    # grandchild: CRIU stays the script's parent; both in the root task's
+    # cgroup), every mkdirat from the
+    # second on failing; the second run of CRIU's pair first notes what the
+    # first left: CRIU's cgroup and the scope's tree
+    cat >"$BATS_TEST_TMPDIR/script" <<EOF
+#!/bin/sh
+if [ "\$CRTOOLS_SCRIPT_ACTION" = post-setup-namespaces ]; then
+    if [ ! -e $w/first ]; then
+        : >$w/first
+        # (the tracer out of the top-level, where the step would take it
+        # for a process of the runtime's and refuse)
+        echo \$\$ >$scope/init.scope/cgroup.procs
+        exec strace -D -f -qq -o /dev/null --inject=mkdirat:error=EIO:when=2+ $CK_SCRIPT
+    fi
+    cat /proc/\$PPID/cgroup >$w/criu-cgroup
+    (cd $scope && find . -mindepth 1 -type d | sort) >$w/tree
+fi
+exec $CK_SCRIPT
+EOF
+    chmod +x "$BATS_TEST_TMPDIR/script"
+    cp /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf.saved"
+    sed "s|@CRIU_SCRIPT@|$BATS_TEST_TMPDIR/script|" "$CGBIND_SRC/contrib/criu/runc.conf.in" >/etc/criu/runc.conf
+    CONTAINERS+=(sdflt)
+    run bash -c "cd '$B' && $RUNTIME restore -d --image-path '$CK' sdflt </dev/null 2>&1"
+    undebug_script
+    echo "$output"
+    grep -E 'Error|cgbind' "$CK/restore.log" | tail -n 8
+    [ "$status" -ne 0 ]
+    [ -e "$w/first" ]
+    # one line from cgbind: the mkdir that failed
+    [ "$(grep -c 'cgbind: criu-script: ' "$CK/restore.log")" = 1 ]
+    grep -q 'cgbind: criu-script: .*Input/output error' "$CK/restore.log"
+    # undone before CRIU's second run: CRIU back in the top-level, and of
+    # the tree only what CRIU made (the cgroup of its tasks)
+    cat "$w/criu-cgroup" "$w/tree"
+    [ "$(cat "$w/criu-cgroup")" = "0::/system.slice/cgbind-sdflt.scope" ]
+    [ "$(cat "$w/tree")" = ./init.scope ]
+    # and runc removed the scope of the failed restore
+    assert_no_scope cgbind-sdflt.scope
+}
+
 @test "runc --systemd-cgroup checkpoint without cgbind.json: restore as before, no tree (the control)" {
     ck_runc sdctl
     rm "$CK/cgbind.json"

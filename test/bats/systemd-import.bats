@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
 # cgbind-layouts: v2-systemd-import
-# The second VM of systemd-checkpoint.bats: a fresh v2-systemd VM that never
-# saw the container restores podman's exported checkpoint (systemd manager,
-# runc, cgbind as CRIU's action-script) under another name. The archive comes
-# from the first VM's $CGBIND_VM_OUT, named by CGBIND_SD_CK_IN (test/run.sh
-# runs this after the v2-systemd lane, with that lane's --out dir).
+# The second VM of systemd-checkpoint.bats and systemd-init.bats: a fresh
+# v2-systemd VM that never saw the containers restores podman's exported
+# checkpoints (systemd manager, runc, cgbind as CRIU's action-script): the
+# busybox one under another name, the one whose init is systemd under its
+# own (a migration; under another name runc 1.1 names CRIU no cgroup root,
+# README "systemd as the container's init"). The archives come from the
+# first VM's $CGBIND_VM_OUT, named by CGBIND_SD_CK_IN (test/run.sh runs this
+# after the v2-systemd lane, with that lane's --out dir).
 
 load helpers
 load checkpoint-helpers
@@ -19,9 +22,12 @@ setup_file() {
     requires systemd podman
     # the checkpoint's image, the one the first VM ran (the checkpoint names
     # it by id; localhost/ cannot be pulled), as a registry would give it
-    if [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/sd-podman-image.tar" ]; then
-        pm load -q -i "$CGBIND_SD_CK_IN/sd-podman-image.tar" >/dev/null
-    fi
+    local f
+    for f in sd-podman-image.tar sdinit-image.tar; do
+        if [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/$f" ]; then
+            pm load -q -i "$CGBIND_SD_CK_IN/$f" >/dev/null
+        fi
+    done
 }
 
 teardown_file() {
@@ -90,3 +96,39 @@ assert_gone_pm() {
     assert_gone_pm "$id"
 }
 
+
+@test "systemd as the container's init, second VM: restore --import in a VM that never saw the container, systemd running with its limits" {
+    [ -f "${CGBIND_SD_CK_IN:-/nonexistent}/sdinit-ck.tar" ] ||
+        { echo "no archive: run systemd-init.bats's test with --out DIR, then this one with --env CGBIND_SD_CK_IN=DIR" >&2; false; }
+    pm image exists localhost/cgbind-sd
+    pm_apparmor_load "$CGBIND_SD_CK_IN/sdinit-ck.tar" localhost/cgbind-sd
+    local t0 pid id top s i
+    t0=$(date +%s%N)
+    run pm container restore --import "$CGBIND_SD_CK_IN/sdinit-ck.tar"
+    echo "# podman restore --import of systemd as init, with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    id=$(pm inspect -f '{{.Id}}' sdinit)
+    top=/sys/fs/cgroup/machine.slice/libpod-$id.scope
+    pid=$(pm inspect -f '{{.State.Pid}}' sdinit)
+    [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/machine.slice/libpod-$id.scope/init.scope" ]
+    for ((i = 0; i < 120; i++)); do
+        s=$(pm exec sdinit systemctl is-system-running 2>/dev/null) || true
+        [ "$s" = starting ] || break
+        sleep 1
+    done
+    [ "$s" = running ]
+    {
+        pm exec sdinit systemctl show -p ActiveState -p MemoryMax -p CPUWeight -p TasksMax work.service
+        pm exec sdinit systemctl show -p ActiveState -p MemoryMax -p TasksMax tx.service
+        pm exec sdinit systemctl show -p ActiveState -p TasksMax -p CPUWeight txs.scope
+    } >"$BATS_TEST_TMPDIR/show"
+    diff "$CGBIND_SD_CK_IN/sdinit-show" "$BATS_TEST_TMPDIR/show"
+    [ "$(cat "$top/system.slice/work.service/memory.max")" = 201326592 ]
+    [ "$(cat "$top/system.slice/tx.service/pids.max")" = 11 ]
+    [ "$(cat "$top/system.slice/txs.scope/pids.max")" = 9 ]
+    pm exec sdinit systemctl restart work.service
+    [ "$(pm exec sdinit systemctl is-active work.service)" = active ]
+    pm rm -f -t 1 sdinit
+    assert_gone_pm "$id"
+}

@@ -183,11 +183,12 @@ int main(void)
         is_int(criu_step_of("post-dump"), CRIU_STEP_DUMP, "post-dump saves");
         is_int(criu_step_of("post-restore"), CRIU_STEP_RESTORE, "post-restore restores");
         is_int(criu_step_of("post-resume"), CRIU_STEP_RESUMED, "post-resume forgets the record");
+        is_int(criu_step_of("post-setup-namespaces"), CRIU_STEP_PREPARE,
+               "post-setup-namespaces makes the tree");
         const char *others[] = { "pre-dump",
                                  "network-lock",
                                  "pre-restore",
                                  "setup-namespaces",
-                                 "post-setup-namespaces",
                                  "network-unlock",
                                  "pre-resume",
                                  "orphan-pts-master",

@@ -675,6 +675,19 @@ static void test_v2_subtree(void)
                "mkdir app w\n"
                "write app/w memory.max \"500000\"\n"
                "write app/w cpu.weight \"10\"\n");
+        /* the tree alone (CRIU's post-setup-namespaces): the cgroups and
+         * the subtree_control their children need, no limit, whatever the
+         * mode */
+        struct plan_hierarchy_input in = { .image = h, .observed = &top, .label = "cgroup2" };
+        struct plan_options tree = { .mode = MODE_FULL, .tree_only = true, .pid = PID };
+        res = (struct result){ 0 };
+        res.r = plan_hierarchy(&res.plan, 0, &in, &tree, &res.err);
+        res.ops = render(&res.plan);
+        res.dirs_ok = dirs_consistent(&res.plan, 0, 0);
+        expect("v2 tree only", &res,
+               "mkdir . app\n"
+               "write app cgroup.subtree_control \"+cpu +memory\"\n"
+               "mkdir app w\n");
         observed_free(&top, &h->root);
         image_free(&img);
 }

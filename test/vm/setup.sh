@@ -298,9 +298,9 @@ build_criu() {
 # plus what those scripts would have made: the users and groups, the
 # busybox applets the tests call, multi-user.target as the default and one
 # enabled service, work.service (busybox sleep), whose limits the tests set.
-# Packed as $CACHE/sd-rootfs.tar for `podman import`. Made only with
-# --sd-rootfs (no suite in CI uses it yet: README, "systemd as the
-# container's init"), once; --force makes it again.
+# Packed as $CACHE/sd-rootfs.tar for `podman import` (systemd-init.bats).
+# Made only with --sd-rootfs (test/run.sh passes it for the v2-systemd
+# layouts), once; --force makes it again.
 SDROOT_FORMAT=1
 SDROOT_PKGS="systemd systemd-sysv busybox-static"
 sdroot_up_to_date() {
