@@ -104,7 +104,9 @@ def starts_table(S, meta):
         return
     print()
     print("Many starts at once: K x `runc run -d` released together, each with a prestart hook "
-          "restoring a %s-node image (hook) or none (off)" % meta.get("starts-nodes", "?"))
+          "restoring a %s-node image (hook) or none (off)" % meta.get("starts-nodes", "?")
+          + ("; the hook's --timeout %s s" % meta["starts-timeout"]
+             if meta.get("starts-timeout", "default") != "default" else ""))
     hdr = "%5s  %-10s %5s %9s %9s %9s %14s %6s" % ("K", "", "runs", "p50 ms", "p99 ms", "max ms",
                                                  "starts/s", "ok")
     print(hdr)

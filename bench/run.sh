@@ -11,6 +11,7 @@
 #                     [--cap CONTENDER@SIZE=N]...
 #                     [--no-save] [--no-empty] [--no-restore] [--results FILE]
 #                     [--starts "1 8 32"] [--starts-runs N] [--starts-nodes N]
+#                     [--starts-timeout SECONDS]
 #                     [--cgbind BIN] [--compare BIN]
 #                     [--vm v2 [--vm-timeout SEC] [--vm-mem MiB]]
 #
@@ -32,8 +33,11 @@
 # moment (runc run -d), each with a prestart hook restoring a --starts-nodes
 # (100) node image, against the same starts without the hook; --starts-runs
 # rounds (3) per count and mode. --no-restore leaves out the restore sizes.
+# --starts-timeout SECONDS gives those hooks cgbind's --timeout (default:
+# none, cgbind's own 10 s).
 #
-# --results FILE keeps the raw figures (and FILE.meta); without it they go
+# --results FILE keeps the raw figures (and FILE.meta, and FILE.failures: the
+# stderr of each failed start); without it they go
 # with the scratch directory.
 #
 # See bench/README.md for what each contender is.
@@ -60,6 +64,7 @@ DO_RESTORE=1
 STARTS=
 STARTS_RUNS=3
 STARTS_NODES=100
+STARTS_TIMEOUT=
 RESULTS=
 CGBIND=
 CGBIND_B=
@@ -92,7 +97,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --runs | --sizes | --props | --contenders | --shell-runs-max | --cgconfigparser-runs-max | \
         --cap-from | --cap | --results | --cgbind | --compare | --vm | --vm-timeout | --vm-mem | \
-        --starts | --starts-runs | --starts-nodes)
+        --starts | --starts-runs | --starts-nodes | --starts-timeout)
         need_arg "$@" ;;
     esac
     # what the run inside the VM gets: everything but the VM's own options and --results
@@ -120,6 +125,7 @@ while [ $# -gt 0 ]; do
     --starts) STARTS=$2; shift 2 ;;
     --starts-runs) STARTS_RUNS=$2; shift 2 ;;
     --starts-nodes) STARTS_NODES=$2; shift 2 ;;
+    --starts-timeout) STARTS_TIMEOUT=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
     --cgbind) CGBIND=$2; shift 2 ;;
     --compare) CGBIND_B=$2; shift 2 ;;
@@ -138,6 +144,7 @@ for n in $SIZES; do
 done
 number --starts-runs "$STARTS_RUNS" 1
 number --starts-nodes "$STARTS_NODES" 1
+[ -z "$STARTS_TIMEOUT" ] || number --starts-timeout "$STARTS_TIMEOUT" 1
 for k in $STARTS; do
     number "--starts: count" "$k" 1
     [ "$k" -le 256 ] || die "--starts: count $k is above 256"
@@ -176,6 +183,16 @@ for k in "${!CAP[@]}"; do
 done
 
 log() { echo "bench: $*" >&2; }
+
+# failure_summary FILE: the failed starts kept in FILE (a "== K MODE RUN ID"
+# line, then that start's stderr: runc's message, which carries the hook's),
+# counted by the first line of each message; the time, the container id and
+# pids are left out, so that the same failure counts as one
+failure_summary() {
+    awk '/^== / { want = 1; next } want && NF { print; want = 0 }' "$1" |
+        sed -e 's/^time="[^"]*" *//; s/bench-[0-9]*-[0-9]*/ID/g; s/pid [0-9][0-9]*/pid N/g' |
+        sort | uniq -c | sort -rn | cut -c1-600
+}
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root (it creates runc containers and cgroups)" >&2; exit 2; }
 # v1_mounted CONTROLLER: a v1 hierarchy with that controller is mounted
@@ -252,6 +269,11 @@ if [ -n "$VM" ]; then
     if [ ! -s "$VM_OUT/results.txt.meta" ]; then
         echo "run.sh: the run in the VM failed (status $rc); no results came back" >&2
         exit 1
+    fi
+    if [ -s "$VM_OUT/results.txt.failures" ]; then
+        log "failed starts in the VM, by message (count, first line):"
+        failure_summary "$VM_OUT/results.txt.failures" >&2
+        [ -z "$RESULTS" ] || cp "$VM_OUT/results.txt.failures" "$RESULTS.failures"
     fi
     echo "host-load-end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$VM_OUT/results.txt.meta"
     if [ -n "$RESULTS" ]; then
@@ -684,6 +706,11 @@ start_round() {
         if [ "$st" != 0 ]; then
             v=failed
             log "warning: $mode start of $id failed: $(head -c 300 "$W/start-$id.log" | tr '\n' ' ')"
+            # kept whole: runc's message and the hook's stderr in it
+            {
+                echo "== $k $mode $run $id (status $st)"
+                cat "$W/start-$id.log" 2>/dev/null || echo "(no stderr)"
+            } >>"$W/start-failures.txt"
         elif [ "$mode" != off ]; then
             # the hook restored the tree: count the nodes in its cpu (or cgroup2) top-level
             local pid h dir rel
@@ -732,19 +759,24 @@ start_round() {
 if [ -n "$STARTS" ] && ! out_of_time; then
     "$BENCH/gen-image" --out "$W/in-starts" --layout "$LAYOUT" --props "$PROPS" "$STARTS_NODES" >/dev/null
     SIMG=$W/in-starts/image-$STARTS_NODES.json
+    # the hook's arguments after "restore" (jq 1.6 reads --args' values as its own options)
+    hargs='["--image", $i] + (if $to == "" then [] else ["--timeout", $to] end)'
     mkdir -p "$W/sb-off" "$W/sb-hook" "$W/sb-traced"
     jq --arg r "$B/rootfs" '.root.path = $r' "$B/config.json" >"$W/sb-off/config.json"
-    jq --arg r "$B/rootfs" --arg t "$TIMER" --arg f "$W/hook-times.txt" --arg c "$CGBIND" --arg i "$SIMG" \
-        '.root.path = $r | .hooks.prestart = [{ path: $t, args: ["timer", "-a", $f, "--", $c, "restore", "--image", $i] }]' \
+    jq --arg r "$B/rootfs" --arg t "$TIMER" --arg f "$W/hook-times.txt" --arg c "$CGBIND" \
+        --arg i "$SIMG" --arg to "$STARTS_TIMEOUT" \
+        '.root.path = $r | .hooks.prestart = [{ path: $t, args: (["timer", "-a", $f, "--", $c, "restore"] + '"$hargs"') }]' \
         "$B/config.json" >"$W/sb-hook/config.json"
     STRACE=$(command -v strace || true)
     if [ -n "$STRACE" ]; then
-        jq --arg r "$B/rootfs" --arg s "$STRACE" --arg f "$W/flock" --arg c "$CGBIND" --arg i "$SIMG" \
-            '.root.path = $r | .hooks.prestart = [{ path: "/bin/sh", args: ["sh", "-c",
-                "exec \"$0\" -T -e trace=flock -o \"$1.$$\" \"$2\" restore --image \"$3\"", $s, $f, $c, $i] }]' \
+        jq --arg r "$B/rootfs" --arg s "$STRACE" --arg f "$W/flock" --arg c "$CGBIND" \
+            --arg i "$SIMG" --arg to "$STARTS_TIMEOUT" \
+            '.root.path = $r | .hooks.prestart = [{ path: "/bin/sh", args: (["sh", "-c",
+                "f=$1; shift; exec \"$0\" -T -e trace=flock -o \"$f.$$\" \"$@\"", $s, $f, $c, "restore"] + '"$hargs"') }]' \
             "$B/config.json" >"$W/sb-traced/config.json"
     fi
     echo "starts-nodes $STARTS_NODES" >>"$W/meta.txt"
+    echo "starts-timeout ${STARTS_TIMEOUT:-default}" >>"$W/meta.txt"
     for k in $STARTS; do
         for run in $(seq "$STARTS_RUNS"); do
             out_of_time && break
@@ -760,6 +792,11 @@ if [ -n "$STARTS" ] && ! out_of_time; then
             start_round "$k" traced 1
         fi
     done
+    if [ -s "$W/start-failures.txt" ]; then
+        log "failed starts: $(grep -c '^== ' "$W/start-failures.txt"), by message (count, first line):"
+        failure_summary "$W/start-failures.txt" >&2
+        [ -z "$RESULTS" ] || cp "$W/start-failures.txt" "$RESULTS.failures"
+    fi
 fi
 
 # ---- save of the largest tree against reading the same files ----
