@@ -129,6 +129,6 @@ assert_gone_pm() {
     [ "$(cat "$top/system.slice/txs.scope/pids.max")" = 9 ]
     pm exec sdinit systemctl restart work.service
     [ "$(pm exec sdinit systemctl is-active work.service)" = active ]
-    pm rm -f -t 1 sdinit
+    sd_rm sdinit
     assert_gone_pm "$id"
 }

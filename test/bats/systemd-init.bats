@@ -148,7 +148,7 @@ sd_files() {
     cp "$BATS_TEST_TMPDIR/ck.tar" "$CGBIND_VM_OUT/sdinit-ck.tar"
     cp "$BATS_TEST_TMPDIR/show-before" "$CGBIND_VM_OUT/sdinit-show"
     pm save -q -o "$CGBIND_VM_OUT/sdinit-image.tar" localhost/cgbind-sd
-    pm rm -f -t 1 "$name"
+    sd_rm "$name"
     [ ! -e "$top" ]
 }
 
@@ -181,7 +181,7 @@ sd_files() {
     img=/var/lib/cgbind/systemd-init-$$.json
     pm inspect -f '{"id":"{{.Id}}","pid":{{.State.Pid}},"bundle":"{{.OCIConfigPath}}"}' sdsrc |
         sed 's|/config.json"}$|"}|' | "$CGBIND" save -o "$img"
-    pm rm -f -t 1 sdsrc
+    sd_rm sdsrc
     hooks=$BATS_TEST_TMPDIR/hooks
     mkdir -p "$hooks"
     jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/hook.log" \
@@ -218,6 +218,6 @@ sd_files() {
     grep -qx "system.slice/tx.service/pids.max 11" "$BATS_TEST_TMPDIR/files"
     grep -qx "system.slice/txs.scope/pids.max 9" "$BATS_TEST_TMPDIR/files"
     [ -z "$(pm exec sddst systemctl list-units --all --no-legend tx.service txs.scope)" ]
-    pm rm -f -t 1 sddst
+    sd_rm sddst
     [ ! -e "$top" ]
 }
