@@ -146,6 +146,36 @@ count_tap() { # label file exit-status
     return 0
 }
 
+# failure_digest: before the total, each failed test once more with why
+# (bats's "(in test file ..., line N)" and "`cmd' failed" lines, then the
+# last lines the test printed), so a CI log that keeps only its tail still
+# says which assertion failed; 6 programs at most, 14 lines a failure
+failure_digest() {
+    local f n=0
+    for f in "$RESULTS"/*.tap; do
+        [ -f "$f" ] && grep -q '^not ok' "$f" || continue
+        [ "$n" -lt 6 ] || break
+        awk -v file="${f##*/}" '
+            function flush() {
+                if (head == "") return
+                print "  " file ": " head
+                for (i = 1; i <= nb && i <= 2; i++) print "    " b[i]
+                for (i = (nb > 13 ? nb - 11 : 3); i <= nb; i++) print "    " b[i]
+                head = ""; nb = 0
+            }
+            /^not ok / { flush(); head = $0; next }
+            /^(ok |1\.\.)/ { flush(); next }
+            head != "" && /^#/ { b[++nb] = $0 }
+            END { flush() }' "$f"
+        n=$((n + 1))
+    done | head -n 84 >"$RESULTS/failures"
+    if [ -s "$RESULTS/failures" ]; then
+        say "the failures, with why"
+        cat "$RESULTS/failures"
+    fi
+    return 0
+}
+
 # one-line checks (a build, the format check) as TAP of their own
 check_step() { # label command...
     local label=$1 out=$RESULTS/step.$RANDOM rc=0
@@ -417,6 +447,7 @@ if [ -n "$SUITE" ]; then
         echo "test/run.sh: no test of $SUITE_FILE matches '$FILTER'" >&2
         FAILED=$((FAILED + 1))
     fi
+    failure_digest
     say "results in $RESULTS"
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
@@ -567,6 +598,7 @@ if [ ${#VM_LANES[@]} -gt 0 ]; then
     done <"$RESULTS/vm-jobs"
 fi
 
+failure_digest
 say "results in $RESULTS"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
