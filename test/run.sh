@@ -148,8 +148,10 @@ count_tap() { # label file exit-status
 
 # failure_digest: before the total, each failed test once more with why
 # (bats's "(in test file ..., line N)" and "`cmd' failed" lines, then the
-# last lines the test printed), so a CI log that keeps only its tail still
-# says which assertion failed; 6 programs at most, 14 lines a failure
+# last "#" lines before the next result: the test's output, and the next
+# test's own "#" notes when it prints any), so a CI log that keeps only its
+# tail still says which assertion failed; 6 programs at most, 14 lines a
+# failure
 failure_digest() {
     local f n=0
     for f in "$RESULTS"/*.tap; do

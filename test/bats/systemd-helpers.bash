@@ -23,9 +23,9 @@ echo "top $(cat $c/cgroup.subtree_control)"
 for f in app/cgroup.subtree_control app/memory.max app/cpu.weight app/pids.max app/web/memory.max \
     app/web/cpu.max app/web/pids.max batch/cpu.weight batch/pids.max; do echo "$f $(cat $c/$f 2>&1)"; done'
 
-# sd_rm NAME: removes a container whose init is systemd through systemd's
-# own shutdown: podman stop sends its stop signal (SIGRTMIN+3) and waits up
-# to 120 s. With a short timeout (rm -f -t 1), podman 4.3's SIGKILL can find
+# sd_rm NAME: removes (with the suite's pm) a container whose init is
+# systemd through systemd's own shutdown: podman stop sends its stop signal
+# (SIGRTMIN+3) and waits up to 120 s. With a short timeout (rm -f -t 1), podman 4.3's SIGKILL can find
 # the container exited in the meantime and the rm fails ("container state
 # improper: stopped", podman#16505 and #16142): a race of podman's, seen in
 # CI, not of the tree.
