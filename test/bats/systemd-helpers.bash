@@ -25,10 +25,10 @@ for f in app/cgroup.subtree_control app/memory.max app/cpu.weight app/pids.max a
 
 # sd_rm NAME: removes (with the suite's pm) a container whose init is
 # systemd through systemd's own shutdown: podman stop sends its stop signal
-# (SIGRTMIN+3) and waits up to 120 s. With a short timeout (rm -f -t 1), podman 4.3's SIGKILL can find
-# the container exited in the meantime and the rm fails ("container state
-# improper: stopped", podman#16505 and #16142): a race of podman's, seen in
-# CI, not of the tree.
+# (SIGRTMIN+3) and waits up to 120 s. With a short timeout (rm -f -t 1),
+# podman 4.3's SIGKILL can find the container exited in the meantime and
+# the rm fails ("container state improper: stopped", podman#16505 and
+# #16142): a race of podman's, seen in CI, not of the tree.
 sd_rm() {
     pm stop -t 120 "$1" >/dev/null
     pm rm "$1" >/dev/null
