@@ -110,7 +110,11 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
                 size_t l = strcspn(p, " \n");
                 if (l == 0)
                         return -EINVAL;
-                if (field == 4) {
+                if (field == 3) {
+                        if (l != 1)
+                                return -EINVAL;
+                        st.state = *p;
+                } else if (field == 4) {
                         if (!parse_decimal(p, l, &v) || v > INT_MAX)
                                 return -EINVAL;
                         st.ppid = (pid_t)v;

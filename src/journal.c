@@ -45,9 +45,14 @@ int journal_state_dir(bool readonly, char *ret_dir, size_t size, struct cgbind_e
 
 /* A file is removed only when no restore can be waiting for it: it is
  * marked (its time set) when a restore opens it, and a restore waits at
- * most its --timeout, so one untouched for longer than the longest
- * timeout is no one's. */
+ * most its --timeout (its planning child takes the lock, perhaps late on a
+ * starved node: within the grace and the runnable wait past it, caps.h), so
+ * one untouched for longer than the longest timeout is no one's. */
 #define STALE_AFTER_S (CGBIND_MAX_TIMEOUT_MS / 1000 + 60)
+_Static_assert((uint64_t)CGBIND_MAX_TIMEOUT_MS + CGBIND_PLANNER_GRACE_MS +
+                               CGBIND_PLANNER_RUNNABLE_MAX_MS <
+                       (uint64_t)STALE_AFTER_S * 1000,
+               "a restore's longest wait outlasts the stale age of its journal file");
 /* Its time is when the directory was last scanned: it is scanned at most
  * once in STALE_AFTER_S, so the common path is one fstatat, not a
  * directory read and a flock per file. */

@@ -881,28 +881,92 @@ _noreturn_ static void plan_child(struct run *r, int plan_fd)
         __builtin_unreachable();
 }
 
-static int planner_timed_out(struct run *r, pid_t child)
+/* How long the hook's process waits for its planning child: to the run's
+ * deadline and the grace (a child that gave up on the lock at the deadline
+ * is heard, not killed), then on, a tenth of a second at a time, while the
+ * child is runnable (state R: it wants the CPU, and a busy node has not
+ * given it enough) or has sent what this process has not read yet (it
+ * waits on a full pipe, on this process), to the bound of caps.h. A child
+ * that sleeps past the grace waits on something else and is killed then;
+ * one that spins, or sends without end, is killed at the bound. */
+struct planner_wait {
+        pid_t child;
+        struct deadline grace; /* the run's deadline and the grace */
+        struct deadline bound; /* and the runnable wait past it */
+        bool late;             /* it was waited for past the grace */
+        char state;            /* past the grace, the state that ended the wait */
+};
+
+static struct planner_wait planner_wait_start(const struct run *r, pid_t child)
 {
+        uint64_t left = (uint64_t)deadline_left_ms(&r->deadline) + CGBIND_PLANNER_GRACE_MS;
+        uint64_t more = (uint64_t)r->o->timeout_ms * CGBIND_PLANNER_RUNNABLE_FACTOR;
+        if (more > CGBIND_PLANNER_RUNNABLE_MAX_MS)
+                more = CGBIND_PLANNER_RUNNABLE_MAX_MS;
+        return (struct planner_wait){ .child = child,
+                                      .grace = deadline_in_ms(left),
+                                      .bound = deadline_in_ms(left + more) };
+}
+
+/* The next wait in ms; 0 when the child's time is up. pipe_fd: the reply's
+ * pipe while it is read, or -1. Past the grace the reply or the exit is
+ * still taken from a child that has exited (state Z). */
+static int planner_wait_ms(struct planner_wait *w, int pipe_fd)
+{
+        int left = deadline_left_ms(&w->grace);
+        if (left > 0)
+                return left;
+        left = deadline_left_ms(&w->bound);
+        if (left <= 0)
+                return 0;
+        struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
+        if (pipe_fd < 0 || poll(&pfd, 1, 0) <= 0) {
+                struct proc_stat st;
+                w->state = proc_stat_read(w->child, &st) < 0 ? '?' : st.state;
+                if (w->state != 'R' && w->state != 'Z')
+                        return 0;
+        }
+        w->late = true;
+        return left < 100 ? left : 100;
+}
+
+/* what: "plan" or "exit" */
+static int planner_timed_out(struct run *r, const struct planner_wait *w, const char *what)
+{
+        if (!w->late)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                        "planner (pid %d): no %s within the timeout of %u ms "
+                                        "(--timeout) and %d ms more; killed, nothing changed",
+                                        (int)w->child, what, r->o->timeout_ms,
+                                        CGBIND_PLANNER_GRACE_MS);
+        if (deadline_left_ms(&w->bound) == 0)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                        "planner (pid %d): no %s within the timeout of %u ms "
+                                        "(--timeout) and %d ms more, nor in the %d ms more that "
+                                        "a runnable planner is given; killed, nothing changed",
+                                        (int)w->child, what, r->o->timeout_ms,
+                                        CGBIND_PLANNER_GRACE_MS, deadline_past_ms(&w->grace));
         return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
-                                "planner (pid %d): no plan within the timeout of %u ms "
-                                "(--timeout) and %d ms more; killed, nothing changed",
-                                (int)child, r->o->timeout_ms, CGBIND_PLANNER_GRACE_MS);
+                                "planner (pid %d): no %s within the timeout of %u ms (--timeout) "
+                                "and %d ms more, nor while it was runnable (%d ms more, then "
+                                "state %c); killed, nothing changed",
+                                (int)w->child, what, r->o->timeout_ms, CGBIND_PLANNER_GRACE_MS,
+                                deadline_past_ms(&w->grace), w->state);
 }
 
 /* Reads the child's reply until it closes the pipe, at most reply_limit()
- * bytes, within the timeout. */
-static int read_reply(struct run *r, pid_t child, int pipe_fd, const struct deadline *d,
-                      struct strbuf *ret)
+ * bytes, while planner_wait_ms() says. */
+static int read_reply(struct run *r, struct planner_wait *w, int pipe_fd, struct strbuf *ret)
 {
         size_t limit = reply_limit(r->o);
         for (;;) {
                 struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
-                int left = deadline_left_ms(d);
-                int n = left > 0 ? poll(&pfd, 1, left) : 0;
-                if (n < 0 && errno == EINTR)
+                int left = planner_wait_ms(w, pipe_fd);
+                if (left == 0)
+                        return planner_timed_out(r, w, "plan");
+                int n = poll(&pfd, 1, left);
+                if ((n < 0 && errno == EINTR) || n == 0)
                         continue;
-                if (n == 0)
-                        return planner_timed_out(r, child);
                 char buf[65536];
                 ssize_t got = n < 0 ? -1 : read(pipe_fd, buf, sizeof(buf));
                 if (got < 0 && errno == EINTR)
@@ -910,7 +974,7 @@ static int read_reply(struct run *r, pid_t child, int pipe_fd, const struct dead
                 if (got < 0)
                         return cgbind_error_set(r->err, CGBIND_FAILED, errno,
                                                 "planner (pid %d): %s; killed, nothing changed",
-                                                (int)child, strerror(errno));
+                                                (int)w->child, strerror(errno));
                 if (got == 0)
                         return 0;
                 if ((size_t)got > limit - ret->len)
@@ -922,22 +986,23 @@ static int read_reply(struct run *r, pid_t child, int pipe_fd, const struct dead
         }
 }
 
-/* Reaps the child once it has exited, within the timeout (its pidfd says
- * when; without one, a kernel before 5.3, it is asked every 5 ms). */
-static int reap_child(struct run *r, pid_t child, int pidfd, const struct deadline *d,
-                      int *ret_status)
+/* Reaps the child once it has exited, while planner_wait_ms() says (its
+ * pidfd says when; without one, a kernel before 5.3, it is asked every
+ * 5 ms). */
+static int reap_child(struct run *r, struct planner_wait *w, int pidfd, int *ret_status)
 {
+        pid_t child = w->child;
         for (;;) {
-                pid_t w = waitpid(child, ret_status, WNOHANG);
-                if (w == child)
+                pid_t got = waitpid(child, ret_status, WNOHANG);
+                if (got == child)
                         return 0;
-                if (w < 0 && errno != EINTR)
+                if (got < 0 && errno != EINTR)
                         return cgbind_error_set(r->err, CGBIND_FAILED, errno,
                                                 "planner (pid %d): waitpid: %s; nothing changed",
                                                 (int)child, strerror(errno));
-                int left = deadline_left_ms(d);
+                int left = planner_wait_ms(w, -1);
                 if (left <= 0)
-                        return planner_timed_out(r, child);
+                        return planner_timed_out(r, w, "exit");
                 struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
                 if (poll(pidfd >= 0 ? &pfd : NULL, pidfd >= 0 ? 1 : 0,
                          pidfd >= 0 ? left : (left < 5 ? left : 5)) < 0 &&
@@ -974,16 +1039,16 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
         }
         wfd = safe_close(wfd);
         /* the child waits on the run's deadline; its reply is awaited a
-         * little longer, so that its own refusal is what the user reads */
-        const struct deadline d =
-                deadline_in_ms((uint64_t)deadline_left_ms(&r->deadline) + CGBIND_PLANNER_GRACE_MS);
+         * little longer, so that its own refusal is what the user reads,
+         * and longer still while it is runnable (planner_wait) */
+        struct planner_wait w = planner_wait_start(r, child);
         /* the pid stays this process's child until it is reaped: no reuse */
         _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
         int status = 0;
-        int k = read_reply(r, child, rfd, &d, ret_reply);
+        int k = read_reply(r, &w, rfd, ret_reply);
         if (k < 0)
                 kill(child, SIGKILL);
-        int e = reap_child(r, child, pidfd, &d, &status);
+        int e = reap_child(r, &w, pidfd, &status);
         if (e < 0 && k >= 0) {
                 /* it closed its pipe but does not exit */
                 kill(child, SIGKILL);
@@ -1004,6 +1069,13 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
                                         "planner (pid %d): exited with status %d; nothing "
                                         "changed",
                                         (int)child, WEXITSTATUS(status));
+        if (w.late)
+                log_msg(r->log, LOG_LEVEL_WARNING,
+                        "planner (pid %d): its plan came %d ms past the timeout of %u ms "
+                        "(--timeout) and %d ms more, waited for while it was runnable: this "
+                        "node is short of CPU",
+                        (int)child, deadline_past_ms(&w.grace), r->o->timeout_ms,
+                        CGBIND_PLANNER_GRACE_MS);
         return 0;
 }
 

@@ -253,12 +253,26 @@ struct deadline deadline_in_ms(uint64_t ms)
         return d;
 }
 
-int deadline_left_ms(const struct deadline *d)
+/* d's time less now's, in ms */
+static int64_t deadline_diff_ms(const struct deadline *d)
 {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t ms = (int64_t)(d->at.tv_sec - now.tv_sec) * 1000 +
-                     (d->at.tv_nsec - now.tv_nsec) / 1000000L;
+        return (int64_t)(d->at.tv_sec - now.tv_sec) * 1000 +
+               (d->at.tv_nsec - now.tv_nsec) / 1000000L;
+}
+
+int deadline_left_ms(const struct deadline *d)
+{
+        int64_t ms = deadline_diff_ms(d);
+        if (ms <= 0)
+                return 0;
+        return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+int deadline_past_ms(const struct deadline *d)
+{
+        int64_t ms = -deadline_diff_ms(d);
         if (ms <= 0)
                 return 0;
         return ms > INT32_MAX ? INT32_MAX : (int)ms;

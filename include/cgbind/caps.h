@@ -65,3 +65,13 @@
  * the lock at the deadline is heard ("another cgbind holds it") rather than
  * killed as a child that never answered. */
 #define CGBIND_PLANNER_GRACE_MS 500
+/* How much longer still the hook waits for a planning child that is
+ * runnable at the grace's end (state R: it wants the CPU, a busy node has
+ * not given it enough), or whose reply waits in the pipe:
+ * CGBIND_PLANNER_RUNNABLE_FACTOR times --timeout, at most
+ * CGBIND_PLANNER_RUNNABLE_MAX_MS. A child that sleeps on anything else is
+ * killed at the grace's end as before; one that spins is killed at this
+ * bound. With the longest --timeout the whole wait stays within the age at
+ * which journal files count as stale (journal.c). */
+#define CGBIND_PLANNER_RUNNABLE_FACTOR 4
+#define CGBIND_PLANNER_RUNNABLE_MAX_MS 50000

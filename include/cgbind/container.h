@@ -29,6 +29,7 @@ struct container {
 
 /* What cgbind reads of /proc/<pid>/stat: the one parser of that file. */
 struct proc_stat {
+        char state;                    /* field 3: R running or runnable, S, D, T, Z, ... */
         pid_t ppid;                    /* field 4 */
         unsigned long long start_time; /* field 22: with the pid, names one process for as
                                         * long as the host runs */

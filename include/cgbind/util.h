@@ -159,3 +159,5 @@ struct deadline {
 struct deadline deadline_in_ms(uint64_t ms);
 /* Milliseconds left (0 when past), at most INT32_MAX. */
 int deadline_left_ms(const struct deadline *d);
+/* How long ago the deadline passed, in ms (0 while it has not). */
+int deadline_past_ms(const struct deadline *d);

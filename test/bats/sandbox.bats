@@ -354,17 +354,24 @@ said_abi() {
     [ -e "$OUT/created" ]
 }
 
+# plan_fault_env FAULT: PLAN_FAULT_ENV, the environment that loads the
+# plan-fault.so shim with FAULT (and the shim's other variables, when set)
+plan_fault_env() {
+    PLAN_FAULT_ENV=(LD_PRELOAD="$PROBE_DIR/plan-fault.so" PLAN_FAULT="$1"
+        PLAN_FORGE_FROM="${PLAN_FORGE_FROM:-}" PLAN_FORGE_TO="${PLAN_FORGE_TO:-}"
+        PLAN_BUSY_MS="${PLAN_BUSY_MS:-}" PLAN_CHILD_CGROUP="${PLAN_CHILD_CGROUP:-}")
+    if ldd "$CGBIND" 2>/dev/null | grep -q libasan; then
+        PLAN_FAULT_ENV+=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+    fi
+}
+
 # fault_run FAULT [restore args...]: the restore with the child's reply
 # broken; status and stderr as bats' run sets them
 fault_run() {
     local fault=$1
     shift
-    local env=(LD_PRELOAD="$PROBE_DIR/plan-fault.so" PLAN_FAULT="$fault"
-        PLAN_FORGE_FROM="${PLAN_FORGE_FROM:-}" PLAN_FORGE_TO="${PLAN_FORGE_TO:-}")
-    if ldd "$CGBIND" 2>/dev/null | grep -q libasan; then
-        env+=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-    fi
-    run --separate-stderr env "${env[@]}" "$CGBIND" restore --image "$IMG" "$@" <<<"$STATE"
+    plan_fault_env "$fault"
+    run --separate-stderr env "${PLAN_FAULT_ENV[@]}" "$CGBIND" restore --image "$IMG" "$@" <<<"$STATE"
     echo "exit $status"
     echo "$stderr"
 }
@@ -403,4 +410,108 @@ refused_cleanly() {
     fault_run hang --timeout 2
     refused_cleanly 3 'no plan within the timeout of 2000 ms \(--timeout\) and 500 ms more; killed'
     [ $((SECONDS - t0)) -lt 10 ]
+}
+
+@test "sandbox: a planning child still runnable past the timeout is waited for, at most 4 times the timeout more; one that spins on is killed there" {
+    # runnable for 5 s of wall time, then its reply: past the timeout (2 s)
+    # and the grace (0.5 s), within the bound (8 s more)
+    PLAN_BUSY_MS=5000 fault_run busy --timeout 2
+    [ "$status" -eq 0 ]
+    [[ $stderr == *"planner (pid "*"): its plan came "*" ms past the timeout of 2000 ms (--timeout) and 500 ms more, waited for while it was runnable"* ]]
+    [ -d "$TOP/app" ]
+    rmdir "$TOP/app"
+    # a late plan larger than the pipe holds (3 000 sub-cgroups, no change
+    # made: --dry-run): the child, done, waits on the full pipe (state S)
+    # for this process to read it, and is not killed for that
+    if [ "$(cg_layout)" = v2 ]; then
+        set -- cgroup2 '[]' '{}'
+    else
+        set -- cgroup '["pids"]' '{ "pids.max": "5" }'
+    fi
+    jq -n --arg t "$1" --argjson c "$2" --argjson p "$3" '{ cgbind: 1, hierarchies: [ { type: $t,
+        controllers: $c, root: { properties: {}, children: [ range(1; 3001) |
+        { name: "n\(.)", properties: $p, children: [] } ] } } ] }' >"$T/wide.json"
+    # (--timeout 3: the plan of 3 000 takes seconds in a loaded TCG VM
+    # before the spin, and the bound is 12 s past the grace)
+    IMG=$T/wide.json PLAN_BUSY_MS=5000 fault_run busy --timeout 3 --dry-run
+    [ "$status" -eq 0 ]
+    [[ $stderr == *"its plan came "*" ms past the timeout of 3000 ms"* ]]
+    [ "$(grep -c 'n[0-9]' <<<"$output")" -ge 3000 ]
+    [ ! -e "$TOP/n1" ]
+    # a child that spins without end is killed at the bound
+    local t0=$SECONDS
+    PLAN_BUSY_MS=600000 fault_run busy --timeout 2
+    refused_cleanly 3 'no plan within the timeout of 2000 ms \(--timeout\) and 500 ms more, nor in the [0-9]+ ms more that a runnable planner is given; killed, nothing changed'
+    echo "# a spinning planner, --timeout 2: killed after $((SECONDS - t0)) s" >&3
+    [ $((SECONDS - t0)) -ge 10 ]
+    [ $((SECONDS - t0)) -lt 20 ]
+}
+
+# throttle_dir: a cgroup of the cpu controller for the hook alone, beside
+# the container's (on v2 under the root, which may hold processes)
+throttle_dir() {
+    if [ "$(cg_layout)" = v2 ]; then
+        echo +cpu >"$CG/cgroup.subtree_control"
+        REPLY=$CG/cgbind-throttle-$BATS_TEST_NUMBER
+    else
+        REPLY=$(pid_cg_dir $$ cpu)/cgbind-throttle-$BATS_TEST_NUMBER
+    fi
+    mkdir "$REPLY"
+    SCRATCH_CGROUPS+=("$REPLY")
+}
+
+# throttle DIR QUOTA_US|max: QUOTA_US of CPU time each second for DIR's
+# tasks, or no limit
+throttle() {
+    if [ "$(cg_layout)" = v2 ]; then
+        echo "$2 1000000" >"$1/cpu.max"
+    else
+        echo 1000000 >"$1/cpu.cfs_period_us"
+        echo "${2/max/-1}" >"$1/cpu.cfs_quota_us"
+    fi
+}
+
+@test "a restore on a node short of CPU (the cpu controller's quota): its planner, runnable past the timeout, is waited for and the restore succeeds" {
+    throttle_dir
+    local thr=$REPLY t0 secs hook child='' state rc=0 cpu_ms mb
+    # the image with blanks after it (valid JSON), so many that the
+    # planner's parse needs about 300 ms of CPU here: far more than the
+    # quota below gives it in the 7 s it is starved (a few ms a second),
+    # and little once it is lifted. The parse of 4 MB, timed (the least
+    # of two runs, with no change made: --dry-run), sets the size
+    { cat "$IMG"; head -c 4000000 /dev/zero | tr '\0' ' '; } >"$T/big.json"
+    local TIMEFORMAT='%3U %3S'
+    for _ in 1 2; do
+        { time "$CGBIND" restore --image "$T/big.json" --dry-run <<<"$STATE" >/dev/null 2>&1; } 2>>"$T/cpu"
+    done
+    cpu_ms=$(awk '{ c = ($1 + $2) * 1000 + 1; if (NR == 1 || c < m) m = c } END { printf "%d", m }' "$T/cpu")
+    mb=$((4 * 300 / cpu_ms))
+    [ "$mb" -ge 4 ] || mb=4
+    [ "$mb" -le 48 ] || mb=48
+    { cat "$IMG"; head -c $((mb * 1000000)) /dev/zero | tr '\0' ' '; } >"$T/big.json"
+    # 1 ms of CPU a second (the kernel checks the quota at its ticks: a few
+    # ms), until the test lifts the quota; the shim puts the planning child
+    # there as it is forked, so the hook's own process is not starved
+    throttle "$thr" 1000
+    t0=$(date +%s%N)
+    PLAN_CHILD_CGROUP=$thr plan_fault_env none
+    env "${PLAN_FAULT_ENV[@]}" "$CGBIND" restore --image "$T/big.json" --timeout 4 \
+        <<<"$STATE" >"$T/out" 2>"$T/err" &
+    hook=$!
+    # the planner forked into the cgroup, then starved for 7 s: past the
+    # timeout (4 s from the hook's start, before the fork) and the grace,
+    # well within the 16 s more of a runnable planner
+    wait_for "read -r child <'$thr/cgroup.procs'"
+    sleep 7
+    # the comm ("cgbind") holds no blank: the third field is the state
+    state=$(awk '{ print $3 }' "/proc/$child/stat" 2>/dev/null) || state=gone
+    throttle "$thr" max
+    wait "$hook" || rc=$?
+    secs=$((($(date +%s%N) - t0) / 1000000))
+    echo "# a restore of 4 MB took ${cpu_ms} ms of CPU: ${mb} MB; the planner starved 7 s (state $state), then the quota lifted: the restore took ${secs} ms, exit $rc" >&3
+    cat "$T/err"
+    [ "$state" = R ]
+    [ "$rc" -eq 0 ]
+    grep -q "planner (pid $child): its plan came [0-9]* ms past the timeout of 4000 ms (--timeout) and 500 ms more, waited for while it was runnable: this node is short of CPU" "$T/err"
+    [ -d "$TOP/app" ]
 }

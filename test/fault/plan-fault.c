@@ -10,15 +10,30 @@
  *   garbage  it writes something that is not a reply
  *   cut      it writes the first half and says it wrote all
  *   flood    it writes the reply again and again, without end
- *   hang     it never writes and never exits
+ *   hang     it never writes and never exits: it sleeps, in futex(2)
+ *            (the child's filter allows no nanosleep: one that fails
+ *            at once in a loop would be a child that spins)
+ *   busy     it spins, runnable all along, for PLAN_BUSY_MS ms of wall
+ *            time (a child on a node short of CPU, or one that loops),
+ *            then writes the reply unchanged
  *   forge    it replaces the first PLAN_FORGE_FROM in the reply by
  *            PLAN_FORGE_TO (the same length), e.g. a sub-cgroup name
- * Every other write goes through unchanged. */
+ * Every other write goes through unchanged.
+ *
+ * With PLAN_CHILD_CGROUP set to a cgroup directory, the shim's fork() puts
+ * the planning child there as soon as it exists (in the hook's own process,
+ * before that process's sandbox): the test starves the planner alone
+ * through that cgroup's CPU quota, a node short of CPU as the kernel makes
+ * it. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,10 +69,17 @@ ssize_t write(int fd, const void *buf, size_t n)
                         if (real_write(fd, buf, n) < 0)
                                 return -1;
         } else if (strcmp(fault, "hang") == 0) {
-                for (;;) {
-                        struct timespec t = { 0, 100 * 1000 * 1000 };
-                        nanosleep(&t, NULL);
-                }
+                static int word;
+                for (;;)
+                        syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+        } else if (strcmp(fault, "busy") == 0) {
+                const char *ms = getenv("PLAN_BUSY_MS");
+                struct timespec t0, t;
+                long long want = ms ? atoll(ms) : 0;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                do
+                        clock_gettime(CLOCK_MONOTONIC, &t);
+                while ((t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000 < want);
         } else if (strcmp(fault, "forge") == 0) {
                 const char *from = getenv("PLAN_FORGE_FROM"), *to = getenv("PLAN_FORGE_TO");
                 char *copy = malloc(n);
@@ -72,4 +94,23 @@ ssize_t write(int fd, const void *buf, size_t n)
                 return r;
         }
         return real_write(fd, buf, n);
+}
+
+pid_t fork(void)
+{
+        static pid_t (*real_fork)(void);
+        if (!real_fork)
+                real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
+        pid_t pid = real_fork();
+        const char *cg = getenv("PLAN_CHILD_CGROUP");
+        if (pid > 0 && cg && *cg) {
+                char path[4096], num[32];
+                snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+                int n = snprintf(num, sizeof(num), "%d", (int)pid);
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, num, (size_t)n) != n)
+                        abort();
+                close(fd);
+        }
+        return pid;
 }

@@ -390,20 +390,23 @@ static void test_proc_stat(void)
                 "4242 (a) b (c) S 77 4242 4242 0 -1 4194560 99 0 0 0 1 2 0 0 20 0 1 0 "
                 "123456789 1024 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
         struct proc_stat st = { 0 };
-        ok(proc_stat_parse(line, &st) == 0 && st.ppid == 77 && st.start_time == 123456789,
-           "a comm with ') ' in it: ppid 77, start time 123456789 (got %d, %llu)", (int)st.ppid,
-           st.start_time);
+        int parsed = proc_stat_parse(line, &st);
+        ok(parsed == 0 && st.state == 'S' && st.ppid == 77 && st.start_time == 123456789,
+           "a comm with ') ' in it: state S, ppid 77, start time 123456789 (got %c, %d, %llu)",
+           st.state ? st.state : '?', (int)st.ppid, st.start_time);
         static const char *const bad[] = {
                 "4242 comm S 77",      /* no parentheses */
                 "4242 (a) S 77 1 2 3", /* fields end before 22 */
                 "4242 (a) S x7 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
                 "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 -5 1",
                 "4242 (a)  S 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
+                "4242 (a) SR 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
                 ok(proc_stat_parse(bad[i], &st) == -EINVAL, "malformed stat %zu refused", i);
-        ok(proc_stat_read(getpid(), &st) == 0 && st.ppid == getppid() && st.start_time > 0,
-           "this process's own stat: its parent and a start time");
+        ok(proc_stat_read(getpid(), &st) == 0 && st.state == 'R' && st.ppid == getppid() &&
+                   st.start_time > 0,
+           "this process's own stat: running, its parent and a start time");
 }
 
 /* the "0::" line of /proc/<pid>/cgroup, through proc_cgroup_parse */
