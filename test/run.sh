@@ -256,17 +256,29 @@ suites_for() {
 # --- VM suites, in the background -------------------------------------------
 # Under TCG a VM keeps about one core busy, and the host suites mostly wait
 # on runc: the VMs run side by side with them, in CGBIND_VM_LANES workers
-# (default 3) that take the VM runs in order, and the VM results are counted
-# at the end. Alone, the v2 suites take about 560 s and the v1 ones 200 s:
-# with v2 split in two, three VMs and the host suites share the two cores
-# and end at about the same time (the whole run is CPU-bound: a run that
-# waited for a free lane would end last).
+# (default 3) that take the VM runs in VM_JOB_ORDER, and the VM results are
+# counted at the end. The whole run is CPU-bound, so the longest runs start
+# first and the short ones fill the lanes at the end: a long run that
+# waited for a free lane would end last, on one core. A LABEL-import run
+# (a fresh VM that reads what LABEL's left) is no job of its own: the lane
+# that ran LABEL runs it next (vm_worker).
 #
-# vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES..."
+# vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES...", in
+# the order the lanes take them
 # (FILTER: a bats --filter regex with "_" for a space, "-" for every test).
-# shellcheck disable=SC2046 # the suites' file names, one word each
 vm_jobs() {
-    local layout last=''
+    vm_job_lines | awk -v order="$VM_JOB_ORDER" '
+        BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) rank[o[i]] = i }
+        { printf "%03d %06d %s\n", ($1 in rank) ? rank[$1] : 999, NR, $0 }' |
+        sort | cut -d' ' -f3-
+}
+# Longest first, by the lanes' times in a whole run (2026-12-06: v2-systemd
+# 940 s and its import 90 s after it, v2-ck 955, v2 755, v2-engines 609,
+# v1 464, v2-machines 328, v2-systemd-rootless 272, v1-modes 169).
+VM_JOB_ORDER='vm-v2-systemd vm-v2-ck vm-v2 vm-v2-engines vm-v1 vm-v2-machines vm-v2-systemd-rootless vm-v1-modes'
+# shellcheck disable=SC2046 # the suites' file names, one word each
+vm_job_lines() {
+    local layout
     for layout in $LAYOUTS; do
         if [ "$layout" = v2 ]; then
             # the v2 suites are twice the v1 ones: the checkpoints (runc,
@@ -282,8 +294,7 @@ vm_jobs() {
                 echo "vm-v2-machines v2 runc @machines" $(suites_for v2migrate)
         elif [ "$layout" = v2-systemd ]; then
             # systemd as PID 1 (systemd.bats: podman with its defaults there);
-            # then (last: it waits for that VM's checkpoint archive) a
-            # fresh VM restores it
+            # then a fresh VM restores its checkpoint archive (the import)
             echo "vm-v2-systemd v2-systemd runc -" $(suites_for v2-systemd | grep -vE "$ROOTLESS_SUITES")
             # rootless podman as a lingering user: a VM of its own (the
             # user's first podman command alone takes minutes under TCG)
@@ -294,15 +305,13 @@ vm_jobs() {
         elif [ "$layout" = v1 ]; then
             echo "vm-v1 v1 runc -" $(suites_for v1 | grep -vE "$V1_MODES_SUITE")
             # the cgroup modes on v1: only what no other v1 suite covers
-            # (V1_MODES_FILTER); a
-            # short job, queued last so it does not hold back the longer ones
+            # (V1_MODES_FILTER)
             [ -z "$(suites_for v1 | grep -E "$V1_MODES_SUITE")" ] ||
-                last="vm-v1-modes v1 runc $V1_MODES_FILTER $(suites_for v1 | grep -E "$V1_MODES_SUITE")"
+                echo "vm-v1-modes v1 runc $V1_MODES_FILTER" $(suites_for v1 | grep -E "$V1_MODES_SUITE")
         else
             echo "vm-$layout $layout runc -" $(suites_for "$layout")
         fi
     done
-    [ -z "$last" ] || echo "$last"
 }
 # crun refuses this host's hybrid layout; crun.bats runs in the v2 VM (its
 # state at prestart and createRuntime, a restore through its hooks, and after
@@ -457,12 +466,17 @@ if [ -n "$SUITE" ]; then
 fi
 
 # vm_worker: runs each job of vm-jobs that no other worker has claimed
-# (mkdir is the claim).
+# (mkdir is the claim), and after a job LABEL the job LABEL-import, if any.
 vm_worker() {
-    local -a job
+    local -a job next
     while read -r -a job; do
+        [[ ${job[0]} != *-import ]] || continue
         mkdir "$RESULTS/claim.${job[0]}" 2>/dev/null || continue
         vm_run "${job[@]}"
+        while read -r -a next; do
+            [ "${next[0]}" = "${job[0]}-import" ] || continue
+            mkdir "$RESULTS/claim.${next[0]}" && vm_run "${next[@]}"
+        done <"$RESULTS/vm-jobs"
     done <"$RESULTS/vm-jobs"
 }
 

@@ -81,7 +81,7 @@ teardown() {
         --arg b "$(dirname "$(pm inspect -f '{{.OCIConfigPath}}' cgbind-crun)")" \
         '{ociVersion: "1.0.2", id: $id, status: "running", pid: $pid, bundle: $b}' >"$BATS_TEST_TMPDIR/state.json"
     "$CGBIND" save -o "$img" <"$BATS_TEST_TMPDIR/state.json"
-    pm rm -f cgbind-crun >/dev/null
+    pm rm -f -t 0 cgbind-crun >/dev/null
     run pm --hooks-dir "$PM_ROOT/hooks" run -d --name cgbind-crun2 --network none \
         --annotation io.cgbind.image="$img" localhost/cgbind-crun \
         sh -c 'exec >/dev/null 2>&1; while true; do sleep 1; done'

@@ -203,8 +203,11 @@ pm_roundtrip() {
     PM_IMG=/var/lib/cgbind/systemd-bats-$$-$BATS_TEST_NUMBER.json
     pm_state "pmsrc$BATS_TEST_NUMBER" | "$CGBIND" save -o "$PM_IMG"
     pm rm -f -t 0 "pmsrc$BATS_TEST_NUMBER"
+    # an init that ends on SIGTERM, as a real one does: a bare sleep as
+    # PID 1 ignores it, and systemctl stop of the scope would wait out
+    # systemd's stop timeout (90 s) before its SIGKILL
     run pm "$@" --hooks-dir "$PM_ROOT/hooks" run -d --name "pmdst$BATS_TEST_NUMBER" --network none \
-        --annotation io.cgbind.image="$PM_IMG" localhost/cgbind-bb sh -c 'exec sleep 1000'
+        --annotation io.cgbind.image="$PM_IMG" localhost/cgbind-bb sh -c 'trap "exit 0" TERM; sleep 1000 & wait'
     echo "$output"
     [ "$status" -eq 0 ]
     grep -q "info container=.* restore: restored with mode soft" "$BATS_TEST_TMPDIR/hook.log"
