@@ -112,9 +112,11 @@ assert_gone_pm() {
     top=/sys/fs/cgroup/machine.slice/libpod-$id.scope
     pid=$(pm inspect -f '{{.State.Pid}}' sdinit)
     [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/machine.slice/libpod-$id.scope/init.scope" ]
+    # one exec that waits out the boot (systemd-init.bats, sd_booted), asked
+    # again while systemd in the container does not answer yet
     for ((i = 0; i < 120; i++)); do
-        s=$(pm exec sdinit systemctl is-system-running 2>/dev/null) || true
-        [ "$s" = starting ] || break
+        s=$(timeout 300 podman --storage-driver vfs exec sdinit systemctl is-system-running --wait 2>/dev/null) || true
+        [ "$s" = starting ] || [ -z "$s" ] || break
         sleep 1
     done
     [ "$s" = running ]

@@ -194,14 +194,18 @@ pm_roundtrip() {
         sh -c "$SD_BUILD; touch /built; exec sleep 1000"
     echo "$output"
     [ "$status" -eq 0 ]
-    local pid
-    pid=$(pm inspect -f '{{.State.Pid}}' "pmsrc$BATS_TEST_NUMBER")
+    # one podman inspect for the state and the pid (a podman command costs
+    # the emulated VM a second of CPU)
+    local state pid
+    state=$(pm_state "pmsrc$BATS_TEST_NUMBER")
+    [[ $state =~ \"pid\":([0-9]+) ]]
+    pid=${BASH_REMATCH[1]}
     wait_for "[ -e /proc/$pid/root/built ]"
     echo "# podman $* source: init in $(sed -n 's/^0:://p' "/proc/$pid/cgroup")" >&3
     # where an annotation's image must be: the image directory, as installed
     mkdir -p /var/lib/cgbind
     PM_IMG=/var/lib/cgbind/systemd-bats-$$-$BATS_TEST_NUMBER.json
-    pm_state "pmsrc$BATS_TEST_NUMBER" | "$CGBIND" save -o "$PM_IMG"
+    "$CGBIND" save -o "$PM_IMG" <<<"$state"
     pm rm -f -t 0 "pmsrc$BATS_TEST_NUMBER"
     # an init that ends on SIGTERM, as a real one does: a bare sleep as
     # PID 1 ignores it, and systemctl stop of the scope would wait out
@@ -210,6 +214,9 @@ pm_roundtrip() {
         --annotation io.cgbind.image="$PM_IMG" localhost/cgbind-bb sh -c 'trap "exit 0" TERM; sleep 1000 & wait'
     echo "$output"
     [ "$status" -eq 0 ]
+    # podman run -d prints the container's id last
+    PM_DST_ID=${output##*$'\n'}
+    [[ $PM_DST_ID =~ ^[0-9a-f]{64}$ ]]
     grep -q "info container=.* restore: restored with mode soft" "$BATS_TEST_TMPDIR/hook.log"
     run pm exec "pmdst$BATS_TEST_NUMBER" sh -c "$SD_VERIFY"
     echo "$output"
@@ -223,7 +230,7 @@ pm_roundtrip() {
     [ "$(pm info --format '{{.Host.CgroupManager}} {{.Host.OCIRuntime.Name}}')" = "systemd crun" ]
     pm_roundtrip
     local id
-    id=$(pm inspect -f '{{.Id}}' "pmdst$BATS_TEST_NUMBER")
+    id=$PM_DST_ID
     [ "$(cat "$W/top")" = "/sys/fs/cgroup/machine.slice/libpod-$id.scope/container" ]
 }
 
@@ -231,7 +238,7 @@ pm_roundtrip() {
     requires podman
     pm_roundtrip --runtime runc
     local id
-    id=$(pm inspect -f '{{.Id}}' "pmdst$BATS_TEST_NUMBER")
+    id=$PM_DST_ID
     [ "$(cat "$W/top")" = "/sys/fs/cgroup/machine.slice/libpod-$id.scope" ]
 }
 
@@ -283,7 +290,7 @@ systemd_leaves_it() {
     requires podman
     pm_roundtrip
     local name=pmdst$BATS_TEST_NUMBER id scope
-    id=$(pm inspect -f '{{.Id}}' "$name")
+    id=$PM_DST_ID
     systemd_leaves_it "libpod-$id.scope" "$name" pm exec
     scope=$(cat "$W/scope")
     [ -d "$scope/container/app/web" ]
@@ -297,7 +304,7 @@ systemd_leaves_it() {
     requires podman
     pm_roundtrip --runtime runc
     local name=pmdst$BATS_TEST_NUMBER id scope
-    id=$(pm inspect -f '{{.Id}}' "$name")
+    id=$PM_DST_ID
     scope=$(cat "$W/scope")
     [ -d "$scope/app/web" ]
     pm --runtime runc rm -f -t 1 "$name"
@@ -339,7 +346,7 @@ sd_manages() {
     requires podman
     pm_roundtrip
     local name=pmdst$BATS_TEST_NUMBER id
-    id=$(pm inspect -f '{{.Id}}' "$name")
+    id=$PM_DST_ID
     sd_manages "$name" "$id" "$(cat "$W/top")"
 }
 
@@ -347,6 +354,6 @@ sd_manages() {
     requires podman
     pm_roundtrip --runtime runc
     local name=pmdst$BATS_TEST_NUMBER id
-    id=$(pm inspect -f '{{.Id}}' "$name")
+    id=$PM_DST_ID
     sd_manages "$name" "$id" "$(cat "$W/top")" --runtime runc
 }
