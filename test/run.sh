@@ -272,10 +272,10 @@ vm_jobs() {
         { printf "%03d %06d %s\n", ($1 in rank) ? rank[$1] : 999, NR, $0 }' |
         sort | cut -d' ' -f3-
 }
-# Longest first, by the lanes' times in a whole run (2026-12-06: v2-systemd
-# 940 s and its import 90 s after it, v2-ck 955, v2 755, v2-engines 609,
-# v1 464, v2-machines 328, v2-systemd-rootless 272, v1-modes 169).
-VM_JOB_ORDER='vm-v2-systemd vm-v2-ck vm-v2 vm-v2-engines vm-v1 vm-v2-machines vm-v2-systemd-rootless vm-v1-modes'
+# Longest first, by the lanes' times in a whole run (2026-12-07: v2-systemd
+# 1010 s and its import 145 s after it, v2-ck 798, v2 748, v1 436,
+# v2-engines 368, v2-machines 337, v2-systemd-rootless 270, v1-modes 233).
+VM_JOB_ORDER='vm-v2-systemd vm-v2-ck vm-v2 vm-v1 vm-v2-engines vm-v2-machines vm-v2-systemd-rootless vm-v1-modes'
 # shellcheck disable=SC2046 # the suites' file names, one word each
 vm_job_lines() {
     local layout
