@@ -8,6 +8,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc cgroup_v2
     ID=act2-$BATS_TEST_NUMBER
     IMG=$BATS_TEST_TMPDIR/img.json

@@ -10,6 +10,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc
     IMG=$BATS_TEST_TMPDIR/img.json
     ID=act-$BATS_TEST_NUMBER

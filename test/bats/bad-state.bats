@@ -6,6 +6,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root
     IMG=$BATS_TEST_TMPDIR/img.json
     cat >"$IMG" <<'JSON'

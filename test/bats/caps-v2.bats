@@ -12,6 +12,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     v2_ctr_setup caps
     [ -d "$TOP" ]
     IMG=$BATS_TEST_TMPDIR/img.json

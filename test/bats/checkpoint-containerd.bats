@@ -40,6 +40,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     machine_setup
 }
 

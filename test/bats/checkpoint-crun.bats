@@ -32,6 +32,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root crun vm cgroup_v2
 }
 

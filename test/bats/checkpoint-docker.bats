@@ -50,6 +50,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root runc vm cgroup_v2
 }
 

@@ -27,6 +27,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     machine_setup
 }
 

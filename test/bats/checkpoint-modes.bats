@@ -26,6 +26,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root runc vm
     CRT="$RUNTIME --criu $CRIU_BIN"
 }

@@ -26,6 +26,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root cgroup_v2 vm
     IMG=$BATS_TEST_TMPDIR/img.json
     pm_tree_image "$IMG"

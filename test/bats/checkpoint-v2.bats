@@ -48,6 +48,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     ck_copy_setup evil
 }
 

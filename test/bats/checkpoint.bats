@@ -96,6 +96,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     ck_copy_setup ck
 }
 

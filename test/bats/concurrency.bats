@@ -7,6 +7,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc
     if [ "$(cg_layout)" = v2 ]; then
         V2=1

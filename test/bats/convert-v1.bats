@@ -7,6 +7,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc cgroup_v1
     IMG=$CGBIND_SRC/test/bats/data/saved-in-v2-vm.json
 }

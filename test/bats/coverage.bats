@@ -22,6 +22,7 @@ setup_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root runc
     [ -x "$PROPS_TABLE" ] || {
         echo "no props-table at $PROPS_TABLE (build the tree, or set CGBIND_PROPS_TABLE)" >&2

@@ -2,6 +2,7 @@
 # Shared by criu.bats and criu-v2.bats: a workload that builds a sub-tree
 # with limits and keeps counting, checkpointed and restored with runc+CRIU.
 setup() {
+    trace_failures_only
     requires root runc criu
     command -v iptables >/dev/null || { echo "CRIU needs iptables to lock the network" >&2; false; }
     if [ "$(cg_layout)" = v2 ]; then V2=1; else V2=0; fi

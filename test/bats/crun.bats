@@ -9,6 +9,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root crun cgroup_v2
     # shellcheck disable=SC2034 # read by helpers.bash
     RUNTIME_BIN=crun

@@ -145,6 +145,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     . "$F/vars"
     . "$F/counts"
     T=$BATS_TEST_TMPDIR

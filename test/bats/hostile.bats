@@ -16,6 +16,7 @@ TREE_FILES="pids.max cgroup.procs cgroup.subtree_control cgroup.clone_children n
 memory.limit_in_bytes cpu.shares cpu.cfs_quota_us cpuset.cpus cpuset.mems cpuset.cpu_exclusive"
 
 setup() {
+    trace_failures_only
     requires root runc
     ID=host-hostile-$BATS_TEST_NUMBER
     local b

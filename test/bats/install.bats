@@ -37,6 +37,7 @@ setup_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root runc hybrid
     D=$BATS_FILE_TMPDIR/dest
     BIN=$D/usr/libexec/cgbind/cgbind

@@ -8,6 +8,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc cgroup_v1
     ID=lay-$BATS_TEST_NUMBER
     create_ctr "$ID"

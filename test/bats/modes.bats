@@ -9,6 +9,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc
     ID=modes-$BATS_TEST_NUMBER
     create_ctr "$ID"

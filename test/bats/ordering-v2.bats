@@ -8,6 +8,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     v2_ctr_setup ord
     IMG=$BATS_TEST_TMPDIR/img.json
 }

@@ -34,6 +34,7 @@ pm() {
 }
 
 setup() {
+    trace_failures_only
     requires root cgroup_v2 criu
     command -v podman >/dev/null || { echo "podman is not installed" >&2; false; }
     IMG=$BATS_TEST_TMPDIR/img.json

@@ -6,6 +6,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     v2_ctr_setup rb2
     IMG=$BATS_TEST_TMPDIR/img.json
     BAD_CPU=$(( $(nproc --all) + 5 ))

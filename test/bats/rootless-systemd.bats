@@ -92,6 +92,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root systemd podman
     LOG=$RLS_HOME/hook.log
     DATA=$RLS_HOME/.local/share/cgbind

@@ -23,6 +23,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root runc cgroup_v1
     rl_users_setup
     UHOME=$(rl_home "$RL_USER")

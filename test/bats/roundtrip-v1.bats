@@ -8,6 +8,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc cgroup_v1
 }
 

@@ -7,6 +7,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc cgroup_v2
 }
 

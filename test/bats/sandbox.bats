@@ -31,6 +31,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc
     ID=sandbox-$BATS_TEST_NUMBER
     create_ctr "$ID"

@@ -12,6 +12,7 @@
 load helpers
 
 setup() {
+    trace_failures_only
     requires root runc
     ID=host-spoof-$BATS_TEST_NUMBER
     OTHER=host-spoof-other-$BATS_TEST_NUMBER

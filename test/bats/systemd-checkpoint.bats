@@ -38,6 +38,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root systemd runc vm
     RUNTIME="runc --root $RUNTIME_ROOT --systemd-cgroup --criu $CRIU_BIN"
     SD_SLICES=()

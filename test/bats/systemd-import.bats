@@ -35,6 +35,7 @@ teardown_file() {
 }
 
 setup() {
+    trace_failures_only
     requires root systemd runc vm
 }
 

@@ -37,6 +37,7 @@ pm() {
 }
 
 setup() {
+    trace_failures_only
     requires root systemd
     IMG=$BATS_TEST_TMPDIR/img.json
     W=$BATS_TEST_TMPDIR/watch
