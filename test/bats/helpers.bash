@@ -16,10 +16,14 @@ shopt -u patsub_replacement 2>/dev/null || true
 # turned off; the ERR trap names the failing command, its file and line in
 # the test's output instead ("# failed, status N: FILE line L: COMMAND"),
 # then hands over to bats's own. A failure still fails the test with its
-# status: only bats's own "(in test file ..., line ...)" lines are left
-# stale (they name this function).
+# status. bats's own "(in test file ..., line ...)" lines would name this
+# function, the last place the DEBUG trap saw: its record is emptied, and
+# bats prints none. A test whose last command, "! cmd", fails is reported
+# with its output only (no ERR trap runs for a negated command).
 trace_failures_only() {
     trap - DEBUG
+    # shellcheck disable=SC2034 # bats's own (tracing.bash), read by its ERR trap
+    BATS_DEBUG_LAST_STACK_TRACE=() BATS_DEBUG_LASTLAST_STACK_TRACE=()
     trap '_trace_err "$?" "$LINENO" "${BASH_SOURCE[0]:-}" "$BASH_COMMAND"; bats_error_trap' ERR
 }
 # _trace_err STATUS LINE FILE COMMAND: the failure's status where bats's
