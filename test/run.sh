@@ -340,10 +340,10 @@ vm_run() {
     [ "$filter" = - ] && filter=
     # LABEL-import: a second VM that reads what LABEL's VM left in its --out
     # dir, copied under the build dir (the VMs mount /tmp and /var/tmp
-    # afresh: $RESULTS is not seen in them)
+    # afresh: $RESULTS is not seen in them). It runs once LABEL's VM has
+    # ended: next in LABEL's lane (vm_worker), or after it (--suite).
     local env=() in
     if [[ $label == *-import ]] && [ "$layout" = v2-systemd ]; then
-        while [ ! -f "$RESULTS/${label%-import}.rc" ]; do sleep 2; done
         in=$SRC/$BUILD/vm-import/$label
         rm -rf "$in"
         mkdir -p "$in"

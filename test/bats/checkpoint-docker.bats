@@ -116,8 +116,5 @@ teardown() {
     score_against "$ck/cgbind.json" "$pid" || { echo "missing: $MISSING"; false; }
     note "docker ($DK_DRIVER): $SCORE back; checkpoint $t_dump ms, start --checkpoint $t_restore ms"
     # it counts on
-    local c1
-    # (the file is empty between its truncation and the write)
-    wait_for "c1=\$(cat /proc/$pid/root/count) && [ -n \"\$c1\" ]"
-    wait_for "[ \"\$(cat /proc/$pid/root/count)\" -gt $c1 ]"
+    counts_on "/proc/$pid/root"
 }

@@ -159,3 +159,13 @@ criu_off_path() {
     rm -f /usr/local/sbin/criu
     criu_teardown_file
 }
+
+# counts_on ROOTFS: the workload's loop (/count under ROOTFS: a bundle's
+# rootfs, or /proc/<pid>/root) goes on; read from the host, no process in
+# the container (the file is empty between its truncation and the write)
+counts_on() {
+    local a
+    wait_for "a=\$(cat '$1/count') && [ -n \"\$a\" ]"
+    a=$(cat "$1/count")
+    wait_for "[ \"\$(cat '$1/count')\" -gt ${a:-0} ]"
+}

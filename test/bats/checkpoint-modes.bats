@@ -68,10 +68,7 @@ restore() {
 
 # counting ID BUNDLE: the workload counts on, and runc says it runs
 counting() {
-    local a
-    wait_for "a=\$(cat '$2/rootfs/count') && [ -n \"\$a\" ]"
-    a=$(cat "$2/rootfs/count")
-    wait_for "[ \"\$(cat '$2/rootfs/count')\" -gt ${a:-0} ]"
+    counts_on "$2/rootfs"
     [[ $($RUNTIME state "$1") == *'"status": "running"'* ]]
 }
 

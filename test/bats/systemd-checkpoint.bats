@@ -116,7 +116,7 @@ restore_runc() {
     [ "$TOP" = /sys/fs/cgroup/system.slice/cgbind-sdck.scope ]
     [ "$(systemctl is-active cgbind-sdck.scope)" = active ]
     diff <(sd_expected) <(limits_at "$TOP")
-    counting "$B/rootfs"
+    counts_on "$B/rootfs"
     # and from inside
     run $RUNTIME exec sdck sh -c "$SD_VERIFY"
     diff <(sd_expected) <(printf '%s\n' "$output")
@@ -131,7 +131,7 @@ restore_runc() {
     [ "$TOP" = /sys/fs/cgroup/system.slice/cgbind-sdnew.scope ]
     [ "$(systemctl is-active cgbind-sdnew.scope)" = active ]
     diff <(sd_expected) <(limits_at "$TOP")
-    counting "$B/rootfs"
+    counts_on "$B/rootfs"
     # what CRIU left under the old name (runc 1.1.5 names no v2 root to CRIU)
     echo "# old scope after a new-id restore: $(systemctl is-active cgbind-sdold.scope 2>&1), dir $(ls -d /sys/fs/cgroup/system.slice/cgbind-sdold.scope 2>&1)" >&3
     SCRATCH_CGROUPS+=(/sys/fs/cgroup/system.slice/cgbind-sdold.scope)
@@ -184,7 +184,7 @@ restore_runc() {
     score_against "$CK/cgbind.json" "$pid" "$TOP" || { echo "missing: $MISSING"; false; }
     note "new slice (systemd): $SCORE back beneath ${newscope#/sys/fs/cgroup}"
     diff <(sd_expected) <(limits_at "$TOP")
-    counting "$B/rootfs"
+    counts_on "$B/rootfs"
     sd_assert_scope_untouched "$W"
     one_line_in "$CK/restore.log" "^cgbind: criu-script: warning: the restored tasks were under ${oldscope#/sys/fs/cgroup} "
     # what is left under the old pod's slice: CRIU put the tasks back at the
@@ -264,7 +264,7 @@ EOF
     rm "$CK/cgbind.json"
     restore_runc sdctl "same id, without cgbind.json"
     [ "$TOP" = /sys/fs/cgroup/system.slice/cgbind-sdctl.scope ]
-    counting "$B/rootfs"
+    counts_on "$B/rootfs"
     [ ! -d "$TOP/app" ]
 }
 

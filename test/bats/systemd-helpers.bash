@@ -132,10 +132,28 @@ limits_at() {
         app/web/cpu.max app/web/pids.max batch/cpu.weight batch/pids.max; do echo "$f $(cat "$t/$f" 2>&1)"; done
 }
 
-# counting ROOTFS: the workload's loop (/count) goes on
-counting() {
-    local a
-    wait_for "a=\$(cat '$1/count') && [ -n \"\$a\" ]"
-    a=$(cat "$1/count")
-    wait_for "[ \"\$(cat '$1/count')\" -gt ${a:-0} ]"
+# sd_booted NAME: the systemd of NAME (a container of the suite's pm) is
+# running (multi-user reached, no failed unit); up to 300 s (about 70 s
+# under TCG). One `systemctl is-system-running --wait` waits out the boot:
+# a podman exec a second costs the booting guest more CPU than the boot
+# itself under TCG. It is asked again only while systemd in the container
+# does not answer yet.
+sd_booted() {
+    local s='' end=$((SECONDS + 300))
+    while ((SECONDS < end)); do
+        # (timeout runs no shell function: pm's store, the exec runs with
+        # the container's own runtime)
+        s=$(timeout $((end - SECONDS)) podman --storage-driver vfs exec "$1" \
+            systemctl is-system-running --wait 2>/dev/null) || true
+        case $s in
+        running) return 0 ;;
+        degraded)
+            pm exec "$1" systemctl --failed --no-legend >&2
+            return 1
+            ;;
+        esac
+        sleep 1
+    done
+    echo "systemd in $1: '$s' after 300 s" >&2
+    return 1
 }

@@ -76,7 +76,7 @@ assert_gone_pm() {
     [ "$INIT" = "/machine.slice/libpod-$id.scope/init.scope" ]
     [ "$(systemctl is-active "libpod-$id.scope")" = active ]
     diff <(sd_expected) <(limits_at "/sys/fs/cgroup${INIT%/init.scope}")
-    counting "/proc/$pid/root"
+    counts_on "/proc/$pid/root"
     # The workload's own view is the known limit of a restore under another
     # name (README, "A restore under another id or name on cgroup v2"): runc
     # 1.1 gives CRIU no cgroup v2 root, so CRIU restores the cgroup namespace
@@ -103,7 +103,7 @@ assert_gone_pm() {
         { echo "no archive: run systemd-init.bats's test with --out DIR, then this one with --env CGBIND_SD_CK_IN=DIR" >&2; false; }
     pm image exists localhost/cgbind-sd
     pm_apparmor_load "$CGBIND_SD_CK_IN/sdinit-ck.tar" localhost/cgbind-sd
-    local t0 pid id top s i
+    local t0 pid id top
     t0=$(date +%s%N)
     run pm container restore --import "$CGBIND_SD_CK_IN/sdinit-ck.tar"
     echo "# podman restore --import of systemd as init, with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
@@ -113,14 +113,7 @@ assert_gone_pm() {
     top=/sys/fs/cgroup/machine.slice/libpod-$id.scope
     pid=$(pm inspect -f '{{.State.Pid}}' sdinit)
     [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/machine.slice/libpod-$id.scope/init.scope" ]
-    # one exec that waits out the boot (systemd-init.bats, sd_booted), asked
-    # again while systemd in the container does not answer yet
-    for ((i = 0; i < 120; i++)); do
-        s=$(timeout 300 podman --storage-driver vfs exec sdinit systemctl is-system-running --wait 2>/dev/null) || true
-        [ "$s" = starting ] || [ -z "$s" ] || break
-        sleep 1
-    done
-    [ "$s" = running ]
+    sd_booted sdinit
     {
         pm exec sdinit systemctl show -p ActiveState -p MemoryMax -p CPUWeight -p TasksMax work.service
         pm exec sdinit systemctl show -p ActiveState -p MemoryMax -p TasksMax tx.service

@@ -53,31 +53,6 @@ sd_run() {
     sd_booted "$1"
 }
 
-# sd_booted NAME: NAME's systemd is running (multi-user reached, no failed
-# unit); up to 300 s (about 70 s under TCG). One `systemctl
-# is-system-running --wait` waits out the boot: a podman exec a second
-# costs the booting guest more CPU than the boot itself under TCG. It is
-# asked again only while systemd in the container does not answer yet.
-sd_booted() {
-    local s='' end=$((SECONDS + 300))
-    while ((SECONDS < end)); do
-        # (timeout runs no shell function: pm's store, the exec runs with
-        # the container's own runtime)
-        s=$(timeout $((end - SECONDS)) podman --storage-driver vfs exec "$1" \
-            systemctl is-system-running --wait 2>/dev/null) || true
-        case $s in
-        running) return 0 ;;
-        degraded)
-            pm exec "$1" systemctl --failed --no-legend >&2
-            return 1
-            ;;
-        esac
-        sleep 1
-    done
-    echo "systemd in $1: '$s' after 300 s" >&2
-    return 1
-}
-
 # the limits set at run time, and a transient service and scope
 sd_set_limits() {
     pm exec "$1" systemctl set-property --runtime work.service MemoryMax=192M CPUWeight=300 TasksMax=37
