@@ -157,3 +157,10 @@ sd_booted() {
     echo "systemd in $1: '$s' after 300 s" >&2
     return 1
 }
+
+# sd_show NAME: what systemd inside NAME (a container of the suite's pm
+# whose init is systemd, sd_set_limits's units) reports of the limits, in
+# one exec (each costs the emulated VM a second and more of CPU)
+sd_show() {
+    pm exec "$1" systemctl show -p ActiveState -p MemoryMax -p CPUWeight -p TasksMax work.service tx.service txs.scope
+}

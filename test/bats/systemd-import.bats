@@ -114,11 +114,7 @@ assert_gone_pm() {
     pid=$(pm inspect -f '{{.State.Pid}}' sdinit)
     [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/machine.slice/libpod-$id.scope/init.scope" ]
     sd_booted sdinit
-    {
-        pm exec sdinit systemctl show -p ActiveState -p MemoryMax -p CPUWeight -p TasksMax work.service
-        pm exec sdinit systemctl show -p ActiveState -p MemoryMax -p TasksMax tx.service
-        pm exec sdinit systemctl show -p ActiveState -p TasksMax -p CPUWeight txs.scope
-    } >"$BATS_TEST_TMPDIR/show"
+    sd_show sdinit >"$BATS_TEST_TMPDIR/show"
     diff "$CGBIND_SD_CK_IN/sdinit-show" "$BATS_TEST_TMPDIR/show"
     [ "$(cat "$top/system.slice/work.service/memory.max")" = 201326592 ]
     [ "$(cat "$top/system.slice/tx.service/pids.max")" = 11 ]

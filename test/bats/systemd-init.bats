@@ -11,7 +11,9 @@
 # restores those watches: cgbind makes the tree at post-setup-namespaces,
 # before CRIU restores them (src/criu.c, prepare), and writes the limits
 # at post-restore. The checkpoint's archive leaves through run.sh --out for
-# a fresh VM (systemd-import.bats).
+# a fresh VM (systemd-import.bats). The tests share one such container,
+# booted in setup_file, in this order: the re-create test reads it, the
+# checkpoint test restores it, the control checkpoints it last.
 
 load helpers
 load checkpoint-helpers
@@ -28,6 +30,10 @@ setup_file() {
     requires systemd podman
     [ -f "$SD_TAR" ] || { echo "no $SD_TAR: test/vm/setup.sh --sd-rootfs makes it" >&2; return 1; }
     pm import - localhost/cgbind-sd <"$SD_TAR" >/dev/null
+    # one container for the file's tests: a systemd boot costs the emulated
+    # VM about 70 s beside the other VMs
+    sd_run sdinit
+    sd_set_limits sdinit
 }
 
 teardown_file() {
@@ -40,7 +46,8 @@ setup() {
 }
 
 teardown() {
-    pm rm -af -t 0 >/dev/null 2>&1 || true
+    # a test's own containers (setup_file's sdinit stays for the next test)
+    pm rm -f -t 0 sddst >/dev/null 2>&1 || true
     # the control's CRIU configuration, put back
     [ ! -f "$BATS_TEST_TMPDIR/runc.conf" ] || mv "$BATS_TEST_TMPDIR/runc.conf" /etc/criu/runc.conf
 }
@@ -53,23 +60,22 @@ sd_run() {
     sd_booted "$1"
 }
 
-# the limits set at run time, and a transient service and scope
+# the limits set at run time, and a transient service and scope (one exec:
+# each podman exec costs the emulated VM a second and more of CPU)
 sd_set_limits() {
-    pm exec "$1" systemctl set-property --runtime work.service MemoryMax=192M CPUWeight=300 TasksMax=37
-    pm exec "$1" systemd-run --unit tx -p MemoryMax=96M -p TasksMax=11 /bin/busybox sleep 1000000
     # the scope's process outlives the exec session (podman checkpoints no
     # container with one running), and leads its own process group: CRIU
     # 4.1 cannot restore a bound unix socket (systemd's notify socket) when
     # a process group's leader is dead (criu#2687)
-    pm exec "$1" sh -c 'busybox setsid systemd-run --scope --unit txs -p TasksMax=9 -p CPUWeight=42 /bin/busybox sleep 1000000 </dev/null >/dev/null 2>&1 &'
-    wait_for "pm exec $1 systemctl is-active txs.scope >/dev/null"
-}
-
-# what systemd inside reports
-sd_show() {
-    pm exec "$1" systemctl show -p ActiveState -p MemoryMax -p CPUWeight -p TasksMax work.service
-    pm exec "$1" systemctl show -p ActiveState -p MemoryMax -p TasksMax tx.service
-    pm exec "$1" systemctl show -p ActiveState -p TasksMax -p CPUWeight txs.scope
+    pm exec "$1" sh -c 'set -e
+        systemctl set-property --runtime work.service MemoryMax=192M CPUWeight=300 TasksMax=37
+        systemd-run --unit tx -p MemoryMax=96M -p TasksMax=11 /bin/busybox sleep 1000000
+        busybox setsid systemd-run --scope --unit txs -p TasksMax=9 -p CPUWeight=42 /bin/busybox sleep 1000000 </dev/null >/dev/null 2>&1 &
+        i=0
+        until systemctl is-active -q txs.scope; do
+            i=$((i + 1)); [ $i -le 150 ] || { echo "txs.scope not active after 30 s" >&2; exit 1; }
+            /bin/busybox sleep 0.2
+        done'
 }
 
 # the container's cgroup files, from the host (TOP: its scope)
@@ -84,86 +90,13 @@ sd_files() {
     (cd "$1" && find . -mindepth 1 -type d | sort)
 }
 
-@test "systemd as the container's init: podman checkpoint and restore (same id), systemd running with its limits and services" {
-    local name=sdinit pid id top t0
-    sd_run "$name"
-    sd_set_limits "$name"
-    id=$(pm inspect -f '{{.Id}}' "$name")
-    top=/sys/fs/cgroup/machine.slice/libpod-$id.scope
-    sd_show "$name" | tee "$BATS_TEST_TMPDIR/show-before"
-    grep -qx MemoryMax=201326592 "$BATS_TEST_TMPDIR/show-before"
-    grep -qx TasksMax=9 "$BATS_TEST_TMPDIR/show-before"
-    sd_files "$top" | tee "$BATS_TEST_TMPDIR/files-before"
-    grep -qx "system.slice/work.service/memory.max 201326592" "$BATS_TEST_TMPDIR/files-before"
-    t0=$(date +%s%N)
-    run pm container checkpoint --export "$BATS_TEST_TMPDIR/ck.tar" "$name"
-    echo "# podman checkpoint --export of systemd as init, with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
-    echo "$output"
-    [ "$status" -eq 0 ]
-    tar -xOf "$BATS_TEST_TMPDIR/ck.tar" checkpoint/cgbind.json | jq -e '.hierarchies[0].init == "init.scope"'
-    t0=$(date +%s%N)
-    run pm container restore "$name"
-    echo "# podman restore of systemd as init, with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
-    echo "$output"
-    if [ "$status" -ne 0 ]; then
-        local log
-        log=$(pm inspect -f '{{.StaticDir}}' "$name")/restore.log
-        [ -z "${CGBIND_VM_OUT:-}" ] || cp "$log" "$CGBIND_VM_OUT/sdinit-restore.log" || true
-        grep -E 'Error|cgbind' "$log" | tail -n 12
-        false
-    fi
-    pid=$(pm inspect -f '{{.State.Pid}}' "$name")
-    # the init where it was, not one level further down
-    [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/machine.slice/libpod-$id.scope/init.scope" ]
-    sd_booted "$name"
-    sd_show "$name" >"$BATS_TEST_TMPDIR/show-after"
-    diff "$BATS_TEST_TMPDIR/show-before" "$BATS_TEST_TMPDIR/show-after"
-    sd_files "$top" >"$BATS_TEST_TMPDIR/files-after"
-    diff "$BATS_TEST_TMPDIR/files-before" "$BATS_TEST_TMPDIR/files-after"
-    # systemd still manages its services
-    pm exec "$name" systemctl stop work.service
-    [ "$(pm exec "$name" systemctl is-active work.service)" = inactive ]
-    pm exec "$name" systemctl start work.service
-    [ "$(pm exec "$name" systemctl is-active work.service)" = active ]
-    [ "$(cat "$top/system.slice/work.service/memory.max")" = 201326592 ]
-    [ -n "${CGBIND_VM_OUT:-}" ] || { echo "no CGBIND_VM_OUT: the archive cannot leave this VM" >&2; false; }
-    cp "$BATS_TEST_TMPDIR/ck.tar" "$CGBIND_VM_OUT/sdinit-ck.tar"
-    cp "$BATS_TEST_TMPDIR/show-before" "$CGBIND_VM_OUT/sdinit-show"
-    pm save -q -o "$CGBIND_VM_OUT/sdinit-image.tar" localhost/cgbind-sd
-    sd_rm "$name"
-    [ ! -e "$top" ]
-}
-
-@test "systemd as the container's init without cgbind (the control): CRIU's restore stops at systemd's cgroup watches" {
-    local name=sdctl t0 log
-    sd_run "$name"
-    sd_set_limits "$name"
-    # no action-script: CRIU and podman as they are without cgbind
-    mv /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf"
-    t0=$(date +%s%N)
-    run pm container checkpoint "$name"
-    echo "# podman checkpoint of systemd as init, without cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
-    echo "$output"
-    [ "$status" -eq 0 ]
-    t0=$(date +%s%N)
-    run pm container restore "$name"
-    echo "# podman restore of systemd as init, without cgbind: $((($(date +%s%N) - t0) / 1000000)) ms (failed)" >&3
-    echo "$output"
-    log=$(pm inspect -f '{{.StaticDir}}' "$name")/restore.log
-    grep -E 'Error' "$log" | head -n 3
-    [ "$status" -ne 0 ]
-    grep -qE 'fsnotify: Unable to open .*/(memory|cgroup)\.events' "$log"
-}
-
 @test "systemd as the container's init, re-created: the saved tree restored by the hooks.d file into a new container whose systemd then boots" {
     local img hooks pid id top
-    sd_run sdsrc
-    sd_set_limits sdsrc
+    # saved from setup_file's container, which runs on
     mkdir -p /var/lib/cgbind
     img=/var/lib/cgbind/systemd-init-$$.json
-    pm inspect -f '{"id":"{{.Id}}","pid":{{.State.Pid}},"bundle":"{{.OCIConfigPath}}"}' sdsrc |
+    pm inspect -f '{"id":"{{.Id}}","pid":{{.State.Pid}},"bundle":"{{.OCIConfigPath}}"}' sdinit |
         sed 's|/config.json"}$|"}|' | "$CGBIND" save -o "$img"
-    sd_rm sdsrc
     hooks=$BATS_TEST_TMPDIR/hooks
     mkdir -p "$hooks"
     jq --arg p "$CGBIND" --arg log "$BATS_TEST_TMPDIR/hook.log" \
@@ -202,4 +135,75 @@ sd_files() {
     [ -z "$(pm exec sddst systemctl list-units --all --no-legend tx.service txs.scope)" ]
     sd_rm sddst
     [ ! -e "$top" ]
+}
+
+@test "systemd as the container's init: podman checkpoint and restore (same id), systemd running with its limits and services" {
+    local name=sdinit pid id top t0
+    id=$(pm inspect -f '{{.Id}}' "$name")
+    top=/sys/fs/cgroup/machine.slice/libpod-$id.scope
+    sd_show "$name" | tee "$BATS_TEST_TMPDIR/show-before"
+    grep -qx MemoryMax=201326592 "$BATS_TEST_TMPDIR/show-before"
+    grep -qx TasksMax=9 "$BATS_TEST_TMPDIR/show-before"
+    sd_files "$top" | tee "$BATS_TEST_TMPDIR/files-before"
+    grep -qx "system.slice/work.service/memory.max 201326592" "$BATS_TEST_TMPDIR/files-before"
+    t0=$(date +%s%N)
+    run pm container checkpoint --export "$BATS_TEST_TMPDIR/ck.tar" "$name"
+    echo "# podman checkpoint --export of systemd as init, with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    tar -xOf "$BATS_TEST_TMPDIR/ck.tar" checkpoint/cgbind.json | jq -e '.hierarchies[0].init == "init.scope"'
+    t0=$(date +%s%N)
+    run pm container restore "$name"
+    echo "# podman restore of systemd as init, with cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    if [ "$status" -ne 0 ]; then
+        local log
+        log=$(pm inspect -f '{{.StaticDir}}' "$name")/restore.log
+        [ -z "${CGBIND_VM_OUT:-}" ] || cp "$log" "$CGBIND_VM_OUT/sdinit-restore.log" || true
+        grep -E 'Error|cgbind' "$log" | tail -n 12
+        false
+    fi
+    pid=$(pm inspect -f '{{.State.Pid}}' "$name")
+    # the init where it was, not one level further down
+    [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/machine.slice/libpod-$id.scope/init.scope" ]
+    sd_booted "$name"
+    sd_show "$name" >"$BATS_TEST_TMPDIR/show-after"
+    diff "$BATS_TEST_TMPDIR/show-before" "$BATS_TEST_TMPDIR/show-after"
+    sd_files "$top" >"$BATS_TEST_TMPDIR/files-after"
+    diff "$BATS_TEST_TMPDIR/files-before" "$BATS_TEST_TMPDIR/files-after"
+    # systemd still manages its services
+    # (stdout only: systemctl warns on stderr that the run-time drop-ins
+    # changed on disk)
+    local states
+    states=$(pm exec "$name" sh -c 'systemctl stop work.service; systemctl is-active work.service
+        systemctl start work.service; systemctl is-active work.service')
+    echo "$states"
+    [ "$states" = "$(printf 'inactive\nactive')" ]
+    [ "$(cat "$top/system.slice/work.service/memory.max")" = 201326592 ]
+    [ -n "${CGBIND_VM_OUT:-}" ] || { echo "no CGBIND_VM_OUT: the archive cannot leave this VM" >&2; false; }
+    cp "$BATS_TEST_TMPDIR/ck.tar" "$CGBIND_VM_OUT/sdinit-ck.tar"
+    cp "$BATS_TEST_TMPDIR/show-before" "$CGBIND_VM_OUT/sdinit-show"
+    pm save -q -o "$CGBIND_VM_OUT/sdinit-image.tar" localhost/cgbind-sd
+    # the container runs on for the control; that podman stop and rm
+    # remove such a restored tree with its scope, the re-create test and
+    # systemd-import.bats assert
+}
+
+@test "systemd as the container's init without cgbind (the control): CRIU's restore stops at systemd's cgroup watches" {
+    local name=sdinit t0 log
+    # no action-script: CRIU and podman as they are without cgbind
+    mv /etc/criu/runc.conf "$BATS_TEST_TMPDIR/runc.conf"
+    t0=$(date +%s%N)
+    run pm container checkpoint "$name"
+    echo "# podman checkpoint of systemd as init, without cgbind: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    t0=$(date +%s%N)
+    run pm container restore "$name"
+    echo "# podman restore of systemd as init, without cgbind: $((($(date +%s%N) - t0) / 1000000)) ms (failed)" >&3
+    echo "$output"
+    log=$(pm inspect -f '{{.StaticDir}}' "$name")/restore.log
+    grep -E 'Error' "$log" | head -n 3
+    [ "$status" -ne 0 ]
+    grep -qE 'fsnotify: Unable to open .*/(memory|cgroup)\.events' "$log"
 }
