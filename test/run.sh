@@ -16,7 +16,8 @@
 #                            names; --layout chooses
 #
 # Environment: CGBIND_BUILD (build dir, default build), CGBIND_LAYOUTS (VM
-# layouts, default "v2 v1 v2-systemd"), CGBIND_VM_LANES (VMs at once, default 3),
+# layouts, default "v2 v1 v2-systemd"), CGBIND_VM_LANES (VMs at once, default
+# one a CPU core),
 # CGBIND_VM_ACCEL (qemu -accel for the VMs, default tcg,thread=single).
 set -uo pipefail
 
@@ -49,7 +50,7 @@ if [ -z "$SUITE" ] && [ -n "$FILTER$LAYOUT" ]; then
     usage >&2
     exit 2
 fi
-VM_WORKERS=${CGBIND_VM_LANES:-3}
+VM_WORKERS=${CGBIND_VM_LANES:-$(nproc)}
 if ! [[ $VM_WORKERS =~ ^[1-9][0-9]?$ ]]; then
     echo "test/run.sh: CGBIND_VM_LANES must be a number from 1 to 99, not '$VM_WORKERS'" >&2
     exit 2
@@ -254,12 +255,15 @@ suites_for() {
 }
 
 # --- VM suites, in the background -------------------------------------------
-# Under TCG a VM keeps about one core busy, and the host suites mostly wait
-# on runc: the VMs run side by side with them, in CGBIND_VM_LANES workers
-# (default 3) that take the VM runs in VM_JOB_ORDER, and the VM results are
-# counted at the end. The whole run is CPU-bound, so the longest runs start
-# first and the short ones fill the lanes at the end: a long run that
-# waited for a free lane would end last, on one core. A LABEL-import run
+# Under TCG a VM keeps one core busy: the VMs run side by side with the host
+# suites, in CGBIND_VM_LANES workers (default: one a core) that take the VM
+# runs in VM_JOB_ORDER, and the VM results are counted at the end. More VMs
+# than cores cost far more than their share: on 2 cores (2026-12-07), the v2
+# lane took 193 s alone, 191 s beside one other VM, and about 500 s as one
+# of three; a whole run took 18 min 48 s with three lanes, 15 min 46 s with
+# two. The whole run is CPU-bound, so the longest runs start first and the
+# short ones fill the lanes at the end: a long run that waited for a free
+# lane would end last, on one core. A LABEL-import run
 # (a fresh VM that reads what LABEL's VM left) is no job of its own: the lane
 # that ran LABEL runs it next (vm_worker).
 #
@@ -272,9 +276,10 @@ vm_jobs() {
         { printf "%03d %06d %s\n", ($1 in rank) ? rank[$1] : 999, NR, $0 }' |
         sort | cut -d' ' -f3-
 }
-# Longest first, by the lanes' times in a whole run (2026-12-07: v2-systemd
-# 1010 s and its import 145 s after it, v2-ck 798, v2 748, v1 436,
-# v2-engines 368, v2-machines 337, v2-systemd-rootless 270, v1-modes 233).
+# Longest first, by the lanes' times in a whole run (2026-12-07, two lanes:
+# v2-systemd 501 s and its import 79 s after it, v2-ck 438, both beside the
+# host suites; v2 204, v1 146, v2-machines 144, v2-engines 139,
+# v2-systemd-rootless 128, v1-modes 52).
 VM_JOB_ORDER='vm-v2-systemd vm-v2-ck vm-v2 vm-v1 vm-v2-engines vm-v2-machines vm-v2-systemd-rootless vm-v1-modes'
 # shellcheck disable=SC2046 # the suites' file names, one word each
 vm_job_lines() {
@@ -351,12 +356,12 @@ vm_run() {
         env=(--env "CGBIND_SD_CK_IN=$in")
     fi
     start=$(date +%s)
-    # Side by side with the rest a VM run takes 3 to 5 times as long as
-    # alone. One host thread per VM (single-threaded TCG; the guest still has
-    # two CPUs): with multi-threaded TCG, three VMs of two vCPU threads each
-    # and the host suites share two cores, and a guest vCPU can spin on a
-    # lock whose holder's thread is not running. A lane may take 3000 s
-    # (vm-v2-ck, with the faults suite's kill sweeps, took 1800 s and more).
+    # One host thread per VM (single-threaded TCG; the guest still has two
+    # CPUs): with multi-threaded TCG, a VM's two vCPU threads share the cores
+    # with the rest, and a guest vCPU can spin on a lock whose holder's
+    # thread is not running. A lane may take 3000 s (vm-v2-ck, with the
+    # faults suite's kill sweeps, took 1800 s and more with three VMs and
+    # the host suites on two cores).
     CGBIND_VM_ACCEL=${CGBIND_VM_ACCEL:-tcg,thread=single} \
         test/vm/run.sh --layout "$layout" --timeout 3000 --out "$RESULTS/$label.out" "${env[@]}" -- \
         env CGBIND_TEST_STRICT=1 CGBIND_BIN="$CGBIND_BIN" CGBIND_RUNTIME="$runtime" \
