@@ -118,6 +118,10 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
                         if (!parse_decimal(p, l, &v) || v > INT_MAX)
                                 return -EINVAL;
                         st.ppid = (pid_t)v;
+                } else if (field == 14 || field == 15) {
+                        if (!parse_decimal(p, l, &v) || v > ULLONG_MAX - st.cpu_ticks)
+                                return -EINVAL;
+                        st.cpu_ticks += v;
                 } else if (field == 22) {
                         if (!parse_decimal(p, l, &v))
                                 return -EINVAL;

@@ -883,18 +883,30 @@ _noreturn_ static void plan_child(struct run *r, int plan_fd)
 
 /* How long the hook's process waits for its planning child: to the run's
  * deadline and the grace (a child that gave up on the lock at the deadline
- * is heard, not killed), then on, a tenth of a second at a time, while the
- * child is runnable (state R: it wants the CPU, and a busy node has not
- * given it enough) or has sent what this process has not read yet (it
- * waits on a full pipe, on this process), to the bound of caps.h. A child
- * that sleeps past the grace waits on something else and is killed then;
- * one that spins, or sends without end, is killed at the bound. */
+ * is heard, not killed), then on while the child works, to the bound of
+ * caps.h. It works when a look finds it runnable (state R: it wants the CPU,
+ * and a busy node has not given it enough), having used CPU time since the
+ * look before (it ran, then slept a moment: a page fault, a lock), exited
+ * (Z: its reply and status are there to take), or having sent what this
+ * process has not read yet (it waits on a full pipe, on this process). A
+ * child that has not worked for CGBIND_PLANNER_QUIET_MS waits on something
+ * else and is killed then; one that spins, or sends without end, at the
+ * bound. The looks come at least every tenth of a second, and more often
+ * when the pipe or the reap wakes this process: the quiet time is measured
+ * in time, not in looks. */
 struct planner_wait {
         pid_t child;
-        struct deadline grace; /* the run's deadline and the grace */
-        struct deadline bound; /* and the runnable wait past it */
-        bool late;             /* it was waited for past the grace */
-        char state;            /* past the grace, the state that ended the wait */
+        struct deadline grace;        /* the run's deadline and the grace */
+        struct deadline bound;        /* and the wait past it while the child works */
+        struct deadline quiet;        /* past the grace: when a child that does not work
+                                       * again is killed */
+        bool late;                    /* it was waited for past the grace */
+        bool ran;                     /* a look past the grace found it runnable or
+                                       * having used CPU time */
+        bool sampled;                 /* cpu_ticks holds a look's figure */
+        unsigned long long cpu_ticks; /* its CPU time at the last look */
+        char state;                   /* its state at the last look */
+        int stat_errno;               /* its stat could not be read: why */
 };
 
 static struct planner_wait planner_wait_start(const struct run *r, pid_t child)
@@ -905,12 +917,40 @@ static struct planner_wait planner_wait_start(const struct run *r, pid_t child)
                 more = CGBIND_PLANNER_RUNNABLE_MAX_MS;
         return (struct planner_wait){ .child = child,
                                       .grace = deadline_in_ms(left),
-                                      .bound = deadline_in_ms(left + more) };
+                                      .bound = deadline_in_ms(left + more),
+                                      .state = '?' };
+}
+
+/* Past the grace: the child works, its quiet time starts again. */
+static void planner_worked(struct planner_wait *w)
+{
+        if (w->late)
+                w->quiet = deadline_in_ms(CGBIND_PLANNER_QUIET_MS);
+}
+
+/* Whether a look finds the child working (planner_wait); false with
+ * stat_errno set when its stat cannot be read. */
+static bool planner_works(struct planner_wait *w, int pipe_fd)
+{
+        struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
+        if (pipe_fd >= 0 && poll(&pfd, 1, 0) > 0)
+                return true;
+        struct proc_stat st;
+        int k = proc_stat_read(w->child, &st);
+        if (k < 0) {
+                w->stat_errno = -k;
+                return false;
+        }
+        bool ran = st.state == 'R' || (w->sampled && st.cpu_ticks > w->cpu_ticks);
+        w->state = st.state;
+        w->cpu_ticks = st.cpu_ticks;
+        w->sampled = true;
+        w->ran |= ran;
+        return ran || st.state == 'Z';
 }
 
 /* The next wait in ms; 0 when the child's time is up. pipe_fd: the reply's
- * pipe while it is read, or -1. Past the grace the reply or the exit is
- * still taken from a child that has exited (state Z). */
+ * pipe while it is read, or -1. */
 static int planner_wait_ms(struct planner_wait *w, int pipe_fd)
 {
         int left = deadline_left_ms(&w->grace);
@@ -919,39 +959,55 @@ static int planner_wait_ms(struct planner_wait *w, int pipe_fd)
         left = deadline_left_ms(&w->bound);
         if (left <= 0)
                 return 0;
-        struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
-        if (pipe_fd < 0 || poll(&pfd, 1, 0) <= 0) {
-                struct proc_stat st;
-                w->state = proc_stat_read(w->child, &st) < 0 ? '?' : st.state;
-                if (w->state != 'R' && w->state != 'Z')
-                        return 0;
+        if (!w->late) {
+                w->late = true;
+                w->quiet = deadline_in_ms(CGBIND_PLANNER_QUIET_MS);
         }
-        w->late = true;
+        if (planner_works(w, pipe_fd))
+                planner_worked(w);
+        else if (w->stat_errno || deadline_left_ms(&w->quiet) <= 0)
+                return 0;
         return left < 100 ? left : 100;
 }
 
 /* what: "plan" or "exit" */
 static int planner_timed_out(struct run *r, const struct planner_wait *w, const char *what)
 {
+        int pid = (int)w->child;
+        unsigned timeout = r->o->timeout_ms;
+        int past = deadline_past_ms(&w->grace);
         if (!w->late)
                 return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
                                         "planner (pid %d): no %s within the timeout of %u ms "
                                         "(--timeout) and %d ms more; killed, nothing changed",
-                                        (int)w->child, what, r->o->timeout_ms,
-                                        CGBIND_PLANNER_GRACE_MS);
+                                        pid, what, timeout, CGBIND_PLANNER_GRACE_MS);
+        if (w->stat_errno)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                        "planner (pid %d): no %s within the timeout of %u ms "
+                                        "(--timeout) and %d ms more, and its /proc/%d/stat cannot "
+                                        "be read (%s); killed, nothing changed",
+                                        pid, what, timeout, CGBIND_PLANNER_GRACE_MS, pid,
+                                        strerror(w->stat_errno));
         if (deadline_left_ms(&w->bound) == 0)
                 return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
                                         "planner (pid %d): no %s within the timeout of %u ms "
                                         "(--timeout) and %d ms more, nor in the %d ms more that "
-                                        "a runnable planner is given; killed, nothing changed",
-                                        (int)w->child, what, r->o->timeout_ms,
-                                        CGBIND_PLANNER_GRACE_MS, deadline_past_ms(&w->grace));
+                                        "a working planner is given; killed, nothing changed",
+                                        pid, what, timeout, CGBIND_PLANNER_GRACE_MS, past);
+        if (!w->ran)
+                return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
+                                        "planner (pid %d): no %s within the timeout of %u ms "
+                                        "(--timeout) and %d ms more, and none in %d ms more while "
+                                        "it slept (state %c, no CPU time); killed, nothing changed",
+                                        pid, what, timeout, CGBIND_PLANNER_GRACE_MS, past,
+                                        w->state);
         return cgbind_error_set(r->err, CGBIND_PRECONDITION, ETIMEDOUT,
                                 "planner (pid %d): no %s within the timeout of %u ms (--timeout) "
-                                "and %d ms more, nor while it was runnable (%d ms more, then "
-                                "state %c); killed, nothing changed",
-                                (int)w->child, what, r->o->timeout_ms, CGBIND_PLANNER_GRACE_MS,
-                                deadline_past_ms(&w->grace), w->state);
+                                "and %d ms more, nor while it was runnable or using CPU (%d ms "
+                                "more, then state %c and no CPU time for %d ms); killed, nothing "
+                                "changed",
+                                pid, what, timeout, CGBIND_PLANNER_GRACE_MS, past, w->state,
+                                CGBIND_PLANNER_QUIET_MS + deadline_past_ms(&w->quiet));
 }
 
 /* Reads the child's reply until it closes the pipe, at most reply_limit()
@@ -983,6 +1039,8 @@ static int read_reply(struct run *r, struct planner_wait *w, int pipe_fd, struct
                                                 "killed, nothing changed",
                                                 limit);
                 strbuf_append(ret, buf, (size_t)got);
+                /* what it sends is work, read before the next look */
+                planner_worked(w);
         }
 }
 
@@ -1069,13 +1127,19 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
                                         "planner (pid %d): exited with status %d; nothing "
                                         "changed",
                                         (int)child, WEXITSTATUS(status));
-        if (w.late)
+        if (w.late && w.ran)
                 log_msg(r->log, LOG_LEVEL_WARNING,
                         "planner (pid %d): its plan came %d ms past the timeout of %u ms "
-                        "(--timeout) and %d ms more, waited for while it was runnable: this "
-                        "node is short of CPU",
+                        "(--timeout) and %d ms more, waited for while it ran or was runnable: "
+                        "this node is short of CPU",
                         (int)child, deadline_past_ms(&w.grace), r->o->timeout_ms,
                         CGBIND_PLANNER_GRACE_MS);
+        else if (w.late)
+                log_msg(r->log, LOG_LEVEL_WARNING,
+                        "planner (pid %d): its plan came %d ms past the timeout of %u ms "
+                        "(--timeout) and %d ms more, after it slept (state %c, no CPU time)",
+                        (int)child, deadline_past_ms(&w.grace), r->o->timeout_ms,
+                        CGBIND_PLANNER_GRACE_MS, w.state);
         return 0;
 }
 

@@ -65,13 +65,17 @@
  * the lock at the deadline is heard ("another cgbind holds it") rather than
  * killed as a child that never answered. */
 #define CGBIND_PLANNER_GRACE_MS 500
-/* How much longer still the hook waits for a planning child that is
- * runnable at the grace's end (state R: it wants the CPU, a busy node has
- * not given it enough), or whose reply waits in the pipe:
- * CGBIND_PLANNER_RUNNABLE_FACTOR times --timeout, at most
- * CGBIND_PLANNER_RUNNABLE_MAX_MS. A child that sleeps on anything else is
- * killed at the grace's end as before; one that spins is killed at this
- * bound. With the longest --timeout the whole wait stays within the age at
- * which journal files count as stale (journal.c). */
+/* How much longer still the hook waits for a planning child that works
+ * past the grace's end: runnable (state R: it wants the CPU, a busy node
+ * has not given it enough), or it used CPU time since the last look (a
+ * short sleep between runs: a page fault, a lock; the kernel counts CPU
+ * time in clock ticks, 10 ms at USER_HZ 100), or its reply waits in the
+ * pipe: CGBIND_PLANNER_RUNNABLE_FACTOR times --timeout, at most
+ * CGBIND_PLANNER_RUNNABLE_MAX_MS. A child that has not worked for
+ * CGBIND_PLANNER_QUIET_MS sleeps on something else and is killed then; one
+ * that spins is killed at this bound. With the longest --timeout the whole
+ * wait stays within the age at which journal files count as stale
+ * (journal.c). */
 #define CGBIND_PLANNER_RUNNABLE_FACTOR 4
 #define CGBIND_PLANNER_RUNNABLE_MAX_MS 50000
+#define CGBIND_PLANNER_QUIET_MS        500

@@ -31,6 +31,8 @@ struct container {
 struct proc_stat {
         char state;                    /* field 3: R running or runnable, S, D, T, Z, ... */
         pid_t ppid;                    /* field 4 */
+        unsigned long long cpu_ticks;  /* fields 14 and 15: the CPU time it has used, user
+                                        * and system, in clock ticks */
         unsigned long long start_time; /* field 22: with the pid, names one process for as
                                         * long as the host runs */
 };

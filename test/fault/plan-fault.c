@@ -16,6 +16,10 @@
  *   busy     it spins, runnable all along, for PLAN_BUSY_MS ms of wall
  *            time (a child on a node short of CPU, or one that loops),
  *            then writes the reply unchanged
+ *   naps     for PLAN_BUSY_MS ms of wall time it spins 20 ms, then sleeps
+ *            250 ms in futex(2), again and again (a child that runs
+ *            between short waits: page faults, locks), then writes the
+ *            reply unchanged
  *   forge    it replaces the first PLAN_FORGE_FROM in the reply by
  *            PLAN_FORGE_TO (the same length), e.g. a sub-cgroup name
  * Every other write goes through unchanged.
@@ -38,6 +42,28 @@
 #include <unistd.h>
 
 static ssize_t (*real_write)(int, const void *, size_t);
+
+static long long busy_ms(void)
+{
+        const char *ms = getenv("PLAN_BUSY_MS");
+        return ms ? atoll(ms) : 0;
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* spins, runnable all along, for ms ms of wall time */
+static void spin_ms(long long ms)
+{
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (ms_since(&t0) < ms)
+                ;
+}
 
 static int is_reply(const void *buf, size_t n)
 {
@@ -73,13 +99,17 @@ ssize_t write(int fd, const void *buf, size_t n)
                 for (;;)
                         syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
         } else if (strcmp(fault, "busy") == 0) {
-                const char *ms = getenv("PLAN_BUSY_MS");
-                struct timespec t0, t;
-                long long want = ms ? atoll(ms) : 0;
+                spin_ms(busy_ms());
+        } else if (strcmp(fault, "naps") == 0) {
+                static int word;
+                const struct timespec nap = { .tv_nsec = 250 * 1000000L };
+                struct timespec t0;
+                long long want = busy_ms();
                 clock_gettime(CLOCK_MONOTONIC, &t0);
-                do
-                        clock_gettime(CLOCK_MONOTONIC, &t);
-                while ((t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000 < want);
+                while (ms_since(&t0) < want) {
+                        spin_ms(20);
+                        syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &nap, NULL, 0);
+                }
         } else if (strcmp(fault, "forge") == 0) {
                 const char *from = getenv("PLAN_FORGE_FROM"), *to = getenv("PLAN_FORGE_TO");
                 char *copy = malloc(n);

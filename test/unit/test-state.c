@@ -391,9 +391,11 @@ static void test_proc_stat(void)
                 "123456789 1024 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
         struct proc_stat st = { 0 };
         int parsed = proc_stat_parse(line, &st);
-        ok(parsed == 0 && st.state == 'S' && st.ppid == 77 && st.start_time == 123456789,
-           "a comm with ') ' in it: state S, ppid 77, start time 123456789 (got %c, %d, %llu)",
-           st.state ? st.state : '?', (int)st.ppid, st.start_time);
+        ok(parsed == 0 && st.state == 'S' && st.ppid == 77 && st.start_time == 123456789 &&
+                   st.cpu_ticks == 3,
+           "a comm with ') ' in it: state S, ppid 77, CPU time 1 + 2 ticks, start time 123456789 "
+           "(got %c, %d, %llu, %llu)",
+           st.state ? st.state : '?', (int)st.ppid, st.cpu_ticks, st.start_time);
         static const char *const bad[] = {
                 "4242 comm S 77",      /* no parentheses */
                 "4242 (a) S 77 1 2 3", /* fields end before 22 */
@@ -401,6 +403,10 @@ static void test_proc_stat(void)
                 "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 -5 1",
                 "4242 (a)  S 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
                 "4242 (a) SR 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
+                /* a negative CPU time; user and system time that overflow their sum */
+                "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 -1 2 0 0 20 0 1 0 5 1",
+                "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 9999999999999999999 "
+                "9999999999999999999 0 0 20 0 1 0 5 1",
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
                 ok(proc_stat_parse(bad[i], &st) == -EINVAL, "malformed stat %zu refused", i);
