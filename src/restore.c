@@ -1137,9 +1137,9 @@ static int plan_in_child(struct run *r, struct strbuf *ret_reply)
         else if (w.late)
                 log_msg(r->log, LOG_LEVEL_WARNING,
                         "planner (pid %d): its plan came %d ms past the timeout of %u ms "
-                        "(--timeout) and %d ms more, after it slept (state %c, no CPU time)",
+                        "(--timeout) and %d ms more, after it slept (no CPU time)",
                         (int)child, deadline_past_ms(&w.grace), r->o->timeout_ms,
-                        CGBIND_PLANNER_GRACE_MS, w.state);
+                        CGBIND_PLANNER_GRACE_MS);
         return 0;
 }
 
