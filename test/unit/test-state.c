@@ -405,8 +405,8 @@ static void test_proc_stat(void)
                 "4242 (a) SR 77 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 1",
                 /* a negative CPU time; user and system time that overflow their sum */
                 "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 -1 2 0 0 20 0 1 0 5 1",
-                "4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 9999999999999999999 "
-                "9999999999999999999 0 0 20 0 1 0 5 1",
+                ("4242 (a) S 77 4242 4242 0 -1 0 0 0 0 0 9999999999999999999 "
+                 "9999999999999999999 0 0 20 0 1 0 5 1"),
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
                 ok(proc_stat_parse(bad[i], &st) == -EINVAL, "malformed stat %zu refused", i);
