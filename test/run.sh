@@ -260,10 +260,11 @@ suites_for() {
 # runs in VM_JOB_ORDER, and the VM results are counted at the end. More VMs
 # than cores cost far more than their share: on 2 cores (2026-12-07), the v2
 # lane took 193 s alone, 191 s beside one other VM, and about 500 s as one
-# of three; a whole run took 18 min 48 s with three lanes, 15 min 46 s with
-# two. The whole run is CPU-bound, so the longest runs start first and the
-# short ones fill the lanes at the end: a long run that waited for a free
-# lane would end last, on one core. A LABEL-import run
+# of three; whole runs took 18 min 48 s to 21 min 56 s with three lanes,
+# 15 min 46 s to 18 min 24 s with two. The whole run is CPU-bound, so the
+# longest runs start first and the short ones fill the lanes at the end: a
+# long run that waited for a free lane would end last, on one core. A
+# LABEL-import run
 # (a fresh VM that reads what LABEL's VM left) is no job of its own: the lane
 # that ran LABEL runs it next (vm_worker).
 #
