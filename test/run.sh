@@ -264,9 +264,8 @@ suites_for() {
 # 15 min 46 s to 18 min 24 s with two. The whole run is CPU-bound, so the
 # longest runs start first and the short ones fill the lanes at the end: a
 # long run that waited for a free lane would end last, on one core. A
-# LABEL-import run
-# (a fresh VM that reads what LABEL's VM left) is no job of its own: the lane
-# that ran LABEL runs it next (vm_worker).
+# LABEL-import run (a fresh VM that reads what LABEL's VM left) is no job of
+# its own: the lane that ran LABEL runs it next (vm_worker).
 #
 # vm_jobs: one line per VM run, "LABEL LAYOUT RUNTIME FILTER FILES...", in
 # the order the lanes take them
